@@ -1,0 +1,223 @@
+/*
+ * polling.c: the seed's four polling strategies, a name registry, and custom
+ * strategies through a vtable.
+ *
+ * The algorithms are the seed's, unchanged, with seconds turned into
+ * milliseconds; their parameters come from one config snapshot taken at init,
+ * so a strategy never changes under a wait when the config does.
+ *
+ * Invariant for the built-ins: `current` is always what next_interval
+ * returns (fixed: interval; progressive: levels[level]).
+ *
+ * A cy_polling is not locked: one wait owns it. Calls with p == NULL or an
+ * uninitialized kind do nothing; next_interval then returns CY_EINVAL (as a
+ * double, so negative: "no interval").
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- registry ---------------------------------------------------------- */
+
+#define MAX_ALIASES 3
+
+typedef struct {
+  const char *name; /* canonical, lower case; cy_polling_name() */
+  int kind;         /* == index in the table */
+  const char *aliases[MAX_ALIASES]; /* NULL-terminated when shorter */
+} registry_entry;
+
+static const registry_entry registry[] = {
+    {"fixed", CY_POLL_FIXED, {"constant"}},
+    {"adaptive", CY_POLL_ADAPTIVE, {NULL}},
+    {"exponential", CY_POLL_EXPONENTIAL, {"exp", "backoff"}},
+    {"progressive", CY_POLL_PROGRESSIVE, {"stepped"}},
+};
+#define NREGISTRY ((int)(sizeof registry / sizeof registry[0]))
+
+static int same_name(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+int cy_polling_lookup(const char *name) {
+  if (!name) return CY_EINVAL;
+  for (int i = 0; i < NREGISTRY; i++) {
+    if (same_name(name, registry[i].name)) return registry[i].kind;
+    for (int j = 0; j < MAX_ALIASES && registry[i].aliases[j]; j++)
+      if (same_name(name, registry[i].aliases[j])) return registry[i].kind;
+  }
+  return CY_ENOENT;
+}
+
+const char *cy_polling_name(int kind) {
+  if (kind < 0 || kind >= NREGISTRY) return NULL;
+  return registry[kind].name;
+}
+
+/* ---- progressive levels ------------------------------------------------ */
+
+/* Relative tolerance when comparing a generated level with max: min * 100
+ * may land one ulp above a max the user meant to be equal (0.1 * 10 ...). */
+#define LEVEL_EPS 1e-9
+
+/* min x {1, 5, 10, 50, 100, 500, ...} while <= max, then max itself if the
+ * last level falls short of it. With more levels than CY_POLL_MAX_LEVELS the
+ * last slot is given to max, so the slowest level is always max. */
+static unsigned make_levels(double *levels, double min, double max) {
+  unsigned n = 0;
+  double factor = 1;
+  for (int step = 0;; step++) {
+    double v = min * factor;
+    if (v > max * (1 + LEVEL_EPS)) break;
+    if (n == CY_POLL_MAX_LEVELS - 1) {
+      levels[n++] = max;
+      return n;
+    }
+    levels[n++] = v > max ? max : v;
+    factor *= (step % 2 == 0) ? 5 : 2;
+  }
+  /* min > max cannot pass config validation; one level keeps it usable. */
+  if (n == 0 || levels[n - 1] < max * (1 - LEVEL_EPS)) levels[n++] = max;
+  return n;
+}
+
+/* ---- built-ins --------------------------------------------------------- */
+
+static void reset_state(cy_polling *p) {
+  p->consecutive_empty = 0;
+  p->checks_at_level = 0;
+  p->level = 0;
+  switch (p->kind) {
+  case CY_POLL_FIXED: p->current = p->interval; break;
+  case CY_POLL_ADAPTIVE:
+  case CY_POLL_EXPONENTIAL: p->current = p->initial_interval; break;
+  case CY_POLL_PROGRESSIVE: p->current = p->levels[0]; break;
+  default: break;
+  }
+}
+
+int cy_polling_init(cy_polling *p, const char *name) {
+  if (!p) return CY_EINVAL;
+  cy_config c;
+  cy__config_snapshot(&c);
+  int kind = cy_polling_lookup(name ? name : c.default_polling);
+  if (kind < 0) return kind;
+
+  memset(p, 0, sizeof *p);
+  p->kind = kind;
+  switch (kind) {
+  case CY_POLL_FIXED: p->interval = c.polling_fixed_interval; break;
+  case CY_POLL_ADAPTIVE:
+    p->min_interval = c.polling_adaptive_min_interval;
+    p->max_interval = c.polling_adaptive_max_interval;
+    p->initial_interval = c.polling_adaptive_initial_interval;
+    p->speedup = c.polling_adaptive_speedup;
+    p->slowdown = c.polling_adaptive_slowdown;
+    p->empty_threshold = c.polling_adaptive_empty_checks;
+    break;
+  case CY_POLL_EXPONENTIAL:
+    p->initial_interval = c.polling_exponential_initial_interval;
+    p->max_interval = c.polling_exponential_max_interval;
+    p->multiplier = c.polling_exponential_multiplier;
+    break;
+  case CY_POLL_PROGRESSIVE:
+    p->min_interval = c.polling_progressive_min_interval;
+    p->max_interval = c.polling_progressive_max_interval;
+    p->checks_per_level = c.polling_progressive_checks_per_level;
+    p->nlevels = make_levels(p->levels, p->min_interval, p->max_interval);
+    break;
+  }
+  reset_state(p);
+  return 0;
+}
+
+int cy_polling_init_custom(cy_polling *p, const cy_polling_vtable *vt, void *user) {
+  if (!p || !vt || !vt->next_interval || !vt->record_completion ||
+      !vt->record_no_completion || !vt->reset)
+    return CY_EINVAL;
+  memset(p, 0, sizeof *p);
+  p->kind = CY_POLL_CUSTOM;
+  p->vt = vt;
+  p->user = user;
+  return 0;
+}
+
+double cy_polling_next_interval(cy_polling *p) {
+  if (!p) return CY_EINVAL;
+  switch (p->kind) {
+  case CY_POLL_FIXED:
+  case CY_POLL_ADAPTIVE:
+  case CY_POLL_EXPONENTIAL:
+  case CY_POLL_PROGRESSIVE: return p->current;
+  case CY_POLL_CUSTOM: return p->vt ? p->vt->next_interval(p) : CY_EINVAL;
+  default: return CY_EINVAL;
+  }
+}
+
+void cy_polling_record_completion(cy_polling *p) {
+  if (!p) return;
+  switch (p->kind) {
+  case CY_POLL_ADAPTIVE: {
+    double v = p->current * p->speedup;
+    p->current = v < p->min_interval ? p->min_interval : v;
+    p->consecutive_empty = 0;
+    break;
+  }
+  case CY_POLL_EXPONENTIAL: p->current = p->initial_interval; break;
+  case CY_POLL_PROGRESSIVE:
+    p->level = 0;
+    p->checks_at_level = 0;
+    p->current = p->levels[0];
+    break;
+  case CY_POLL_CUSTOM:
+    if (p->vt) p->vt->record_completion(p);
+    break;
+  default: break;
+  }
+}
+
+void cy_polling_record_no_completion(cy_polling *p) {
+  if (!p) return;
+  switch (p->kind) {
+  case CY_POLL_ADAPTIVE:
+    /* As the seed: the count is not reset after a slowdown, so once past
+     * the threshold every further empty check slows down again. Saturating
+     * keeps a wrap to 0 from re-arming the threshold after 2^32 checks. */
+    if (p->consecutive_empty < UINT_MAX) p->consecutive_empty++;
+    if (p->consecutive_empty >= p->empty_threshold) {
+      double v = p->current * p->slowdown;
+      p->current = v > p->max_interval ? p->max_interval : v;
+    }
+    break;
+  case CY_POLL_EXPONENTIAL: {
+    double v = p->current * p->multiplier;
+    p->current = v > p->max_interval ? p->max_interval : v;
+    break;
+  }
+  case CY_POLL_PROGRESSIVE:
+    p->checks_at_level++;
+    if (p->checks_at_level >= p->checks_per_level) {
+      if (p->level + 1 < p->nlevels) p->level++;
+      p->checks_at_level = 0;
+      p->current = p->levels[p->level];
+    }
+    break;
+  case CY_POLL_CUSTOM:
+    if (p->vt) p->vt->record_no_completion(p);
+    break;
+  default: break;
+  }
+}
+
+void cy_polling_reset(cy_polling *p) {
+  if (!p) return;
+  if (p->kind == CY_POLL_CUSTOM) {
+    if (p->vt) p->vt->reset(p);
+    return;
+  }
+  reset_state(p);
+}
