@@ -283,6 +283,10 @@ int  cy_waitset_wait(cy_waitset *ws, double timeout_ms);
 double cy_waitset_next_wakeup_ms(const cy_waitset *ws);
 /* A 32-bit word bumped on every completion: a JS thread can Atomics.waitAsync on it. */
 const volatile uint32_t *cy_waitset_signal(const cy_waitset *ws);
+/* Asks completers to wake (Atomics.notify / futex) waiters on the signal word
+ * from now on, and returns its current value: wait while it still holds that
+ * value. Without arming, completions only bump the word (cheaper). */
+uint32_t cy_waitset_arm(cy_waitset *ws);
 /* Sends the last progress report (if progress was asked for and the last report is stale). */
 void cy_waitset_finish(cy_waitset *ws);
 size_t cy_waitset_done_count(const cy_waitset *ws);

@@ -12,6 +12,12 @@
 #ifndef CY_INTERNAL_H
 #define CY_INTERNAL_H
 
+/* Every core file includes this header first, so the feature macro reaches
+ * the system headers (clock_gettime, nanosleep, pthread_*). */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -78,5 +84,80 @@ void cy__progress_start(cy__progress_state *ps, cy_progress_fn fn, void *arg,
 void cy__progress_update(cy__progress_state *ps, size_t completed, size_t failed);
 /* The final report; at most once per state. */
 void cy__progress_finish(cy__progress_state *ps, size_t completed, size_t failed);
+
+
+
+/* ---- future.c ---------------------------------------------------------- */
+
+/* The state word: the state in bits 0..2, a short spin lock over the waiter
+ * list in bit 3, and the probe kind in bit 4 (fixed at creation).
+ *
+ * Invariants:
+ *   - The state only moves PENDING -> RUNNING -> COMPLETING -> final, or
+ *     PENDING -> COMPLETING -> final. The move into COMPLETING is the single
+ *     CAS that decides which completion wins; it also takes the lock, so the
+ *     winner alone writes value/code and takes the waiter list.
+ *   - The final state is stored with release order after value and code, and
+ *     clears the lock: whoever loads a final state with acquire order sees
+ *     the outcome.
+ *   - COMPLETING is only ever held with the lock bit set. */
+#define CY__S_MASK 7u
+#define CY__S_COMPLETING 2u
+#define CY__LOCK 8u
+#define CY__PROBE 16u
+
+typedef struct cy__waiter cy__waiter;
+/* A node in a future's waiter list. fire runs once, on the completing thread,
+ * after the outcome is published; it may free the node. */
+struct cy__waiter {
+  cy__waiter *next, *prev;
+  void (*fire)(cy__waiter *w, cy_future *f);
+};
+
+typedef struct cy__probe {
+  cy_probe_fn fn;
+  void *arg;
+  int code; /* the failure code once failed (probe futures keep it here) */
+} cy__probe;
+
+/* 32 bytes on 64-bit targets, 20 on wasm32. */
+struct cy_future {
+  _Atomic uint32_t state;
+  _Atomic uint32_t refs;
+  void *value;          /* result or failure payload; written by the winner only */
+  cy__waiter *waiters;  /* guarded by CY__LOCK; NULL once completed */
+  void *ext;            /* probe futures: cy__probe*; others: the failure code */
+};
+
+static inline int cy__state_done(uint32_t s) {
+  s &= CY__S_MASK;
+  return s >= CY_STATE_SUCCEEDED;
+}
+
+/* Links w to f's waiter list unless f is done: 1 when linked, 0 when f was
+ * already done (w untouched, the outcome visible to the caller). */
+int  cy__future_attach(cy_future *f, cy__waiter *w);
+/* Unlinks w if f has not completed: 1 when unlinked, 0 when the completer
+ * owns w (it fires, or has fired, it). */
+int  cy__future_detach(cy_future *f, cy__waiter *w);
+/* The outcome of a done future (state PENDING in out when not done). */
+void cy__future_outcome(const cy_future *f, cy_outcome *out);
+
+/* ---- table.c ----------------------------------------------------------- */
+
+/* Futures come from a slab table: sizeof(cy_future) bytes per slot with no
+ * per-allocation header, thread-local caches in front of a locked free list.
+ * Builds with AddressSanitizer use malloc instead, so use-after-free is caught. */
+cy_future *cy__table_alloc(void);
+void       cy__table_free(cy_future *f);
+/* Bytes the table holds per future, chunk headers included. */
+double     cy__table_bytes_per_slot(void);
+
+/* ---- wait.c ------------------------------------------------------------ */
+
+/* Blocks until the next completion-order slot can be taken (or all were),
+ * the call's absolute deadline (< 0: none) or the wait's own deadline. */
+int cy__waitset_block_next(cy_waitset *ws, double call_deadline);
+cy_future *cy__waitset_future(const cy_waitset *ws, size_t index);
 
 #endif

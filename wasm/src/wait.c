@@ -1,0 +1,351 @@
+/*
+ * wait.c: the waitset, where return conditions, deadlines, probe rounds and
+ * progress are decided once for every caller (cy_wait, cy_gather, the
+ * as-completed iterator, the JS bindings).
+ *
+ * Event-driven, after libdispatch's groups: a waitset links one node into each
+ * future's waiter list; a completion fires the node, which counts it,
+ * appends the future's index to the completion order and bumps the signal
+ * word, waking a sleeping owner. Only probe-only futures, which cannot
+ * notify, are checked on a timer paced by the polling strategy.
+ *
+ * Lifetime: the owner holds one reference to the waitset and every linked
+ * node one more. cy_waitset_free unlinks the nodes that have not fired and
+ * drops the owner's reference; a node being fired by a completer at that
+ * moment drops its own when done, and the last reference frees the memory.
+ *
+ * Threads: one owner calls the cy_waitset_* functions; completers on any
+ * thread only ever run fire_node.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct node {
+  cy__waiter w;
+  cy_waitset *ws;
+  size_t index;
+} node;
+
+struct cy_waitset {
+  _Atomic uint32_t signal;   /* bumped after each completion is recorded */
+  _Atomic uint32_t sleeping; /* the owner is, or is about to be, blocked on signal */
+  _Atomic uint32_t refs;
+  _Atomic size_t ndone;
+  _Atomic size_t nfailed;    /* failed or cancelled */
+  _Atomic size_t nexc;       /* failed (FIRST_EXCEPTION counts only these) */
+  _Atomic size_t tail;       /* completion-order slots claimed */
+  _Atomic size_t *order;     /* order[k] = index + 1 once published */
+  size_t head;               /* next slot cy_waitset_next gives (owner only) */
+  size_t n;
+  cy_future **fs;            /* retained until cy_waitset_free */
+  node *nodes;
+  int return_when;
+  double deadline;           /* absolute ms; < 0: none */
+  /* probe-only futures, paced by the strategy (owner only) */
+  size_t *probes;
+  size_t nprobes;
+  double next_probe;
+  size_t ndone_at_last_round;
+  cy_polling own_strategy;
+  cy_polling *strategy;
+  int has_progress;
+  cy__progress_state progress;
+};
+
+static void unref(cy_waitset *ws) {
+  if (atomic_fetch_sub_explicit(&ws->refs, 1, memory_order_acq_rel) != 1) return;
+  free((void *)ws->order);
+  free(ws->nodes);
+  free(ws->probes);
+  free(ws);
+}
+
+/* Counts the completion of fs[index]; f is done (its outcome visible). */
+static void record(cy_waitset *ws, size_t index, cy_future *f) {
+  uint32_t st = atomic_load_explicit(&f->state, memory_order_acquire) & CY__S_MASK;
+  if (st != CY_STATE_SUCCEEDED) atomic_fetch_add_explicit(&ws->nfailed, 1, memory_order_relaxed);
+  if (st == CY_STATE_FAILED) atomic_fetch_add_explicit(&ws->nexc, 1, memory_order_relaxed);
+  size_t slot = atomic_fetch_add_explicit(&ws->tail, 1, memory_order_relaxed);
+  atomic_store_explicit(&ws->order[slot], index + 1, memory_order_release);
+  /* ndone after the counters above: whoever sees the new ndone (acquire)
+   * sees nfailed/nexc/order consistent with it. */
+  atomic_fetch_add_explicit(&ws->ndone, 1, memory_order_release);
+  /* seq_cst pairs with the owner's store to sleeping: either the owner sees
+   * the new signal before it sleeps, or we see sleeping and wake it. */
+  atomic_fetch_add_explicit(&ws->signal, 1, memory_order_seq_cst);
+  if (atomic_load_explicit(&ws->sleeping, memory_order_seq_cst)) cy__futex_wake(&ws->signal);
+}
+
+static void fire_node(cy__waiter *w, cy_future *f) {
+  node *nd = (node *)w;
+  cy_waitset *ws = nd->ws;
+  record(ws, nd->index, f);
+  unref(ws);
+}
+
+static int resolve_strategy(cy_waitset *ws, const cy_wait_opts *o) {
+  if (o->strategy) {
+    ws->strategy = o->strategy;
+    return 0;
+  }
+  ws->strategy = &ws->own_strategy;
+  return cy_polling_init(&ws->own_strategy, o->polling);
+}
+
+int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wait_opts *opts) {
+  if (!out) return CY_EINVAL;
+  *out = NULL;
+  if (n > 0 && !fs) return CY_EINVAL;
+  if (n >= (size_t)UINT32_MAX) return CY_EINVAL;
+  cy_wait_opts defaults;
+  if (!opts) {
+    cy_wait_opts_init(&defaults);
+    opts = &defaults;
+  }
+  if (opts->return_when < CY_ALL_COMPLETED || opts->return_when > CY_FIRST_EXCEPTION)
+    return CY_EINVAL;
+  if (opts->timeout_ms != opts->timeout_ms) return CY_EINVAL; /* NaN */
+  for (size_t i = 0; i < n; i++)
+    if (!fs[i]) return CY_EINVAL;
+
+  cy_waitset *ws = calloc(1, sizeof *ws);
+  if (!ws) return CY_ENOMEM;
+  int rc = resolve_strategy(ws, opts);
+  if (rc) {
+    free(ws);
+    return rc;
+  }
+  size_t cap = n ? n : 1;
+  ws->order = calloc(cap, sizeof *ws->order);
+  ws->nodes = malloc(cap * sizeof *ws->nodes);
+  ws->fs = malloc(cap * sizeof *ws->fs);
+  if (!ws->order || !ws->nodes || !ws->fs) {
+    free((void *)ws->order);
+    free(ws->nodes);
+    free(ws->fs);
+    free(ws);
+    return CY_ENOMEM;
+  }
+  ws->n = n;
+  ws->return_when = opts->return_when;
+  double now = cy_now_ms();
+  ws->deadline = opts->timeout_ms < 0 ? -1 : now + opts->timeout_ms;
+  atomic_init(&ws->refs, 1);
+  if (opts->progress) {
+    ws->has_progress = 1;
+    size_t miniters = opts->miniters;
+    if (miniters == 0) {
+      cy_config c;
+      cy__config_snapshot(&c);
+      miniters = c.progress_miniters;
+    }
+    cy__progress_start(&ws->progress, opts->progress, opts->progress_arg, miniters, n, now);
+  }
+  for (size_t i = 0; i < n; i++) {
+    cy_future *f = cy_future_retain(fs[i]);
+    ws->fs[i] = f;
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) & CY__PROBE) ws->nprobes++;
+  }
+  if (ws->nprobes) {
+    ws->probes = malloc(ws->nprobes * sizeof *ws->probes);
+    if (!ws->probes) {
+      for (size_t i = 0; i < n; i++) cy_future_release(ws->fs[i]);
+      free(ws->fs);
+      unref(ws);
+      return CY_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+      if (atomic_load_explicit(&ws->fs[i]->state, memory_order_relaxed) & CY__PROBE)
+        ws->probes[k++] = i;
+    ws->next_probe = now; /* the first round runs at the first poll */
+  }
+  for (size_t i = 0; i < n; i++) {
+    node *nd = &ws->nodes[i];
+    nd->w.fire = fire_node;
+    nd->ws = ws;
+    nd->index = i;
+    /* The node's reference is taken before it is linked: it may fire on
+     * another thread the moment it is. */
+    atomic_fetch_add_explicit(&ws->refs, 1, memory_order_relaxed);
+    if (!cy__future_attach(ws->fs[i], &nd->w)) {
+      atomic_fetch_sub_explicit(&ws->refs, 1, memory_order_relaxed);
+      record(ws, i, ws->fs[i]);
+    }
+  }
+  *out = ws;
+  return 0;
+}
+
+static int condition_holds(const cy_waitset *ws) {
+  size_t done = atomic_load_explicit(&ws->ndone, memory_order_acquire);
+  switch (ws->return_when) {
+  case CY_FIRST_COMPLETED:
+    return done > 0 || ws->n == 0;
+  case CY_FIRST_EXCEPTION:
+    return done == ws->n || atomic_load_explicit(&ws->nexc, memory_order_relaxed) > 0;
+  default:
+    return done == ws->n;
+  }
+}
+
+static int probes_pending(const cy_waitset *ws) {
+  return ws->nprobes > 0 && atomic_load_explicit(&ws->ndone, memory_order_relaxed) < ws->n;
+}
+
+/* One probe round when due. The strategy learns whether anything finished
+ * since the last round, as the seed's loop does after each batch check. */
+static void probe_round(cy_waitset *ws, double now) {
+  if (!probes_pending(ws) || now < ws->next_probe) return;
+  for (size_t k = 0; k < ws->nprobes; k++) {
+    cy_future *f = ws->fs[ws->probes[k]];
+    if (!cy_future_done(f)) cy_future_probe(f);
+  }
+  size_t done = atomic_load_explicit(&ws->ndone, memory_order_acquire);
+  if (done > ws->ndone_at_last_round) cy_polling_record_completion(ws->strategy);
+  else cy_polling_record_no_completion(ws->strategy);
+  ws->ndone_at_last_round = done;
+  double iv = cy_polling_next_interval(ws->strategy);
+  ws->next_probe = now + (iv > 0 ? iv : 0);
+}
+
+static void report(cy_waitset *ws) {
+  if (!ws->has_progress) return;
+  size_t done = atomic_load_explicit(&ws->ndone, memory_order_acquire);
+  cy__progress_update(&ws->progress, done, atomic_load_explicit(&ws->nfailed, memory_order_relaxed));
+}
+
+int cy_waitset_poll(cy_waitset *ws) {
+  if (!ws) return CY_EINVAL;
+  double now = cy_now_ms();
+  probe_round(ws, now);
+  report(ws);
+  if (condition_holds(ws)) return 0;
+  if (ws->deadline >= 0 && now >= ws->deadline) return CY_ETIMEDOUT;
+  return CY_EAGAIN;
+}
+
+double cy_waitset_next_wakeup_ms(const cy_waitset *ws) {
+  if (!ws) return CY_EINVAL;
+  double at = ws->deadline;
+  if (probes_pending(ws) && (at < 0 || ws->next_probe < at)) at = ws->next_probe;
+  if (at < 0) return -1;
+  double left = at - cy_now_ms();
+  return left > 0 ? left : 0;
+}
+
+/* Blocks until ready(ws) holds, the call's deadline (absolute, < 0: none) or
+ * the wait's own deadline passes. Probe rounds run when due. */
+static int block(cy_waitset *ws, int (*ready)(cy_waitset *), double call_deadline) {
+  for (;;) {
+    uint32_t seen = atomic_load_explicit(&ws->signal, memory_order_seq_cst);
+    double now = cy_now_ms();
+    probe_round(ws, now);
+    report(ws);
+    if (ready(ws)) return 0;
+    double until = call_deadline;
+    if (ws->deadline >= 0 && (until < 0 || ws->deadline < until)) until = ws->deadline;
+    if (until >= 0 && now >= until) return CY_ETIMEDOUT;
+    if (probes_pending(ws) && (until < 0 || ws->next_probe < until)) until = ws->next_probe;
+    double left = until < 0 ? -1 : until - now;
+    atomic_store_explicit(&ws->sleeping, 1, memory_order_seq_cst);
+    int rc = cy__futex_wait(&ws->signal, seen, left);
+    atomic_store_explicit(&ws->sleeping, 0, memory_order_relaxed);
+    if (rc == CY_EDEADLK) return rc;
+  }
+}
+
+static int ready_condition(cy_waitset *ws) { return condition_holds(ws); }
+
+int cy_waitset_wait(cy_waitset *ws, double timeout_ms) {
+  if (!ws || timeout_ms != timeout_ms) return CY_EINVAL;
+  return block(ws, ready_condition, timeout_ms < 0 ? -1 : cy_now_ms() + timeout_ms);
+}
+
+static int ready_next(cy_waitset *ws) {
+  return ws->head == ws->n ||
+         atomic_load_explicit(&ws->order[ws->head], memory_order_acquire) != 0;
+}
+
+int cy__waitset_block_next(cy_waitset *ws, double call_deadline) {
+  return block(ws, ready_next, call_deadline);
+}
+
+int cy_waitset_next(cy_waitset *ws, size_t *index) {
+  if (!ws || !index) return CY_EINVAL;
+  if (ws->head == ws->n) return CY_EOF;
+  size_t v = atomic_load_explicit(&ws->order[ws->head], memory_order_acquire);
+  if (!v) return CY_EAGAIN;
+  ws->head++;
+  *index = v - 1;
+  return 0;
+}
+
+const volatile uint32_t *cy_waitset_signal(const cy_waitset *ws) {
+  return ws ? (const volatile uint32_t *)&ws->signal : NULL;
+}
+
+uint32_t cy_waitset_arm(cy_waitset *ws) {
+  if (!ws) return 0;
+  atomic_store_explicit(&ws->sleeping, 1, memory_order_seq_cst);
+  return atomic_load_explicit(&ws->signal, memory_order_seq_cst);
+}
+
+void cy_waitset_finish(cy_waitset *ws) {
+  if (!ws || !ws->has_progress) return;
+  cy__progress_finish(&ws->progress, atomic_load_explicit(&ws->ndone, memory_order_acquire),
+                      atomic_load_explicit(&ws->nfailed, memory_order_relaxed));
+}
+
+size_t cy_waitset_done_count(const cy_waitset *ws) {
+  return ws ? atomic_load_explicit(&ws->ndone, memory_order_acquire) : 0;
+}
+
+size_t cy_waitset_failed_count(const cy_waitset *ws) {
+  return ws ? atomic_load_explicit(&ws->nfailed, memory_order_relaxed) : 0;
+}
+
+size_t cy_waitset_size(const cy_waitset *ws) { return ws ? ws->n : 0; }
+
+void cy_waitset_done_flags(const cy_waitset *ws, unsigned char *flags) {
+  if (ws && flags) cy_check_batch(ws->fs, ws->n, flags);
+}
+
+cy_future *cy__waitset_future(const cy_waitset *ws, size_t index) { return ws->fs[index]; }
+
+void cy_waitset_free(cy_waitset *ws) {
+  if (!ws) return;
+  for (size_t i = 0; i < ws->n; i++) {
+    if (cy__future_detach(ws->fs[i], &ws->nodes[i].w)) unref(ws);
+  }
+  for (size_t i = 0; i < ws->n; i++) cy_future_release(ws->fs[i]);
+  free(ws->fs);
+  ws->fs = NULL;
+  unref(ws);
+}
+
+/* ---- the blocking wait ------------------------------------------------- */
+
+void cy_wait_opts_init(cy_wait_opts *opts) {
+  if (!opts) return;
+  cy_config c;
+  cy__config_snapshot(&c);
+  memset(opts, 0, sizeof *opts);
+  opts->return_when = CY_ALL_COMPLETED;
+  opts->timeout_ms = -1;
+  opts->polling = NULL;
+  opts->miniters = c.progress_miniters;
+}
+
+int cy_wait(cy_future *const *fs, size_t n, const cy_wait_opts *opts, unsigned char *done_flags) {
+  cy_waitset *ws;
+  int rc = cy_waitset_create(&ws, fs, n, opts);
+  if (rc) return rc;
+  rc = cy_waitset_wait(ws, -1);
+  cy_waitset_finish(ws);
+  cy_waitset_done_flags(ws, done_flags);
+  cy_waitset_free(ws);
+  return rc;
+}
