@@ -10,11 +10,20 @@
 #define CY_TEST_RUNNER_H
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "concurry.h"
+
+/* The WASI build has no threads; tests that need them are compiled out and
+ * skipped (needs_threads) there. */
+#if defined(__wasi__) && !defined(_REENTRANT)
+#define CY_NO_THREADS 1
+#else
+#include <pthread.h>
+#endif
 
 typedef int (*cy_test_fn)(void);
 typedef struct cy_test_case {

@@ -1,0 +1,364 @@
+/* cy_wait and the waitset: each return condition, timeouts that leave the
+ * futures usable, probe pacing, progress, the step API, invalid arguments. */
+#include "runner.h"
+
+#include <stdlib.h>
+
+static void make(cy_future **fs, int n) {
+  for (int i = 0; i < n; i++) fs[i] = cy_future_new();
+}
+static void drop(cy_future **fs, int n) {
+  for (int i = 0; i < n; i++) cy_future_release(fs[i]);
+}
+
+static int t_all_completed(void) {
+  cy_future *fs[3];
+  make(fs, 3);
+  for (int i = 0; i < 3; i++) cy_future_set_result(fs[i], NULL);
+  unsigned char flags[3] = {0};
+  ASSERT_ERR(cy_wait(fs, 3, NULL, flags), 0);
+  ASSERT(flags[0] && flags[1] && flags[2]);
+  drop(fs, 3);
+  return 0;
+}
+
+static int t_empty(void) {
+  ASSERT_ERR(cy_wait(NULL, 0, NULL, NULL), 0);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = CY_FIRST_COMPLETED;
+  ASSERT_ERR(cy_wait(NULL, 0, &o, NULL), 0);
+  return 0;
+}
+
+static int t_all_times_out_and_stays_usable(void) {
+  cy_future *fs[2];
+  make(fs, 2);
+  cy_future_set_result(fs[0], NULL);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 20;
+  unsigned char flags[2] = {9, 9};
+  double t0 = cy_now_ms();
+  ASSERT_ERR(cy_wait(fs, 2, &o, flags), CY_ETIMEDOUT);
+  ASSERT_GE(cy_now_ms() - t0, 19);
+  ASSERT_EQ(flags[0], 1);
+  ASSERT_EQ(flags[1], 0);
+  /* the same futures, waited again after completing the other one */
+  cy_future_set_result(fs[1], (void *)3);
+  ASSERT_ERR(cy_wait(fs, 2, &o, flags), 0);
+  void *out;
+  ASSERT_ERR(cy_future_result(fs[1], 0, &out), 0);
+  ASSERT_PTR(out, (void *)3);
+  drop(fs, 2);
+  return 0;
+}
+
+static int t_timeout_zero(void) {
+  cy_future *f = cy_future_new();
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 0;
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), CY_ETIMEDOUT);
+  cy_future_set_result(f, NULL);
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), 0); /* a done set holds even at timeout 0 */
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_first_completed(void) {
+  cy_future *fs[3];
+  make(fs, 3);
+  cy_future_set_result(fs[1], NULL);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = CY_FIRST_COMPLETED;
+  o.timeout_ms = 1000;
+  unsigned char flags[3];
+  ASSERT_ERR(cy_wait(fs, 3, &o, flags), 0);
+  ASSERT_EQ(flags[0], 0);
+  ASSERT_EQ(flags[1], 1);
+  ASSERT_EQ(flags[2], 0);
+  o.timeout_ms = 10;
+  ASSERT_ERR(cy_wait(fs, 1, &o, NULL), CY_ETIMEDOUT);
+  drop(fs, 3);
+  return 0;
+}
+
+static int t_first_exception(void) {
+  cy_future *fs[3];
+  make(fs, 3);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = CY_FIRST_EXCEPTION;
+  o.timeout_ms = 10;
+  cy_future_set_result(fs[0], NULL);
+  ASSERT_ERR(cy_wait(fs, 3, &o, NULL), CY_ETIMEDOUT); /* a success is not enough */
+  cy_future_cancel(fs[2]);
+  ASSERT_ERR(cy_wait(fs, 3, &o, NULL), CY_ETIMEDOUT); /* nor a cancellation */
+  cy_future_set_exception(fs[1], 4, NULL);
+  o.timeout_ms = -1;
+  ASSERT_ERR(cy_wait(fs, 3, &o, NULL), 0);
+  drop(fs, 3);
+  return 0;
+}
+
+static int t_first_exception_without_failures(void) {
+  /* The Python original hangs here; we return once all are done. */
+  cy_future *fs[4];
+  make(fs, 4);
+  for (int i = 0; i < 4; i++) cy_future_set_result(fs[i], NULL);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = CY_FIRST_EXCEPTION;
+  o.timeout_ms = -1;
+  ASSERT_ERR(cy_wait(fs, 4, &o, NULL), 0);
+  drop(fs, 4);
+  return 0;
+}
+
+#ifndef CY_NO_THREADS
+typedef struct { cy_future **fs; int n; double delay; } later_args;
+static void *complete_all_later(void *p) {
+  later_args *a = p;
+  for (int i = 0; i < a->n; i++) {
+    cy_test_sleep_ms(a->delay);
+    if (i == 1) cy_future_set_exception(a->fs[i], 2, NULL);
+    else cy_future_set_result(a->fs[i], NULL);
+  }
+  return NULL;
+}
+
+static int t_wakes_on_completion_from_other_thread(void) {
+  cy_future *fs[3];
+  make(fs, 3);
+  later_args a = {fs, 3, 5};
+  pthread_t th;
+  pthread_create(&th, NULL, complete_all_later, &a);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = CY_FIRST_EXCEPTION;
+  ASSERT_ERR(cy_wait(fs, 3, &o, NULL), 0);
+  ASSERT_EQ(cy_future_state(fs[1]), CY_STATE_FAILED);
+  o.return_when = CY_ALL_COMPLETED;
+  ASSERT_ERR(cy_wait(fs, 3, &o, NULL), 0);
+  pthread_join(th, NULL);
+  drop(fs, 3);
+  return 0;
+}
+#else
+static int t_wakes_on_completion_from_other_thread(void) { return 0; }
+#endif
+
+typedef struct { int calls; int done_after; } pstate;
+static int probe(void *arg, int *code, void **value) {
+  pstate *s = arg;
+  (void)value;
+  *code = 0;
+  return ++s->calls >= s->done_after;
+}
+
+static int t_probe_futures_paced(void) {
+  pstate s = {0, 4};
+  cy_future *f;
+  cy_future_create_probe(&f, probe, &s);
+  cy_polling fixed;
+  ASSERT_ERR(cy_polling_init(&fixed, "fixed"), 0); /* 10 ms */
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.strategy = &fixed;
+  double t0 = cy_now_ms();
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), 0);
+  double dt = cy_now_ms() - t0;
+  ASSERT_EQ(s.calls, 4);
+  ASSERT_GE(dt, 29); /* rounds at 0, 10, 20, 30 ms */
+  ASSERT_LT(dt, 500);
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_probe_round_records_strategy(void) {
+  pstate s = {0, 1000000};
+  cy_future *f;
+  cy_future_create_probe(&f, probe, &s);
+  cy_polling exp;
+  ASSERT_ERR(cy_polling_init(&exp, "exponential"), 0); /* 1, 2, 4, 8 ... */
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.strategy = &exp;
+  o.timeout_ms = 40;
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), CY_ETIMEDOUT);
+  /* rounds at about 0, 2, 6, 14, 30 ms: 5 (or 6 at the deadline) */
+  ASSERT_GE(s.calls, 4);
+  ASSERT_LE(s.calls, 7);
+  ASSERT_GE(exp.current, 16);
+  cy_future_release(f);
+  return 0;
+}
+
+typedef struct { int n; cy_progress last; int finals; } prog;
+static void on_progress(const cy_progress *p, void *arg) {
+  prog *g = arg;
+  g->n++;
+  g->last = *p;
+  g->finals += p->final;
+}
+
+static int t_progress(void) {
+  cy_future *fs[10];
+  make(fs, 10);
+  for (int i = 0; i < 10; i++) {
+    if (i < 3) cy_future_set_exception(fs[i], 1, NULL);
+    else cy_future_set_result(fs[i], NULL);
+  }
+  prog g = {0};
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.progress = on_progress;
+  o.progress_arg = &g;
+  o.miniters = 4;
+  ASSERT_ERR(cy_wait(fs, 10, &o, NULL), 0);
+  ASSERT_EQ(g.finals, 1);
+  ASSERT_EQ(g.last.final, 1);
+  ASSERT_EQ(g.last.completed, 10);
+  ASSERT_EQ(g.last.failed, 3);
+  ASSERT_EQ(g.last.total, 10);
+  ASSERT_GE(g.last.elapsed_ms, 0);
+  drop(fs, 10);
+  return 0;
+}
+
+static int t_waitset_steps(void) {
+  cy_future *fs[3];
+  make(fs, 3);
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create(&ws, fs, 3, NULL), 0);
+  ASSERT_EQ(cy_waitset_size(ws), 3);
+  ASSERT(cy_waitset_next_wakeup_ms(ws) < 0); /* every future notifies: no timer */
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN);
+  size_t idx;
+  ASSERT_ERR(cy_waitset_next(ws, &idx), CY_EAGAIN);
+  uint32_t sig = *cy_waitset_signal(ws);
+  ASSERT_EQ(cy_waitset_arm(ws), sig);
+  cy_future_set_result(fs[2], NULL);
+  ASSERT_NE(*cy_waitset_signal(ws), sig);
+  cy_future_set_exception(fs[0], 5, NULL);
+  ASSERT_EQ(cy_waitset_done_count(ws), 2);
+  ASSERT_EQ(cy_waitset_failed_count(ws), 1);
+  ASSERT_ERR(cy_waitset_next(ws, &idx), 0);
+  ASSERT_EQ(idx, 2);
+  ASSERT_ERR(cy_waitset_next(ws, &idx), 0);
+  ASSERT_EQ(idx, 0);
+  ASSERT_ERR(cy_waitset_next(ws, &idx), CY_EAGAIN);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN);
+  cy_future_set_result(fs[1], NULL);
+  ASSERT_ERR(cy_waitset_poll(ws), 0);
+  ASSERT_ERR(cy_waitset_next(ws, &idx), 0);
+  ASSERT_EQ(idx, 1);
+  ASSERT_ERR(cy_waitset_next(ws, &idx), CY_EOF);
+  unsigned char flags[3];
+  cy_waitset_done_flags(ws, flags);
+  ASSERT(flags[0] && flags[1] && flags[2]);
+  cy_waitset_free(ws);
+  drop(fs, 3);
+  return 0;
+}
+
+static int t_waitset_deadline(void) {
+  cy_future *f = cy_future_new();
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 15;
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create(&ws, &f, 1, &o), 0);
+  double left = cy_waitset_next_wakeup_ms(ws);
+  ASSERT(left > 0 && left <= 15);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN);
+  cy_test_sleep_ms(20);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_ETIMEDOUT);
+  cy_waitset_free(ws);
+  /* after the waitset is gone, completing the future is still fine */
+  ASSERT_ERR(cy_future_set_result(f, NULL), 0);
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_duplicates(void) {
+  cy_future *f = cy_future_new();
+  cy_future *fs[3] = {f, f, f};
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create(&ws, fs, 3, NULL), 0);
+  cy_future_set_result(f, NULL);
+  ASSERT_ERR(cy_waitset_poll(ws), 0);
+  ASSERT_EQ(cy_waitset_done_count(ws), 3);
+  cy_waitset_free(ws);
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_repeated_timeouts_leave_nothing_behind(void) {
+  /* A waitset unlinks its nodes: many timed-out waits on one pending future
+   * must not grow its waiter list (ASan/LSan would see the leak). */
+  cy_future *f = cy_future_new();
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 0;
+  for (int i = 0; i < 10000; i++) ASSERT_ERR(cy_wait(&f, 1, &o, NULL), CY_ETIMEDOUT);
+  cy_future_set_result(f, NULL);
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_invalid(void) {
+  cy_future *f = cy_future_new();
+  cy_future *fs[2] = {f, NULL};
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  ASSERT_ERR(cy_wait(NULL, 3, &o, NULL), CY_EINVAL);
+  ASSERT_ERR(cy_wait(fs, 2, &o, NULL), CY_EINVAL); /* a NULL future */
+  o.return_when = 7;
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), CY_EINVAL);
+  cy_wait_opts_init(&o);
+  o.polling = "no-such-strategy";
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), CY_ENOENT);
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 0.0 / 0.0;
+  ASSERT_ERR(cy_wait(&f, 1, &o, NULL), CY_EINVAL);
+  ASSERT_ERR(cy_waitset_create(NULL, &f, 1, NULL), CY_EINVAL);
+  ASSERT_ERR(cy_waitset_poll(NULL), CY_EINVAL);
+  ASSERT_ERR(cy_waitset_wait(NULL, 0), CY_EINVAL);
+  size_t idx;
+  ASSERT_ERR(cy_waitset_next(NULL, &idx), CY_EINVAL);
+  cy_waitset_free(NULL);
+  cy_wait_opts_init(NULL);
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_single_thread_deadlock_detected(void) {
+  if (cy_has_threads()) return 0;
+  cy_future *f = cy_future_new();
+  ASSERT_ERR(cy_wait(&f, 1, NULL, NULL), CY_EDEADLK);
+  cy_future_release(f);
+  return 0;
+}
+
+CY_TEST_TABLE(wait) = {
+    {"all_completed", t_all_completed, 0},
+    {"empty", t_empty, 0},
+    {"all_times_out_and_stays_usable", t_all_times_out_and_stays_usable, 0},
+    {"timeout_zero", t_timeout_zero, 0},
+    {"first_completed", t_first_completed, 0},
+    {"first_exception", t_first_exception, 0},
+    {"first_exception_without_failures", t_first_exception_without_failures, 0},
+    {"wakes_on_completion_from_other_thread", t_wakes_on_completion_from_other_thread, 1},
+    {"probe_futures_paced", t_probe_futures_paced, 0},
+    {"probe_round_records_strategy", t_probe_round_records_strategy, 0},
+    {"progress", t_progress, 0},
+    {"waitset_steps", t_waitset_steps, 0},
+    {"waitset_deadline", t_waitset_deadline, 0},
+    {"duplicates", t_duplicates, 0},
+    {"repeated_timeouts_leave_nothing_behind", t_repeated_timeouts_leave_nothing_behind, 0},
+    {"invalid", t_invalid, 0},
+    {"single_thread_deadlock_detected", t_single_thread_deadlock_detected, 0},
+    {0, 0, 0}};
