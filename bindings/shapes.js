@@ -1,0 +1,230 @@
+/**
+ * Input shapes of wait() and gather(): array, Set (→ array, input order), plain
+ * object (→ plain object, same keys and order), Map (→ Map), a single future or
+ * value (→ [value]), or several futures/values as separate arguments (variadic,
+ * → array). With two or more arguments a trailing plain object is the options
+ * object. `recurse` resolves nested arrays/Sets/objects/Maps keeping the shape.
+ * @module concurry-wasm/shapes
+ */
+import { isPlainObject } from './options.js';
+
+/** @typedef {'array'|'set'|'object'|'map'|'single'|'variadic'} ShapeKind */
+
+/**
+ * The flattened input: `leaves[i]` is the i-th future-or-value to wait for.
+ * For iteration, `groupOf(i)` is the index of the top-level entry leaf i
+ * belongs to and `groupKeys[g]` that entry's key (index, property or Map key);
+ * `groupStart[g]..groupStart[g+1]` are the leaves of entry g (only for recurse;
+ * without it, group g is leaf g). `build(values)` makes the output of gather.
+ * @typedef {{ kind: ShapeKind, leaves: unknown[], recursive: boolean,
+ *   groupKeys: (() => unknown[]), groupStart: Int32Array|null,
+ *   build: (values: unknown[]) => unknown, buildGroup: (g: number, values: unknown[]) => unknown }} Shape
+ */
+
+/**
+ * Splits the arguments of wait()/gather() into the input and the options object.
+ * @param {unknown[]} args  the call's arguments (not modified)
+ * @param {string} where    'wait()' or 'gather()'
+ * @returns {{ input: unknown, kind: ShapeKind, options: unknown }}
+ */
+export function splitArgs(args, where) {
+  let n = args.length;
+  if (n === 0) {
+    throw new TypeError(`${where} expects futures: an array, Set, plain object or Map of futures/values, a single future or value, or several as separate arguments`);
+  }
+  let options;
+  if (n >= 2 && isPlainObject(args[n - 1])) {
+    options = args[n - 1];
+    n -= 1;
+  }
+  if (n === 1) {
+    const x = args[0];
+    if (Array.isArray(x)) return { input: x, kind: 'array', options };
+    if (x instanceof Set) return { input: x, kind: 'set', options };
+    if (x instanceof Map) return { input: x, kind: 'map', options };
+    if (isPlainObject(x)) return { input: x, kind: 'object', options };
+    return { input: x, kind: 'single', options };
+  }
+  const first = args[0];
+  if (Array.isArray(first) || first instanceof Set || first instanceof Map || isPlainObject(first)) {
+    throw new TypeError(
+      `${where}: Cannot provide both a structure (array/Set/object/Map) as first argument ` +
+      'and additional futures as further arguments. Either pass a structure, or pass individual futures. ' +
+      '(With two or more arguments, only a trailing plain object is taken as the options object.)',
+    );
+  }
+  return { input: n === args.length ? args : args.slice(0, n), kind: 'variadic', options };
+}
+
+function isContainer(x) {
+  return Array.isArray(x) || x instanceof Set || x instanceof Map || isPlainObject(x);
+}
+
+/* ---- recursive shapes --------------------------------------------------- */
+
+// A node of a nested input: { t: 'leaf', i } | { t: 'array', c: Node[] } |
+// { t: 'object', k: string[], c: Node[] } | { t: 'map', k: unknown[], c: Node[] }
+function walk(x, leaves, stack) {
+  if (!isContainer(x)) {
+    leaves.push(x);
+    return { t: 'leaf', i: leaves.length - 1 };
+  }
+  if (stack.has(x)) throw new TypeError('recurse: the input contains a circular reference');
+  stack.add(x);
+  let node;
+  if (Array.isArray(x) || x instanceof Set) {
+    const c = [];
+    for (const v of x) c.push(walk(v, leaves, stack));
+    node = { t: 'array', c };
+  } else if (x instanceof Map) {
+    const k = [];
+    const c = [];
+    for (const [key, v] of x) { k.push(key); c.push(walk(v, leaves, stack)); }
+    node = { t: 'map', k, c };
+  } else {
+    const k = Object.keys(x);
+    const c = new Array(k.length);
+    for (let j = 0; j < k.length; j++) c[j] = walk(x[k[j]], leaves, stack);
+    node = { t: 'object', k, c };
+  }
+  stack.delete(x);
+  return node;
+}
+
+function rebuild(node, values) {
+  switch (node.t) {
+    case 'leaf': return values[node.i];
+    case 'array': return node.c.map((ch) => rebuild(ch, values));
+    case 'map': {
+      const m = new Map();
+      for (let j = 0; j < node.k.length; j++) m.set(node.k[j], rebuild(node.c[j], values));
+      return m;
+    }
+    default: {
+      const o = {};
+      for (let j = 0; j < node.k.length; j++) o[node.k[j]] = rebuild(node.c[j], values);
+      return o;
+    }
+  }
+}
+
+function objectFrom(keys, values) {
+  const o = {};
+  for (let j = 0; j < keys.length; j++) o[keys[j]] = values[j];
+  return o;
+}
+
+function mapFrom(keys, values) {
+  const m = new Map();
+  for (let j = 0; j < keys.length; j++) m.set(keys[j], values[j]);
+  return m;
+}
+
+function indexKeys(n) {
+  const k = new Array(n);
+  for (let i = 0; i < n; i++) k[i] = i;
+  return k;
+}
+
+/**
+ * Flattens an input into leaves and a builder for gather's output.
+ * @param {unknown} input
+ * @param {ShapeKind} kind
+ * @param {boolean} recurse
+ * @returns {Shape}
+ */
+export function flatten(input, kind, recurse) {
+  if (!recurse) {
+    switch (kind) {
+      case 'array':
+      case 'variadic': {
+        const leaves = /** @type {unknown[]} */ (input);
+        return {
+          kind, leaves, recursive: false, groupStart: null,
+          groupKeys: () => indexKeys(leaves.length),
+          build: (values) => values,
+          buildGroup: (g, values) => values[g],
+        };
+      }
+      case 'set': {
+        const leaves = [...(/** @type {Set<unknown>} */ (input))];
+        return {
+          kind, leaves, recursive: false, groupStart: null,
+          groupKeys: () => indexKeys(leaves.length),
+          build: (values) => values,
+          buildGroup: (g, values) => values[g],
+        };
+      }
+      case 'object': {
+        const o = /** @type {Record<string, unknown>} */ (input);
+        const keys = Object.keys(o);
+        const leaves = new Array(keys.length);
+        for (let j = 0; j < keys.length; j++) leaves[j] = o[keys[j]];
+        return {
+          kind, leaves, recursive: false, groupStart: null,
+          groupKeys: () => keys,
+          build: (values) => objectFrom(keys, values),
+          buildGroup: (g, values) => values[g],
+        };
+      }
+      case 'map': {
+        const m = /** @type {Map<unknown, unknown>} */ (input);
+        const keys = [...m.keys()];
+        const leaves = [...m.values()];
+        return {
+          kind, leaves, recursive: false, groupStart: null,
+          groupKeys: () => keys,
+          build: (values) => mapFrom(keys, values),
+          buildGroup: (g, values) => values[g],
+        };
+      }
+      default: {
+        const leaves = [input];
+        return {
+          kind, leaves, recursive: false, groupStart: null,
+          groupKeys: () => [0],
+          build: (values) => values,
+          buildGroup: (g, values) => values[g],
+        };
+      }
+    }
+  }
+  // recurse: walk every top-level entry; group g covers leaves groupStart[g]..groupStart[g+1]
+  const leaves = [];
+  const stack = new Set();
+  let keys;
+  let entries;
+  if (kind === 'object') {
+    keys = Object.keys(/** @type {object} */ (input));
+    entries = keys.map((k) => /** @type {any} */ (input)[k]);
+  } else if (kind === 'map') {
+    keys = [.../** @type {Map<unknown, unknown>} */ (input).keys()];
+    entries = [.../** @type {Map<unknown, unknown>} */ (input).values()];
+  } else if (kind === 'single') {
+    entries = [input];
+    keys = [0];
+  } else {
+    entries = [.../** @type {Iterable<unknown>} */ (input)];
+    keys = indexKeys(entries.length);
+  }
+  if (kind !== 'single' && kind !== 'variadic') stack.add(input);
+  const nodes = new Array(entries.length);
+  const groupStart = new Int32Array(entries.length + 1);
+  for (let g = 0; g < entries.length; g++) {
+    groupStart[g] = leaves.length;
+    nodes[g] = walk(entries[g], leaves, stack);
+  }
+  groupStart[entries.length] = leaves.length;
+  const buildGroup = (g, values) => rebuild(nodes[g], values);
+  return {
+    kind, leaves, recursive: true, groupStart,
+    groupKeys: () => keys,
+    build: (values) => {
+      const out = nodes.map((nd) => rebuild(nd, values));
+      if (kind === 'object') return objectFrom(keys, out);
+      if (kind === 'map') return mapFrom(keys, out);
+      return out;
+    },
+    buildGroup,
+  };
+}

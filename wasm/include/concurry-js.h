@@ -1,0 +1,76 @@
+/*
+ * concurry-js.h: batch entry points for the JS bindings (bindings/core.js).
+ *
+ * A call from JS into wasm costs far more than the work most cy_ functions do
+ * for one future, so the bindings make, complete, inspect and release futures
+ * N at a time through these. Built only on the public concurry.h API
+ * (wasm/src/jsapi.c); every function returns 0 or a negative CY_E* code
+ * unless it says otherwise. Export them next to concurry.h's functions in the
+ * Emscripten module.
+ */
+#ifndef CONCURRY_JS_H
+#define CONCURRY_JS_H
+
+#include "concurry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of this batch API; bindings check it. */
+#define CY_JS_API_VERSION 1
+int cy_js_api_version(void);
+
+/* n new external futures (cy_future_create) into out[0..n). On CY_ENOMEM none
+ * is left behind (out untouched beyond what was released). */
+int  cy_js_futures_create(cy_future **out, size_t n);
+/* cy_future_release on each non-NULL fs[i]. */
+void cy_js_futures_release(cy_future *const *fs, size_t n);
+
+/* Completes fs[i] by codes[i]: 0 = success (value NULL: the value stays in
+ * JS), CY_ECANCELED = cancel, any other value = failure with that code.
+ * won[i] (may be NULL) = 1 when this call's completion won (the future was
+ * not done before), else 0. Returns how many won. */
+int  cy_js_complete(cy_future *const *fs, const int32_t *codes, size_t n, uint8_t *won);
+
+/* states[i] = cy_future_state(fs[i]) (CY_STATE_*). */
+void cy_js_states(cy_future *const *fs, size_t n, uint8_t *states);
+
+/* A future that is already done and is never freed: kind 0 succeeded, 1 failed
+ * (code 1), 2 cancelled. Releasing or retaining it is harmless. Lets done
+ * values join a wait without a future of their own; the waitset counts every
+ * occurrence. NULL for another kind or out of memory. */
+cy_future *cy_js_done_future(int kind);
+
+/* cy_waitset_create with the options as arguments (no struct layout shared
+ * with JS): polling may be NULL (config default), strategy NULL (use polling),
+ * progress NULL (none), miniters 0 (config default). */
+int  cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
+                          int return_when, double timeout_ms,
+                          const char *polling, cy_polling *strategy,
+                          cy_progress_fn progress, void *progress_arg,
+                          size_t miniters, int return_exceptions);
+
+/* Takes up to max indices from cy_waitset_next into out; returns how many
+ * (0 when none is waiting), or CY_EOF when every one has been taken. */
+int  cy_js_waitset_take(cy_waitset *ws, uint32_t *out, size_t max);
+
+/* A heap-allocated strategy: cy_polling_init(name) (NULL: the config's default). */
+int  cy_js_polling_create(cy_polling **out, const char *name);
+void cy_js_polling_free(cy_polling *p);
+/* Reads a strategy's state: out[0] = current interval (ms, not advancing it),
+ * out[1] = kind, out[2] = consecutive_empty, out[3] = checks_at_level, out[4] = level. */
+void cy_js_polling_state(const cy_polling *p, double *out);
+
+/* Offsets of cy_progress's fields, for JS reading a report: out[0..4] =
+ * completed, failed, total, elapsed_ms, final; out[5] = sizeof(size_t). */
+void cy_js_progress_layout(uint32_t *out);
+
+/* Test and bench helper: submits a task that sleeps ms on an executor thread
+ * and then succeeds (code 0, result = (void *)(intptr_t)tag) or fails with code. */
+cy_future *cy_js_submit_sleep(cy_executor *ex, double ms, int code, int32_t tag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CONCURRY_JS_H */

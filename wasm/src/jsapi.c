@@ -1,0 +1,173 @@
+/*
+ * jsapi.c: batch entry points for the JS bindings (concurry-js.h), built only
+ * on the public concurry.h API. One call from JS covers N futures.
+ */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include "concurry.h"
+#include "concurry-js.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+int cy_js_api_version(void) { return CY_JS_API_VERSION; }
+
+int cy_js_futures_create(cy_future **out, size_t n) {
+  if (n && !out) return CY_EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    int rc = cy_future_create(&out[i]);
+    if (rc) {
+      for (size_t j = 0; j < i; j++) {
+        cy_future_release(out[j]);
+        out[j] = NULL;
+      }
+      return rc;
+    }
+  }
+  return 0;
+}
+
+void cy_js_futures_release(cy_future *const *fs, size_t n) {
+  if (!fs) return;
+  for (size_t i = 0; i < n; i++)
+    if (fs[i]) cy_future_release(fs[i]);
+}
+
+int cy_js_complete(cy_future *const *fs, const int32_t *codes, size_t n, uint8_t *won) {
+  if (n && (!fs || !codes)) return CY_EINVAL;
+  int nwon = 0;
+  for (size_t i = 0; i < n; i++) {
+    int rc;
+    int32_t c = codes[i];
+    if (c == 0) rc = cy_future_set_result(fs[i], NULL);
+    else if (c == CY_ECANCELED) rc = cy_future_cancel(fs[i]);
+    else rc = cy_future_set_exception(fs[i], c, NULL);
+    if (won) won[i] = rc == 0;
+    if (rc == 0) nwon++;
+  }
+  return nwon;
+}
+
+void cy_js_states(cy_future *const *fs, size_t n, uint8_t *states) {
+  if (!fs || !states) return;
+  for (size_t i = 0; i < n; i++) states[i] = (uint8_t)cy_future_state(fs[i]);
+}
+
+static cy_future *done_futures[3];
+
+cy_future *cy_js_done_future(int kind) {
+  if (kind < 0 || kind > 2) return NULL;
+  /* Made once, on the thread that loads the bindings (the JS main thread). */
+  if (!done_futures[kind]) {
+    cy_future *f = NULL;
+    if (cy_future_create(&f)) return NULL;
+    if (kind == 0) cy_future_set_result(f, NULL);
+    else if (kind == 1) cy_future_set_exception(f, 1, NULL);
+    else cy_future_cancel(f);
+    /* Never freed: enough references that no release can reach zero. */
+    for (int i = 0; i < 30; i++) cy_future_retain(f);
+    done_futures[kind] = f;
+  }
+  return done_futures[kind];
+}
+
+int cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
+                         int return_when, double timeout_ms,
+                         const char *polling, cy_polling *strategy,
+                         cy_progress_fn progress, void *progress_arg,
+                         size_t miniters, int return_exceptions) {
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = return_when;
+  o.timeout_ms = timeout_ms;
+  o.polling = polling;
+  o.strategy = strategy;
+  o.progress = progress;
+  o.progress_arg = progress_arg;
+  if (miniters) o.miniters = miniters;
+  o.return_exceptions = return_exceptions;
+  return cy_waitset_create(out, fs, n, &o);
+}
+
+int cy_js_waitset_take(cy_waitset *ws, uint32_t *out, size_t max) {
+  if (!ws || (max && !out)) return CY_EINVAL;
+  size_t k = 0;
+  while (k < max) {
+    size_t index;
+    int rc = cy_waitset_next(ws, &index);
+    if (rc == CY_EOF) return k ? (int)k : CY_EOF;
+    if (rc) break;
+    out[k++] = (uint32_t)index;
+  }
+  return (int)k;
+}
+
+int cy_js_polling_create(cy_polling **out, const char *name) {
+  if (!out) return CY_EINVAL;
+  *out = NULL;
+  cy_polling *p = malloc(sizeof *p);
+  if (!p) return CY_ENOMEM;
+  int rc = cy_polling_init(p, name);
+  if (rc) {
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+void cy_js_polling_free(cy_polling *p) { free(p); }
+
+void cy_js_polling_state(const cy_polling *p, double *out) {
+  if (!p || !out) return;
+  out[0] = p->kind == CY_POLL_FIXED ? p->interval
+         : p->kind == CY_POLL_PROGRESSIVE ? (p->nlevels ? p->levels[p->level] : 0)
+         : p->current;
+  out[1] = p->kind;
+  out[2] = p->consecutive_empty;
+  out[3] = p->checks_at_level;
+  out[4] = p->level;
+}
+
+void cy_js_progress_layout(uint32_t *out) {
+  if (!out) return;
+  out[0] = offsetof(cy_progress, completed);
+  out[1] = offsetof(cy_progress, failed);
+  out[2] = offsetof(cy_progress, total);
+  out[3] = offsetof(cy_progress, elapsed_ms);
+  out[4] = offsetof(cy_progress, final);
+  out[5] = sizeof(size_t);
+}
+
+/* ---- test and bench helper: a sleeping C task ---------------------------- */
+
+typedef struct sleep_arg {
+  double ms;
+  int code;
+  int32_t tag;
+} sleep_arg;
+
+static int sleep_task(void *arg, void **result) {
+  sleep_arg a = *(sleep_arg *)arg;
+  free(arg);
+  if (a.ms > 0) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)(a.ms / 1000);
+    ts.tv_nsec = (long)((a.ms - (double)ts.tv_sec * 1000) * 1e6);
+    nanosleep(&ts, NULL);
+  }
+  if (result) *result = (void *)(intptr_t)a.tag;
+  return a.code;
+}
+
+cy_future *cy_js_submit_sleep(cy_executor *ex, double ms, int code, int32_t tag) {
+  sleep_arg *a = malloc(sizeof *a);
+  if (!a) return NULL;
+  a->ms = ms;
+  a->code = code;
+  a->tag = tag;
+  cy_future *f = cy_submit(ex, sleep_task, a);
+  if (!f) free(a);
+  return f;
+}
