@@ -8,19 +8,7 @@
 #ifndef CY_NO_THREADS
 enum { THREADS = 8 };
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CY_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define CY_TSAN 1
-#endif
-#ifdef CY_TSAN
-enum { NFUT = 100000 / 4 };  /* tsan is ~10x slower; still thousands of races per thread */
-#else
 enum { NFUT = 100000 };
-#endif
 
 typedef struct {
   cy_future **fs;
