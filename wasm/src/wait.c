@@ -143,11 +143,26 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
     }
     cy__progress_start(&ws->progress, opts->progress, opts->progress_arg, miniters, n, now);
   }
+  /* First pass, before any node is linked (so no completer can touch the
+   * counters yet): futures already done are recorded with plain stores,
+   * the common case of a wait over settled work paying no atomic RMW. */
+  size_t k = 0, failed = 0, exc = 0;
   for (size_t i = 0; i < n; i++) {
     cy_future *f = cy_future_retain(fs[i]);
     ws->fs[i] = f;
-    if (atomic_load_explicit(&f->state, memory_order_relaxed) & CY__PROBE) ws->nprobes++;
+    uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+    if (s & CY__PROBE) ws->nprobes++;
+    ws->nodes[i].ws = NULL; /* not linked */
+    if (!cy__state_done(s)) continue;
+    uint32_t st = s & CY__S_MASK;
+    failed += st != CY_STATE_SUCCEEDED;
+    exc += st == CY_STATE_FAILED;
+    atomic_store_explicit(&ws->order[k++], i + 1, memory_order_relaxed);
   }
+  atomic_store_explicit(&ws->tail, k, memory_order_relaxed);
+  atomic_store_explicit(&ws->nfailed, failed, memory_order_relaxed);
+  atomic_store_explicit(&ws->nexc, exc, memory_order_relaxed);
+  atomic_store_explicit(&ws->ndone, k, memory_order_relaxed);
   if (ws->nprobes) {
     ws->probes = malloc(ws->nprobes * sizeof *ws->probes);
     if (!ws->probes) {
@@ -156,25 +171,35 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
       unref(ws);
       return CY_ENOMEM;
     }
-    size_t k = 0;
+    size_t j = 0;
     for (size_t i = 0; i < n; i++)
       if (atomic_load_explicit(&ws->fs[i]->state, memory_order_relaxed) & CY__PROBE)
-        ws->probes[k++] = i;
+        ws->probes[j++] = i;
     ws->next_probe = now; /* the first round runs at the first poll */
   }
-  for (size_t i = 0; i < n; i++) {
+  /* Second pass: link a node into each future that was pending. Each linked
+   * node holds a reference, taken for all of them up front: a node may fire
+   * on another thread the moment it is linked. The lock taken by attach
+   * (release on unlock, acquire by the completer) publishes the plain
+   * stores above to any completer. */
+  atomic_fetch_add_explicit(&ws->refs, (uint32_t)(n - k), memory_order_relaxed);
+  uint32_t unlinked = 0;
+  for (size_t i = 0, j = 0; i < n; i++) {
+    if (j < k && atomic_load_explicit(&ws->order[j], memory_order_relaxed) == i + 1) {
+      j++; /* recorded in the first pass */
+      continue;
+    }
     node *nd = &ws->nodes[i];
     nd->w.fire = fire_node;
     nd->ws = ws;
     nd->index = i;
-    /* The node's reference is taken before it is linked: it may fire on
-     * another thread the moment it is. */
-    atomic_fetch_add_explicit(&ws->refs, 1, memory_order_relaxed);
     if (!cy__future_attach(ws->fs[i], &nd->w)) {
-      atomic_fetch_sub_explicit(&ws->refs, 1, memory_order_relaxed);
+      nd->ws = NULL;
+      unlinked++;
       record(ws, i, ws->fs[i]);
     }
   }
+  if (unlinked) atomic_fetch_sub_explicit(&ws->refs, unlinked, memory_order_relaxed);
   *out = ws;
   return 0;
 }
@@ -318,7 +343,7 @@ cy_future *cy__waitset_future(const cy_waitset *ws, size_t index) { return ws->f
 void cy_waitset_free(cy_waitset *ws) {
   if (!ws) return;
   for (size_t i = 0; i < ws->n; i++) {
-    if (cy__future_detach(ws->fs[i], &ws->nodes[i].w)) unref(ws);
+    if (ws->nodes[i].ws && cy__future_detach(ws->fs[i], &ws->nodes[i].w)) unref(ws);
   }
   for (size_t i = 0; i < ws->n; i++) cy_future_release(ws->fs[i]);
   free(ws->fs);
