@@ -11,9 +11,17 @@ include("${CMAKE_CURRENT_LIST_DIR}/cy-exports.cmake")
 # too, and the build tree sits inside the "type": "module" package.
 file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/package.json" CONTENT "{\n  \"type\": \"commonjs\"\n}\n")
 
-set(cy_header "${PROJECT_SOURCE_DIR}/wasm/include/concurry.h")
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${cy_header}")
-cy_header_functions("${cy_header}" cy_functions)
+# Every cy_ function declared by the public headers (concurry.h, and
+# concurry-js.h: the batch entry points of the bindings), so the list stays
+# true as the headers change (a header edit re-runs configure).
+file(GLOB cy_headers CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/wasm/include/*.h")
+set(cy_functions "")
+foreach(h IN LISTS cy_headers)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${h}")
+  cy_header_functions("${h}" names)
+  list(APPEND cy_functions ${names})
+endforeach()
+list(REMOVE_DUPLICATES cy_functions)
 cy_exports_json("${cy_functions}" "_malloc;_free" cy_exports_json)
 set(cy_exports_file "${PROJECT_BINARY_DIR}/concurry-exports.json")
 file(CONFIGURE OUTPUT "${cy_exports_file}" CONTENT "${cy_exports_json}\n")
