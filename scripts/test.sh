@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# npm test: everything CI checks, in order.
+#   1. scripts/setup.sh -q (packages, npm ci, native + emscripten builds);
+#   2. for each preset: build, then `ctest --preset P --output-on-failure`
+#      (native, asan, tsan, wasi, emscripten; CY_TEST_PRESETS overrides);
+#   3. `npm run test:js` when package.json defines it (Jest suites).
+# Runs every step even after a failure; exits non-zero if any failed, after a
+# summary with the time of each step.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+presets="${CY_TEST_PRESETS:-native asan tsan wasi emscripten}"
+summary=()
+failed=0
+
+step() { # name command...
+  local name="$1" t0 rc
+  shift
+  t0=$(date +%s)
+  "$@"
+  rc=$?
+  local dt=$(( $(date +%s) - t0 ))
+  if [ "$rc" = 0 ]; then
+    summary+=("$(printf '  ok    %-22s %4ds' "$name" "$dt")")
+  else
+    summary+=("$(printf '  FAIL  %-22s %4ds (exit %d)' "$name" "$dt" "$rc")")
+    failed=1
+  fi
+  return "$rc"
+}
+
+build_preset() { # quiet build; the compiler output only when it fails
+  local p="$1" log="build/$1.build.log"
+  mkdir -p build
+  if [ ! -f "build/$p/CMakeCache.txt" ]; then
+    cmake --preset "$p" > "$log" 2>&1 || { cat "$log"; return 1; }
+  fi
+  cmake --build --preset "$p" >> "$log" 2>&1 || { cat "$log"; return 1; }
+}
+
+echo "== setup"
+if ! step setup bash scripts/setup.sh -q; then
+  echo "setup failed; nothing else can run" >&2
+  printf '%s\n' "${summary[@]}"
+  exit 1
+fi
+
+for p in $presets; do
+  echo "== $p"
+  if step "$p build" build_preset "$p"; then
+    step "$p ctest" ctest --preset "$p" --output-on-failure
+  fi
+done
+
+if node -e 'const s = require("./package.json").scripts || {}; process.exit(s["test:js"] ? 0 : 1)'; then
+  echo "== js"
+  step "js (npm run test:js)" npm run --silent test:js
+else
+  summary+=("  skip  js: package.json has no test:js script")
+fi
+
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+exit "$failed"
