@@ -112,3 +112,18 @@ if(BUILD_TESTING AND EXISTS "${PROJECT_SOURCE_DIR}/wasm/tests/smoke/smoke.c")
   add_test(NAME emscripten/smoke COMMAND "${CY_NODE}" ${cy_smoke_args})
   set_tests_properties(emscripten/smoke PROPERTIES LABELS "emscripten" TIMEOUT 60)
 endif()
+
+# The same in headless Chromium (page, module worker, classic worker), served
+# with COOP/COEP from the source tree; skipped when the build or dist dir is
+# outside it. browser.mjs itself skips (passes) when Chromium is missing.
+if(BUILD_TESTING AND CY_BUILD_DIST AND TARGET concurry_smoke
+   AND EXISTS "${PROJECT_SOURCE_DIR}/wasm/tests/smoke/browser.mjs")
+  file(RELATIVE_PATH cy_rel_smoke "${PROJECT_SOURCE_DIR}" "${cy_smoke_dir}/concurry-core.mjs")
+  file(RELATIVE_PATH cy_rel_dist "${PROJECT_SOURCE_DIR}" "${CY_DIST_DIR}/concurry-core.mjs")
+  if(NOT cy_rel_smoke MATCHES "^\\.\\." AND NOT cy_rel_dist MATCHES "^\\.\\.")
+    add_test(NAME emscripten/browser
+      COMMAND "${CY_NODE}" "${PROJECT_SOURCE_DIR}/wasm/tests/smoke/browser.mjs"
+              "${PROJECT_SOURCE_DIR}" "/${cy_rel_smoke}" "/${cy_rel_dist}")
+    set_tests_properties(emscripten/browser PROPERTIES LABELS "emscripten;browser" TIMEOUT 90)
+  endif()
+endif()
