@@ -82,7 +82,14 @@ const browser = spawn(chrome, ['--headless=new', '--no-sandbox', '--disable-gpu'
 const timer = setTimeout(() => done({ error: 'timed out after 60 s' }), 60000);
 const r = await result;
 clearTimeout(timer);
-try { process.kill(-browser.pid, 'SIGKILL'); } catch { browser.kill('SIGKILL'); } // its whole process group
+// SIGTERM lets Chromium reap its own children; its process group is killed
+// only if it has not exited within 5 s.
+const exited = new Promise((r) => (browser.exitCode !== null ? r() : browser.once('exit', r)));
+browser.kill('SIGTERM');
+const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+if (!gone) {
+  try { process.kill(-browser.pid, 'SIGKILL'); } catch { browser.kill('SIGKILL'); }
+}
 server.close();
 server.closeAllConnections?.();
 try { rmSync(profile, { recursive: true, force: true }); } catch {}
