@@ -94,10 +94,9 @@ fi
 
 if [ "$build" = 1 ]; then
   for p in $presets; do
-    if [ ! -f "build/$p/CMakeCache.txt" ]; then
-      say "configuring preset $p"
-      run cmake --preset "$p"
-    fi
+    # Always configure (cheap): picks up changes to CMakePresets.json too.
+    [ -f "build/$p/CMakeCache.txt" ] || say "configuring preset $p"
+    run cmake --preset "$p"
     before=$(wc -l < "$log")
     run cmake --build --preset "$p"
     # Said only when something was (re)built: an up-to-date tree stays silent.

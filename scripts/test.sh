@@ -32,9 +32,7 @@ step() { # name command...
 build_preset() { # quiet build; the compiler output only when it fails
   local p="$1" log="build/$1.build.log"
   mkdir -p build
-  if [ ! -f "build/$p/CMakeCache.txt" ]; then
-    cmake --preset "$p" > "$log" 2>&1 || { cat "$log"; return 1; }
-  fi
+  cmake --preset "$p" > "$log" 2>&1 || { cat "$log"; return 1; }
   cmake --build --preset "$p" >> "$log" 2>&1 || { cat "$log"; return 1; }
 }
 
