@@ -7,7 +7,7 @@
 # Runs every step even after a failure; exits non-zero if any failed, after a
 # summary with the time of each step.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 presets="${CY_TEST_PRESETS:-native asan tsan wasi emscripten}"
 summary=()
@@ -29,6 +29,7 @@ step() { # name command...
   return "$rc"
 }
 
+# shellcheck disable=SC2317  # called through step
 build_preset() { # quiet build; the compiler output only when it fails
   local p="$1" log="build/$1.build.log"
   mkdir -p build
