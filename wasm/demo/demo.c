@@ -6,6 +6,7 @@
  *
  *   usage: concurry_demo [NTASKS] [NTHREADS]   (defaults 40 and 4; WASI: 0 threads)
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

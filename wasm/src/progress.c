@@ -70,6 +70,7 @@ void cy__progress_finish(cy__progress_state *ps, size_t completed, size_t failed
 
 #define DEFAULT_WIDTH 30
 #define MAX_WIDTH 200
+#define RATE_MIN_MS 50.0
 
 void cy_progress_bar_init(cy_progress_bar *bar, const char *desc) {
   if (!bar) return;
@@ -147,7 +148,9 @@ int cy_progress_bar_format(const cy_progress_bar *bar, const cy_progress *p, cha
   repeat(&b, '-', width - cells);
   put(&b, "| %zu/%zu %s [", completed, p->total, unit);
   put_elapsed(&b, p->elapsed_ms);
-  if (p->elapsed_ms > 0)
+  /* A rate over the first few milliseconds is noise (one completion after
+   * 4 us reads as 250k it/s): like tqdm, say "?" until it means something. */
+  if (p->elapsed_ms > 0 && (p->final || p->elapsed_ms >= RATE_MIN_MS))
     put(&b, ", %.1f %s/s", (double)completed * 1000.0 / p->elapsed_ms, unit);
   else
     put(&b, ", ? %s/s", unit);

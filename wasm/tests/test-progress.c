@@ -208,6 +208,15 @@ static int bar_format(void) {
   ASSERT_STR(buf, "work:   0%|----------| 0/1000 it [0.0s, ? it/s]");
   ASSERT_EQ(n, strlen(buf));
 
+  /* a rate over the first milliseconds is not shown ... */
+  p = (cy_progress){1, 0, 1000, 0.004, 0};
+  cy_progress_bar_format(&bar, &p, buf, sizeof buf);
+  ASSERT_STR(buf, "work:   0%|----------| 1/1000 it [0.0s, ? it/s]");
+  /* ... except in the final report */
+  p = (cy_progress){2, 0, 2, 4, 1};
+  cy_progress_bar_format(&bar, &p, buf, sizeof buf);
+  ASSERT_STR(buf, "work: 100%|##########| 2/2 it [0.0s, 500.0 it/s]");
+
   p = (cy_progress){500, 3, 1000, 2000, 0};
   cy_progress_bar_format(&bar, &p, buf, sizeof buf);
   ASSERT_STR(buf, "work:  50%|#####-----| 500/1000 it [2.0s, 250.0 it/s, 3 failed]");
