@@ -7,6 +7,7 @@
  * (case-insensitive) or a strategy instance.
  * @module concurry-wasm/options
  */
+import { progressToSpec } from './progress.js';
 
 /** Return conditions of wait(); the values are the core's CY_* constants' names. */
 export const ReturnWhen = Object.freeze({
@@ -38,7 +39,6 @@ const WAIT_SET = new Set(WAIT_KEYS);
 const GATHER_SET = new Set(GATHER_KEYS);
 const RESULT_SET = new Set(RESULT_KEYS);
 
-const PROGRESS_KEYS = new Set(['desc', 'unit', 'miniters', 'total', 'width', 'ncols', 'color', 'disable', 'leave', 'stream', 'callback']);
 
 /**
  * True for `{}`-style objects: prototype Object.prototype or null.
@@ -80,7 +80,7 @@ export function timeoutToCore(t, where) {
   return t;
 }
 
-function checkKeys(opts, allowed, allowedList, where) {
+export function checkKeys(opts, allowed, allowedList, where) {
   for (const key in opts) {
     if (!allowed.has(key)) {
       throw new TypeError(`${where}: unknown option '${key}'; expected one of: ${allowedList.join(', ')}`);
@@ -127,41 +127,6 @@ export function pollingToCore(v, where) {
   }
   if (typeof v === 'object' && v[kPollingStrategy] === true) return v;
   throw new TypeError(`${where}: option 'polling' must be a strategy name (${[...POLLING_NAMES].join(', ')}) or a polling strategy instance (PollingStrategy); got ${describe(v)}`);
-}
-
-/**
- * Normalized progress option.
- * @typedef {{ callback: Function|null, bar: object|null, miniters: number }} ProgressSpec
- */
-
-/**
- * @param {unknown} v
- * @param {string} where
- * @returns {ProgressSpec|null}
- */
-export function progressToSpec(v, where) {
-  if (v === undefined || v === null || v === false) return null;
-  if (v === true) return { callback: null, bar: {}, miniters: 0 };
-  if (typeof v === 'function') return { callback: v, bar: null, miniters: 0 };
-  if (isPlainObject(v)) {
-    checkKeys(v, PROGRESS_KEYS, [...PROGRESS_KEYS], `${where}: option 'progress'`);
-    for (const k of ['desc', 'unit']) {
-      if (v[k] !== undefined && typeof v[k] !== 'string') throw new TypeError(`${where}: option 'progress.${k}' must be a string; got ${describe(v[k])}`);
-    }
-    let miniters = 0;
-    if (v.miniters !== undefined) {
-      if (typeof v.miniters !== 'number' || !Number.isInteger(v.miniters) || v.miniters < 1) {
-        throw new RangeError(`${where}: option 'progress.miniters' must be an integer >= 1; got ${describe(v.miniters)}`);
-      }
-      miniters = v.miniters;
-    }
-    if (v.callback !== undefined && typeof v.callback !== 'function') {
-      throw new TypeError(`${where}: option 'progress.callback' must be a function; got ${describe(v.callback)}`);
-    }
-    if (v.disable === true) return v.callback ? { callback: v.callback, bar: null, miniters } : null;
-    return { callback: v.callback || null, bar: v, miniters };
-  }
-  throw new TypeError(`${where}: option 'progress' must be a boolean, a function ({completed, failed, total, elapsedMs}) => void, or a plain object of bar options; got ${describe(v)}`);
 }
 
 function signalToCore(v, where) {

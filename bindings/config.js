@@ -1,0 +1,160 @@
+/**
+ * Global configuration: the core's defaults (cy_config), readable and
+ * writable from JS. `config.defaults.pollingFixedInterval = 5` sets
+ * polling_fixed_interval in the core (validated there as a whole: an invalid
+ * value throws RangeError and changes nothing); `config.reset()` restores the
+ * built-ins. All intervals are milliseconds.
+ * @module concurry-wasm/config
+ */
+import { C, Module, heap, cstr, CY_ENOENT } from './core.js';
+
+/** camelCase JS name -> the core's field name. */
+const FIELDS = {
+  pollingFixedInterval: 'polling_fixed_interval',
+  pollingAdaptiveMinInterval: 'polling_adaptive_min_interval',
+  pollingAdaptiveMaxInterval: 'polling_adaptive_max_interval',
+  pollingAdaptiveInitialInterval: 'polling_adaptive_initial_interval',
+  pollingAdaptiveSpeedup: 'polling_adaptive_speedup',
+  pollingAdaptiveSlowdown: 'polling_adaptive_slowdown',
+  pollingAdaptiveEmptyChecks: 'polling_adaptive_empty_checks',
+  pollingExponentialInitialInterval: 'polling_exponential_initial_interval',
+  pollingExponentialMaxInterval: 'polling_exponential_max_interval',
+  pollingExponentialMultiplier: 'polling_exponential_multiplier',
+  pollingProgressiveMinInterval: 'polling_progressive_min_interval',
+  pollingProgressiveMaxInterval: 'polling_progressive_max_interval',
+  pollingProgressiveChecksPerLevel: 'polling_progressive_checks_per_level',
+  progressMiniters: 'progress_miniters',
+};
+const KEYS = [...Object.keys(FIELDS), 'defaultPolling'];
+
+function getNumber(cname) {
+  const sp = Module.stackSave();
+  const out = Module.stackAlloc(8);
+  const rc = C.cy_config_get_number(cstr(cname), out);
+  const v = heap().f64[out >> 3];
+  Module.stackRestore(sp);
+  if (rc) throw new Error(`concurry-wasm: cy_config_get_number('${cname}') failed (${rc})`);
+  return v;
+}
+
+function setNumber(key, cname, value) {
+  if (typeof value !== 'number') {
+    throw new TypeError(`config.defaults.${key} must be a number; got ${value === null ? 'null' : typeof value}`);
+  }
+  const rc = C.cy_config_set_number(cstr(cname), value);
+  if (rc === CY_ENOENT) throw new TypeError(`config.defaults: unknown key '${key}'`);
+  if (rc) {
+    throw new RangeError(`config.defaults.${key}: ${value} is out of range or inconsistent with the other defaults ` +
+      '(intervals are ms > 0, adaptive min <= initial <= max, speedup in (0, 1], slowdown and multiplier >= 1, counts >= 1); nothing was changed');
+  }
+}
+
+// cy_config is ~120 bytes on wasm32; default_polling (char[16]) is found by
+// looking for the built-in name, so no offset is hard-coded.
+const CONFIG_BYTES = 256;
+let pollingOffset = -1;
+function findPollingOffset() {
+  C.cy_config_reset();
+  const sp = Module.stackSave();
+  const p = Module.stackAlloc(CONFIG_BYTES);
+  C.cy_config_get(p);
+  const u8 = heap().u8;
+  const needle = [...'adaptive\0'].map((c) => c.charCodeAt(0));
+  for (let off = 0; off + needle.length <= CONFIG_BYTES; off++) {
+    let ok = true;
+    for (let j = 0; j < needle.length && ok; j++) ok = u8[p + off + j] === needle[j];
+    if (ok) { pollingOffset = off; break; }
+  }
+  Module.stackRestore(sp);
+}
+findPollingOffset();
+
+function getDefaultPolling() {
+  const sp = Module.stackSave();
+  const p = Module.stackAlloc(CONFIG_BYTES);
+  C.cy_config_get(p);
+  const s = Module.UTF8ToString(p + pollingOffset, 16);
+  Module.stackRestore(sp);
+  return s;
+}
+
+function setDefaultPolling(value) {
+  if (typeof value !== 'string') throw new TypeError(`config.defaults.defaultPolling must be a strategy name (string); got ${value === null ? 'null' : typeof value}`);
+  if (C.cy_polling_lookup(cstr(value)) < 0 || value.length > 15) {
+    throw new RangeError(`config.defaults.defaultPolling: unknown polling strategy '${value}'; expected fixed, adaptive, exponential or progressive`);
+  }
+  const sp = Module.stackSave();
+  const p = Module.stackAlloc(CONFIG_BYTES);
+  C.cy_config_get(p);
+  const u8 = heap().u8;
+  u8.fill(0, p + pollingOffset, p + pollingOffset + 16);
+  Module.stringToUTF8(value, p + pollingOffset, 16);
+  const rc = C.cy_config_set(p);
+  Module.stackRestore(sp);
+  if (rc) throw new RangeError(`config.defaults.defaultPolling: the core refused '${value}'`);
+}
+
+const target = {};
+for (const [key, cname] of Object.entries(FIELDS)) {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get: () => getNumber(cname),
+    set: (v) => setNumber(key, cname, v),
+  });
+}
+Object.defineProperty(target, 'defaultPolling', { enumerable: true, get: getDefaultPolling, set: setDefaultPolling });
+
+/**
+ * @typedef {object} ConfigDefaults
+ * @property {number} pollingFixedInterval  ms (10)
+ * @property {number} pollingAdaptiveMinInterval ms (1)
+ * @property {number} pollingAdaptiveMaxInterval ms (100)
+ * @property {number} pollingAdaptiveInitialInterval ms (10)
+ * @property {number} pollingAdaptiveSpeedup factor on completion (0.7)
+ * @property {number} pollingAdaptiveSlowdown factor after empty checks (1.3)
+ * @property {number} pollingAdaptiveEmptyChecks empty checks before slowing down (3)
+ * @property {number} pollingExponentialInitialInterval ms (1)
+ * @property {number} pollingExponentialMaxInterval ms (1000)
+ * @property {number} pollingExponentialMultiplier (2)
+ * @property {number} pollingProgressiveMinInterval ms (1)
+ * @property {number} pollingProgressiveMaxInterval ms (100)
+ * @property {number} pollingProgressiveChecksPerLevel (5)
+ * @property {number} progressMiniters (1)
+ * @property {string} defaultPolling ('adaptive')
+ */
+
+/** @type {ConfigDefaults} */
+const defaults = new Proxy(target, {
+  set(t, key, value) {
+    if (typeof key !== 'string' || !KEYS.includes(key)) {
+      throw new TypeError(`config.defaults: unknown key '${String(key)}'; expected one of: ${KEYS.join(', ')}`);
+    }
+    t[key] = value;
+    return true;
+  },
+  defineProperty(t, key) {
+    throw new TypeError(`config.defaults: cannot define '${String(key)}'`);
+  },
+  deleteProperty(t, key) {
+    throw new TypeError(`config.defaults: cannot delete '${String(key)}'`);
+  },
+});
+
+/**
+ * The global configuration.
+ */
+export const config = Object.freeze({
+  /** The core's defaults, live (getters and setters). */
+  defaults,
+  /** Restores every default to its built-in value. */
+  reset() { C.cy_config_reset(); },
+  /**
+   * A plain snapshot of the defaults.
+   * @returns {ConfigDefaults}
+   */
+  snapshot() {
+    const o = {};
+    for (const k of KEYS) o[k] = defaults[k];
+    return /** @type {ConfigDefaults} */ (o);
+  },
+});

@@ -1,0 +1,318 @@
+/**
+ * Loads the Emscripten build of the C core (dist/concurry-core.*) at import,
+ * with top-level await, so `import { wait, gather } from 'concurry-wasm'`
+ * needs no init call. Node reads the wasm bytes from disk next to this file;
+ * browsers and workers fetch them relative to `import.meta.url` (both done by
+ * dist/concurry-core.mjs). The pthread workers are unref()'d, so the module
+ * never keeps a Node process alive by itself; waits on C futures running on
+ * those threads hold a handle of their own (see `keepAlive`).
+ *
+ * Everything else in bindings/ reaches the core through this file: `C` holds
+ * the raw wasm exports (cy_* functions, malloc, free), `heap()` current typed
+ * array views (the memory can grow), and the batch helpers use the cy_js_*
+ * entry points of wasm/include/concurry-js.h when the module exports them and
+ * fall back to per-future calls of the public API otherwise.
+ * @module concurry-wasm/core
+ */
+import createConcurryCore from '../dist/concurry-core.mjs';
+
+const isNode = typeof process === 'object' && process !== null &&
+  typeof process.versions === 'object' && typeof process.versions.node === 'string';
+
+let M;
+let loadError = null;
+try {
+  // One pthread worker is preloaded (the fastest start that works with emcc
+  // 3.1.6: a pool of 0 never finishes loading); executors start more on demand.
+  M = await createConcurryCore({ pthreadPoolSize: 1, print: () => {}, printErr: (s) => { if (isNode) process.stderr.write(`concurry-core: ${s}\n`); } });
+} catch (e) {
+  loadError = e;
+}
+if (loadError) {
+  throw new Error(`concurry-wasm: cannot load the wasm core (dist/concurry-core.*): ${loadError && loadError.message}. ` +
+    'Build it with `cmake --preset emscripten && cmake --build --preset emscripten`.', { cause: loadError });
+}
+
+/** The Emscripten Module object. */
+export const Module = M;
+
+/**
+ * Raw core functions by C name without the leading underscore (`C.cy_future_state`).
+ * @type {Record<string, Function>}
+ */
+export const C = {};
+for (const key of Object.keys(M)) {
+  if (key.startsWith('_cy_')) C[key.slice(1)] = M[key];
+}
+C.malloc = M._malloc;
+C.free = M._free;
+
+/** True when the module exports the batch API of concurry-js.h. */
+export const hasJsApi = typeof C.cy_js_api_version === 'function' && C.cy_js_api_version() === 1;
+
+/* ---- memory views ---------------------------------------------------------- */
+
+const memory = M.wasmMemory;
+let buf = null;
+/** Current typed-array views over the wasm memory (refreshed after growth). */
+export const views = { u8: /** @type {Uint8Array} */ (null), u32: /** @type {Uint32Array} */ (null), i32: /** @type {Int32Array} */ (null), f64: /** @type {Float64Array} */ (null) };
+function refresh() {
+  buf = memory.buffer;
+  views.u8 = new Uint8Array(buf);
+  views.u32 = new Uint32Array(buf);
+  views.i32 = new Int32Array(buf);
+  views.f64 = new Float64Array(buf);
+}
+refresh();
+/**
+ * The views, refreshed if the memory grew since the last call. Call it again
+ * after any core call that may allocate.
+ * @returns {typeof views}
+ */
+export function heap() {
+  if (buf.byteLength !== memory.buffer.byteLength) refresh();
+  return views;
+}
+
+/* ---- errors and constants ------------------------------------------------ */
+
+export const CY_EINVAL = -1;
+export const CY_ENOMEM = -2;
+export const CY_ETIMEDOUT = -3;
+export const CY_ECANCELED = -4;
+export const CY_EINVALSTATE = -5;
+export const CY_EAGAIN = -6;
+export const CY_ENOENT = -7;
+export const CY_EOF = -10;
+
+export const STATE_PENDING = 0;
+export const STATE_RUNNING = 1;
+export const STATE_SUCCEEDED = 3;
+export const STATE_FAILED = 4;
+export const STATE_CANCELLED = 5;
+
+/** @param {number} code @returns {string} */
+export function strerror(code) { return M.UTF8ToString(C.cy_strerror(code)); }
+/** @param {number} code @returns {string} */
+export function errName(code) { return M.UTF8ToString(C.cy_err_name(code)); }
+
+/** An Error for a failed core call (ENOMEM, EINVAL, ...). */
+export function coreFailure(what, code) {
+  const e = new Error(`concurry-wasm: ${what} failed: ${strerror(code)} (${errName(code)})`);
+  e.code = errName(code);
+  return e;
+}
+
+/* ---- C strings (interned, never freed: a handful of names) -------------- */
+
+const cstrings = new Map();
+/** @param {string} s @returns {number} a NUL-terminated copy in wasm memory */
+export function cstr(s) {
+  let p = cstrings.get(s);
+  if (p === undefined) {
+    const n = M.lengthBytesUTF8(s) + 1;
+    p = C.malloc(n);
+    M.stringToUTF8(s, p, n);
+    cstrings.set(s, p);
+  }
+  return p;
+}
+
+/* ---- scratch memory ---------------------------------------------------- */
+
+/** A growable malloc'd region for one batch call at a time. */
+class Scratch {
+  constructor() { this.ptr = 0; this.size = 0; }
+  /** @param {number} bytes @returns {number} */
+  get(bytes) {
+    if (bytes > this.size) {
+      if (this.ptr) C.free(this.ptr);
+      let size = Math.max(256, this.size * 2);
+      while (size < bytes) size *= 2;
+      this.ptr = C.malloc(size);
+      if (!this.ptr) { this.size = 0; throw coreFailure('malloc', CY_ENOMEM); }
+      this.size = size;
+    }
+    return this.ptr;
+  }
+}
+export const scratchA = new Scratch();
+export const scratchB = new Scratch();
+export const scratchC = new Scratch();
+
+/* ---- batch helpers (cy_js_* or per-future fallbacks) -------------------- */
+
+/**
+ * Makes n external futures into the array of pointers at `out`.
+ * @param {number} out @param {number} n @returns {number} 0 or CY_ENOMEM
+ */
+export const futuresCreate = hasJsApi ? C.cy_js_futures_create : (out, n) => {
+  const sp = M.stackSave();
+  const tmp = M.stackAlloc(4);
+  for (let i = 0; i < n; i++) {
+    const rc = C.cy_future_create(tmp);
+    if (rc) {
+      for (let j = 0; j < i; j++) C.cy_future_release(heap().u32[(out >> 2) + j]);
+      M.stackRestore(sp);
+      return rc;
+    }
+    const v = heap();
+    v.u32[(out >> 2) + i] = v.u32[tmp >> 2];
+  }
+  M.stackRestore(sp);
+  return 0;
+};
+
+/** cy_future_release on n pointers at `fs`. */
+export const futuresRelease = hasJsApi ? C.cy_js_futures_release : (fs, n) => {
+  const u32 = heap().u32;
+  for (let i = 0; i < n; i++) { const f = u32[(fs >> 2) + i]; if (f) C.cy_future_release(f); }
+};
+
+/** Completes n futures by code (0 success, CY_ECANCELED cancel, else failure); won[i] = 1 when it won. */
+export const complete = hasJsApi ? C.cy_js_complete : (fs, codes, n, won) => {
+  let nwon = 0;
+  for (let i = 0; i < n; i++) {
+    const v = heap();
+    const f = v.u32[(fs >> 2) + i];
+    const c = v.i32[(codes >> 2) + i];
+    const rc = c === 0 ? C.cy_future_set_result(f, 0) : c === CY_ECANCELED ? C.cy_future_cancel(f) : C.cy_future_set_exception(f, c, 0);
+    if (won) heap().u8[won + i] = rc === 0 ? 1 : 0;
+    if (rc === 0) nwon++;
+  }
+  return nwon;
+};
+
+/** states[i] = cy_future_state(fs[i]) for n futures. */
+export const statesOf = hasJsApi ? C.cy_js_states : (fs, n, states) => {
+  for (let i = 0; i < n; i++) {
+    const s = C.cy_future_state(heap().u32[(fs >> 2) + i]);
+    heap().u8[states + i] = s;
+  }
+};
+
+/* Already-done futures shared by every done value in a wait (kind 0 succeeded,
+ * 1 failed, 2 cancelled): a waitset counts each occurrence on its own. */
+function makeDoneFuture(kind) {
+  if (hasJsApi) return C.cy_js_done_future(kind);
+  const sp = M.stackSave();
+  const tmp = M.stackAlloc(4);
+  if (C.cy_future_create(tmp)) throw coreFailure('cy_future_create', CY_ENOMEM);
+  const f = heap().u32[tmp >> 2];
+  M.stackRestore(sp);
+  if (kind === 0) C.cy_future_set_result(f, 0);
+  else if (kind === 1) C.cy_future_set_exception(f, 1, 0);
+  else C.cy_future_cancel(f);
+  return f;
+}
+/** Shared done C futures: [succeeded, failed, cancelled]. */
+export const DONE_FUTURE = [makeDoneFuture(0), makeDoneFuture(1), makeDoneFuture(2)];
+
+/**
+ * Creates a waitset. Returns the cy_waitset pointer or throws.
+ * @param {number} fs pointer to n cy_future pointers
+ * @param {number} n
+ * @param {{ returnWhen: number, timeout: number, polling: string|null, strategy: number,
+ *   progressFn: number, progressArg: number, miniters: number, returnExceptions: boolean }} o
+ * @returns {number}
+ */
+export function waitsetCreate(fs, n, o) {
+  const sp = M.stackSave();
+  const out = M.stackAlloc(4);
+  const polling = o.polling ? cstr(o.polling) : 0;
+  let rc;
+  if (hasJsApi) {
+    rc = C.cy_js_waitset_create(out, fs, n, o.returnWhen, o.timeout, polling, o.strategy, o.progressFn, o.progressArg, o.miniters, o.returnExceptions ? 1 : 0);
+  } else {
+    // cy_wait_opts on wasm32: int return_when @0, double timeout_ms @8, polling @16,
+    // strategy @20, progress @24, progress_arg @28, size_t miniters @32, int return_exceptions @36
+    const opts = M.stackAlloc(48);
+    C.cy_wait_opts_init(opts);
+    const v = heap();
+    v.i32[opts >> 2] = o.returnWhen;
+    v.f64[(opts + 8) >> 3] = o.timeout;
+    v.u32[(opts + 16) >> 2] = polling;
+    v.u32[(opts + 20) >> 2] = o.strategy;
+    v.u32[(opts + 24) >> 2] = o.progressFn;
+    v.u32[(opts + 28) >> 2] = o.progressArg;
+    if (o.miniters) v.u32[(opts + 32) >> 2] = o.miniters;
+    v.i32[(opts + 36) >> 2] = o.returnExceptions ? 1 : 0;
+    rc = C.cy_waitset_create(out, fs, n, opts);
+  }
+  const ws = heap().u32[out >> 2];
+  M.stackRestore(sp);
+  if (rc) throw coreFailure('cy_waitset_create', rc);
+  return ws;
+}
+
+/**
+ * Indices from cy_waitset_next, up to max, into out (a uint32 array in wasm
+ * memory). Returns the count, or CY_EOF when all were taken.
+ */
+export const waitsetTake = hasJsApi ? C.cy_js_waitset_take : (ws, out, max) => {
+  const sp = M.stackSave();
+  const idx = M.stackAlloc(4);
+  let k = 0;
+  while (k < max) {
+    const rc = C.cy_waitset_next(ws, idx);
+    if (rc === CY_EOF) { M.stackRestore(sp); return k ? k : CY_EOF; }
+    if (rc) break;
+    const v = heap();
+    v.u32[(out >> 2) + k] = v.u32[idx >> 2];
+    k++;
+  }
+  M.stackRestore(sp);
+  return k;
+};
+
+/* cy_progress on wasm32: size_t completed @0, failed @4, total @8, double elapsed_ms @16, int final @24 */
+export const PROGRESS = { completed: 0, failed: 4, total: 8, elapsed: 16, final: 24 };
+if (hasJsApi) {
+  const sp = M.stackSave();
+  const p = M.stackAlloc(24);
+  C.cy_js_progress_layout(p);
+  const u = heap().u32;
+  const got = [u[p >> 2], u[(p >> 2) + 1], u[(p >> 2) + 2], u[(p >> 2) + 3], u[(p >> 2) + 4]];
+  M.stackRestore(sp);
+  [PROGRESS.completed, PROGRESS.failed, PROGRESS.total, PROGRESS.elapsed, PROGRESS.final] = got;
+}
+
+/* ---- keeping Node alive while C threads work ----------------------------- */
+
+// A pending Atomics.waitAsync does not keep Node's event loop alive, and the
+// pthread workers are unref()'d: a wait on futures completed by C threads
+// holds this handle (a MessagePort that never receives: no CPU, no timer).
+let aliveCount = 0;
+let alivePort = null;
+/** @param {boolean} on  take (true) or drop (false) one hold on the process */
+export function keepAlive(on) {
+  if (!isNode) return;
+  if (on) {
+    if (aliveCount++ === 0) {
+      if (!alivePort) {
+        const ch = new MessageChannel();
+        alivePort = ch.port1;
+        alivePort.onmessage = () => {};
+      }
+      alivePort.ref();
+    }
+  } else if (aliveCount > 0 && --aliveCount === 0) {
+    alivePort.unref();
+  }
+}
+
+/* ---- function pointers for C -> JS calls --------------------------------- */
+
+/**
+ * Adds a JS function to the wasm table; returns its pointer.
+ * @param {Function} fn @param {string} sig e.g. 'vii'
+ */
+export function addFunction(fn, sig) { return M.addFunction(fn, sig); }
+
+/**
+ * Resolves once the core is loaded. The module loads at import (top-level
+ * await), so this is already resolved; it exists for code that prefers an
+ * explicit init.
+ * @returns {Promise<void>}
+ */
+export function ready() { return Promise.resolve(); }

@@ -1,0 +1,253 @@
+/**
+ * BaseFuture: the one interface every kind of future has (the seed's Adapter
+ * pattern). Subclasses supply the state queries (`done`, `cancelled`,
+ * `running`, `cancel`), the synchronous outcome (`_outcome(state)`), their C
+ * future (`_cptr()`, which the core's waitsets register with) and their state
+ * in the core (`_state()`); this class builds `result()`, `exception()`,
+ * `resultNow()`, `exceptionNow()`, `addDoneCallback()` and `then()` on them.
+ * @module concurry-wasm/futures/base
+ */
+import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
+import { parseResultOptions } from '../options.js';
+import {
+  C, Module, heap, CY_ETIMEDOUT,
+  STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
+} from '../core.js';
+import { Waiter } from '../waitset.js';
+
+/** Objects that stand for a future (worker handles) expose it under this key. */
+export const kFutureOf = Symbol.for('concurry-wasm.future');
+
+/**
+ * Runs one done-callback; an error thrown by it is reported, never propagated
+ * (the other callbacks and the completing code go on).
+ * @param {Function} fn @param {BaseFuture} fut
+ */
+export function invokeCallback(fn, fut) {
+  try {
+    fn(fut);
+  } catch (e) {
+    // eslint-disable-next-line no-console
+    console.error('concurry-wasm: exception in a done callback:', e);
+  }
+}
+
+/** Runs and clears fut._cb (a function or an array of them): exactly once. */
+export function runCallbacks(fut) {
+  const cb = fut._cb;
+  if (cb === undefined) return;
+  fut._cb = undefined;
+  if (typeof cb === 'function') invokeCallback(cb, fut);
+  else for (let i = 0; i < cb.length; i++) invokeCallback(cb[i], fut);
+}
+
+let uuidCounter = 0;
+
+/**
+ * The unified future. Not constructed directly: see SyncFuture, PromiseFuture,
+ * CFuture, ProbeFuture and `wrapFuture()`.
+ * @template T
+ */
+export class BaseFuture {
+  /** Prefix of `uuid`, naming the kind of future. */
+  static UUID_PREFIX = 'future-';
+
+  /**
+   * A unique id whose prefix names the kind (`sync-future-`, `promise-future-`,
+   * `c-future-`, ...).
+   * @returns {string}
+   */
+  get uuid() {
+    let id = this._uuid;
+    if (id === undefined) {
+      id = `${/** @type {typeof BaseFuture} */ (this.constructor).UUID_PREFIX}${++uuidCounter}`;
+      Object.defineProperty(this, '_uuid', { value: id, enumerable: false });
+    }
+    return id;
+  }
+
+  /** @returns {boolean} true once the future has a result, an exception or was cancelled */
+  done() { return this._state() >= STATE_SUCCEEDED; }
+  /** @returns {boolean} true if the future was cancelled */
+  cancelled() { return this._state() === STATE_CANCELLED; }
+  /** @returns {boolean} true while the work is running (not queued, not done) */
+  running() { return this._state() === STATE_RUNNING; }
+  /**
+   * Cancels the future if it has not started. Returns true if it is cancelled.
+   * @returns {boolean}
+   */
+  cancel() { return false; }
+
+  /**
+   * The state in the core (CY_STATE_*).
+   * @returns {number}
+   * @protected
+   */
+  _state() { throw new Error('abstract'); }
+
+  /**
+   * The outcome for a done state: the result (succeeded) or the error (failed,
+   * cancelled: a CancelledError).
+   * @param {number} state
+   * @returns {unknown}
+   * @protected
+   */
+  _outcome(state) { throw new Error(`abstract (${state})`); }
+
+  /**
+   * The cy_future* the core's waitsets register with.
+   * @returns {number}
+   * @protected
+   */
+  _cptr() { throw new Error('abstract'); }
+
+  /** True when the future completes on another thread (waits arm Atomics.waitAsync). */
+  get _foreign() { return false; }
+
+  /**
+   * The result, now. Throws the task's error if it failed, CancelledError if it
+   * was cancelled, InvalidStateError if it is not done.
+   * @returns {T}
+   */
+  resultNow() {
+    const s = this._state();
+    if (s === STATE_SUCCEEDED) return /** @type {T} */ (this._outcome(s));
+    if (s === STATE_FAILED || s === STATE_CANCELLED) throw this._outcome(s);
+    throw new InvalidStateError(`resultNow(): the future ${this.uuid} is not done (use await future.result() or wait() first)`);
+  }
+
+  /**
+   * The exception, now: null for a successful future, the error for a failed
+   * one; throws CancelledError if cancelled, InvalidStateError if not done.
+   * @returns {unknown}
+   */
+  exceptionNow() {
+    const s = this._state();
+    if (s === STATE_SUCCEEDED) return null;
+    if (s === STATE_FAILED) return this._outcome(s);
+    if (s === STATE_CANCELLED) throw this._outcome(s);
+    throw new InvalidStateError(`exceptionNow(): the future ${this.uuid} is not done (use await future.exception() or wait() first)`);
+  }
+
+  /**
+   * Waits (event-driven, through the core) for the future, up to `timeout` ms.
+   * @param {number} timeout core form (-1 none)
+   * @param {string} where
+   * @returns {Promise<void>}
+   * @protected
+   */
+  _settled(timeout, where) {
+    if (this.done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const fs = C.malloc(4);
+      heap().u32[fs >> 2] = this._cptr();
+      let w;
+      try {
+        w = new Waiter(fs, 1, {
+          returnWhen: 0, timeout, polling: null, strategy: 0, progress: null,
+          returnExceptions: true, foreign: this._foreign, signal: null,
+        }, {
+          onPoll: (rc) => {
+            w.free();
+            if (rc === CY_ETIMEDOUT) {
+              reject(new TimeoutError(`${where}: the future ${this.uuid} did not complete within ${timeout} ms`, { completed: 0, total: 1, timeout }));
+            } else resolve();
+          },
+          onAbort: (reason) => reject(reason),
+        });
+      } finally {
+        C.free(fs);
+      }
+      if (w.poll() === -6 /* CY_EAGAIN */) w.start();
+    });
+  }
+
+  /**
+   * The result, once done: resolves with it, rejects with the task's error
+   * (unwrapped), CancelledError, or TimeoutError when `timeout` ms pass first
+   * (the future stays usable).
+   * @param {{ timeout?: number|null }} [options]
+   * @returns {Promise<T>}
+   */
+  result(options) {
+    let timeout;
+    try {
+      timeout = parseResultOptions(options, 'result()');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const s = this._state();
+    if (s === STATE_SUCCEEDED) return Promise.resolve(/** @type {T} */ (this._outcome(s)));
+    if (s === STATE_FAILED || s === STATE_CANCELLED) return Promise.reject(this._outcome(s));
+    return this._settled(timeout, 'result()').then(() => this.resultNow());
+  }
+
+  /**
+   * The exception, once done: null for success, the error for a failure;
+   * rejects with CancelledError if cancelled, TimeoutError on timeout.
+   * @param {{ timeout?: number|null }} [options]
+   * @returns {Promise<unknown>}
+   */
+  exception(options) {
+    let timeout;
+    try {
+      timeout = parseResultOptions(options, 'exception()');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.done()) {
+      try { return Promise.resolve(this.exceptionNow()); } catch (e) { return Promise.reject(e); }
+    }
+    return this._settled(timeout, 'exception()').then(() => this.exceptionNow());
+  }
+
+  /**
+   * Calls `fn(this)` exactly once when the future is done; at once (synchronously)
+   * if it already is. An error thrown by fn is reported and ignored.
+   * @param {(future: this) => void} fn
+   * @returns {void}
+   */
+  addDoneCallback(fn) {
+    if (typeof fn !== 'function') throw new TypeError(`addDoneCallback(): 'fn' must be a function; got ${fn === null ? 'null' : typeof fn}`);
+    if (this.done()) {
+      invokeCallback(fn, this);
+      return;
+    }
+    const cb = this._cb;
+    if (cb === undefined) {
+      this._cb = fn;
+      this._watch();
+    } else if (typeof cb === 'function') this._cb = [cb, fn];
+    else cb.push(fn);
+  }
+
+  /**
+   * Makes sure callbacks run when the future completes. The default watches
+   * the future through the core (a waitset over it); PromiseFuture runs them
+   * from its settle reaction instead.
+   * @protected
+   */
+  _watch() {
+    this._settled(-1, 'addDoneCallback()').then(() => runCallbacks(this), () => runCallbacks(this));
+  }
+
+  /**
+   * Thenable: `await future` gives the result (or throws its error).
+   * @template R1, R2
+   * @param {((value: T) => R1 | PromiseLike<R1>) | null} [onFulfilled]
+   * @param {((reason: any) => R2 | PromiseLike<R2>) | null} [onRejected]
+   * @returns {Promise<R1 | R2>}
+   */
+  then(onFulfilled, onRejected) {
+    return this.result().then(onFulfilled, onRejected);
+  }
+
+  get [Symbol.toStringTag]() { return 'Future'; }
+}
+
+/** A CancelledError for a cancelled future. @param {BaseFuture} f */
+export function cancelledError(f) {
+  return new CancelledError(`Future was cancelled (${f.uuid})`);
+}
+
+export { STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING, Module };

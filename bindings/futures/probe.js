@@ -1,0 +1,96 @@
+/**
+ * ProbeFuture: work that cannot notify, only be asked ("are you done?"). Its
+ * C future is probe-only (cy_future_create_probe): waits call the probe when
+ * the polling strategy says a round is due (the only futures that polling
+ * paces); done() asks once. Remote jobs build on this.
+ *
+ * The probe is a function called with no arguments that returns a falsy value
+ * while the work is pending, and once it is done `{ value }` (success) or
+ * `{ error }` (failure); throwing also fails the future with what was thrown.
+ * @module concurry-wasm/futures/probe
+ */
+import { BaseFuture, cancelledError, runCallbacks } from './base.js';
+import { C, Module, heap, addFunction, coreFailure, STATE_CANCELLED } from '../core.js';
+
+const live = new Map(); // id -> WeakRef<ProbeFuture>
+let nextId = 1;
+
+const registry = new FinalizationRegistry(({ ptr, id }) => {
+  live.delete(id);
+  C.cy_future_release(ptr);
+});
+
+// int probe(void *arg, int *code, void **value): 0 pending, 1 done.
+const trampoline = addFunction((id, codePtr, valuePtr) => {
+  const ref = live.get(id);
+  const f = ref && ref.deref();
+  if (!f) return 0;
+  let r;
+  try {
+    r = f._probe();
+  } catch (e) {
+    f._v = e;
+    heap().i32[codePtr >> 2] = 1;
+    return 1;
+  }
+  if (!r) return 0;
+  if (typeof r === 'object' && 'error' in r) {
+    f._v = r.error;
+    heap().i32[codePtr >> 2] = 1;
+  } else {
+    f._v = typeof r === 'object' ? r.value : undefined;
+    heap().i32[codePtr >> 2] = 0;
+  }
+  heap().u32[valuePtr >> 2] = 0;
+  return 1;
+}, 'iiii');
+
+/**
+ * @template T
+ * @extends {BaseFuture<T>}
+ */
+export class ProbeFuture extends BaseFuture {
+  static UUID_PREFIX = 'probe-future-';
+
+  /**
+   * @param {() => (null | undefined | false | { value: T } | { error: unknown })} probe
+   */
+  constructor(probe) {
+    super();
+    if (typeof probe !== 'function') throw new TypeError(`ProbeFuture: 'probe' must be a function; got ${probe === null ? 'null' : typeof probe}`);
+    const id = nextId++;
+    const sp = Module.stackSave();
+    const out = Module.stackAlloc(4);
+    const rc = C.cy_future_create_probe(out, trampoline, id);
+    const ptr = heap().u32[out >> 2];
+    Module.stackRestore(sp);
+    if (rc) throw coreFailure('cy_future_create_probe', rc);
+    /** @private */ this._c = ptr;
+    /** @private */ this._probe = probe;
+    /** @private */ this._v = undefined;
+    /** @private */ this._cb = undefined;
+    live.set(id, new WeakRef(this));
+    registry.register(this, { ptr, id });
+  }
+
+  /** Asks the probe once (unless already done). @returns {boolean} */
+  done() {
+    const d = C.cy_future_probe(this._c) === 1;
+    if (d && this._cb !== undefined) queueMicrotask(() => runCallbacks(this));
+    return d;
+  }
+
+  /** @protected */
+  _state() { return C.cy_future_state(this._c); }
+  /** @protected */
+  _cptr() { return this._c; }
+  /** @protected */
+  _outcome(state) { return state === STATE_CANCELLED ? cancelledError(this) : this._v; }
+
+  /** Cancels the future unless done; the probe is not called again. @returns {boolean} */
+  cancel() {
+    if (C.cy_future_cancel(this._c) !== 0) return this.cancelled();
+    runCallbacks(this);
+    return true;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * PromiseFuture: a Promise (or any thenable) as a future; the seed's
+ * AsyncioFuture. Pure delegation: it caches no state. Its state lives in a C
+ * future of the core, which the promise's settle reaction completes
+ * (set_result / set_exception; cancel() cancels it there too), so done(),
+ * cancelled() and every wait read the core. The settled value or reason stays
+ * in JS, in the one slot the PromiseFuture owns (`_v`), since the core holds
+ * only the state.
+ *
+ * Costs are per batch, not per future: C futures come from pooled chunks
+ * (cy_js_futures_create, one FinalizationRegistry entry per chunk), and the
+ * settle reactions queue their completions, which one microtask pushes into
+ * the core with one call (cy_js_complete) before waking the waits. Anything
+ * that reads the state first pushes what is queued, so the core is never
+ * behind an observer.
+ * @module concurry-wasm/futures/promise
+ */
+import { BaseFuture, runCallbacks, cancelledError } from './base.js';
+import {
+  C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure,
+  CY_ECANCELED, STATE_SUCCEEDED, STATE_CANCELLED,
+} from '../core.js';
+import { notifyAll, setPrePoll } from '../waitset.js';
+
+/* ---- the pool of C futures --------------------------------------------- */
+
+const CHUNK = 512;
+const chunkRegistry = new FinalizationRegistry((addr) => {
+  futuresRelease(addr, CHUNK);
+  C.free(addr);
+});
+let chunkToken = null;
+let chunkPtrs = new Uint32Array(0);
+let chunkNext = CHUNK;
+
+function newChunk() {
+  const addr = C.malloc(CHUNK * 4);
+  if (!addr) throw coreFailure('malloc', -2);
+  const rc = futuresCreate(addr, CHUNK);
+  if (rc) { C.free(addr); throw coreFailure('cy_future_create', rc); }
+  chunkPtrs = heap().u32.slice(addr >> 2, (addr >> 2) + CHUNK);
+  chunkToken = { addr };
+  chunkRegistry.register(chunkToken, addr);
+  chunkNext = 0;
+}
+
+/* ---- queued completions -------------------------------------------------- */
+
+let qF = [];   // futures settled since the last push
+let qC = [];   // their codes: 0 fulfilled, 1 rejected
+let scheduled = false;
+let cbQueue = [];
+
+function enqueue(fut, code) {
+  qF.push(fut);
+  qC.push(code);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(flush);
+  }
+}
+
+/**
+ * Pushes the queued completions into the core (one call). Done-callbacks of
+ * the futures whose completion won are queued for the next flush.
+ */
+export function pushPending() {
+  const n = qF.length;
+  if (n === 0) return;
+  const fs = qF;
+  const cs = qC;
+  qF = [];
+  qC = [];
+  const base = scratchA.get(n * 9);
+  let v = heap();
+  const u32 = v.u32;
+  const i32 = v.i32;
+  const p = base >> 2;
+  const c = p + n;
+  for (let i = 0; i < n; i++) {
+    u32[p + i] = fs[i]._c;
+    i32[c + i] = cs[i];
+  }
+  const won = base + n * 8;
+  complete(base, base + n * 4, n, won);
+  const u8 = heap().u8;
+  for (let i = 0; i < n; i++) {
+    const f = fs[i];
+    if (u8[won + i] === 0) f._v = undefined; // cancelled first: the value is not the outcome
+    else if (f._cb !== undefined) cbQueue.push(f);
+  }
+}
+
+setPrePoll(() => { if (qF.length) pushPending(); });
+
+function flush() {
+  scheduled = false;
+  pushPending();
+  if (cbQueue.length) {
+    const q = cbQueue;
+    cbQueue = [];
+    for (let i = 0; i < q.length; i++) runCallbacks(q[i]);
+  }
+  notifyAll();
+}
+
+function onFulfilled(value) {
+  this._v = value;
+  enqueue(this, 0);
+}
+
+function onRejected(reason) {
+  this._v = reason;
+  enqueue(this, 1);
+}
+
+/**
+ * @template T
+ * @extends {BaseFuture<T>}
+ */
+export class PromiseFuture extends BaseFuture {
+  static UUID_PREFIX = 'promise-future-';
+
+  /**
+   * Wraps a Promise or thenable. Attaches one reaction, which also marks a
+   * rejection as handled.
+   * @param {PromiseLike<T>} promise
+   */
+  constructor(promise) {
+    super();
+    if (chunkNext === CHUNK) newChunk();
+    /** @private the cy_future* */ this._c = chunkPtrs[chunkNext++];
+    /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken;
+    /** @private the settled value or reason (the core has the state) */ this._v = undefined;
+    /** @private done-callbacks */ this._cb = undefined;
+    const p = promise instanceof Promise ? promise : Promise.resolve(promise);
+    p.then(onFulfilled.bind(this), onRejected.bind(this));
+  }
+
+  /** @protected */
+  _state() {
+    if (qF.length) pushPending();
+    return C.cy_future_state(this._c);
+  }
+
+  /** @protected */
+  _cptr() {
+    if (qF.length) pushPending();
+    return this._c;
+  }
+
+  /** @protected */
+  _outcome(state) {
+    return state === STATE_CANCELLED ? cancelledError(this) : this._v;
+  }
+
+  /**
+   * Cancels the future (not the promise's work, which JS cannot stop): it is
+   * done and cancelled from now on and the promise's outcome is ignored.
+   * True if it was pending; false once done.
+   * @returns {boolean}
+   */
+  cancel() {
+    if (qF.length) pushPending();
+    if (C.cy_future_cancel(this._c) !== 0) return this.cancelled();
+    runCallbacks(this);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(flush);
+    }
+    return true;
+  }
+
+  /** @protected: callbacks run from the settle flush (or cancel). */
+  _watch() {}
+}
+
+/** The value of a done PromiseFuture for the given state, without a wasm call. @internal */
+export function promiseOutcome(f, state) {
+  return state === STATE_SUCCEEDED ? f._v : f._outcome(state);
+}
+
+export { CY_ECANCELED };

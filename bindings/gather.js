@@ -1,0 +1,557 @@
+/**
+ * gather(): the results of futures in the input's shape (array for arrays,
+ * Sets, single values and variadic arguments; a plain object with the same
+ * keys; a Map), or with `iter: true` an AsyncIterableIterator of
+ * `[key, value]` in completion order.
+ *
+ * The core decides when: without `returnExceptions` the waitset's condition
+ * is FIRST_EXCEPTION (all done, or a failure: gather then rejects with the
+ * first failure in completion order, like Promise.all); with it, ALL_COMPLETED
+ * and failures are values. Plain (non-future) values skip wrapping and stand
+ * in with the core's shared done future.
+ * @module concurry-wasm/gather
+ */
+import { splitArgs, flatten } from './shapes.js';
+import { parseGatherOptions } from './options.js';
+import { wrapFuture } from './wrap.js';
+import { BaseFuture } from './futures/base.js';
+import { PromiseFuture } from './futures/promise.js';
+import { SyncFuture } from './futures/sync.js';
+import {
+  C, heap, statesOf, waitsetTake, coreFailure, DONE_FUTURE, scratchA, complete, futuresCreate, futuresRelease,
+  CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, STATE_SUCCEEDED,
+} from './core.js';
+import { Waiter } from './waitset.js';
+import { waiterOptions, timeoutError } from './wait.js';
+
+/**
+ * Wraps the leaves: futs[i] is a BaseFuture, or undefined for a plain value
+ * (its result is itself). Returns the malloc'd array of C futures.
+ */
+function prepare(leaves) {
+  const n = leaves.length;
+  const futs = new Array(n);
+  const ptrs = new Uint32Array(n);
+  const plain = DONE_FUTURE[0];
+  let foreign = false;
+  for (let i = 0; i < n; i++) {
+    const x = leaves[i];
+    let f;
+    if (x instanceof Promise) f = new PromiseFuture(x);
+    else if (x instanceof BaseFuture) f = x;
+    else if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+      ptrs[i] = plain;
+      continue;
+    } else {
+      f = wrapFuture(x);
+    }
+    futs[i] = f;
+    ptrs[i] = f._cptr();
+    if (f._foreign && !foreign) foreign = true;
+  }
+  const fs = C.malloc(n > 0 ? n * 4 : 4);
+  if (!fs) throw coreFailure('malloc', -2);
+  heap().u32.set(ptrs, fs >> 2);
+  return { futs, fs, foreign };
+}
+
+/** The value (or error) of leaf i once done. */
+function outcomeOf(futs, leaves, i, state) {
+  const f = futs[i];
+  return f === undefined ? leaves[i] : f._outcome(state);
+}
+
+/** The first failed or cancelled leaf in completion order (drains the order). */
+function firstFailure(ws, n, states) {
+  const buf = C.malloc(4 * 256);
+  try {
+    for (;;) {
+      const k = waitsetTake(ws, buf, 256);
+      if (k <= 0) return -1;
+      const u32 = heap().u32;
+      for (let j = 0; j < k; j++) {
+        const i = u32[(buf >> 2) + j];
+        if (states[i] !== STATE_SUCCEEDED) return i;
+      }
+    }
+  } finally {
+    C.free(buf);
+  }
+}
+
+/* ---- the blocking form ---------------------------------------------------- */
+
+// Leaf kinds of a gather: a plain value, a BaseFuture, or a raw thenable
+// (registered directly: gather never shows its wrappers, so a promise costs
+// one reaction and, only if still pending when the waitset is made, one C
+// future; a promise already settled by then joins as the core's shared done
+// future, like any settled value).
+const K_PLAIN = 0;
+const K_FUTURE = 1;
+const K_PENDING = 2;
+const K_OK = 3;
+const K_FAILED = 4;
+
+class GatherRun {
+  constructor(shape, o, resolve, reject) {
+    this.shape = shape;
+    this.o = o;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.leaves = shape.leaves;
+    const n = this.leaves.length;
+    this.n = n;
+    this.vals = new Array(n);      // values of plain leaves and settled thenables
+    this.kinds = new Uint8Array(n);
+    this.futs = null;              // BaseFuture leaves (sparse), if any
+    this.cidx = null;              // leaf -> its own C future (pending thenables)
+    this.cfs = 0;                  // malloc'd array of those C futures
+    this.ncf = 0;
+    this.q = [];                   // thenables settled since the last push
+    this.scheduled = false;
+    this.waiter = null;
+    this.fs = 0;
+    this.finished = false;
+    this.start = 0;
+    this.nraw = 0;
+    this.identity = false;
+    this.proms = null;             // leaf -> Promise.resolve(thenable) for non-native thenables
+    const run = this;
+    /** @this {number} */
+    this.okFn = function onLeafFulfilled(v) { run.ok(this, v); };
+    /** @this {number} */
+    this.failFn = function onLeafRejected(e) { run.fail(this, e); };
+    this.anyFailFn = function onAnyRejected() { run.anyFail(); };
+  }
+
+  ok(i, v) {
+    if (this.finished || this.kinds[i] !== K_PENDING) return;
+    this.vals[i] = v;
+    this.kinds[i] = K_OK;
+    this.settled(i);
+  }
+
+  fail(i, e) {
+    if (this.finished || this.kinds[i] !== K_PENDING) return;
+    this.vals[i] = e;
+    this.kinds[i] = K_FAILED;
+    this.settled(i);
+  }
+
+  settled(i) {
+    if (this.waiter === null) return; // the waitset is made after the first round
+    this.q.push(i);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.push());
+    }
+  }
+
+  /** Completes the C futures of thenables settled since the last push, then polls. */
+  push() {
+    this.scheduled = false;
+    if (this.finished) return;
+    const q = this.q;
+    const k = q.length;
+    if (k) {
+      this.q = [];
+      const base = scratchA.get(k * 9);
+      const v = heap();
+      const p = base >> 2;
+      const cidx = this.cidx;
+      const cf = this.cfs >> 2;
+      for (let j = 0; j < k; j++) {
+        const i = q[j];
+        v.u32[p + j] = v.u32[cf + cidx[i]];
+        v.i32[p + k + j] = this.kinds[i] === K_OK ? 0 : 1;
+      }
+      complete(base, base + k * 4, k, 0);
+    }
+    this.waiter.poll();
+  }
+
+  /**
+   * One reaction per thenable, allocation-lean: the fulfillment handler is
+   * this run's function bound to the leaf index (`this` is the index: ESM is
+   * strict, so no boxing), the rejection handler is shared. The first
+   * rejection attaches index-bound rejection handlers to the thenables still
+   * pending, which name the failed one(s) a microtask later.
+   */
+  attach(x, i) {
+    x.then(this.okFn.bind(i), this.anyFailFn);
+  }
+
+  anyFail() {
+    if (this.finished || this.identity) return;
+    this.identity = true;
+    const kinds = this.kinds;
+    const failFn = this.failFn;
+    for (let i = 0; i < this.n; i++) {
+      if (kinds[i] === K_PENDING) this.promiseOf(i).then(undefined, failFn.bind(i));
+    }
+  }
+
+  promiseOf(i) {
+    const x = this.leaves[i];
+    return x instanceof Promise ? x : this.proms.get(i);
+  }
+
+  begin() {
+    const leaves = this.leaves;
+    const n = this.n;
+    const kinds = this.kinds;
+    let nraw = 0;
+    for (let i = 0; i < n; i++) {
+      const x = leaves[i];
+      if (x instanceof Promise) {
+        kinds[i] = K_PENDING;
+        this.attach(x, i);
+        nraw++;
+      } else if (x instanceof BaseFuture) {
+        (this.futs ??= new Array(n))[i] = x;
+        kinds[i] = K_FUTURE;
+      } else if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+        this.vals[i] = x;
+      } else {
+        const f = wrapFuture(x);
+        if (f instanceof PromiseFuture) {
+          kinds[i] = K_PENDING;
+          const p = Promise.resolve(x);
+          (this.proms ??= new Map()).set(i, p);
+          this.attach(p, i);
+          nraw++;
+        } else if (f instanceof SyncFuture && !f._failed) {
+          this.vals[i] = x;
+        } else {
+          (this.futs ??= new Array(n))[i] = f;
+          kinds[i] = K_FUTURE;
+        }
+      }
+    }
+    this.nraw = nraw;
+    this.start = performance.now();
+    if (nraw) queueMicrotask(() => this.makeWaitset());
+    else this.makeWaitset();
+  }
+
+  makeWaitset() {
+    if (this.finished) return;
+    const n = this.n;
+    const kinds = this.kinds;
+    let npending = 0;
+    for (let i = 0; i < n; i++) if (kinds[i] === K_PENDING) npending++;
+    if (npending) {
+      this.cfs = C.malloc(npending * 4);
+      if (!this.cfs) return this.end(coreFailure('malloc', -2), true);
+      const rc = futuresCreate(this.cfs, npending);
+      if (rc) { C.free(this.cfs); this.cfs = 0; return this.end(coreFailure('cy_future_create', rc), true); }
+      this.ncf = npending;
+      this.cidx = new Uint32Array(n);
+    }
+    const ptrs = new Uint32Array(n);
+    const futs = this.futs;
+    let foreign = false;
+    const cf = this.cfs >> 2;
+    const u32a = heap().u32;
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      switch (kinds[i]) {
+        case K_PLAIN:
+        case K_OK: ptrs[i] = DONE_FUTURE[0]; break;
+        case K_FAILED: ptrs[i] = DONE_FUTURE[1]; break;
+        case K_PENDING: this.cidx[i] = j; ptrs[i] = u32a[cf + j]; j++; break;
+        default: {
+          const f = futs[i];
+          ptrs[i] = f._cptr();
+          if (f._foreign && !foreign) foreign = true;
+        }
+      }
+    }
+    this.fs = C.malloc(n > 0 ? n * 4 : 4);
+    if (!this.fs) return this.end(coreFailure('malloc', -2), true);
+    heap().u32.set(ptrs, this.fs >> 2);
+    const o = this.o;
+    let timeout = o.timeout;
+    if (timeout >= 0) timeout = Math.max(0, timeout - (performance.now() - this.start));
+    const wo = waiterOptions(o, o.returnExceptions ? 0 : 2, o.returnExceptions, foreign);
+    wo.timeout = timeout;
+    try {
+      this.waiter = new Waiter(this.fs, n, wo, {
+        onPoll: (rc) => this.onPoll(rc),
+        onAbort: (reason) => this.end(reason, true),
+      });
+    } catch (e) {
+      return this.end(e, true);
+    }
+    if (this.waiter.poll() === CY_EAGAIN && !this.finished) this.waiter.start();
+  }
+
+  /** The outcome (value or error) and whether it failed, of a done leaf. */
+  outcome(i, state) {
+    const kind = this.kinds[i];
+    if (kind === K_FUTURE) {
+      const f = this.futs[i];
+      return f._outcome(state);
+    }
+    return this.vals[i];
+  }
+
+  onPoll(rc) {
+    const w = this.waiter;
+    const n = this.n;
+    if (rc === CY_ETIMEDOUT) {
+      const k = w.doneCount();
+      w.finish();
+      return this.end(timeoutError('gather()', this.o.timeout, k, n), true);
+    }
+    w.finish();
+    const st = C.malloc(n > 0 ? n : 1);
+    statesOf(this.fs, n, st);
+    const states = heap().u8.slice(st, st + n);
+    C.free(st);
+    const values = this.vals;
+    const kinds = this.kinds;
+    const returnExceptions = this.o.returnExceptions;
+    let failed = -1;
+    for (let i = 0; i < n; i++) {
+      const s = states[i];
+      if (kinds[i] === K_FUTURE) {
+        if (s === STATE_SUCCEEDED || returnExceptions) values[i] = this.futs[i]._outcome(s);
+        else { failed = i; break; }
+      } else if (s !== STATE_SUCCEEDED && !returnExceptions) { failed = i; break; }
+    }
+    if (failed >= 0) {
+      const first = firstFailure(w.ws, n, states);
+      const i = first >= 0 ? first : failed;
+      const err = this.outcome(i, states[i]);
+      return this.end(err, true);
+    }
+    return this.end(this.shape.build(values), false);
+  }
+
+  end(value, isError) {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.waiter) this.waiter.free();
+    if (this.fs) { C.free(this.fs); this.fs = 0; }
+    if (this.cfs) { futuresRelease(this.cfs, this.ncf); C.free(this.cfs); this.cfs = 0; }
+    this.q = [];
+    if (isError) this.reject(value);
+    else this.resolve(value);
+  }
+}
+
+/**
+ * Gathers the results of futures (or values).
+ *
+ * `gather(fs, options?)` with fs an array, Set, plain object, Map or a single
+ * future/value; or `gather(f1, f2, ..., options?)`. Options:
+ * `returnExceptions`, `iter`, `timeout` (ms), `polling`, `progress`,
+ * `recurse`, `signal`.
+ * @param {...any} args
+ * @returns {Promise<any> | AsyncIterableIterator<[any, any]>}
+ */
+export function gather(...args) {
+  const split = splitArgs(args, 'gather()');
+  const o = parseGatherOptions(split.options);
+  const shape = flatten(split.input, split.kind, o.recurse);
+  if (o.iter) return new GatherIterator(shape, o);
+  if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
+  return new Promise((resolve, reject) => {
+    const run = new GatherRun(shape, o, resolve, reject);
+    if (o.signal) {
+      // Before the waitset exists (the first microtask round), abort ends the run here.
+      const onAbort = () => run.end(o.signal.reason, true);
+      o.signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => o.signal.removeEventListener('abort', onAbort);
+      const res = run.resolve;
+      const rej = run.reject;
+      run.resolve = (v) => { done(); res(v); };
+      run.reject = (e) => { done(); rej(e); };
+    }
+    run.begin();
+  });
+}
+
+/* ---- iter: true ---------------------------------------------------------- */
+
+const iterRegistry = new FinalizationRegistry((w) => w.free());
+
+/**
+ * The async iterator of gather(fs, { iter: true }): `[key, value]` pairs in
+ * completion order. `break` (return()) frees what it holds.
+ * @implements {AsyncIterableIterator<[any, any]>}
+ */
+class GatherIterator {
+  constructor(shape, o) {
+    this._shape = shape;
+    this._o = o;
+    this._leaves = shape.leaves;
+    this._keys = shape.groupKeys();
+    this._ready = [];        // [key, value] pairs taken from the core, not yet given
+    this._waiting = [];      // pending next() resolvers: { resolve, reject }
+    this._error = null;      // { reason } once the iteration failed
+    this._closed = false;
+    this._timedOut = false;
+    this._eof = false;
+    this._values = null;     // recurse: leaf values, per-group remaining counts
+    this._remaining = null;
+    this._leafGroup = null;
+    this._buf = 0;
+    const n = this._leaves.length;
+    if (o.signal && o.signal.aborted) {
+      this._error = { reason: o.signal.reason };
+      this._closed = true;
+      return;
+    }
+    if (shape.recursive) {
+      const groups = this._keys.length;
+      this._values = new Array(n);
+      this._remaining = new Int32Array(groups);
+      this._leafGroup = new Int32Array(n);
+      for (let g = 0; g < groups; g++) {
+        const a = shape.groupStart[g];
+        const b = shape.groupStart[g + 1];
+        this._remaining[g] = b - a;
+        for (let i = a; i < b; i++) this._leafGroup[i] = g;
+        if (a === b) this._ready.push([this._keys[g], shape.buildGroup(g, this._values)]);
+      }
+    }
+    const { futs, fs, foreign } = prepare(this._leaves);
+    this._futs = futs;
+    this._fs = fs;
+    try {
+      this._w = new Waiter(fs, n, waiterOptions(o, 0, true, foreign), {
+        onPoll: (rc) => this._onPoll(rc),
+        onAbort: (reason) => this._fail(reason),
+      });
+    } catch (e) {
+      C.free(fs);
+      throw e;
+    }
+    this._w.wantsEveryPoll = true;
+    this._buf = C.malloc(4 * 256);
+    iterRegistry.register(this, this._w, this);
+    this._w.start();
+    this._w.poll();
+  }
+
+  [Symbol.asyncIterator]() { return this; }
+
+  /** Takes what the core has finished into _ready; false on a failure. */
+  _drain() {
+    if (this._closed || this._eof) return true;
+    const w = this._w;
+    for (;;) {
+      const k = waitsetTake(w.ws, this._buf, 256);
+      if (k === CY_EOF) { this._eof = true; break; }
+      if (k <= 0) break;
+      const idx = heap().u32.slice(this._buf >> 2, (this._buf >> 2) + k);
+      for (let j = 0; j < k; j++) {
+        const i = idx[j];
+        const f = this._futs[i];
+        // A plain value's stand-in is the core's shared succeeded future.
+        const state = f === undefined ? STATE_SUCCEEDED : f._state();
+        const value = outcomeOf(this._futs, this._leaves, i, state);
+        if (state !== STATE_SUCCEEDED && !this._o.returnExceptions) {
+          this._fail(value);
+          return false;
+        }
+        if (this._values) {
+          this._values[i] = value;
+          const g = this._leafGroup[i];
+          if (--this._remaining[g] === 0) this._ready.push([this._keys[g], this._shape.buildGroup(g, this._values)]);
+        } else {
+          this._ready.push([this._keys[i], value]);
+        }
+      }
+      if (k < 256) break;
+    }
+    return true;
+  }
+
+  _onPoll(rc) {
+    if (rc === CY_ETIMEDOUT) this._timedOut = true;
+    if (!this._drain()) return;
+    this._deliver();
+  }
+
+  _deliver() {
+    while (this._waiting.length && this._ready.length) {
+      this._waiting.shift().resolve({ value: this._ready.shift(), done: false });
+    }
+    if (!this._waiting.length) return;
+    if (this._eof && !this._ready.length) {
+      this._close();
+      while (this._waiting.length) this._waiting.shift().resolve({ value: undefined, done: true });
+      return;
+    }
+    if (this._timedOut) {
+      const n = this._leaves.length;
+      const k = this._w.doneCount();
+      this._fail(timeoutError('gather()', this._o.timeout, k, n));
+    }
+  }
+
+  _fail(reason) {
+    if (this._error) return;
+    this._error = { reason };
+    this._close();
+    const waiting = this._waiting;
+    this._waiting = [];
+    if (waiting.length) {
+      waiting[0].reject(reason);
+      this._error.delivered = true;
+      for (let j = 1; j < waiting.length; j++) waiting[j].resolve({ value: undefined, done: true });
+    }
+  }
+
+  _close() {
+    if (this._closed) return;
+    this._closed = true;
+    if (this._w) {
+      if (this._w.progressCb && !this._w.freed) this._w.finish();
+      this._w.free();
+      iterRegistry.unregister(this);
+    }
+    if (this._fs) { C.free(this._fs); this._fs = 0; }
+    if (this._buf) { C.free(this._buf); this._buf = 0; }
+  }
+
+  /** @returns {Promise<IteratorResult<[any, any]>>} */
+  next() {
+    if (this._ready.length) return Promise.resolve({ value: this._ready.shift(), done: false });
+    if (this._error) {
+      if (!this._error.delivered) {
+        this._error.delivered = true;
+        return Promise.reject(this._error.reason);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    if (this._closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this._waiting.push({ resolve, reject });
+      this._w.poll();
+      if (!this._w.freed) this._deliver();
+    });
+  }
+
+  /** Stops the iteration (`break`): frees the waitset. */
+  return(value) {
+    this._close();
+    this._ready.length = 0;
+    while (this._waiting.length) this._waiting.shift().resolve({ value: undefined, done: true });
+    return Promise.resolve({ value, done: true });
+  }
+
+  /** Stops the iteration and rejects with `error`. */
+  throw(error) {
+    this._close();
+    this._ready.length = 0;
+    return Promise.reject(error);
+  }
+
+  get [Symbol.toStringTag]() { return 'GatherIterator'; }
+}
+
+export { GatherIterator };

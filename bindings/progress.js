@@ -1,0 +1,90 @@
+/**
+ * Progress reporting for wait() and gather(). The core decides the cadence
+ * (a report at most every `miniters` completions and always a final one,
+ * delivered before the wait settles); this file validates the `progress`
+ * option and turns the core's cy_progress into the JS report
+ * `{ completed, failed, total, elapsedMs }`.
+ *
+ * `progress` may be: a function (called with each report); `true` (a terminal
+ * bar on stderr in a TTY: rendered by a later version, accepted now); a plain
+ * object of bar options (`desc`, `unit`, `miniters`, ..., and `callback` for a
+ * function too); false/null/undefined for none.
+ * @module concurry-wasm/progress
+ */
+
+/**
+ * A progress report.
+ * @typedef {{ completed: number, failed: number, total: number, elapsedMs: number }} ProgressReport
+ */
+
+/**
+ * Normalized progress option.
+ * @typedef {{ callback: ((r: ProgressReport) => void)|null, bar: object|null, miniters: number }} ProgressSpec
+ */
+
+const PROGRESS_KEYS = ['desc', 'unit', 'miniters', 'total', 'width', 'ncols', 'color', 'disable', 'leave', 'stream', 'callback'];
+const PROGRESS_SET = new Set(PROGRESS_KEYS);
+
+function isPlain(x) {
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+function kind(x) {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x;
+}
+
+/**
+ * Validates the `progress` option.
+ * @param {unknown} v
+ * @param {string} where
+ * @returns {ProgressSpec|null}
+ */
+export function progressToSpec(v, where) {
+  if (v === undefined || v === null || v === false) return null;
+  if (v === true) return { callback: null, bar: {}, miniters: 0 };
+  if (typeof v === 'function') return { callback: /** @type {any} */ (v), bar: null, miniters: 0 };
+  if (isPlain(v)) {
+    const o = /** @type {Record<string, any>} */ (v);
+    for (const key in o) {
+      if (!PROGRESS_SET.has(key)) {
+        throw new TypeError(`${where}: unknown option 'progress.${key}'; expected one of: ${PROGRESS_KEYS.join(', ')}`);
+      }
+    }
+    for (const k of ['desc', 'unit']) {
+      if (o[k] !== undefined && typeof o[k] !== 'string') throw new TypeError(`${where}: option 'progress.${k}' must be a string; got ${kind(o[k])}`);
+    }
+    let miniters = 0;
+    if (o.miniters !== undefined) {
+      if (typeof o.miniters !== 'number' || !Number.isInteger(o.miniters) || o.miniters < 1) {
+        throw new RangeError(`${where}: option 'progress.miniters' must be an integer >= 1; got ${String(o.miniters)}`);
+      }
+      miniters = o.miniters;
+    }
+    if (o.callback !== undefined && typeof o.callback !== 'function') {
+      throw new TypeError(`${where}: option 'progress.callback' must be a function; got ${kind(o.callback)}`);
+    }
+    if (o.disable === true) return o.callback ? { callback: o.callback, bar: null, miniters } : null;
+    return { callback: o.callback || null, bar: o, miniters };
+  }
+  throw new TypeError(`${where}: option 'progress' must be a boolean, a function ({completed, failed, total, elapsedMs}) => void, or a plain object of bar options; got ${kind(v)}`);
+}
+
+/**
+ * Reads a cy_progress (at byte address p) into a report.
+ * @param {{ u32: Uint32Array, f64: Float64Array }} v  memory views
+ * @param {number} p
+ * @param {{ completed: number, failed: number, total: number, elapsed: number }} layout byte offsets
+ * @returns {ProgressReport}
+ */
+export function readReport(v, p, layout) {
+  return {
+    completed: v.u32[(p + layout.completed) >> 2],
+    failed: v.u32[(p + layout.failed) >> 2],
+    total: v.u32[(p + layout.total) >> 2],
+    elapsedMs: v.f64[(p + layout.elapsed) >> 3],
+  };
+}

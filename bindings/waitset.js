@@ -1,0 +1,234 @@
+/**
+ * The JS driver of the core's cy_waitset: every wait(), gather(), iterator and
+ * future.result() is one Waiter. The core decides (cy_waitset_poll: the
+ * return condition, the deadline, probe rounds, progress cadence); this file
+ * only decides *when to ask*, event-driven:
+ *   - JS completions (PromiseFuture settle reactions) end in `notifyAll()`,
+ *     which polls the waiters whose signal word changed;
+ *   - a timer runs only when the core names a wakeup (cy_waitset_next_wakeup_ms
+ *     >= 0: the wait's deadline or a probe round for probe-only futures);
+ *   - futures completed on C threads wake us through Atomics.waitAsync on the
+ *     waitset's signal word (armed only when such futures are pending).
+ * @module concurry-wasm/waitset
+ */
+import {
+  C, Module, heap, waitsetCreate, keepAlive, addFunction, PROGRESS,
+  CY_ETIMEDOUT, CY_EAGAIN,
+} from './core.js';
+import { readReport } from './progress.js';
+
+/** Waiters with pending conditions. */
+const active = new Set();
+
+/* Pushes JS completions queued for the core (set by futures/promise.js), so a
+ * poll never sees the core behind a settled promise. */
+let prePoll = null;
+/** @param {() => void} fn */
+export function setPrePoll(fn) { prePoll = fn; }
+
+/* ---- progress: one trampoline for every waiter --------------------------- */
+
+const progressWaiters = new Map();
+let nextProgressId = 1;
+const progressFn = addFunction((p, arg) => {
+  const w = progressWaiters.get(arg);
+  if (!w || !w.progressCb) return;
+  const report = readReport(heap(), p, PROGRESS);
+  try {
+    w.progressCb(report);
+  } catch (e) {
+    // Never unwind through the core: remember it and reject the wait with it.
+    if (w.progressError === undefined) w.progressError = e;
+  }
+}, 'vii');
+
+/**
+ * @typedef {object} WaiterOptions
+ * @property {number} returnWhen      core code (0 all, 1 first completed, 2 first exception)
+ * @property {number} timeout         ms, -1 none
+ * @property {string|null} polling    strategy name or null (config default)
+ * @property {number} strategy        cy_polling* of a strategy instance, or 0
+ * @property {import('./progress.js').ProgressSpec|null} progress
+ * @property {boolean} returnExceptions
+ * @property {boolean} foreign        some future completes on another thread
+ * @property {AbortSignal|null} signal
+ */
+
+/**
+ * One cy_waitset and the events that make us poll it. `onPoll(rc, waiter)` is
+ * called after every poll that is not CY_EAGAIN (0: the condition holds;
+ * CY_ETIMEDOUT), and also on CY_EAGAIN when `wantsEveryPoll` is set (the
+ * iterator takes new items then). `onAbort(reason)` when the signal aborts or
+ * a progress callback threw.
+ */
+export class Waiter {
+  /**
+   * @param {number} fs  pointer to n cy_future pointers (copied by the core)
+   * @param {number} n
+   * @param {WaiterOptions} o
+   * @param {{ onPoll: (rc: number, w: Waiter) => void, onAbort: (reason: unknown, w: Waiter) => void }} handler
+   */
+  constructor(fs, n, o, handler) {
+    this.handler = handler;
+    this.n = n;
+    this.timer = null;
+    this.freed = false;
+    this.armed = false;
+    this.foreign = o.foreign;
+    this.holding = false;
+    this.progressCb = null;
+    this.progressError = undefined;
+    this.progressId = 0;
+    this.wantsEveryPoll = false;
+    this.signal = o.signal;
+    this.abortListener = null;
+    let progFn = 0;
+    if (o.progress && o.progress.callback) {
+      this.progressCb = o.progress.callback;
+      this.progressId = nextProgressId++;
+      if (nextProgressId > 0x7fffffff) nextProgressId = 1;
+      progressWaiters.set(this.progressId, this);
+      progFn = progressFn;
+    }
+    try {
+      this.ws = waitsetCreate(fs, n, {
+        returnWhen: o.returnWhen,
+        timeout: o.timeout,
+        polling: o.polling,
+        strategy: o.strategy,
+        progressFn: progFn,
+        progressArg: this.progressId,
+        miniters: o.progress ? o.progress.miniters : 0,
+        returnExceptions: o.returnExceptions,
+      });
+    } catch (e) {
+      if (this.progressId) progressWaiters.delete(this.progressId);
+      throw e;
+    }
+    this.sig = C.cy_waitset_signal(this.ws) >> 2;
+    this.last = -1;
+  }
+
+  /** Starts listening (after a first poll said CY_EAGAIN). */
+  start() {
+    if (this.freed) return;
+    active.add(this);
+    if (this.signal) {
+      this.abortListener = () => this.abort(this.signal.reason);
+      this.signal.addEventListener('abort', this.abortListener, { once: true });
+    }
+    if (this.foreign) { keepAlive(true); this.holding = true; }
+    this.schedule();
+  }
+
+  /**
+   * Asks the core. Returns its answer (0, CY_ETIMEDOUT, CY_EAGAIN); reports
+   * it to the handler as described on the class.
+   */
+  poll() {
+    if (this.freed) return CY_EAGAIN;
+    if (prePoll !== null) prePoll();
+    this.last = heap().u32[this.sig];
+    const rc = C.cy_waitset_poll(this.ws);
+    if (this.progressError !== undefined) {
+      this.abort(this.progressError);
+      return CY_EAGAIN;
+    }
+    if (rc !== CY_EAGAIN || this.wantsEveryPoll) this.handler.onPoll(rc, this);
+    if (rc === CY_EAGAIN && !this.freed && active.has(this)) this.schedule();
+    else if (rc !== CY_EAGAIN && !this.freed) this.stop();
+    return rc;
+  }
+
+  /** Sets the timer the core asks for, and the Atomics wake for C threads. */
+  schedule() {
+    if (this.freed) return;
+    const wake = C.cy_waitset_next_wakeup_ms(this.ws);
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (wake >= 0) {
+      this.timer = setTimeout(onTimer, Math.ceil(wake), this);
+    }
+    if (this.foreign && !this.armed) this.arm();
+  }
+
+  arm() {
+    const value = C.cy_waitset_arm(this.ws);
+    const i32 = heap().i32;
+    const res = Atomics.waitAsync(i32, this.sig, value | 0);
+    if (!res.async) {
+      queueMicrotask(() => { if (!this.freed) this.poll(); });
+      return;
+    }
+    this.armed = true;
+    res.value.then(() => {
+      this.armed = false;
+      if (!this.freed) this.poll();
+    });
+  }
+
+  /** Stops listening (timers, wakeups) but keeps the waitset (items may remain to take). */
+  stop() {
+    active.delete(this);
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (this.holding) { keepAlive(false); this.holding = false; }
+  }
+
+  /** The final progress report (before settling). */
+  finish() {
+    if (!this.freed && this.progressCb) C.cy_waitset_finish(this.ws);
+  }
+
+  /** Stops listening; frees the waitset. Idempotent. */
+  free() {
+    if (this.freed) return;
+    this.freed = true;
+    active.delete(this);
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (this.abortListener) {
+      this.signal.removeEventListener('abort', this.abortListener);
+      this.abortListener = null;
+    }
+    if (this.progressId) progressWaiters.delete(this.progressId);
+    if (this.holding) { keepAlive(false); this.holding = false; }
+    if (this.armed) {
+      // Release our pending Atomics.waitAsync before the memory is reused.
+      Atomics.notify(heap().i32, this.sig);
+    }
+    C.cy_waitset_free(this.ws);
+    this.ws = 0;
+  }
+
+  /** @param {unknown} reason */
+  abort(reason) {
+    if (this.freed) return;
+    this.handler.onAbort(reason, this);
+    this.free();
+  }
+
+  doneCount() { return this.freed ? 0 : C.cy_waitset_done_count(this.ws); }
+}
+
+function onTimer(w) {
+  w.timer = null;
+  w.poll();
+  // A probe round may have completed futures that other waits hold too.
+  notifyAll();
+}
+
+/**
+ * Polls every active waiter whose signal word moved (called after JS-side
+ * completions were pushed into the core).
+ */
+export function notifyAll() {
+  if (active.size === 0) return;
+  const u32 = heap().u32;
+  for (const w of [...active]) {
+    if (!w.freed && u32[w.sig] !== w.last) w.poll();
+  }
+}
+
+/** Number of active waiters (tests, diagnostics). */
+export function activeCount() { return active.size; }
+
+/** For tests: the Module. */
+export { Module as _module };

@@ -1,0 +1,60 @@
+/**
+ * wrapFuture(): any future-like thing as a BaseFuture, in the contract's order
+ * (the seed's Rule 6):
+ *   1. a BaseFuture → itself (idempotent);
+ *   2. a handle of our thread/process/C/remote workers (an object exposing its
+ *      future under the `kFutureOf` symbol) → its future;
+ *   3. a thenable (a Promise) → PromiseFuture;
+ *   4. anything else → SyncFuture(x).
+ * @module concurry-wasm/wrap
+ */
+import { BaseFuture, kFutureOf } from './futures/base.js';
+import { SyncFuture } from './futures/sync.js';
+import { PromiseFuture } from './futures/promise.js';
+
+/**
+ * @template T
+ * @param {T} x
+ * @returns {BaseFuture<Awaited<T>>}
+ */
+export function wrapFuture(x) {
+  if (x instanceof BaseFuture) return /** @type {any} */ (x);
+  if (x !== null && (typeof x === 'object' || typeof x === 'function')) {
+    let then;
+    try {
+      const own = /** @type {any} */ (x)[kFutureOf];
+      if (own !== undefined) {
+        const f = typeof own === 'function' ? own.call(x) : own;
+        if (f instanceof BaseFuture) return f;
+        throw new TypeError('wrapFuture(): a handle\'s [kFutureOf] must be (or return) a BaseFuture');
+      }
+      if (x instanceof Promise) return new PromiseFuture(/** @type {any} */ (x));
+      then = /** @type {any} */ (x).then;
+    } catch (e) {
+      // A getter that throws: the value is a failed one, as Promise.resolve(x) would reject.
+      if (e instanceof TypeError && String(e.message).startsWith('wrapFuture()')) throw e;
+      return SyncFuture.failed(e);
+    }
+    if (typeof then === 'function') return new PromiseFuture(/** @type {any} */ (x));
+  }
+  return new SyncFuture(/** @type {any} */ (x));
+}
+
+/**
+ * True for values wrapFuture would not turn into a SyncFuture (futures, worker
+ * handles, thenables). Plain values take a shortcut in gather().
+ * @param {unknown} x
+ * @returns {boolean}
+ */
+export function isFutureLike(x) {
+  if (x instanceof BaseFuture) return true;
+  if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return false;
+  if (x instanceof Promise) return true;
+  try {
+    return /** @type {any} */ (x)[kFutureOf] !== undefined || typeof /** @type {any} */ (x).then === 'function';
+  } catch {
+    return true;
+  }
+}
+
+export { kFutureOf };
