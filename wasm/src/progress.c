@@ -122,6 +122,16 @@ static void put_elapsed(builder *b, double ms) {
     put(b, "%luh%02lum%02lus", total / 3600, total / 60 % 60, total % 60);
 }
 
+/* floor(part * scale / whole) for part <= whole, in integers where they fit:
+ * in doubles 29 / 100 * 100 is 28.999..., which would print 28%. Nothing to
+ * do counts as all done. */
+static int share(size_t part, size_t whole, int scale) {
+  if (whole == 0) return scale;
+  if (part <= SIZE_MAX / (size_t)scale) return (int)(part * (size_t)scale / whole);
+  int v = (int)((double)part / (double)whole * scale);
+  return v > scale ? scale : v;
+}
+
 int cy_progress_bar_format(const cy_progress_bar *bar, const cy_progress *p, char *buf,
                            size_t len) {
   if (buf && len) buf[0] = '\0';
@@ -136,11 +146,8 @@ int cy_progress_bar_format(const cy_progress_bar *bar, const cy_progress *p, cha
 
   size_t completed = p->completed;
   if (p->total && completed > p->total) completed = p->total;
-  /* Nothing to do is all done. */
-  double frac = p->total ? (double)completed / (double)p->total : 1.0;
-  int pct = (int)(frac * 100);
-  int cells = (int)(frac * width);
-  if (cells > width) cells = width;
+  int pct = share(completed, p->total, 100);
+  int cells = share(completed, p->total, width);
 
   if (desc && *desc) put(&b, "%s: ", desc);
   put(&b, "%3d%%|", pct);

@@ -232,6 +232,17 @@ static int bar_format(void) {
   ASSERT_STR(buf, " 45%|#############-----------------| 450/1000 it [1.2s, 375.0 it/s]");
   ASSERT_EQ(n, strlen(buf));
 
+  /* Rounding down in integers: 29/100 is 29%, not 28.999...%. */
+  bar.width = 100;
+  p = (cy_progress){29, 0, 100, 1000, 0};
+  cy_progress_bar_format(&bar, &p, buf, sizeof buf);
+  ASSERT(strncmp(buf, " 29%|", 5) == 0);
+  ASSERT_EQ(strspn(buf + 5, "#"), 29);
+  p = (cy_progress){57, 0, 100, 1000, 0};
+  cy_progress_bar_format(&bar, &p, buf, sizeof buf);
+  ASSERT(strncmp(buf, " 57%|", 5) == 0);
+  ASSERT_EQ(strspn(buf + 5, "#"), 57);
+
   /* other unit, minutes, no total */
   bar.unit = "jobs";
   bar.width = 4;
