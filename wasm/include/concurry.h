@@ -78,7 +78,9 @@ typedef struct cy_config {
 } cy_config;
 
 void cy_config_get(cy_config *out);
-int  cy_config_set(const cy_config *in);   /* CY_EINVAL (nothing changed) if a field is out of range */
+/* CY_EINVAL (nothing changed) if a field is out of range; default_polling
+ * is stored under its canonical lower-case name. */
+int  cy_config_set(const cy_config *in);
 void cy_config_reset(void);
 /* By-name access for bindings: key is a cy_config field name ("polling_fixed_interval");
  * default_polling is not reachable here (use cy_config_set). CY_ENOENT for an unknown key. */
@@ -125,13 +127,16 @@ struct cy_polling {
 };
 
 /* Initializes p as the strategy named `name` (case-insensitive: "fixed",
- * "adaptive", "exponential", "progressive"; NULL = the config's default) with
- * parameters from the global config. CY_ENOENT for an unknown name. */
+ * "adaptive", "exponential", "progressive", or the aliases "constant", "exp",
+ * "backoff", "stepped"; NULL = the config's default) with parameters from the
+ * global config. CY_ENOENT for an unknown name. */
 int    cy_polling_init(cy_polling *p, const char *name);
 int    cy_polling_init_custom(cy_polling *p, const cy_polling_vtable *vt, void *user);
-/* Canonical name of a registered strategy by index (0..), NULL past the end. */
+/* Canonical name of a registered strategy by kind (0..), NULL for
+ * CY_POLL_CUSTOM and past the end. */
 const char *cy_polling_name(int kind);
-int    cy_polling_lookup(const char *name);   /* kind, or CY_ENOENT */
+int    cy_polling_lookup(const char *name);   /* kind; CY_ENOENT unknown, CY_EINVAL NULL */
+/* ms; negative (CY_EINVAL) for NULL or an uninitialized strategy. */
 double cy_polling_next_interval(cy_polling *p);
 void   cy_polling_record_completion(cy_polling *p);
 void   cy_polling_record_no_completion(cy_polling *p);
@@ -287,7 +292,7 @@ const volatile uint32_t *cy_waitset_signal(const cy_waitset *ws);
  * from now on, and returns its current value: wait while it still holds that
  * value. Without arming, completions only bump the word (cheaper). */
 uint32_t cy_waitset_arm(cy_waitset *ws);
-/* Sends the last progress report (if progress was asked for and the last report is stale). */
+/* Delivers the final progress report (final = 1), exactly once, if progress was asked for. */
 void cy_waitset_finish(cy_waitset *ws);
 size_t cy_waitset_done_count(const cy_waitset *ws);
 size_t cy_waitset_failed_count(const cy_waitset *ws);

@@ -199,7 +199,7 @@ int cy_future_cancel(cy_future *f) {
 int cy_future_state(const cy_future *f) {
   if (!f) return CY_EINVAL;
   uint32_t st = load_state(f) & CY__S_MASK;
-  /* A completion in progress is not done yet: report what it was. */
+  /* A completion in progress is not visible yet: it reads as running. */
   return st == CY__S_COMPLETING ? CY_STATE_RUNNING : (int)st;
 }
 

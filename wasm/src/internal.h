@@ -63,9 +63,9 @@ void cy__config_snapshot(cy_config *out);
 /* ---- progress.c -------------------------------------------------------- */
 
 /* Progress cadence, decided here once for C and JS: report when at least
- * miniters completions have happened since the last report, and once at the
- * end unless the last report already says the same. Counts never exceed
- * total and never go down. */
+ * miniters completions have happened since the last report, and exactly once
+ * at the end (final = 1), even if it repeats the last periodic report's
+ * counts. Counts never exceed total and never go down. */
 typedef struct cy__progress_state {
   cy_progress_fn fn;
   void *arg;
