@@ -47,8 +47,12 @@ for (const key of Object.keys(M)) {
 C.malloc = M._malloc;
 C.free = M._free;
 
-/** True when the module exports the batch API of concurry-js.h. */
-export const hasJsApi = typeof C.cy_js_api_version === 'function' && C.cy_js_api_version() === 1;
+/**
+ * True when the module exports the batch API of concurry-js.h (set
+ * CONCURRY_WASM_NO_JSAPI=1 to test the per-future fallbacks).
+ */
+export const hasJsApi = typeof C.cy_js_api_version === 'function' && C.cy_js_api_version() === 1 &&
+  !(isNode && process.env.CONCURRY_WASM_NO_JSAPI === '1');
 
 /* ---- memory views ---------------------------------------------------------- */
 
