@@ -1,0 +1,286 @@
+// Type declarations of concurry-wasm (bindings/index.js). All times are milliseconds.
+
+/* ---- errors ---------------------------------------------------------------- */
+
+export class CancelledError extends Error {
+  constructor(message?: string, options?: ErrorOptions);
+  name: 'CancelledError';
+}
+export class TimeoutError extends Error {
+  constructor(message?: string, info?: { completed?: number; total?: number; timeout?: number; cause?: unknown });
+  name: 'TimeoutError';
+  /** wait()/gather(): how many futures had completed. */
+  completed?: number;
+  /** wait()/gather(): how many futures there were. */
+  total?: number;
+  /** The timeout that passed, in ms. */
+  timeout?: number;
+}
+export class InvalidStateError extends Error {
+  constructor(message?: string, options?: ErrorOptions);
+  name: 'InvalidStateError';
+}
+export class WorkerCrashedError extends Error {
+  constructor(message?: string, info?: { exitCode?: number | null; signal?: string | null; cause?: unknown });
+  name: 'WorkerCrashedError';
+  exitCode: number | null;
+  signal: string | null;
+}
+/** A failure reported by C code (a C task's non-zero code). */
+export class CoreError extends Error {
+  constructor(message: string, code: number, codeName?: string);
+  name: 'CoreError';
+  code: number;
+  codeName?: string;
+  /** The task's failure payload (a pointer), for C futures. */
+  payload?: number;
+}
+
+/* ---- futures --------------------------------------------------------------- */
+
+export interface ResultOptions {
+  /** ms; undefined, null or Infinity: none. */
+  timeout?: number | null;
+}
+
+/** Objects that stand for a future (worker handles) expose it under this key. */
+export declare const kFutureOf: unique symbol;
+
+export abstract class BaseFuture<T = unknown> implements PromiseLike<T> {
+  /** Prefix of uuid naming the kind ('sync-future-', 'promise-future-', 'c-future-', ...). */
+  static readonly UUID_PREFIX: string;
+  readonly uuid: string;
+  done(): boolean;
+  cancelled(): boolean;
+  running(): boolean;
+  cancel(): boolean;
+  result(options?: ResultOptions): Promise<T>;
+  /** null for a successful future. */
+  exception(options?: ResultOptions): Promise<unknown>;
+  /** Throws InvalidStateError if not done. */
+  resultNow(): T;
+  exceptionNow(): unknown;
+  /** fn(this) exactly once, at once if already done. */
+  addDoneCallback(fn: (future: this) => void): void;
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2>;
+}
+
+export class SyncFuture<T = unknown> extends BaseFuture<T> {
+  constructor(value: T);
+  static failed(error: unknown): SyncFuture<never>;
+}
+
+export class PromiseFuture<T = unknown> extends BaseFuture<T> {
+  constructor(promise: PromiseLike<T>);
+}
+
+/** A future of the C core (cy_future*); its result is the task's void* as a number. */
+export class CFuture extends BaseFuture<number> {
+  constructor(ptr: number, options?: { owned?: boolean });
+  readonly ptr: number;
+}
+
+export type ProbeResult<T> = null | undefined | false | { value: T } | { error: unknown };
+/** Probe-only work: waits call the probe when the polling strategy says so. */
+export class ProbeFuture<T = unknown> extends BaseFuture<T> {
+  constructor(probe: () => ProbeResult<T>);
+}
+
+/** A BaseFuture as is; a worker handle's future; a thenable as PromiseFuture; anything else as SyncFuture. */
+export function wrapFuture<T>(x: T): T extends BaseFuture<infer U> ? BaseFuture<U> : BaseFuture<Awaited<T>>;
+
+/* ---- options ----------------------------------------------------------------- */
+
+export declare const ReturnWhen: {
+  readonly ALL_COMPLETED: 'ALL_COMPLETED';
+  readonly FIRST_COMPLETED: 'FIRST_COMPLETED';
+  readonly FIRST_EXCEPTION: 'FIRST_EXCEPTION';
+};
+type Upper = 'ALL_COMPLETED' | 'FIRST_COMPLETED' | 'FIRST_EXCEPTION';
+/** Case-insensitive. */
+export type ReturnWhenValue = Upper | Lowercase<Upper> | (string & {});
+
+export declare const PollingAlgorithm: {
+  readonly Fixed: 'fixed';
+  readonly Adaptive: 'adaptive';
+  readonly Exponential: 'exponential';
+  readonly Progressive: 'progressive';
+};
+/** Case-insensitive strategy name, or an instance. */
+export type PollingOption = 'fixed' | 'adaptive' | 'exponential' | 'progressive' | (string & {}) | PollingStrategy;
+
+export interface ProgressReport {
+  completed: number;
+  failed: number;
+  total: number;
+  elapsedMs: number;
+}
+export interface ProgressBarOptions {
+  desc?: string;
+  unit?: string;
+  miniters?: number;
+  total?: number;
+  width?: number;
+  ncols?: number;
+  color?: string;
+  disable?: boolean;
+  leave?: boolean;
+  stream?: unknown;
+  /** Also called with each report. */
+  callback?: (report: ProgressReport) => void;
+}
+export type ProgressOption = boolean | ((report: ProgressReport) => void) | ProgressBarOptions | null | undefined;
+
+export interface WaitOptions {
+  timeout?: number | null;
+  returnWhen?: ReturnWhenValue;
+  polling?: PollingOption;
+  progress?: ProgressOption;
+  recurse?: boolean;
+  signal?: AbortSignal;
+}
+export interface GatherOptions {
+  returnExceptions?: boolean;
+  iter?: boolean;
+  timeout?: number | null;
+  polling?: PollingOption;
+  progress?: ProgressOption;
+  recurse?: boolean;
+  signal?: AbortSignal;
+}
+
+/* ---- wait ------------------------------------------------------------------- */
+
+export interface WaitResult {
+  done: Set<BaseFuture>;
+  notDone: Set<BaseFuture>;
+}
+
+type AnyMap = Map<any, any>;
+type Structure = readonly unknown[] | Set<unknown> | AnyMap | Record<PropertyKey, unknown>;
+
+/** A separate argument of the variadic forms: a future, a thenable or a primitive value. */
+export type FutureLike = BaseFuture<unknown> | PromiseLike<unknown> | string | number | bigint | boolean | symbol | null | undefined;
+
+export function wait(fs: Structure | FutureLike, options?: WaitOptions): Promise<WaitResult>;
+/** Variadic: wait(f1, f2, ..., options?). */
+export function wait(f1: FutureLike, f2: FutureLike | WaitOptions, ...rest: (FutureLike | WaitOptions)[]): Promise<WaitResult>;
+
+/* ---- gather ----------------------------------------------------------------- */
+
+/** The value a future-or-value gives. */
+export type Resolved<T> = T extends BaseFuture<infer U> ? U : Awaited<T>;
+/** With recurse: nested arrays/Sets/objects/Maps resolved keeping the shape. */
+export type DeepResolved<T> =
+  T extends BaseFuture<infer U> ? U :
+  T extends PromiseLike<infer U> ? U :
+  T extends readonly unknown[] ? { -readonly [K in keyof T]: DeepResolved<T[K]> } :
+  T extends Set<infer V> ? DeepResolved<V>[] :
+  T extends Map<infer K, infer V> ? Map<K, DeepResolved<V>> :
+  T extends Record<PropertyKey, unknown> ? { -readonly [K in keyof T]: DeepResolved<T[K]> } :
+  T;
+
+type GatherOut<T> =
+  T extends readonly unknown[] ? { -readonly [K in keyof T]: Resolved<T[K]> } :
+  T extends Set<infer V> ? Resolved<V>[] :
+  T extends Map<infer K, infer V> ? Map<K, Resolved<V>> :
+  T extends BaseFuture<infer U> ? [U] :
+  T extends PromiseLike<infer U> ? [U] :
+  T extends Record<PropertyKey, unknown> ? { -readonly [K in keyof T]: Resolved<T[K]> } :
+  [T];
+
+type KeyOf<T> =
+  T extends readonly unknown[] ? number :
+  T extends Set<unknown> ? number :
+  T extends Map<infer K, unknown> ? K :
+  T extends BaseFuture<unknown> | PromiseLike<unknown> ? number :
+  T extends Record<PropertyKey, unknown> ? keyof T & string :
+  number;
+
+type ValueOf<T> =
+  T extends readonly (infer V)[] ? Resolved<V> :
+  T extends Set<infer V> ? Resolved<V> :
+  T extends Map<unknown, infer V> ? Resolved<V> :
+  T extends BaseFuture<infer U> ? U :
+  T extends PromiseLike<infer U> ? U :
+  T extends Record<PropertyKey, infer V> ? Resolved<V> :
+  T;
+
+type WithExceptions<V, O> = O extends { returnExceptions: true } ? V | Error : V;
+type WithExceptionsOut<T, O> =
+  O extends { returnExceptions: true }
+    ? T extends Map<infer K, infer V> ? Map<K, V | Error>
+    : T extends readonly unknown[] ? { [K in keyof T]: T[K] | Error }
+    : { [K in keyof T]: T[K] | Error }
+    : T;
+
+/** gather(fs, { iter: true }): [key, value] pairs in completion order. */
+export function gather<T, O extends GatherOptions & { iter: true }>(
+  fs: T, options: O,
+): AsyncIterableIterator<[KeyOf<T>, WithExceptions<O extends { recurse: true } ? any : ValueOf<T>, O>]>;
+/** gather(fs, { recurse: true }): nested shapes resolved. */
+export function gather<const T, O extends GatherOptions & { recurse: true; iter?: false }>(
+  fs: T, options: O,
+): Promise<WithExceptionsOut<DeepResolved<T extends Set<infer V> ? V[] : T extends BaseFuture<unknown> | PromiseLike<unknown> ? [T] : T>, O>>;
+/** gather(array) → array; gather(object) → object with the same keys; gather(Map) → Map; gather(single) → [value]. */
+export function gather<const T, O extends GatherOptions & { iter?: false }>(
+  fs: T, options?: O,
+): Promise<WithExceptionsOut<GatherOut<T>, O>>;
+/** Variadic: gather(f1, f2, ..., options?) → array. */
+export function gather(f1: FutureLike, f2: FutureLike | GatherOptions, ...rest: (FutureLike | GatherOptions)[]): Promise<unknown[]>;
+
+/* ---- polling ------------------------------------------------------------------ */
+
+/** A polling strategy backed by the core; subclass (no name) for a custom one. */
+export class PollingStrategy {
+  protected constructor(name?: string);
+  static create(name: string): PollingStrategy;
+  readonly name: string;
+  nextInterval(): number;
+  recordCompletion(): void;
+  recordNoCompletion(): void;
+  reset(): void;
+}
+export class FixedPollingStrategy extends PollingStrategy {
+  constructor(params?: { interval?: number });
+}
+export class AdaptivePollingStrategy extends PollingStrategy {
+  constructor(params?: { minInterval?: number; maxInterval?: number; initialInterval?: number; speedup?: number; slowdown?: number; emptyChecks?: number });
+}
+export class ExponentialPollingStrategy extends PollingStrategy {
+  constructor(params?: { initialInterval?: number; maxInterval?: number; multiplier?: number });
+}
+export class ProgressivePollingStrategy extends PollingStrategy {
+  constructor(params?: { checksPerLevel?: number });
+}
+
+/* ---- config ------------------------------------------------------------------- */
+
+export interface ConfigDefaults {
+  pollingFixedInterval: number;
+  pollingAdaptiveMinInterval: number;
+  pollingAdaptiveMaxInterval: number;
+  pollingAdaptiveInitialInterval: number;
+  pollingAdaptiveSpeedup: number;
+  pollingAdaptiveSlowdown: number;
+  pollingAdaptiveEmptyChecks: number;
+  pollingExponentialInitialInterval: number;
+  pollingExponentialMaxInterval: number;
+  pollingExponentialMultiplier: number;
+  pollingProgressiveMinInterval: number;
+  pollingProgressiveMaxInterval: number;
+  pollingProgressiveChecksPerLevel: number;
+  progressMiniters: number;
+  defaultPolling: string;
+}
+export declare const config: {
+  readonly defaults: ConfigDefaults;
+  reset(): void;
+  snapshot(): ConfigDefaults;
+};
+
+/** Resolves once the wasm core is loaded (it loads at import). */
+export function ready(): Promise<void>;
