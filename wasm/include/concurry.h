@@ -276,6 +276,22 @@ size_t cy_check_batch(cy_future *const *fs, size_t n, unsigned char *done_flags)
 typedef struct cy_waitset cy_waitset;
 
 int  cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wait_opts *opts);
+/* Slots: entries with no future behind them, completed by the waitset's owner
+ * with cy_waitset_complete_slots(). They are how callers whose work is not a
+ * cy_future (the JS bindings' Promises) take part in a wait without paying for
+ * a future each: a batch of completions costs one claim of completion-order
+ * slots and one update of each counter. cy_waitset_create_slots is
+ * cy_waitset_create where fs[i] == NULL makes entry i a slot (fs == NULL: all
+ * n entries are slots). */
+int  cy_waitset_create_slots(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wait_opts *opts);
+/* Completes the slots indices[0..k): codes[j] 0 = succeeded, CY_ECANCELED =
+ * cancelled, any other value = failed (codes NULL: all succeeded). Entries that
+ * are futures, out of range, or already completed (also twice in one batch)
+ * are skipped, as a second completion of a future is. Returns how many slots
+ * this call completed, or CY_EINVAL. Owner only, like every cy_waitset_ call. */
+int  cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const int32_t *codes, size_t k);
+/* CY_STATE_* of every entry (a future's state, or a slot's) into states[0..n). */
+void cy_waitset_states(const cy_waitset *ws, unsigned char *states);
 /* Non-blocking: runs a probe round when one is due, reports progress when due,
  * and returns 0 when the condition holds, CY_ETIMEDOUT once the deadline has
  * passed, CY_EAGAIN otherwise. */

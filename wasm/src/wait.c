@@ -15,12 +15,18 @@
  * moment drops its own when done, and the last reference frees the memory.
  *
  * Threads: one owner calls the cy_waitset_* functions; completers on any
- * thread only ever run fire_node.
+ * thread only ever run fire_node. Slots (entries without a future) are
+ * completed by the owner, so their states need no synchronization; their
+ * completions go through the same counters and completion order, claimed
+ * with atomics because completers of futures may be claiming at the same time.
  */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define SLOT_PENDING 1
+#define SLOT_CLAIMED 2 /* taken by the batch being completed (never seen outside it) */
 
 typedef struct node {
   cy__waiter w;
@@ -39,8 +45,9 @@ struct cy_waitset {
   _Atomic size_t *order;     /* order[k] = index + 1 once published */
   size_t head;               /* next slot cy_waitset_next gives (owner only) */
   size_t n;
-  cy_future **fs;            /* retained until cy_waitset_free */
+  cy_future **fs;            /* retained until cy_waitset_free; NULL for a slot */
   node *nodes;
+  unsigned char *slot;       /* per entry: 0 a future, SLOT_PENDING, or its CY_STATE_*; NULL without slots */
   int return_when;
   double deadline;           /* absolute ms; < 0: none */
   /* probe-only futures, paced by the strategy (owner only) */
@@ -59,6 +66,7 @@ static void unref(cy_waitset *ws) {
   free((void *)ws->order);
   free(ws->nodes);
   free(ws->probes);
+  free(ws->slot);
   free(ws);
 }
 
@@ -94,10 +102,11 @@ static int resolve_strategy(cy_waitset *ws, const cy_wait_opts *o) {
   return cy_polling_init(&ws->own_strategy, o->polling);
 }
 
-int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wait_opts *opts) {
+static int create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wait_opts *opts,
+                  int allow_slots) {
   if (!out) return CY_EINVAL;
   *out = NULL;
-  if (n > 0 && !fs) return CY_EINVAL;
+  if (n > 0 && !fs && !allow_slots) return CY_EINVAL;
   if (n >= (size_t)UINT32_MAX) return CY_EINVAL;
   cy_wait_opts defaults;
   if (!opts) {
@@ -107,8 +116,10 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
   if (opts->return_when < CY_ALL_COMPLETED || opts->return_when > CY_FIRST_EXCEPTION)
     return CY_EINVAL;
   if (opts->timeout_ms != opts->timeout_ms) return CY_EINVAL; /* NaN */
+  size_t nslots = 0;
   for (size_t i = 0; i < n; i++)
-    if (!fs[i]) return CY_EINVAL;
+    if (!fs || !fs[i]) nslots++;
+  if (nslots && !allow_slots) return CY_EINVAL;
 
   cy_waitset *ws = calloc(1, sizeof *ws);
   if (!ws) return CY_ENOMEM;
@@ -121,10 +132,12 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
   ws->order = calloc(cap, sizeof *ws->order);
   ws->nodes = malloc(cap * sizeof *ws->nodes);
   ws->fs = malloc(cap * sizeof *ws->fs);
-  if (!ws->order || !ws->nodes || !ws->fs) {
+  if (nslots) ws->slot = malloc(cap);
+  if (!ws->order || !ws->nodes || !ws->fs || (nslots && !ws->slot)) {
     free((void *)ws->order);
     free(ws->nodes);
     free(ws->fs);
+    free(ws->slot);
     free(ws);
     return CY_ENOMEM;
   }
@@ -148,11 +161,14 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
    * the common case of a wait over settled work paying no atomic RMW. */
   size_t k = 0, failed = 0, exc = 0;
   for (size_t i = 0; i < n; i++) {
-    cy_future *f = cy_future_retain(fs[i]);
+    ws->nodes[i].ws = NULL; /* not linked */
+    cy_future *f = fs ? fs[i] : NULL;
     ws->fs[i] = f;
+    if (ws->slot) ws->slot[i] = f ? 0 : SLOT_PENDING;
+    if (!f) continue;
+    cy_future_retain(f);
     uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
     if (s & CY__PROBE) ws->nprobes++;
-    ws->nodes[i].ws = NULL; /* not linked */
     if (!cy__state_done(s)) continue;
     uint32_t st = s & CY__S_MASK;
     failed += st != CY_STATE_SUCCEEDED;
@@ -173,7 +189,7 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
     }
     size_t j = 0;
     for (size_t i = 0; i < n; i++)
-      if (atomic_load_explicit(&ws->fs[i]->state, memory_order_relaxed) & CY__PROBE)
+      if (ws->fs[i] && (atomic_load_explicit(&ws->fs[i]->state, memory_order_relaxed) & CY__PROBE))
         ws->probes[j++] = i;
     ws->next_probe = now; /* the first round runs at the first poll */
   }
@@ -182,13 +198,14 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
    * on another thread the moment it is linked. The lock taken by attach
    * (release on unlock, acquire by the completer) publishes the plain
    * stores above to any completer. */
-  atomic_fetch_add_explicit(&ws->refs, (uint32_t)(n - k), memory_order_relaxed);
+  atomic_fetch_add_explicit(&ws->refs, (uint32_t)(n - k - nslots), memory_order_relaxed);
   uint32_t unlinked = 0;
   for (size_t i = 0, j = 0; i < n; i++) {
     if (j < k && atomic_load_explicit(&ws->order[j], memory_order_relaxed) == i + 1) {
       j++; /* recorded in the first pass */
       continue;
     }
+    if (!ws->fs[i]) continue; /* a slot */
     node *nd = &ws->nodes[i];
     nd->w.fire = fire_node;
     nd->ws = ws;
@@ -203,6 +220,65 @@ int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy
   *out = ws;
   return 0;
 }
+
+int cy_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wait_opts *opts) {
+  return create(out, fs, n, opts, 0);
+}
+
+int cy_waitset_create_slots(cy_waitset **out, cy_future *const *fs, size_t n,
+                            const cy_wait_opts *opts) {
+  return create(out, fs, n, opts, 1);
+}
+
+static unsigned char slot_state_of(int32_t code) {
+  if (code == 0) return CY_STATE_SUCCEEDED;
+  return code == CY_ECANCELED ? CY_STATE_CANCELLED : CY_STATE_FAILED;
+}
+
+int cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const int32_t *codes,
+                              size_t k) {
+  if (!ws || (k && !indices)) return CY_EINVAL;
+  if (!ws->slot) return 0;
+  /* First pass: claim the pending slots named (a repeat finds its slot
+   * already claimed), so the order slots can be taken in one step. */
+  size_t m = 0, failed = 0, exc = 0;
+  for (size_t j = 0; j < k; j++) {
+    uint32_t i = indices[j];
+    if (i >= ws->n || ws->slot[i] != SLOT_PENDING) continue;
+    ws->slot[i] = SLOT_CLAIMED;
+    unsigned char st = slot_state_of(codes ? codes[j] : 0);
+    failed += st != CY_STATE_SUCCEEDED;
+    exc += st == CY_STATE_FAILED;
+    m++;
+  }
+  if (!m) return 0;
+  size_t at = atomic_fetch_add_explicit(&ws->tail, m, memory_order_relaxed);
+  for (size_t j = 0; j < k; j++) {
+    uint32_t i = indices[j];
+    if (i >= ws->n || ws->slot[i] != SLOT_CLAIMED) continue;
+    ws->slot[i] = slot_state_of(codes ? codes[j] : 0);
+    atomic_store_explicit(&ws->order[at++], (size_t)i + 1, memory_order_release);
+  }
+  if (failed) atomic_fetch_add_explicit(&ws->nfailed, failed, memory_order_relaxed);
+  if (exc) atomic_fetch_add_explicit(&ws->nexc, exc, memory_order_relaxed);
+  /* As in record(): the counters before ndone, ndone before the signal. */
+  atomic_fetch_add_explicit(&ws->ndone, m, memory_order_release);
+  atomic_fetch_add_explicit(&ws->signal, 1, memory_order_seq_cst);
+  if (atomic_load_explicit(&ws->sleeping, memory_order_seq_cst)) cy__futex_wake(&ws->signal);
+  return (int)m;
+}
+
+static int entry_state(const cy_waitset *ws, size_t i) {
+  if (ws->fs[i]) return cy_future_state(ws->fs[i]);
+  unsigned char s = ws->slot[i];
+  return s == SLOT_PENDING ? CY_STATE_PENDING : s;
+}
+
+void cy_waitset_states(const cy_waitset *ws, unsigned char *states) {
+  if (!ws || !states) return;
+  for (size_t i = 0; i < ws->n; i++) states[i] = (unsigned char)entry_state(ws, i);
+}
+
 
 static int condition_holds(const cy_waitset *ws) {
   size_t done = atomic_load_explicit(&ws->ndone, memory_order_acquire);
@@ -335,7 +411,12 @@ size_t cy_waitset_failed_count(const cy_waitset *ws) {
 size_t cy_waitset_size(const cy_waitset *ws) { return ws ? ws->n : 0; }
 
 void cy_waitset_done_flags(const cy_waitset *ws, unsigned char *flags) {
-  if (ws && flags) cy_check_batch(ws->fs, ws->n, flags);
+  if (!ws || !flags) return;
+  if (!ws->slot) {
+    cy_check_batch(ws->fs, ws->n, flags);
+    return;
+  }
+  for (size_t i = 0; i < ws->n; i++) flags[i] = entry_state(ws, i) >= CY_STATE_SUCCEEDED;
 }
 
 cy_future *cy__waitset_future(const cy_waitset *ws, size_t index) { return ws->fs[index]; }
@@ -345,7 +426,7 @@ void cy_waitset_free(cy_waitset *ws) {
   for (size_t i = 0; i < ws->n; i++) {
     if (ws->nodes[i].ws && cy__future_detach(ws->fs[i], &ws->nodes[i].w)) unref(ws);
   }
-  for (size_t i = 0; i < ws->n; i++) cy_future_release(ws->fs[i]);
+  for (size_t i = 0; i < ws->n; i++) cy_future_release(ws->fs[i]); /* NULL for slots: a no-op */
   free(ws->fs);
   ws->fs = NULL;
   unref(ws);

@@ -343,6 +343,126 @@ static int t_single_thread_deadlock_detected(void) {
   return 0;
 }
 
+
+static int t_slots(void) {
+  /* entries 0 and 2 are slots, 1 a future */
+  cy_future *f = cy_future_new();
+  cy_future *fs[3] = {NULL, f, NULL};
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create(&ws, fs, 3, NULL), CY_EINVAL); /* NULL is no future */
+  ASSERT_ERR(cy_waitset_create_slots(&ws, fs, 3, NULL), 0);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN);
+  unsigned char st[3];
+  cy_waitset_states(ws, st);
+  ASSERT_EQ(st[0], CY_STATE_PENDING);
+  ASSERT_EQ(st[2], CY_STATE_PENDING);
+  uint32_t idx[4] = {2, 2, 1, 7}; /* a repeat, a future, out of range: skipped */
+  int32_t codes[4] = {0, 9, 0, 0};
+  uint32_t sig = *cy_waitset_signal(ws);
+  ASSERT_EQ(cy_waitset_complete_slots(ws, idx, codes, 4), 1);
+  ASSERT_NE(*cy_waitset_signal(ws), sig);
+  ASSERT_EQ(cy_waitset_done_count(ws), 1);
+  ASSERT_EQ(cy_waitset_failed_count(ws), 0);
+  ASSERT_EQ(cy_waitset_complete_slots(ws, idx, codes, 1), 0); /* twice: skipped */
+  cy_future_set_result(f, NULL);
+  uint32_t last = 0;
+  int32_t fail = 5;
+  ASSERT_EQ(cy_waitset_complete_slots(ws, &last, &fail, 1), 1);
+  ASSERT_ERR(cy_waitset_poll(ws), 0);
+  cy_waitset_states(ws, st);
+  ASSERT_EQ(st[0], CY_STATE_FAILED);
+  ASSERT_EQ(st[1], CY_STATE_SUCCEEDED);
+  ASSERT_EQ(st[2], CY_STATE_SUCCEEDED);
+  ASSERT_EQ(cy_waitset_failed_count(ws), 1);
+  unsigned char flags[3];
+  cy_waitset_done_flags(ws, flags);
+  ASSERT(flags[0] && flags[1] && flags[2]);
+  size_t i;
+  ASSERT_ERR(cy_waitset_next(ws, &i), 0);
+  ASSERT_EQ(i, 2);
+  ASSERT_ERR(cy_waitset_next(ws, &i), 0);
+  ASSERT_EQ(i, 1);
+  ASSERT_ERR(cy_waitset_next(ws, &i), 0);
+  ASSERT_EQ(i, 0);
+  ASSERT_ERR(cy_waitset_next(ws, &i), CY_EOF);
+  cy_waitset_free(ws);
+  cy_future_release(f);
+  return 0;
+}
+
+static int t_slots_conditions(void) {
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.return_when = CY_FIRST_EXCEPTION;
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create_slots(&ws, NULL, 1000, &o), 0); /* all slots */
+  uint32_t idx[1000];
+  for (uint32_t j = 0; j < 1000; j++) idx[j] = j;
+  ASSERT_EQ(cy_waitset_complete_slots(ws, idx, NULL, 500), 500);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN);
+  int32_t cancel = CY_ECANCELED;
+  ASSERT_EQ(cy_waitset_complete_slots(ws, idx + 500, &cancel, 1), 1);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN); /* a cancellation is no exception */
+  int32_t fail = 3;
+  ASSERT_EQ(cy_waitset_complete_slots(ws, idx + 501, &fail, 1), 1);
+  ASSERT_ERR(cy_waitset_poll(ws), 0);
+  ASSERT_EQ(cy_waitset_failed_count(ws), 2);
+  cy_waitset_free(ws);
+
+  o.return_when = CY_ALL_COMPLETED;
+  o.timeout_ms = 5;
+  ASSERT_ERR(cy_waitset_create_slots(&ws, NULL, 10, &o), 0);
+  ASSERT_ERR(cy_waitset_wait(ws, -1), CY_ETIMEDOUT);
+  ASSERT_EQ(cy_waitset_complete_slots(ws, idx, NULL, 10), 10);
+  ASSERT_ERR(cy_waitset_wait(ws, 0), 0);
+  cy_waitset_free(ws);
+  ASSERT_ERR(cy_waitset_complete_slots(NULL, idx, NULL, 1), CY_EINVAL);
+  return 0;
+}
+
+#ifndef CY_NO_THREADS
+typedef struct { cy_future **fs; int n; } fspan;
+static void *finish_span(void *p) {
+  fspan *s = p;
+  for (int i = 0; i < s->n; i++) cy_future_set_result(s->fs[i], NULL);
+  return NULL;
+}
+
+static int t_slots_race_futures(void) {
+  /* The owner completes slots while another thread completes futures of the
+   * same waitset: both claim completion-order slots concurrently. */
+  enum { N = 20000 };
+  cy_future **fs = calloc(N, sizeof *fs);
+  cy_future **futs = malloc(N / 2 * sizeof *futs);
+  for (int i = 0; i < N / 2; i++) fs[2 * i + 1] = futs[i] = cy_future_new();
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create_slots(&ws, fs, N, NULL), 0);
+  pthread_t th;
+  fspan sp = {futs, N / 2};
+  pthread_create(&th, NULL, finish_span, &sp);
+  for (uint32_t i = 0; i < N; i += 2) ASSERT_EQ(cy_waitset_complete_slots(ws, &i, NULL, 1), 1);
+  ASSERT_ERR(cy_waitset_wait(ws, -1), 0);
+  pthread_join(th, NULL);
+  unsigned char *seen = calloc(N, 1);
+  size_t i;
+  int count = 0;
+  while (cy_waitset_next(ws, &i) == 0) {
+    ASSERT_EQ(seen[i], 0);
+    seen[i] = 1;
+    count++;
+  }
+  ASSERT_EQ(count, N);
+  cy_waitset_free(ws);
+  for (int j = 0; j < N / 2; j++) cy_future_release(futs[j]);
+  free(fs);
+  free(futs);
+  free(seen);
+  return 0;
+}
+#else
+static int t_slots_race_futures(void) { return 0; }
+#endif
+
 CY_TEST_TABLE(wait) = {
     {"all_completed", t_all_completed, 0},
     {"empty", t_empty, 0},
@@ -361,4 +481,7 @@ CY_TEST_TABLE(wait) = {
     {"repeated_timeouts_leave_nothing_behind", t_repeated_timeouts_leave_nothing_behind, 0},
     {"invalid", t_invalid, 0},
     {"single_thread_deadlock_detected", t_single_thread_deadlock_detected, 0},
+    {"slots", t_slots, 0},
+    {"slots_conditions", t_slots_conditions, 0},
+    {"slots_race_futures", t_slots_race_futures, 1},
     {0, 0, 0}};
