@@ -42,9 +42,10 @@ void cy_js_states(cy_future *const *fs, size_t n, uint8_t *states);
  * occurrence. NULL for another kind or out of memory. */
 cy_future *cy_js_done_future(int kind);
 
-/* cy_waitset_create with the options as arguments (no struct layout shared
- * with JS): polling may be NULL (config default), strategy NULL (use polling),
- * progress NULL (none), miniters 0 (config default). */
+/* cy_waitset_create_slots with the options as arguments (no struct layout
+ * shared with JS): fs[i] == NULL makes entry i a slot; polling may be NULL
+ * (config default), strategy NULL (use polling), progress NULL (none),
+ * miniters 0 (config default). */
 int  cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
                           int return_when, double timeout_ms,
                           const char *polling, cy_polling *strategy,

@@ -290,6 +290,11 @@ int  cy_waitset_create_slots(cy_waitset **out, cy_future *const *fs, size_t n, c
  * are skipped, as a second completion of a future is. Returns how many slots
  * this call completed, or CY_EINVAL. Owner only, like every cy_waitset_ call. */
 int  cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const int32_t *codes, size_t k);
+/* The dense form: states[i] for every entry i; CY_STATE_SUCCEEDED, _FAILED or
+ * _CANCELLED completes pending slot i, any other value (or an entry that is a
+ * future, or a slot already completed) leaves it. Returns how many slots this
+ * call completed, or CY_EINVAL. */
+int  cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states);
 /* CY_STATE_* of every entry (a future's state, or a slot's) into states[0..n). */
 void cy_waitset_states(const cy_waitset *ws, unsigned char *states);
 /* Non-blocking: runs a probe round when one is due, reports progress when due,

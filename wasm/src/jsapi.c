@@ -87,7 +87,7 @@ int cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
   o.progress_arg = progress_arg;
   if (miniters) o.miniters = miniters;
   o.return_exceptions = return_exceptions;
-  return cy_waitset_create(out, fs, n, &o);
+  return cy_waitset_create_slots(out, fs, n, &o);
 }
 
 int cy_js_waitset_take(cy_waitset *ws, uint32_t *out, size_t max) {

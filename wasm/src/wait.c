@@ -45,6 +45,7 @@ struct cy_waitset {
   _Atomic size_t *order;     /* order[k] = index + 1 once published */
   size_t head;               /* next slot cy_waitset_next gives (owner only) */
   size_t n;
+  size_t nfutures;           /* entries that are futures (n less the slots) */
   cy_future **fs;            /* retained until cy_waitset_free; NULL for a slot */
   node *nodes;
   unsigned char *slot;       /* per entry: 0 a future, SLOT_PENDING, or its CY_STATE_*; NULL without slots */
@@ -142,6 +143,7 @@ static int create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wai
     return CY_ENOMEM;
   }
   ws->n = n;
+  ws->nfutures = n - nslots;
   ws->return_when = opts->return_when;
   double now = cy_now_ms();
   ws->deadline = opts->timeout_ms < 0 ? -1 : now + opts->timeout_ms;
@@ -161,11 +163,11 @@ static int create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wai
    * the common case of a wait over settled work paying no atomic RMW. */
   size_t k = 0, failed = 0, exc = 0;
   for (size_t i = 0; i < n; i++) {
-    ws->nodes[i].ws = NULL; /* not linked */
     cy_future *f = fs ? fs[i] : NULL;
     ws->fs[i] = f;
     if (ws->slot) ws->slot[i] = f ? 0 : SLOT_PENDING;
-    if (!f) continue;
+    if (!f) continue; /* a slot: its node is never used (nor touched) */
+    ws->nodes[i].ws = NULL; /* not linked */
     cy_future_retain(f);
     uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
     if (s & CY__PROBE) ws->nprobes++;
@@ -173,7 +175,7 @@ static int create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wai
     uint32_t st = s & CY__S_MASK;
     failed += st != CY_STATE_SUCCEEDED;
     exc += st == CY_STATE_FAILED;
-    atomic_store_explicit(&ws->order[k++], i + 1, memory_order_relaxed);
+    atomic_init(&ws->order[k++], i + 1); /* unpublished yet: a plain store */
   }
   atomic_store_explicit(&ws->tail, k, memory_order_relaxed);
   atomic_store_explicit(&ws->nfailed, failed, memory_order_relaxed);
@@ -230,6 +232,16 @@ int cy_waitset_create_slots(cy_waitset **out, cy_future *const *fs, size_t n,
   return create(out, fs, n, opts, 1);
 }
 
+/* Counts m slot completions made by the owner: as in record(), the counters
+ * before ndone, ndone before the signal; one update each per batch. */
+static void publish_slots(cy_waitset *ws, size_t m, size_t failed, size_t exc) {
+  if (failed) atomic_fetch_add_explicit(&ws->nfailed, failed, memory_order_relaxed);
+  if (exc) atomic_fetch_add_explicit(&ws->nexc, exc, memory_order_relaxed);
+  atomic_fetch_add_explicit(&ws->ndone, m, memory_order_release);
+  atomic_fetch_add_explicit(&ws->signal, 1, memory_order_seq_cst);
+  if (atomic_load_explicit(&ws->sleeping, memory_order_seq_cst)) cy__futex_wake(&ws->signal);
+}
+
 static unsigned char slot_state_of(int32_t code) {
   if (code == 0) return CY_STATE_SUCCEEDED;
   return code == CY_ECANCELED ? CY_STATE_CANCELLED : CY_STATE_FAILED;
@@ -257,14 +269,34 @@ int cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const int
     uint32_t i = indices[j];
     if (i >= ws->n || ws->slot[i] != SLOT_CLAIMED) continue;
     ws->slot[i] = slot_state_of(codes ? codes[j] : 0);
-    atomic_store_explicit(&ws->order[at++], (size_t)i + 1, memory_order_release);
+    /* Only the owner reads the order, and these entries are ours alone
+     * (claimed above): a plain store, where an atomic one costs an xchg. */
+    atomic_init(&ws->order[at++], (size_t)i + 1);
   }
-  if (failed) atomic_fetch_add_explicit(&ws->nfailed, failed, memory_order_relaxed);
-  if (exc) atomic_fetch_add_explicit(&ws->nexc, exc, memory_order_relaxed);
-  /* As in record(): the counters before ndone, ndone before the signal. */
-  atomic_fetch_add_explicit(&ws->ndone, m, memory_order_release);
-  atomic_fetch_add_explicit(&ws->signal, 1, memory_order_seq_cst);
-  if (atomic_load_explicit(&ws->sleeping, memory_order_seq_cst)) cy__futex_wake(&ws->signal);
+  publish_slots(ws, m, failed, exc);
+  return (int)m;
+}
+
+int cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states) {
+  if (!ws || !states) return CY_EINVAL;
+  if (!ws->slot) return 0;
+  size_t m = 0, failed = 0, exc = 0;
+  for (size_t i = 0; i < ws->n; i++) {
+    unsigned char st = states[i];
+    if (ws->slot[i] != SLOT_PENDING || st < CY_STATE_SUCCEEDED || st > CY_STATE_CANCELLED) continue;
+    failed += st != CY_STATE_SUCCEEDED;
+    exc += st == CY_STATE_FAILED;
+    m++;
+  }
+  if (!m) return 0;
+  size_t at = atomic_fetch_add_explicit(&ws->tail, m, memory_order_relaxed);
+  for (size_t i = 0; i < ws->n; i++) {
+    unsigned char st = states[i];
+    if (ws->slot[i] != SLOT_PENDING || st < CY_STATE_SUCCEEDED || st > CY_STATE_CANCELLED) continue;
+    ws->slot[i] = st;
+    atomic_init(&ws->order[at++], i + 1); /* as in cy_waitset_complete_slots */
+  }
+  publish_slots(ws, m, failed, exc);
   return (int)m;
 }
 
@@ -423,10 +455,12 @@ cy_future *cy__waitset_future(const cy_waitset *ws, size_t index) { return ws->f
 
 void cy_waitset_free(cy_waitset *ws) {
   if (!ws) return;
-  for (size_t i = 0; i < ws->n; i++) {
-    if (ws->nodes[i].ws && cy__future_detach(ws->fs[i], &ws->nodes[i].w)) unref(ws);
+  for (size_t i = 0; ws->nfutures && i < ws->n; i++) {
+    cy_future *f = ws->fs[i];
+    if (!f) continue; /* a slot */
+    if (ws->nodes[i].ws && cy__future_detach(f, &ws->nodes[i].w)) unref(ws);
+    cy_future_release(f);
   }
-  for (size_t i = 0; i < ws->n; i++) cy_future_release(ws->fs[i]); /* NULL for slots: a no-op */
   free(ws->fs);
   ws->fs = NULL;
   unref(ws);

@@ -420,6 +420,42 @@ static int t_slots_conditions(void) {
   return 0;
 }
 
+static int t_settle_slots_dense(void) {
+  cy_future *f = cy_future_new();
+  cy_future *fs[5] = {NULL, f, NULL, NULL, NULL};
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create_slots(&ws, fs, 5, NULL), 0);
+  /* pending, a future (skipped whatever it says), succeeded, failed, junk */
+  unsigned char in[5] = {CY_STATE_PENDING, CY_STATE_SUCCEEDED, CY_STATE_SUCCEEDED,
+                         CY_STATE_FAILED, 77};
+  ASSERT_EQ(cy_waitset_settle_slots(ws, in), 2);
+  ASSERT_EQ(cy_waitset_settle_slots(ws, in), 0); /* already settled */
+  ASSERT_EQ(cy_waitset_done_count(ws), 2);
+  ASSERT_EQ(cy_waitset_failed_count(ws), 1);
+  ASSERT_EQ(cy_future_state(f), CY_STATE_PENDING);
+  unsigned char st[5];
+  cy_waitset_states(ws, st);
+  ASSERT_EQ(st[0], CY_STATE_PENDING);
+  ASSERT_EQ(st[2], CY_STATE_SUCCEEDED);
+  ASSERT_EQ(st[3], CY_STATE_FAILED);
+  ASSERT_EQ(st[4], CY_STATE_PENDING);
+  size_t i;
+  ASSERT_ERR(cy_waitset_next(ws, &i), 0);
+  ASSERT_EQ(i, 2); /* dense batches go in index order */
+  ASSERT_ERR(cy_waitset_next(ws, &i), 0);
+  ASSERT_EQ(i, 3);
+  unsigned char rest[5] = {CY_STATE_CANCELLED, 0, 0, 0, CY_STATE_SUCCEEDED};
+  ASSERT_EQ(cy_waitset_settle_slots(ws, rest), 2);
+  cy_future_set_result(f, NULL);
+  ASSERT_ERR(cy_waitset_poll(ws), 0);
+  ASSERT_EQ(cy_waitset_failed_count(ws), 2);
+  ASSERT_ERR(cy_waitset_settle_slots(NULL, rest), CY_EINVAL);
+  ASSERT_ERR(cy_waitset_settle_slots(ws, NULL), CY_EINVAL);
+  cy_waitset_free(ws);
+  cy_future_release(f);
+  return 0;
+}
+
 #ifndef CY_NO_THREADS
 typedef struct { cy_future **fs; int n; } fspan;
 static void *finish_span(void *p) {
@@ -483,5 +519,6 @@ CY_TEST_TABLE(wait) = {
     {"single_thread_deadlock_detected", t_single_thread_deadlock_detected, 0},
     {"slots", t_slots, 0},
     {"slots_conditions", t_slots_conditions, 0},
+    {"settle_slots_dense", t_settle_slots_dense, 0},
     {"slots_race_futures", t_slots_race_futures, 1},
     {0, 0, 0}};
