@@ -18,8 +18,8 @@ import { BaseFuture } from './futures/base.js';
 import { PromiseFuture } from './futures/promise.js';
 import { SyncFuture } from './futures/sync.js';
 import {
-  C, heap, statesOf, waitsetTake, coreFailure, DONE_FUTURE, scratchA, complete, futuresCreate, futuresRelease,
-  CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, STATE_SUCCEEDED,
+  C, heap, waitsetTake, coreFailure, DONE_FUTURE, scratchA,
+  CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED,
 } from './core.js';
 import { Waiter } from './waitset.js';
 import { waiterOptions, timeoutError } from './wait.js';
@@ -81,16 +81,62 @@ function firstFailure(ws, n, states) {
 
 /* ---- the blocking form ---------------------------------------------------- */
 
-// Leaf kinds of a gather: a plain value, a BaseFuture, or a raw thenable
-// (registered directly: gather never shows its wrappers, so a promise costs
-// one reaction and, only if still pending when the waitset is made, one C
-// future; a promise already settled by then joins as the core's shared done
-// future, like any settled value).
-const K_PLAIN = 0;
-const K_FUTURE = 1;
-const K_PENDING = 2;
-const K_OK = 3;
-const K_FAILED = 4;
+// Leaf kinds of a gather: a plain value, a BaseFuture, or a raw thenable.
+// Thenables and plain values are waitset slots (entries without a C future):
+// gather never shows their wrappers, so a promise costs one reaction, and its
+// settlement reaches the core in a batch with the others settled in the same
+// microtask (cy_waitset_complete_slots). Values, and thenables that settled
+// before the waitset was made, are completed in one batch at its creation.
+// The done kinds are the core's state numbers, so the kinds array is what
+// cy_waitset_settle_slots reads: one copy completes every settled slot.
+const K_PENDING = STATE_PENDING;  // a thenable not settled yet (a pending slot)
+const K_FUTURE = 1;               // a BaseFuture (a C future, not a slot)
+const K_OTHER = 2;                // not yet classified (thenable or future-like)
+const K_OK = STATE_SUCCEEDED;     // a plain value or a fulfilled thenable (vals[i])
+const K_FAILED = STATE_FAILED;    // a rejected thenable (vals[i] is the reason)
+
+/*
+ * The per-leaf loops live in these small functions rather than in the
+ * methods: V8 then optimizes each one whole after a few gathers, instead of
+ * entering a long method's loop through on-stack replacement and throwing the
+ * code away at the first line after the loop (measured: 5-20x slower loops).
+ */
+
+/**
+ * Registers each native-Promise leaf and classifies the rest. One reaction per
+ * promise, allocation-lean: the fulfillment handler is the run's function
+ * bound to the leaf index (`this` is the index: ESM is strict, so no boxing),
+ * the rejection handler is shared. The first rejection attaches index-bound
+ * rejection handlers to the thenables still pending, which name the failed
+ * one(s) a microtask later (GatherRun.anyFail).
+ */
+function classify(leaves, n, kinds, vals, okFn, anyFailFn) {
+  let other = 0;
+  for (let i = 0; i < n; i++) {
+    const x = leaves[i];
+    if (x instanceof Promise) {
+      x.then(okFn.bind(i), anyFailFn); // kinds[i] stays K_PENDING
+    } else if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+      vals[i] = x;
+      kinds[i] = K_OK;
+    } else {
+      kinds[i] = K_OTHER;
+      other++;
+    }
+  }
+  return other;
+}
+
+/** codes for slot indices at u32[p..p+k): 0, or 1 for a rejected thenable. */
+function slotCodes(kinds, k, u32, i32, p) {
+  for (let j = 0; j < k; j++) i32[p + k + j] = kinds[u32[p + j]] === K_FAILED ? 1 : 0;
+}
+
+/** The first leaf (input order) that keeps gather from succeeding, or -1. */
+function firstBad(states, n) {
+  for (let i = 0; i < n; i++) if (states[i] !== STATE_SUCCEEDED) return i;
+  return -1;
+}
 
 class GatherRun {
   constructor(shape, o, resolve, reject) {
@@ -104,31 +150,30 @@ class GatherRun {
     this.vals = new Array(n);      // values of plain leaves and settled thenables
     this.kinds = new Uint8Array(n);
     this.futs = null;              // BaseFuture leaves (sparse), if any
-    this.cidx = null;              // leaf -> its own C future (pending thenables)
-    this.cfs = 0;                  // malloc'd array of those C futures
-    this.ncf = 0;
     this.q = [];                   // thenables settled since the last push
     this.scheduled = false;
     this.waiter = null;
     this.fs = 0;
     this.finished = false;
     this.start = 0;
-    this.nraw = 0;
     this.identity = false;
     this.proms = null;             // leaf -> Promise.resolve(thenable) for non-native thenables
     const run = this;
-    /** @this {number} */
-    this.okFn = function onLeafFulfilled(v) { run.ok(this, v); };
+    const kinds = this.kinds;
+    const vals = this.vals;
+    // The hot path of a gather over promises: kept free of method calls and
+    // property loads until the waitset exists.
+    /** @this {number} the leaf index */
+    this.okFn = function onLeafFulfilled(v) {
+      const i = this;
+      if (kinds[i] !== K_PENDING) return;
+      vals[i] = v;
+      kinds[i] = K_OK;
+      if (run.waiter !== null) run.settled(i);
+    };
     /** @this {number} */
     this.failFn = function onLeafRejected(e) { run.fail(this, e); };
     this.anyFailFn = function onAnyRejected() { run.anyFail(); };
-  }
-
-  ok(i, v) {
-    if (this.finished || this.kinds[i] !== K_PENDING) return;
-    this.vals[i] = v;
-    this.kinds[i] = K_OK;
-    this.settled(i);
   }
 
   fail(i, e) {
@@ -139,7 +184,7 @@ class GatherRun {
   }
 
   settled(i) {
-    if (this.waiter === null) return; // the waitset is made after the first round
+    if (this.waiter === null || this.finished) return; // the waitset is made after the first round
     this.q.push(i);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -147,38 +192,32 @@ class GatherRun {
     }
   }
 
-  /** Completes the C futures of thenables settled since the last push, then polls. */
+  /** Completes the slots of thenables settled since the last push, then polls. */
   push() {
     this.scheduled = false;
     if (this.finished) return;
     const q = this.q;
-    const k = q.length;
-    if (k) {
+    if (q.length) {
       this.q = [];
-      const base = scratchA.get(k * 9);
-      const v = heap();
-      const p = base >> 2;
-      const cidx = this.cidx;
-      const cf = this.cfs >> 2;
-      for (let j = 0; j < k; j++) {
-        const i = q[j];
-        v.u32[p + j] = v.u32[cf + cidx[i]];
-        v.i32[p + k + j] = this.kinds[i] === K_OK ? 0 : 1;
-      }
-      complete(base, base + k * 4, k, 0);
+      this.completeSlots(q, q.length);
     }
     this.waiter.poll();
   }
 
-  /**
-   * One reaction per thenable, allocation-lean: the fulfillment handler is
-   * this run's function bound to the leaf index (`this` is the index: ESM is
-   * strict, so no boxing), the rejection handler is shared. The first
-   * rejection attaches index-bound rejection handlers to the thenables still
-   * pending, which name the failed one(s) a microtask later.
-   */
-  attach(x, i) {
-    x.then(this.okFn.bind(i), this.anyFailFn);
+  /** Completes the slots idx[0..k) (leaf indices) by their kinds, in one core call. */
+  completeSlots(idx, k) {
+    const base = scratchA.get(k * 8);
+    const v = heap();
+    const p = base >> 2;
+    v.u32.set(idx, p);
+    this.flushSlots(base, k);
+  }
+
+  /** Completes the k slots whose leaf indices are at base (wasm memory). */
+  flushSlots(base, k) {
+    const v = heap();
+    slotCodes(this.kinds, k, v.u32, v.i32, base >> 2);
+    C.cy_waitset_complete_slots(this.waiter.ws, base, base + k * 4, k);
   }
 
   anyFail() {
@@ -200,37 +239,33 @@ class GatherRun {
     const leaves = this.leaves;
     const n = this.n;
     const kinds = this.kinds;
-    let nraw = 0;
-    for (let i = 0; i < n; i++) {
+    const other = classify(leaves, n, kinds, this.vals, this.okFn, this.anyFailFn);
+    for (let i = 0; other > 0 && i < n; i++) {
+      if (kinds[i] !== K_OTHER) continue;
       const x = leaves[i];
-      if (x instanceof Promise) {
-        kinds[i] = K_PENDING;
-        this.attach(x, i);
-        nraw++;
-      } else if (x instanceof BaseFuture) {
+      if (x instanceof BaseFuture) {
         (this.futs ??= new Array(n))[i] = x;
         kinds[i] = K_FUTURE;
-      } else if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+        continue;
+      }
+      const f = wrapFuture(x);
+      if (f instanceof PromiseFuture) {
+        kinds[i] = K_PENDING;
+        const p = Promise.resolve(x);
+        (this.proms ??= new Map()).set(i, p);
+        p.then(this.okFn.bind(i), this.anyFailFn);
+      } else if (f instanceof SyncFuture && !f._failed) {
+        kinds[i] = K_OK;
         this.vals[i] = x;
       } else {
-        const f = wrapFuture(x);
-        if (f instanceof PromiseFuture) {
-          kinds[i] = K_PENDING;
-          const p = Promise.resolve(x);
-          (this.proms ??= new Map()).set(i, p);
-          this.attach(p, i);
-          nraw++;
-        } else if (f instanceof SyncFuture && !f._failed) {
-          this.vals[i] = x;
-        } else {
-          (this.futs ??= new Array(n))[i] = f;
-          kinds[i] = K_FUTURE;
-        }
+        (this.futs ??= new Array(n))[i] = f;
+        kinds[i] = K_FUTURE;
       }
     }
-    this.nraw = nraw;
     this.start = performance.now();
-    if (nraw) queueMicrotask(() => this.makeWaitset());
+    // Thenables settle a microtask later at the earliest: making the waitset
+    // then lets those already settled join it as done, in one batch.
+    if (kinds.includes(K_PENDING)) queueMicrotask(() => this.makeWaitset());
     else this.makeWaitset();
   }
 
@@ -238,38 +273,21 @@ class GatherRun {
     if (this.finished) return;
     const n = this.n;
     const kinds = this.kinds;
-    let npending = 0;
-    for (let i = 0; i < n; i++) if (kinds[i] === K_PENDING) npending++;
-    if (npending) {
-      this.cfs = C.malloc(npending * 4);
-      if (!this.cfs) return this.end(coreFailure('malloc', -2), true);
-      const rc = futuresCreate(this.cfs, npending);
-      if (rc) { C.free(this.cfs); this.cfs = 0; return this.end(coreFailure('cy_future_create', rc), true); }
-      this.ncf = npending;
-      this.cidx = new Uint32Array(n);
-    }
-    const ptrs = new Uint32Array(n);
     const futs = this.futs;
-    let foreign = false;
-    const cf = this.cfs >> 2;
-    const u32a = heap().u32;
-    let j = 0;
-    for (let i = 0; i < n; i++) {
-      switch (kinds[i]) {
-        case K_PLAIN:
-        case K_OK: ptrs[i] = DONE_FUTURE[0]; break;
-        case K_FAILED: ptrs[i] = DONE_FUTURE[1]; break;
-        case K_PENDING: this.cidx[i] = j; ptrs[i] = u32a[cf + j]; j++; break;
-        default: {
-          const f = futs[i];
-          ptrs[i] = f._cptr();
-          if (f._foreign && !foreign) foreign = true;
-        }
-      }
-    }
     this.fs = C.malloc(n > 0 ? n * 4 : 4);
     if (!this.fs) return this.end(coreFailure('malloc', -2), true);
-    heap().u32.set(ptrs, this.fs >> 2);
+    const base = this.fs >> 2;
+    heap().u32.fill(0, base, base + n); // NULL: a slot
+    let foreign = false;
+    if (futs !== null) {
+      for (let i = 0; i < n; i++) {
+        if (kinds[i] !== K_FUTURE) continue;
+        const f = futs[i];
+        const p = f._cptr(); // may allocate in wasm: fetch the views after it
+        heap().u32[base + i] = p;
+        if (f._foreign && !foreign) foreign = true;
+      }
+    }
     const o = this.o;
     let timeout = o.timeout;
     if (timeout >= 0) timeout = Math.max(0, timeout - (performance.now() - this.start));
@@ -282,6 +300,11 @@ class GatherRun {
       });
     } catch (e) {
       return this.end(e, true);
+    }
+    if (n) {
+      const scratch = scratchA.get(n);
+      heap().u8.set(kinds, scratch);
+      C.cy_waitset_settle_slots(this.waiter.ws, scratch);
     }
     if (this.waiter.poll() === CY_EAGAIN && !this.finished) this.waiter.start();
   }
@@ -305,20 +328,21 @@ class GatherRun {
       return this.end(timeoutError('gather()', this.o.timeout, k, n), true);
     }
     w.finish();
-    const st = C.malloc(n > 0 ? n : 1);
-    statesOf(this.fs, n, st);
-    const states = heap().u8.slice(st, st + n);
-    C.free(st);
     const values = this.vals;
     const kinds = this.kinds;
     const returnExceptions = this.o.returnExceptions;
-    let failed = -1;
-    for (let i = 0; i < n; i++) {
-      const s = states[i];
-      if (kinds[i] === K_FUTURE) {
-        if (s === STATE_SUCCEEDED || returnExceptions) values[i] = this.futs[i]._outcome(s);
-        else { failed = i; break; }
-      } else if (s !== STATE_SUCCEEDED && !returnExceptions) { failed = i; break; }
+    if (this.futs === null && C.cy_waitset_failed_count(w.ws) === 0) {
+      // Every leaf is a slot and none failed: the values are all in place.
+      return this.end(this.shape.build(values), false);
+    }
+    const st = C.malloc(n > 0 ? n : 1);
+    C.cy_waitset_states(w.ws, st);
+    const states = heap().u8.slice(st, st + n);
+    C.free(st);
+    const failed = returnExceptions ? -1 : firstBad(states, n);
+    if (failed < 0 && this.futs !== null) {
+      const futs = this.futs;
+      for (let i = 0; i < n; i++) if (kinds[i] === K_FUTURE) values[i] = futs[i]._outcome(states[i]);
     }
     if (failed >= 0) {
       const first = firstFailure(w.ws, n, states);
@@ -334,7 +358,6 @@ class GatherRun {
     this.finished = true;
     if (this.waiter) this.waiter.free();
     if (this.fs) { C.free(this.fs); this.fs = 0; }
-    if (this.cfs) { futuresRelease(this.cfs, this.ncf); C.free(this.cfs); this.cfs = 0; }
     this.q = [];
     if (isError) this.reject(value);
     else this.resolve(value);
