@@ -117,6 +117,8 @@ export interface ProgressReport {
   failed: number;
   total: number;
   elapsedMs: number;
+  /** True on the last report of a wait: exactly once, before it settles. */
+  final: boolean;
 }
 export interface ProgressBarOptions {
   desc?: string;

@@ -3,7 +3,7 @@
  * (a report at most every `miniters` completions and always a final one,
  * delivered before the wait settles); this file validates the `progress`
  * option and turns the core's cy_progress into the JS report
- * `{ completed, failed, total, elapsedMs }`.
+ * `{ completed, failed, total, elapsedMs, final }`.
  *
  * `progress` may be: a function (called with each report); `true` (a terminal
  * bar on stderr in a TTY: rendered by a later version, accepted now); a plain
@@ -13,8 +13,10 @@
  */
 
 /**
- * A progress report.
- * @typedef {{ completed: number, failed: number, total: number, elapsedMs: number }} ProgressReport
+ * A progress report; `final` is true on the last one of a wait (delivered
+ * exactly once, before the wait settles, even when its counts repeat the
+ * report before it).
+ * @typedef {{ completed: number, failed: number, total: number, elapsedMs: number, final: boolean }} ProgressReport
  */
 
 /**
@@ -77,7 +79,7 @@ export function progressToSpec(v, where) {
  * Reads a cy_progress (at byte address p) into a report.
  * @param {{ u32: Uint32Array, f64: Float64Array }} v  memory views
  * @param {number} p
- * @param {{ completed: number, failed: number, total: number, elapsed: number }} layout byte offsets
+ * @param {{ completed: number, failed: number, total: number, elapsed: number, final: number }} layout byte offsets
  * @returns {ProgressReport}
  */
 export function readReport(v, p, layout) {
@@ -86,5 +88,6 @@ export function readReport(v, p, layout) {
     failed: v.u32[(p + layout.failed) >> 2],
     total: v.u32[(p + layout.total) >> 2],
     elapsedMs: v.f64[(p + layout.elapsed) >> 3],
+    final: v.u32[(p + layout.final) >> 2] !== 0,
   };
 }

@@ -330,7 +330,8 @@ describe('progress callback', () => {
     expect(out.length).toBe(4);
     expect(reports.length).toBeGreaterThan(0);
     const last = reports[reports.length - 1];
-    expect(last).toEqual({ completed: 4, failed: 1, total: 4, elapsedMs: expect.any(Number) });
+    expect(last).toEqual({ completed: 4, failed: 1, total: 4, elapsedMs: expect.any(Number), final: true });
+    expect(reports.filter((r) => r.final).length).toBe(1);
     for (let i = 1; i < reports.length; i++) expect(reports[i].completed).toBeGreaterThanOrEqual(reports[i - 1].completed);
   });
 
