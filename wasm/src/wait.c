@@ -131,10 +131,11 @@ static int create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wai
   }
   size_t cap = n ? n : 1;
   ws->order = calloc(cap, sizeof *ws->order);
-  ws->nodes = malloc(cap * sizeof *ws->nodes);
+  /* Slots never use their node: a waitset of slots alone has none. */
+  if (nslots < n) ws->nodes = malloc(cap * sizeof *ws->nodes);
   ws->fs = malloc(cap * sizeof *ws->fs);
   if (nslots) ws->slot = malloc(cap);
-  if (!ws->order || !ws->nodes || !ws->fs || (nslots && !ws->slot)) {
+  if (!ws->order || (nslots < n && !ws->nodes) || !ws->fs || (nslots && !ws->slot)) {
     free((void *)ws->order);
     free(ws->nodes);
     free(ws->fs);
