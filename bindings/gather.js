@@ -110,12 +110,14 @@ const K_FAILED = STATE_FAILED;    // a rejected thenable (vals[i] is the reason)
  * rejection handlers to the thenables still pending, which name the failed
  * one(s) a microtask later (GatherRun.anyFail).
  */
-function classify(leaves, n, kinds, vals, okFn, anyFailFn) {
+function classify(leaves, n, kinds, vals, okFn, anyFailFn, perLeaf, counts) {
   let other = 0;
+  let promises = 0;
   for (let i = 0; i < n; i++) {
     const x = leaves[i];
     if (x instanceof Promise) {
-      x.then(okFn.bind(i), anyFailFn); // kinds[i] stays K_PENDING
+      if (perLeaf) x.then(okFn.bind(i), anyFailFn); // kinds[i] stays K_PENDING
+      promises++;
     } else if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
       vals[i] = x;
       kinds[i] = K_OK;
@@ -124,7 +126,52 @@ function classify(leaves, n, kinds, vals, okFn, anyFailFn) {
       other++;
     }
   }
-  return other;
+  counts[0] = other;
+  counts[1] = promises;
+}
+
+/*
+ * Grouped observation. When a gather reports neither progress nor every
+ * outcome (no returnExceptions), nothing needs an event per promise: the core
+ * has to learn that all of them fulfilled, or that one rejected. Then the
+ * native-promise leaves are watched by one Promise.all, whose engine fast path
+ * reacts to each promise without the derived promise and index-bound handler
+ * a user-land .then() allocates: at 100k promises settling across macrotasks
+ * those push the young generation into two scavenges (28.7 ms) that a shared
+ * handler or Promise.all never trigger. The core still decides: the promises
+ * are slots it counts, completed together when the group fulfills; a
+ * rejection starts GatherRun.anyFail, which names the failed leaf; and when
+ * the core's deadline passes first, a census (GatherRun.census) tells it of
+ * every promise settled by then, so its verdict and its "k of n" are exact.
+ */
+
+/**
+ * The native-promise leaves, m of the n: their indices and the promises; when
+ * every leaf is one (the common case), idx is null and ps the leaves.
+ */
+function rawPromises(leaves, kinds, n, m) {
+  if (m === n) return { idx: null, ps: leaves };
+  const idx = new Uint32Array(m);
+  const ps = new Array(m);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const x = leaves[i];
+    if (kinds[i] === K_PENDING && x instanceof Promise) {
+      idx[t] = i;
+      ps[t++] = x;
+    }
+  }
+  return { idx, ps };
+}
+
+/** Records the group's values (leaves no longer pending are left alone). */
+function settleGroup(kinds, vals, idx, values) {
+  for (let t = 0; t < idx.length; t++) {
+    const i = idx[t];
+    if (kinds[i] !== K_PENDING) continue;
+    vals[i] = values[t];
+    kinds[i] = K_OK;
+  }
 }
 
 /** codes for slot indices at u32[p..p+k): 0, or 1 for a rejected thenable. */
@@ -158,6 +205,7 @@ class GatherRun {
     this.start = 0;
     this.identity = false;
     this.proms = null;             // leaf -> Promise.resolve(thenable) for non-native thenables
+    this.group = null;             // grouped native promises: { idx, ps } until they fulfill
     const run = this;
     const kinds = this.kinds;
     const vals = this.vals;
@@ -174,6 +222,55 @@ class GatherRun {
     /** @this {number} */
     this.failFn = function onLeafRejected(e) { run.fail(this, e); };
     this.anyFailFn = function onAnyRejected() { run.anyFail(); };
+  }
+
+  /** Every promise of the group fulfilled. */
+  groupOk(values) {
+    if (this.finished) return;
+    const { idx } = this.group;
+    if (idx === null) {
+      // Every leaf is a promise of the group, and none failed (a rejection
+      // ends the group first): the values are Promise.all's, in order.
+      this.vals = values;
+      this.kinds.fill(K_OK);
+    } else {
+      settleGroup(this.kinds, this.vals, idx, values);
+    }
+    this.group = null;
+    if (this.waiter === null) return; // makeWaitset takes them from kinds
+    const n = this.n;
+    if (n) {
+      const scratch = scratchA.get(n);
+      heap().u8.set(this.kinds, scratch);
+      C.cy_waitset_settle_slots(this.waiter.ws, scratch);
+    }
+    this.waiter.poll();
+  }
+
+  /**
+   * The deadline passed while grouped promises were pending: index-bound
+   * handlers go on each, and a microtask after the reactions of those already
+   * settled, the core hears of them and answers again.
+   */
+  census() {
+    this.group = null;
+    this.scheduled = true; // the census flushes once, itself
+    const leaves = this.leaves;
+    const kinds = this.kinds;
+    for (let i = 0; i < this.n; i++) {
+      const x = leaves[i];
+      if (kinds[i] === K_PENDING && x instanceof Promise) x.then(this.okFn.bind(i), this.failFn.bind(i));
+    }
+    queueMicrotask(() => {
+      if (this.finished) return;
+      this.scheduled = false;
+      const q = this.q;
+      if (q.length) {
+        this.q = [];
+        this.completeSlots(q, q.length);
+      }
+      this.onPoll(C.cy_waitset_poll(this.waiter.ws));
+    });
   }
 
   fail(i, e) {
@@ -239,7 +336,10 @@ class GatherRun {
     const leaves = this.leaves;
     const n = this.n;
     const kinds = this.kinds;
-    const other = classify(leaves, n, kinds, this.vals, this.okFn, this.anyFailFn);
+    const perLeaf = this.o.returnExceptions || this.o.progress !== null;
+    const counts = [0, 0];
+    classify(leaves, n, kinds, this.vals, this.okFn, this.anyFailFn, perLeaf, counts);
+    const other = counts[0];
     for (let i = 0; other > 0 && i < n; i++) {
       if (kinds[i] !== K_OTHER) continue;
       const x = leaves[i];
@@ -261,6 +361,11 @@ class GatherRun {
         (this.futs ??= new Array(n))[i] = f;
         kinds[i] = K_FUTURE;
       }
+    }
+    if (!perLeaf && counts[1] > 0) {
+      const g = rawPromises(leaves, kinds, n, counts[1]);
+      this.group = g;
+      Promise.all(g.ps).then((values) => this.groupOk(values), this.anyFailFn);
     }
     this.start = performance.now();
     // Thenables settle a microtask later at the earliest: making the waitset
@@ -323,6 +428,7 @@ class GatherRun {
     const w = this.waiter;
     const n = this.n;
     if (rc === CY_ETIMEDOUT) {
+      if (this.group !== null) return this.census();
       const k = w.doneCount();
       w.finish();
       return this.end(timeoutError('gather()', this.o.timeout, k, n), true);

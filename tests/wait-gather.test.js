@@ -250,6 +250,42 @@ describe('timeouts', () => {
     expect(f.resultNow()).toBe('late');
   });
 
+  test('gather of raw promises (grouped): the timeout counts every promise settled by the deadline', async () => {
+    const never = deferred();
+    const later = deferred();
+    const ps = [Promise.resolve(1), sleep(2, 2), never.promise, 4, sleep(1, 5), later.promise];
+    const e = await gather(ps, { timeout: 40 }).catch((x) => x);
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.message).toMatch(/4 of 6 completed/);
+    expect(e.completed).toBe(4);
+    // the same promises, once settled, gather fine
+    never.resolve(3);
+    later.resolve(6);
+    await expect(gather(ps)).resolves.toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('gather of raw promises (grouped): a rejection wins over pending and fulfilled ones', async () => {
+    const never = deferred();
+    const err = new Error('second');
+    const ps = [sleep(1, 'a'), never.promise, fail(5, err), Promise.resolve('d')];
+    await expect(gather(ps)).rejects.toBe(err);
+    // settled rejection before the waitset exists
+    const early = new Error('early');
+    const rejected = Promise.reject(early);
+    await expect(gather([1, rejected, never.promise])).rejects.toBe(early);
+    never.resolve();
+  });
+
+  test('gather of raw promises (grouped) mixed with values and futures keeps input order', async () => {
+    const f = wrapFuture(sleep(2, 'f'));
+    const ps = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? Promise.resolve(i) : i % 3 === 1 ? i : sleep(i % 4, i)));
+    ps.splice(150, 0, f);
+    const out = await gather(ps);
+    const want = Array.from({ length: 300 }, (_, i) => i);
+    want.splice(150, 0, 'f');
+    expect(out).toEqual(want);
+  });
+
   test('timeout 0 on done futures resolves; on pending ones rejects', async () => {
     await expect(gather([1, 2], { timeout: 0 })).resolves.toEqual([1, 2]);
     const d = deferred();
