@@ -29,8 +29,12 @@ try {
   loadError = e;
 }
 if (loadError) {
-  throw new Error(`concurry-wasm: cannot load the wasm core (dist/concurry-core.*): ${loadError && loadError.message}. ` +
-    'Build it with `cmake --preset emscripten && cmake --build --preset emscripten`.', { cause: loadError });
+  // In a browser the usual cause is a page that is not cross-origin isolated
+  // (no SharedArrayBuffer for the pthread build), not a missing build.
+  const hint = !isNode && typeof SharedArrayBuffer === 'undefined'
+    ? 'This page is not cross-origin isolated: serve it with the headers `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (see web-demo/server.mjs).'
+    : 'Build it with `cmake --preset emscripten && cmake --build --preset emscripten`.';
+  throw new Error(`concurry-wasm: cannot load the wasm core (dist/concurry-core.*): ${loadError && loadError.message}. ${hint}`, { cause: loadError });
 }
 
 /** The Emscripten Module object. */

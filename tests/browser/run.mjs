@@ -1,0 +1,160 @@
+// Browser test of the JS package (npm run test:browser).
+//
+// Starts web-demo/server.mjs on 127.0.0.1 (a free port; COOP/COEP headers),
+// launches Debian's Chromium through playwright-core (never downloads a
+// browser; CHROMIUM overrides /usr/bin/chromium), and:
+//   1. opens tests/browser/index.html, which runs tests/browser/checks.js in the
+//      page and in a module worker (crossOriginIsolated, import of
+//      /bindings/index.js with no init, gather shapes, gather iter order, wait
+//      FIRST_COMPLETED, TimeoutError "k of n completed", progress final: true);
+//   2. opens the demo (web-demo/index.html) and checks that its page and worker
+//      runs finish without errors.
+// Asserts on the JSON results here, prints one line per check, exits non-zero
+// on any failure (a missing Chromium is a failure, not a skip). The browser and
+// the server are always closed; a watchdog ends everything after 50 s.
+import { existsSync } from 'node:fs';
+import { startServer } from '../../web-demo/server.mjs';
+
+const DEADLINE_MS = 50_000;
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const t0 = Date.now();
+const failures = [];
+const fail = (msg) => { failures.push(msg); console.log(`  FAIL  ${msg}`); };
+const pass = (msg) => console.log(`  ok    ${msg}`);
+
+let server = null;
+let browser = null;
+let cleaned = false;
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  if (browser) {
+    let timer;
+    const closed = await Promise.race([
+      browser.close().then(() => true, () => false),
+      new Promise((r) => { timer = setTimeout(() => r(false), 5000); }),
+    ]);
+    clearTimeout(timer);
+    if (!closed) {
+      // browser.close() hung: kill Chromium's process ourselves.
+      try { browser.process?.()?.kill('SIGKILL'); } catch {}
+    }
+  }
+  if (server) await server.close();
+}
+
+const watchdog = setTimeout(async () => {
+  console.error(`browser test: FAIL: still running after ${DEADLINE_MS / 1000} s; closing the browser and the server`);
+  await cleanup();
+  process.exit(1);
+}, DEADLINE_MS);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, async () => { await cleanup(); process.exit(130); });
+
+/** Collects console errors and uncaught errors of a page (and its workers). */
+function watch(page, tag) {
+  const logs = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`${tag} console.${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => logs.push(`${tag} uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => logs.push(`${tag} request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => { if (r.status() >= 400) logs.push(`${tag} HTTP ${r.status()}: ${r.url()}`); });
+  page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') logs.push(`${tag} worker console.error: ${m.text()}`); }));
+  return logs;
+}
+
+const EXPECTED = [
+  'crossOriginIsolated', 'import without init', 'wrapFuture of a Promise', 'gather array', 'gather object',
+  'gather Map', 'gather variadic and options', 'gather iter completion order', 'wait FIRST_COMPLETED',
+  'timeout rejects with TimeoutError', 'progress callback ends with final',
+];
+
+function assertChecks(where, r) {
+  if (!r || typeof r !== 'object') return fail(`${where}: no result (${JSON.stringify(r)})`);
+  if (r.error) fail(`${where}: ${r.error}`);
+  const byName = new Map((r.checks || []).map((c) => [c.name, c]));
+  for (const name of EXPECTED) {
+    const c = byName.get(name);
+    if (!c) fail(`${where}: check "${name}" did not run`);
+    else if (!c.ok) fail(`${where}: ${name}: ${c.error}`);
+    else pass(`${where}: ${name} (${c.ms} ms)`);
+  }
+}
+
+async function main() {
+  if (!existsSync(executablePath)) {
+    fail(`no Chromium at ${executablePath} (scripts/setup.sh installs Debian's chromium; CHROMIUM=path overrides)`);
+    return;
+  }
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    fail(`cannot import playwright-core (npm ci installs it): ${e.message}`);
+    return;
+  }
+  if (!existsSync(new URL('../../dist/concurry-core.wasm', import.meta.url))) {
+    fail('dist/concurry-core.wasm is missing: build it with `npm run build:wasm`');
+    return;
+  }
+  server = await startServer({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    timeout: 20_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext();
+  console.log(`browser test: Chromium ${browser.version()}, server ${server.url}`);
+
+  // 1. The package checks, in the page and in a module worker.
+  const page = await context.newPage();
+  const logs = watch(page, 'test page');
+  const resp = await page.goto(`${server.url}tests/browser/index.html`, { timeout: 10_000 });
+  if (!resp || !resp.ok()) fail(`test page: HTTP ${resp && resp.status()}`);
+  const h = resp ? resp.headers() : {};
+  if (h['cross-origin-opener-policy'] !== 'same-origin' || h['cross-origin-embedder-policy'] !== 'require-corp') {
+    fail(`server headers: COOP=${h['cross-origin-opener-policy']} COEP=${h['cross-origin-embedder-policy']}`);
+  }
+  let result;
+  try {
+    result = await page.evaluate(() => window.testResult, undefined, { timeout: 30_000 });
+  } catch (e) {
+    fail(`test page did not produce a result: ${e.message.split('\n')[0]}`);
+  }
+  if (result) {
+    assertChecks('page', result.page);
+    assertChecks('worker', result.worker);
+  }
+  if (failures.length && logs.length) console.log(logs.map((l) => `        ${l}`).join('\n'));
+  await page.close();
+
+  // 2. The demo page runs (page and worker) without errors.
+  const demo = await context.newPage();
+  const demoLogs = watch(demo, 'demo');
+  await demo.goto(`${server.url}web-demo/`, { timeout: 10_000 });
+  try {
+    const status = await demo.evaluate(() => window.demoDone, undefined, { timeout: 20_000 });
+    if (!status || status.ok !== true) fail(`demo: ${JSON.stringify(status)}`);
+    else pass(`demo: page and worker runs finished (${status.ms} ms)`);
+  } catch (e) {
+    fail(`demo did not finish: ${e.message.split('\n')[0]}`);
+  }
+  const errs = demoLogs.filter((l) => !l.includes('console.warning'));
+  if (errs.length) fail(`demo logged errors:\n${errs.map((l) => `        ${l}`).join('\n')}`);
+  await demo.close();
+}
+
+try {
+  await main();
+} catch (e) {
+  fail(`browser test crashed: ${(e && e.stack) || e}`);
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+const secs = ((Date.now() - t0) / 1000).toFixed(1);
+if (failures.length) {
+  console.log(`browser test: ${failures.length} failure(s) in ${secs} s`);
+  process.exit(1);
+}
+console.log(`browser test: all passed in ${secs} s`);
