@@ -3,7 +3,9 @@
 #   1. scripts/setup.sh -q (packages, npm ci, native + emscripten builds);
 #   2. for each preset: build, then `ctest --preset P --output-on-failure`
 #      (native, asan, tsan, wasi, emscripten; CY_TEST_PRESETS overrides);
-#   3. `npm run test:js` when package.json defines it (Jest suites).
+#   3. `npm run test:js` when package.json defines it (Jest suites);
+#   4. `npm run test:browser` (tests/browser/run.mjs: the package in headless
+#      Chromium, page and module worker); fails, not skips, without Chromium.
 # Runs every step even after a failure; exits non-zero if any failed, after a
 # summary with the time of each step.
 set -uo pipefail
@@ -56,6 +58,13 @@ if node -e 'const s = require("./package.json").scripts || {}; process.exit(s["t
   step "js (npm run test:js)" npm run --silent test:js
 else
   summary+=("  skip  js: package.json has no test:js script")
+fi
+
+if node -e 'const s = require("./package.json").scripts || {}; process.exit(s["test:browser"] ? 0 : 1)'; then
+  echo "== browser"
+  step "browser (test:browser)" npm run --silent test:browser
+else
+  summary+=("  skip  browser: package.json has no test:browser script")
 fi
 
 echo "== summary"
