@@ -18,6 +18,7 @@ import { startServer } from '../../web-demo/server.mjs';
 const DEADLINE_MS = 50_000;
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const t0 = Date.now();
+const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 const failures = [];
 const fail = (msg) => { failures.push(msg); console.log(`  FAIL  ${msg}`); };
 const pass = (msg) => console.log(`  ok    ${msg}`);
@@ -104,7 +105,7 @@ async function main() {
       '--disable-component-update', '--disable-sync'],
   });
   const context = await browser.newContext();
-  console.log(`browser test: Chromium ${browser.version()}, server ${server.url}`);
+  console.log(`browser test: Chromium ${browser.version()}, server ${server.url} (started in ${since()})`);
 
   // 1. The package checks, in the page and in a module worker.
   const page = await context.newPage();
@@ -124,6 +125,7 @@ async function main() {
   if (result) {
     assertChecks('page', result.page);
     assertChecks('worker', result.worker);
+    console.log(`        checks done at ${since()} (page ${result.page?.ms} ms, worker ${result.worker?.ms} ms)`);
   }
   if (failures.length && logs.length) console.log(logs.map((l) => `        ${l}`).join('\n'));
   await page.close();
