@@ -4,9 +4,58 @@
  * value (→ [value]), or several futures/values as separate arguments (variadic,
  * → array). With two or more arguments a trailing plain object is the options
  * object. `recurse` resolves nested arrays/Sets/objects/Maps keeping the shape.
+ *
+ * A plain object that is itself future-like (a thenable `{ then() {...} }`, or
+ * a worker handle exposing its future) is a single future, never dict input,
+ * options or a nested container: read as a dict, its output would be an object
+ * holding the input's `then`, which `await` adopts, a silently wrong answer.
  * @module concurry-wasm/shapes
  */
 import { isPlainObject } from './options.js';
+
+/* The key of futures/base.js's kFutureOf (Symbol.for, so the same symbol):
+ * this file stays free of the wasm core. */
+const kFutureOf = Symbol.for('concurry-wasm.future');
+
+/**
+ * True for a plain object that is data (dict input or options), not a future:
+ * no callable `then`, no future under kFutureOf. A getter that throws makes it
+ * future-like (wrapFuture turns it into a failed future).
+ * @param {unknown} x
+ * @returns {boolean}
+ */
+export function isDict(x) {
+  if (!isPlainObject(x)) return false;
+  try {
+    return typeof /** @type {any} */ (x).then !== 'function' && /** @type {any} */ (x)[kFutureOf] === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The keys of a dict input, in own-key order: enumerable string keys, then
+ * enumerable symbol keys (Object.keys alone would drop the symbols).
+ * @param {object} o
+ * @returns {PropertyKey[]}
+ */
+export function dictKeys(o) {
+  const keys = /** @type {PropertyKey[]} */ (Object.keys(o));
+  const syms = Object.getOwnPropertySymbols(o);
+  for (let j = 0; j < syms.length; j++) {
+    if (Object.prototype.propertyIsEnumerable.call(o, syms[j])) keys.push(syms[j]);
+  }
+  return keys;
+}
+
+/**
+ * Sets o[k] = v as an own data property. Plain assignment of '__proto__'
+ * would set the prototype instead and lose the key.
+ */
+function setOwn(o, k, v) {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
+}
 
 /** @typedef {'array'|'set'|'object'|'map'|'single'|'variadic'} ShapeKind */
 
@@ -33,7 +82,7 @@ export function splitArgs(args, where) {
     throw new TypeError(`${where} expects futures: an array, Set, plain object or Map of futures/values, a single future or value, or several as separate arguments`);
   }
   let options;
-  if (n >= 2 && isPlainObject(args[n - 1])) {
+  if (n >= 2 && isDict(args[n - 1])) {
     options = args[n - 1];
     n -= 1;
   }
@@ -42,11 +91,11 @@ export function splitArgs(args, where) {
     if (Array.isArray(x)) return { input: x, kind: 'array', options };
     if (x instanceof Set) return { input: x, kind: 'set', options };
     if (x instanceof Map) return { input: x, kind: 'map', options };
-    if (isPlainObject(x)) return { input: x, kind: 'object', options };
+    if (isDict(x)) return { input: x, kind: 'object', options };
     return { input: x, kind: 'single', options };
   }
   const first = args[0];
-  if (Array.isArray(first) || first instanceof Set || first instanceof Map || isPlainObject(first)) {
+  if (Array.isArray(first) || first instanceof Set || first instanceof Map || isDict(first)) {
     throw new TypeError(
       `${where}: Cannot provide both a structure (array/Set/object/Map) as first argument ` +
       'and additional futures as further arguments. Either pass a structure, or pass individual futures. ' +
@@ -57,7 +106,7 @@ export function splitArgs(args, where) {
 }
 
 function isContainer(x) {
-  return Array.isArray(x) || x instanceof Set || x instanceof Map || isPlainObject(x);
+  return Array.isArray(x) || x instanceof Set || x instanceof Map || isDict(x);
 }
 
 /* ---- recursive shapes --------------------------------------------------- */
@@ -82,7 +131,7 @@ function walk(x, leaves, stack) {
     for (const [key, v] of x) { k.push(key); c.push(walk(v, leaves, stack)); }
     node = { t: 'map', k, c };
   } else {
-    const k = Object.keys(x);
+    const k = dictKeys(x);
     const c = new Array(k.length);
     for (let j = 0; j < k.length; j++) c[j] = walk(x[k[j]], leaves, stack);
     node = { t: 'object', k, c };
@@ -102,7 +151,7 @@ function rebuild(node, values) {
     }
     default: {
       const o = {};
-      for (let j = 0; j < node.k.length; j++) o[node.k[j]] = rebuild(node.c[j], values);
+      for (let j = 0; j < node.k.length; j++) setOwn(o, node.k[j], rebuild(node.c[j], values));
       return o;
     }
   }
@@ -110,7 +159,7 @@ function rebuild(node, values) {
 
 function objectFrom(keys, values) {
   const o = {};
-  for (let j = 0; j < keys.length; j++) o[keys[j]] = values[j];
+  for (let j = 0; j < keys.length; j++) setOwn(o, keys[j], values[j]);
   return o;
 }
 
@@ -157,7 +206,7 @@ export function flatten(input, kind, recurse) {
       }
       case 'object': {
         const o = /** @type {Record<string, unknown>} */ (input);
-        const keys = Object.keys(o);
+        const keys = dictKeys(o);
         const leaves = new Array(keys.length);
         for (let j = 0; j < keys.length; j++) leaves[j] = o[keys[j]];
         return {
@@ -195,7 +244,7 @@ export function flatten(input, kind, recurse) {
   let keys;
   let entries;
   if (kind === 'object') {
-    keys = Object.keys(/** @type {object} */ (input));
+    keys = dictKeys(/** @type {object} */ (input));
     entries = keys.map((k) => /** @type {any} */ (input)[k]);
   } else if (kind === 'map') {
     keys = [.../** @type {Map<unknown, unknown>} */ (input).keys()];

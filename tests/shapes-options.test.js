@@ -53,6 +53,17 @@ describe('splitArgs: input shapes and the trailing-options rule', () => {
   test('no arguments is a TypeError', () => {
     expect(() => splitArgs([], 'wait()')).toThrow(TypeError);
   });
+
+  test('a plain-object thenable or worker handle is a single future, never dict input or options', () => {
+    const thenable = { then(res) { res(1); } };
+    expect(splitArgs([thenable], 'gather()').kind).toBe('single');
+    const handle = { [Symbol.for('concurry-wasm.future')]: {} };
+    expect(splitArgs([handle], 'wait()').kind).toBe('single');
+    const v = splitArgs([1, thenable], 'gather()');
+    expect(v.kind).toBe('variadic');
+    expect(v.options).toBeUndefined();
+    expect(() => splitArgs([thenable, 2], 'gather()')).not.toThrow();
+  });
 });
 
 describe('flatten', () => {
@@ -85,6 +96,30 @@ describe('flatten', () => {
     expect(out[1][1].x).toBe(30);
     expect(out[1][1].y.get('m')).toBe(40);
     expect(out[2]).toEqual([50]);
+  });
+
+  test('object keys named __proto__ and symbol keys are kept', () => {
+    const input = JSON.parse('{"__proto__": 1, "a": 2}');
+    const sym = Symbol('s');
+    input[sym] = 3;
+    const s = flatten(input, 'object', false);
+    expect(s.leaves).toEqual([1, 2, 3]);
+    const out = s.build(['x', 'y', 'z']);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Reflect.ownKeys(out)).toEqual(['__proto__', 'a', sym]);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__').value).toBe('x');
+    expect(out[sym]).toBe('z');
+    expect(s.groupKeys()).toEqual(['__proto__', 'a', sym]);
+    const r = flatten({ n: input }, 'object', true);
+    const nested = r.build(r.leaves).n;
+    expect(Reflect.ownKeys(nested)).toEqual(['__proto__', 'a', sym]);
+    expect(nested[sym]).toBe(3);
+  });
+
+  test('recurse: a nested plain-object thenable is a leaf', () => {
+    const thenable = { then(res) { res(1); } };
+    const s = flatten([{ t: thenable }], 'array', true);
+    expect(s.leaves).toEqual([thenable]);
   });
 
   test('recurse rejects cycles', () => {

@@ -440,6 +440,33 @@ describe('validation errors (thrown synchronously)', () => {
   });
 });
 
+describe('thenables', () => {
+  test('a plain-object thenable alone is a single future, not dict input', async () => {
+    const t = { then(res) { res(5); } };
+    await expect(gather(t)).resolves.toEqual([5]);
+    const { done } = await wait(t);
+    expect(done.size).toBe(1);
+    expect([...done][0].resultNow()).toBe(5);
+    await expect(gather(1, { then(res) { res(2); } })).resolves.toEqual([1, 2]);
+    await expect(gather({ a: [t] }, { recurse: true })).resolves.toEqual({ a: [5] });
+  });
+});
+
+describe('dict keys', () => {
+  test('a key named __proto__ and symbol keys come back', async () => {
+    const sym = Symbol('s');
+    const input = JSON.parse('{"__proto__": 1, "a": 2}');
+    input[sym] = sleep(1, 3);
+    const out = await gather(input);
+    expect(Reflect.ownKeys(out)).toEqual(['__proto__', 'a', sym]);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__').value).toBe(1);
+    expect(out[sym]).toBe(3);
+    const keys = [];
+    for await (const [k] of gather(input, { iter: true })) keys.push(k);
+    expect(new Set(keys)).toEqual(new Set(['__proto__', 'a', sym]));
+  });
+});
+
 test('no waits are left behind', async () => {
   await sleep(20);
   expect(activeCount()).toBe(0);
