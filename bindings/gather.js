@@ -13,7 +13,7 @@
  */
 import { splitArgs, flatten } from './shapes.js';
 import { parseGatherOptions } from './options.js';
-import { wrapFuture } from './wrap.js';
+import { wrapFuture, isPlainThenable } from './wrap.js';
 import { BaseFuture } from './futures/base.js';
 import { PromiseFuture } from './futures/promise.js';
 import { SyncFuture } from './futures/sync.js';
@@ -348,8 +348,10 @@ class GatherRun {
         kinds[i] = K_FUTURE;
         continue;
       }
-      const f = wrapFuture(x);
-      if (f instanceof PromiseFuture) {
+      // A thenable is adopted here, once: wrapping it first would call its
+      // `then` a second time (and run a lazy thenable's work twice).
+      const f = isPlainThenable(x) ? null : wrapFuture(x);
+      if (f === null) {
         kinds[i] = K_PENDING;
         const p = Promise.resolve(x);
         (this.proms ??= new Map()).set(i, p);

@@ -41,6 +41,25 @@ export function wrapFuture(x) {
 }
 
 /**
+ * True when wrapFuture(x) would make a PromiseFuture of x: a thenable that is
+ * neither a BaseFuture nor a worker handle. Reads the properties without
+ * calling `then` (gather adopts such a thenable once, itself: calling `then`
+ * also starts the work of lazy thenables such as query builders). A getter
+ * that throws: false (wrapFuture makes a failed future of it).
+ * @param {unknown} x
+ * @returns {boolean}
+ */
+export function isPlainThenable(x) {
+  if (x === null || (typeof x !== 'object' && typeof x !== 'function') || x instanceof BaseFuture) return false;
+  if (x instanceof Promise) return true;
+  try {
+    return /** @type {any} */ (x)[kFutureOf] === undefined && typeof /** @type {any} */ (x).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * True for values wrapFuture would not turn into a SyncFuture (futures, worker
  * handles, thenables). Plain values take a shortcut in gather().
  * @param {unknown} x

@@ -441,6 +441,19 @@ describe('validation errors (thrown synchronously)', () => {
 });
 
 describe('thenables', () => {
+  test('gather adopts a thenable once: its then() is called once (lazy thenables run their work once)', async () => {
+    let calls = 0;
+    const lazy = () => ({ then(res) { calls++; res('ran'); } });
+    await expect(gather([lazy(), 1])).resolves.toEqual(['ran', 1]);
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(gather([lazy(), sleep(1, 2)], { returnExceptions: true })).resolves.toEqual(['ran', 2]);
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(gather({ a: lazy() })).resolves.toEqual({ a: 'ran' });
+    expect(calls).toBe(1);
+  });
+
   test('a plain-object thenable alone is a single future, not dict input', async () => {
     const t = { then(res) { res(5); } };
     await expect(gather(t)).resolves.toEqual([5]);
