@@ -21,7 +21,7 @@ import {
   C, heap, waitsetTake, coreFailure, DONE_FUTURE, scratchA,
   CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED,
 } from './core.js';
-import { Waiter } from './waitset.js';
+import { Waiter, freeLeftovers } from './waitset.js';
 import { waiterOptions, timeoutError } from './wait.js';
 
 /**
@@ -506,11 +506,23 @@ export function gather(...args) {
 
 /* ---- iter: true ---------------------------------------------------------- */
 
-const iterRegistry = new FinalizationRegistry((w) => w.free());
+// An iterator dropped before its end (no `break`, no exhaustion) still frees
+// its waitset once collected. The held value must not reach the iterator (the
+// registry holds it strongly), hence the waiter's leftovers, not the waiter,
+// whose handler closes over the iterator.
+const iterRegistry = new FinalizationRegistry((l) => {
+  freeLeftovers(l);
+  C.free(l.buf);
+});
 
 /**
  * The async iterator of gather(fs, { iter: true }): `[key, value]` pairs in
  * completion order. `break` (return()) frees what it holds.
+ *
+ * A failure (without returnExceptions) ends the iteration where it happened:
+ * the pairs that completed before it are given first, then next() rejects with
+ * it, then the iterator is done. A timeout likewise comes after the pairs
+ * completed in time. An abort stops at once (pairs not yet given are dropped).
  * @implements {AsyncIterableIterator<[any, any]>}
  */
 class GatherIterator {
@@ -519,9 +531,12 @@ class GatherIterator {
     this._o = o;
     this._leaves = shape.leaves;
     this._keys = shape.groupKeys();
-    this._ready = [];        // [key, value] pairs taken from the core, not yet given
+    // [key, value] pairs taken from the core, not yet given: a queue read from
+    // _head (Array#shift copies large arrays: quadratic over a long iteration).
+    this._ready = [];
+    this._head = 0;
     this._waiting = [];      // pending next() resolvers: { resolve, reject }
-    this._error = null;      // { reason } once the iteration failed
+    this._error = null;      // { reason, delivered } once the iteration failed
     this._closed = false;
     this._timedOut = false;
     this._eof = false;
@@ -531,7 +546,7 @@ class GatherIterator {
     this._buf = 0;
     const n = this._leaves.length;
     if (o.signal && o.signal.aborted) {
-      this._error = { reason: o.signal.reason };
+      this._error = { reason: o.signal.reason, delivered: false };
       this._closed = true;
       return;
     }
@@ -550,24 +565,51 @@ class GatherIterator {
     }
     const { futs, fs, foreign } = prepare(this._leaves);
     this._futs = futs;
-    this._fs = fs;
     try {
       this._w = new Waiter(fs, n, waiterOptions(o, 0, true, foreign), {
         onPoll: (rc) => this._onPoll(rc),
-        onAbort: (reason) => this._fail(reason),
+        onAbort: (reason) => this._fail(reason, true),
       });
-    } catch (e) {
-      C.free(fs);
-      throw e;
+    } finally {
+      C.free(fs); // the core copied it
     }
     this._w.wantsEveryPoll = true;
     this._buf = C.malloc(4 * 256);
-    iterRegistry.register(this, this._w, this);
+    if (!this._buf) {
+      this._w.free();
+      throw coreFailure('malloc', -2);
+    }
+    iterRegistry.register(this, { ...this._w.leftovers(), buf: this._buf }, this);
     this._w.start();
     this._w.poll();
   }
 
   [Symbol.asyncIterator]() { return this; }
+
+  /** True when pairs wait to be given. */
+  _hasReady() { return this._head < this._ready.length; }
+
+  /** The next pair to give (call only when _hasReady()). */
+  _shiftReady() {
+    const r = this._ready;
+    const item = r[this._head];
+    r[this._head++] = undefined;
+    if (this._head === r.length) {
+      this._ready = [];
+      this._head = 0;
+    } else if (this._head >= 1024 && this._head * 2 >= r.length) {
+      // Drop the given prefix now and then: amortized O(1) per pair.
+      this._ready = r.slice(this._head);
+      this._head = 0;
+    }
+    return item;
+  }
+
+  /** Drops the pairs not yet given. */
+  _clearReady() {
+    this._ready = [];
+    this._head = 0;
+  }
 
   /** Takes what the core has finished into _ready; false on a failure. */
   _drain() {
@@ -585,7 +627,9 @@ class GatherIterator {
         const state = f === undefined ? STATE_SUCCEEDED : f._state();
         const value = outcomeOf(this._futs, this._leaves, i, state);
         if (state !== STATE_SUCCEEDED && !this._o.returnExceptions) {
-          this._fail(value);
+          // The pairs taken before this one completed first: they stay
+          // in _ready, ahead of the error.
+          this._fail(value, false);
           return false;
         }
         if (this._values) {
@@ -608,11 +652,11 @@ class GatherIterator {
   }
 
   _deliver() {
-    while (this._waiting.length && this._ready.length) {
-      this._waiting.shift().resolve({ value: this._ready.shift(), done: false });
+    while (this._waiting.length && this._hasReady()) {
+      this._waiting.shift().resolve({ value: this._shiftReady(), done: false });
     }
     if (!this._waiting.length) return;
-    if (this._eof && !this._ready.length) {
+    if (this._eof && !this._hasReady()) {
       this._close();
       while (this._waiting.length) this._waiting.shift().resolve({ value: undefined, done: true });
       return;
@@ -620,20 +664,25 @@ class GatherIterator {
     if (this._timedOut) {
       const n = this._leaves.length;
       const k = this._w.doneCount();
-      this._fail(timeoutError('gather()', this._o.timeout, k, n));
+      this._fail(timeoutError('gather()', this._o.timeout, k, n), false);
     }
   }
 
-  _fail(reason) {
+  /**
+   * Ends the iteration with `reason`: after the pairs already taken, unless
+   * `discard` (an abort) drops them.
+   */
+  _fail(reason, discard) {
     if (this._error) return;
-    this._error = { reason };
+    this._error = { reason, delivered: false };
     this._close();
+    if (discard) this._clearReady();
     const waiting = this._waiting;
-    this._waiting = [];
+    while (waiting.length && this._hasReady()) waiting.shift().resolve({ value: this._shiftReady(), done: false });
     if (waiting.length) {
-      waiting[0].reject(reason);
+      waiting.shift().reject(reason);
       this._error.delivered = true;
-      for (let j = 1; j < waiting.length; j++) waiting[j].resolve({ value: undefined, done: true });
+      while (waiting.length) waiting.shift().resolve({ value: undefined, done: true });
     }
   }
 
@@ -645,13 +694,12 @@ class GatherIterator {
       this._w.free();
       iterRegistry.unregister(this);
     }
-    if (this._fs) { C.free(this._fs); this._fs = 0; }
     if (this._buf) { C.free(this._buf); this._buf = 0; }
   }
 
   /** @returns {Promise<IteratorResult<[any, any]>>} */
   next() {
-    if (this._ready.length) return Promise.resolve({ value: this._ready.shift(), done: false });
+    if (this._hasReady()) return Promise.resolve({ value: this._shiftReady(), done: false });
     if (this._error) {
       if (!this._error.delivered) {
         this._error.delivered = true;
@@ -670,7 +718,7 @@ class GatherIterator {
   /** Stops the iteration (`break`): frees the waitset. */
   return(value) {
     this._close();
-    this._ready.length = 0;
+    this._clearReady();
     while (this._waiting.length) this._waiting.shift().resolve({ value: undefined, done: true });
     return Promise.resolve({ value, done: true });
   }
@@ -678,7 +726,7 @@ class GatherIterator {
   /** Stops the iteration and rejects with `error`. */
   throw(error) {
     this._close();
-    this._ready.length = 0;
+    this._clearReady();
     return Promise.reject(error);
   }
 

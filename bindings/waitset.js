@@ -28,10 +28,13 @@ export function setPrePoll(fn) { prePoll = fn; }
 
 /* ---- progress: one trampoline for every waiter --------------------------- */
 
+// id -> WeakRef<Waiter>: weak, so that a waiter nobody holds (an abandoned
+// gather iterator) can still be collected and its waitset finalized.
 const progressWaiters = new Map();
 let nextProgressId = 1;
 const progressFn = addFunction((p, arg) => {
-  const w = progressWaiters.get(arg);
+  const ref = progressWaiters.get(arg);
+  const w = ref && ref.deref();
   if (!w || !w.progressCb) return;
   const report = readReport(heap(), p, PROGRESS);
   try {
@@ -87,7 +90,7 @@ export class Waiter {
       this.progressCb = o.progress.callback;
       this.progressId = nextProgressId++;
       if (nextProgressId > 0x7fffffff) nextProgressId = 1;
-      progressWaiters.set(this.progressId, this);
+      progressWaiters.set(this.progressId, new WeakRef(this));
       progFn = progressFn;
     }
     try {
@@ -205,7 +208,25 @@ export class Waiter {
     this.free();
   }
 
+  /**
+   * What finalizing this waiter's owner must release if it was never freed:
+   * holds no reference back to the waiter (or its owner), so a
+   * FinalizationRegistry can hold it.
+   * @returns {{ ws: number, progressId: number }}
+   */
+  leftovers() { return { ws: this.ws, progressId: this.progressId }; }
+
   doneCount() { return this.freed ? 0 : C.cy_waitset_done_count(this.ws); }
+}
+
+/**
+ * Releases what `leftovers()` named, for a waiter that was garbage-collected
+ * without free() (nothing can poll it any more).
+ * @param {{ ws: number, progressId: number }} l
+ */
+export function freeLeftovers(l) {
+  if (l.progressId) progressWaiters.delete(l.progressId);
+  C.cy_waitset_free(l.ws);
 }
 
 function onTimer(w) {
