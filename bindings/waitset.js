@@ -20,6 +20,9 @@ import { readReport } from './progress.js';
 /** Waiters with pending conditions. */
 const active = new Set();
 
+/** The longest setTimeout delay (a signed 32-bit count of ms). */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /* Pushes JS completions queued for the core (set by futures/promise.js), so a
  * poll never sees the core behind a settled promise. */
 let prePoll = null;
@@ -149,7 +152,10 @@ export class Waiter {
     const wake = C.cy_waitset_next_wakeup_ms(this.ws);
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (wake >= 0) {
-      this.timer = setTimeout(onTimer, Math.ceil(wake), this);
+      // Timers take at most 2^31-1 ms (~24.8 days); a longer delay fires after
+      // 1 ms, which would poll in a loop. Waking early is harmless: the core
+      // names the rest of the wait.
+      this.timer = setTimeout(onTimer, Math.min(Math.ceil(wake), MAX_TIMER_MS), this);
     }
     if (this.foreign && !this.armed) this.arm();
   }

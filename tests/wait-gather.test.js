@@ -530,6 +530,29 @@ describe('iterator: order, cost, release', () => {
   });
 });
 
+describe('long timeouts', () => {
+  test('a timeout beyond the timer limit (2^31-1 ms) does not poll every millisecond', async () => {
+    const orig = globalThis.setTimeout;
+    const delays = [];
+    globalThis.setTimeout = function (fn, ms, ...rest) {
+      if (rest.length === 1 && rest[0] && typeof rest[0] === 'object' && 'ws' in rest[0]) delays.push(ms);
+      return orig.call(this, fn, ms, ...rest);
+    };
+    const d = deferred();
+    let p;
+    try {
+      p = wait([d.promise], { timeout: 1e10 });
+      await sleep(30);
+    } finally {
+      globalThis.setTimeout = orig;
+    }
+    d.resolve();
+    await expect(p).resolves.toMatchObject({ notDone: new Set() });
+    expect(delays.length).toBeLessThanOrEqual(2);
+    for (const ms of delays) expect(ms).toBeLessThanOrEqual(0x7fffffff);
+  });
+});
+
 test('no waits are left behind', async () => {
   await sleep(20);
   expect(activeCount()).toBe(0);
