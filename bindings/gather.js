@@ -491,8 +491,13 @@ export function gather(...args) {
   return new Promise((resolve, reject) => {
     const run = new GatherRun(shape, o, resolve, reject);
     if (o.signal) {
-      // Before the waitset exists (the first microtask round), abort ends the run here.
-      const onAbort = () => run.end(o.signal.reason, true);
+      // Before the waitset exists (the first microtask round), abort ends the run
+      // here. Once it exists, the final progress report goes first (this
+      // listener runs before the waiter's own).
+      const onAbort = () => {
+        if (run.waiter !== null && !run.finished) run.waiter.finish();
+        run.end(o.signal.reason, true);
+      };
       o.signal.addEventListener('abort', onAbort, { once: true });
       const done = () => o.signal.removeEventListener('abort', onAbort);
       const res = run.resolve;

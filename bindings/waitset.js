@@ -207,9 +207,16 @@ export class Waiter {
     this.ws = 0;
   }
 
-  /** @param {unknown} reason */
+  /**
+   * Ends the wait with `reason` (the signal aborted, or a progress callback
+   * threw). An abort by the signal still gets the final progress report first
+   * (the contract: delivered before the wait settles); a throwing progress
+   * callback is not called again.
+   * @param {unknown} reason
+   */
   abort(reason) {
     if (this.freed) return;
+    if (this.progressError === undefined) this.finish();
     this.handler.onAbort(reason, this);
     this.free();
   }

@@ -553,6 +553,25 @@ describe('long timeouts', () => {
   });
 });
 
+describe('abort and progress', () => {
+  test('an abort still delivers the final progress report before the wait settles', async () => {
+    for (const run of [
+      (o) => wait([sleep(1), deferred().promise], o),
+      (o) => gather([sleep(1), deferred().promise], o),
+    ]) {
+      const ac = new AbortController();
+      const reports = [];
+      const p = run({ signal: ac.signal, progress: (r) => reports.push(r) });
+      await sleep(10);
+      ac.abort();
+      await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+      const finals = reports.filter((r) => r.final);
+      expect(finals.length).toBe(1);
+      expect(finals[0]).toMatchObject({ completed: 1, total: 2 });
+    }
+  });
+});
+
 test('no waits are left behind', async () => {
   await sleep(20);
   expect(activeCount()).toBe(0);
