@@ -199,8 +199,11 @@ type KeyOf<T> =
   T extends Set<unknown> ? number :
   T extends Map<infer K, unknown> ? K :
   T extends BaseFuture<unknown> | PromiseLike<unknown> ? number :
-  T extends Record<PropertyKey, unknown> ? keyof T & string :
+  T extends Record<PropertyKey, unknown> ? ObjectKey<T> :
   number;
+
+/** A dict key as iteration gives it: a string (numeric keys too, as objects hold them) or a symbol. */
+type ObjectKey<T> = (keyof T & string) | (keyof T & symbol) | `${keyof T & number}`;
 
 type ValueOf<T> =
   T extends readonly (infer V)[] ? Resolved<V> :

@@ -40,6 +40,10 @@ async function main() {
     assertType<Equal<typeof k, 'a' | 'b'>>();
     assertType<Equal<typeof v, number>>();
   }
+  const sym: unique symbol = Symbol('s');
+  for await (const [k] of gather({ [sym]: p1, 1: p1, c: p2 }, { iter: true })) {
+    assertType<Equal<typeof k, typeof sym | '1' | 'c'>>();
+  }
   for await (const [i, v] of gather(nums, { iter: true })) {
     assertType<Equal<typeof i, number>>();
     assertType<Equal<typeof v, number>>();
