@@ -296,6 +296,36 @@ describe('ProbeFuture: probe-only work, paced by polling', () => {
   });
 });
 
+test('wrappers of foreign work have no setResult/setException', () => {
+  const ex = C.cy_executor_new(0);
+  const fs = [new SyncFuture(1), wrapFuture(Promise.resolve()), new ProbeFuture(() => true), new CFuture(C.cy_js_submit_sleep(ex, 0, 0, 1))];
+  for (const f of fs) {
+    expect('setResult' in f).toBe(false);
+    expect('setException' in f).toBe(false);
+  }
+  C.cy_executor_free(ex);
+});
+
+test('a throwing done-callback breaks neither the other callbacks nor a wait on the future', async () => {
+  const orig = console.error;
+  console.error = () => {};
+  try {
+    const d = deferred();
+    const f = wrapFuture(d.promise);
+    let other = 0;
+    f.addDoneCallback(() => { throw new Error('cb'); });
+    f.addDoneCallback(() => { other++; });
+    const w = wait([f], { timeout: 1000 });
+    d.resolve(1);
+    const { done } = await w;
+    expect(done.has(f)).toBe(true);
+    expect(other).toBe(1);
+    await expect(f.result()).resolves.toBe(1);
+  } finally {
+    console.error = orig;
+  }
+});
+
 test('BaseFuture is the common class', () => {
   for (const f of [new SyncFuture(1), wrapFuture(Promise.resolve()), new ProbeFuture(() => true)]) {
     expect(f).toBeInstanceOf(BaseFuture);
