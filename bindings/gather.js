@@ -387,12 +387,18 @@ class GatherRun {
     heap().u32.fill(0, base, base + n); // NULL: a slot
     let foreign = false;
     if (futs !== null) {
-      for (let i = 0; i < n; i++) {
-        if (kinds[i] !== K_FUTURE) continue;
-        const f = futs[i];
-        const p = f._cptr(); // may allocate in wasm: fetch the views after it
-        heap().u32[base + i] = p;
-        if (f._foreign && !foreign) foreign = true;
+      // A future's _cptr() may throw (a BaseFuture subclass without it): this
+      // may run in a microtask, where a throw would be uncaught.
+      try {
+        for (let i = 0; i < n; i++) {
+          if (kinds[i] !== K_FUTURE) continue;
+          const f = futs[i];
+          const p = f._cptr(); // may allocate in wasm: fetch the views after it
+          heap().u32[base + i] = p;
+          if (f._foreign && !foreign) foreign = true;
+        }
+      } catch (e) {
+        return this.end(e, true);
       }
     }
     const o = this.o;

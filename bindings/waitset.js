@@ -140,7 +140,17 @@ export class Waiter {
       this.abort(this.progressError);
       return CY_EAGAIN;
     }
-    if (rc !== CY_EAGAIN || this.wantsEveryPoll) this.handler.onPoll(rc, this);
+    if (rc !== CY_EAGAIN || this.wantsEveryPoll) {
+      // Polls run from microtasks and timers: a throw here (a future's
+      // _outcome() of a user subclass, say) would be uncaught and end the
+      // process. It ends this wait instead.
+      try {
+        this.handler.onPoll(rc, this);
+      } catch (e) {
+        this.abort(e);
+        return CY_EAGAIN;
+      }
+    }
     if (rc === CY_EAGAIN && !this.freed && active.has(this)) this.schedule();
     else if (rc !== CY_EAGAIN && !this.freed) this.stop();
     return rc;

@@ -572,6 +572,29 @@ describe('abort and progress', () => {
   });
 });
 
+describe('a BaseFuture subclass missing the core-facing methods', () => {
+  class Bare extends BaseFuture {}
+  // _state and _cptr delegate; _outcome is missing
+  class NoOutcome extends BaseFuture {
+    constructor(p) { super(); this.inner = wrapFuture(p); }
+    _state() { return this.inner._state(); }
+    _cptr() { return this.inner._cptr(); }
+  }
+
+  test('wait throws a TypeError that says what to implement or use', () => {
+    expect(() => wait([new Bare()])).toThrow(TypeError);
+    expect(() => wait([new Bare()])).toThrow(/_cptr\(\).*ProbeFuture/);
+  });
+
+  test('gather rejects (never an uncaught error in a microtask, which ends the process)', async () => {
+    await expect(gather([new Bare()])).rejects.toThrow(TypeError);
+    await expect(gather([new Bare(), sleep(2)])).rejects.toThrow(/BaseFuture subclass/);
+    await expect(gather([new NoOutcome(sleep(2, 1))])).rejects.toThrow(/_outcome/);
+    const it = gather([new NoOutcome(sleep(2, 1))], { iter: true });
+    await expect(it.next()).rejects.toThrow(/_outcome/);
+  });
+});
+
 test('no waits are left behind', async () => {
   await sleep(20);
   expect(activeCount()).toBe(0);

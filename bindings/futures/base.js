@@ -44,6 +44,16 @@ export function runCallbacks(fut) {
 let uuidCounter = 0;
 
 /**
+ * The error of a BaseFuture subclass that lacks one of the core-facing
+ * methods: wait()/gather() reject (or throw) with it, naming what to do.
+ */
+function notImplemented(f, method) {
+  return new TypeError(`${f.constructor.name}: a BaseFuture subclass must implement ${method}() ` +
+    '(with _state(), _outcome() and _cptr(), over a C future of the core); for work that can only be ' +
+    'asked whether it is done, use ProbeFuture, and for a promise, PromiseFuture or wrapFuture()');
+}
+
+/**
  * The unified future. Not constructed directly: see SyncFuture, PromiseFuture,
  * CFuture, ProbeFuture and `wrapFuture()`.
  * @template T
@@ -83,7 +93,7 @@ export class BaseFuture {
    * @returns {number}
    * @protected
    */
-  _state() { throw new Error('abstract'); }
+  _state() { throw notImplemented(this, '_state'); }
 
   /**
    * The outcome for a done state: the result (succeeded) or the error (failed,
@@ -92,14 +102,14 @@ export class BaseFuture {
    * @returns {unknown}
    * @protected
    */
-  _outcome(state) { throw new Error(`abstract (${state})`); }
+  _outcome(state) { throw notImplemented(this, `_outcome(${state})`); }
 
   /**
    * The cy_future* the core's waitsets register with.
    * @returns {number}
    * @protected
    */
-  _cptr() { throw new Error('abstract'); }
+  _cptr() { throw notImplemented(this, '_cptr'); }
 
   /** True when the future completes on another thread (waits arm Atomics.waitAsync). */
   get _foreign() { return false; }
