@@ -217,7 +217,8 @@ function makeDoneFuture(kind) {
 export const DONE_FUTURE = [makeDoneFuture(0), makeDoneFuture(1), makeDoneFuture(2)];
 
 /**
- * Creates a waitset. Returns the cy_waitset pointer or throws.
+ * Creates a waitset; a NULL entry of `fs` is a slot, completed with
+ * cy_waitset_complete_slots. Returns the cy_waitset pointer or throws.
  * @param {number} fs pointer to n cy_future pointers
  * @param {number} n
  * @param {{ returnWhen: number, timeout: number, polling: string|null, strategy: number,
@@ -245,7 +246,7 @@ export function waitsetCreate(fs, n, o) {
     v.u32[(opts + 28) >> 2] = o.progressArg;
     if (o.miniters) v.u32[(opts + 32) >> 2] = o.miniters;
     v.i32[(opts + 36) >> 2] = o.returnExceptions ? 1 : 0;
-    rc = C.cy_waitset_create(out, fs, n, opts);
+    rc = C.cy_waitset_create_slots(out, fs, n, opts);
   }
   const ws = heap().u32[out >> 2];
   M.stackRestore(sp);
