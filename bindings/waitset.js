@@ -16,6 +16,11 @@ import {
   CY_ETIMEDOUT, CY_EAGAIN,
 } from './core.js';
 import { readReport } from './progress.js';
+import { PollingStrategy } from './polling.js';
+import { config } from './config.js';
+
+/* Atomics.waitAsync is in V8 (Node, Chromium) but not in every engine. */
+const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
 
 /** Waiters with pending conditions. */
 const active = new Set();
@@ -87,6 +92,9 @@ export class Waiter {
     this.progressId = 0;
     this.wantsEveryPoll = false;
     this.signal = o.signal;
+    this.pollingName = o.polling;  // for pace()
+    this.pacer = null;
+    this.paceTimer = null;
     this.abortListener = null;
     let progFn = 0;
     if (o.progress && o.progress.callback) {
@@ -171,6 +179,7 @@ export class Waiter {
   }
 
   arm() {
+    if (!HAS_WAIT_ASYNC) { this.pace(); return; }
     const value = C.cy_waitset_arm(this.ws);
     const i32 = heap().i32;
     const res = Atomics.waitAsync(i32, this.sig, value | 0);
@@ -185,10 +194,31 @@ export class Waiter {
     });
   }
 
+  /*
+   * Without Atomics.waitAsync (Firefox; Safari before 16.4) a completion on a
+   * C thread cannot wake this thread, so those futures cannot notify: as for
+   * any such future, the wait looks on a timer paced by a polling strategy,
+   * of the wait's polling name or else the config's default.
+   */
+  pace() {
+    const strategy = this.pacer ??= PollingStrategy.create(this.pollingName ?? config.defaults.defaultPolling);
+    const seen = heap().u32[this.sig];
+    this.armed = true;
+    this.paceTimer = setTimeout(() => {
+      this.paceTimer = null;
+      this.armed = false;
+      if (this.freed) return;
+      if (heap().u32[this.sig] !== seen) strategy.recordCompletion();
+      else strategy.recordNoCompletion();
+      this.poll();
+    }, Math.max(0, strategy.nextInterval()));
+  }
+
   /** Stops listening (timers, wakeups) but keeps the waitset (items may remain to take). */
   stop() {
     active.delete(this);
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (this.paceTimer !== null) { clearTimeout(this.paceTimer); this.paceTimer = null; this.armed = false; }
     if (this.holding) { keepAlive(false); this.holding = false; }
   }
 
@@ -203,6 +233,7 @@ export class Waiter {
     this.freed = true;
     active.delete(this);
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (this.paceTimer !== null) { clearTimeout(this.paceTimer); this.paceTimer = null; }
     if (this.abortListener) {
       this.signal.removeEventListener('abort', this.abortListener);
       this.abortListener = null;
