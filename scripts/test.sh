@@ -14,6 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 presets="${CY_TEST_PRESETS:-native asan tsan wasi emscripten}"
 summary=()
 failed=0
+nok=0
+nfail=0
 
 step() { # name command...
   local name="$1" t0 rc
@@ -24,9 +26,11 @@ step() { # name command...
   local dt=$(( $(date +%s) - t0 ))
   if [ "$rc" = 0 ]; then
     summary+=("$(printf '  ok    %-22s %4ds' "$name" "$dt")")
+    nok=$((nok + 1))
   else
     summary+=("$(printf '  FAIL  %-22s %4ds (exit %d)' "$name" "$dt" "$rc")")
     failed=1
+    nfail=$((nfail + 1))
   fi
   return "$rc"
 }
@@ -43,6 +47,7 @@ echo "== setup"
 if ! step setup bash scripts/setup.sh -q; then
   echo "setup failed; nothing else can run" >&2
   printf '%s\n' "${summary[@]}"
+  echo "steps: 0 passed, 1 failed"
   exit 1
 fi
 
@@ -69,4 +74,6 @@ fi
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"
+# The closing line CI reads: steps, each a build or a whole suite.
+echo "steps: $nok passed, $nfail failed"
 exit "$failed"
