@@ -381,12 +381,13 @@ class GatherRun {
     const n = this.n;
     const kinds = this.kinds;
     const futs = this.futs;
-    this.fs = C.malloc(n > 0 ? n * 4 : 4);
-    if (!this.fs) return this.end(coreFailure('malloc', -2), true);
-    const base = this.fs >> 2;
-    heap().u32.fill(0, base, base + n); // NULL: a slot
     let foreign = false;
+    // Without futures every leaf is a slot: the core takes fs = NULL for that.
     if (futs !== null) {
+      this.fs = C.malloc(n > 0 ? n * 4 : 4);
+      if (!this.fs) return this.end(coreFailure('malloc', -2), true);
+      const base = this.fs >> 2;
+      heap().u32.fill(0, base, base + n); // NULL: a slot
       // A future's _cptr() may throw (a BaseFuture subclass without it): this
       // may run in a microtask, where a throw would be uncaught.
       try {

@@ -163,8 +163,13 @@ static int create(cy_waitset **out, cy_future *const *fs, size_t n, const cy_wai
    * counters yet): futures already done are recorded with plain stores,
    * the common case of a wait over settled work paying no atomic RMW. */
   size_t k = 0, failed = 0, exc = 0;
-  for (size_t i = 0; i < n; i++) {
-    cy_future *f = fs ? fs[i] : NULL;
+  if (!fs && n) {
+    /* All slots, all pending: nothing to look at one by one. */
+    memset(ws->fs, 0, n * sizeof *ws->fs);
+    memset(ws->slot, SLOT_PENDING, n);
+  }
+  for (size_t i = 0; fs && i < n; i++) {
+    cy_future *f = fs[i];
     ws->fs[i] = f;
     if (ws->slot) ws->slot[i] = f ? 0 : SLOT_PENDING;
     if (!f) continue; /* a slot: its node is never used (nor touched) */
