@@ -93,4 +93,11 @@ typedef struct cy_test_case {
 /* Sleeps ms milliseconds (tests only; the library never sleeps to wait). */
 void cy_test_sleep_ms(double ms);
 
+#ifndef CY_NO_THREADS
+/* n futures a thread completes (with a NULL result) in order:
+ * pthread_create(&th, NULL, cy_test_complete_span, &span). */
+typedef struct cy_test_span { cy_future **fs; int n; } cy_test_span;
+void *cy_test_complete_span(void *span);
+#endif
+
 #endif

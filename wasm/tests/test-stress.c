@@ -77,13 +77,6 @@ static int t_exactly_once_completion_and_callbacks(void) {
   return 0;
 }
 
-typedef struct { cy_future **fs; int n; } span;
-
-static void *complete_span(void *p) {
-  span *s = p;
-  for (int i = 0; i < s->n; i++) cy_future_set_result(s->fs[i], NULL);
-  return NULL;
-}
 
 static int t_wait_races_completions(void) {
   enum { N = 20000 };
@@ -91,11 +84,11 @@ static int t_wait_races_completions(void) {
   for (int round = 0; round < 5; round++) {
     for (int i = 0; i < N; i++) fs[i] = cy_future_new();
     pthread_t th[4];
-    span sp[4];
+    cy_test_span sp[4];
     for (int t = 0; t < 4; t++) {
       sp[t].fs = fs + t * (N / 4);
       sp[t].n = N / 4;
-      pthread_create(&th[t], NULL, complete_span, &sp[t]);
+      pthread_create(&th[t], NULL, cy_test_complete_span, &sp[t]);
     }
     ASSERT_ERR(cy_wait(fs, N, NULL, NULL), 0);
     ASSERT_EQ(cy_check_batch(fs, N, NULL), N);
@@ -114,8 +107,8 @@ static int t_waitset_teardown_races_completions(void) {
   for (int round = 0; round < 20; round++) {
     for (int i = 0; i < N; i++) fs[i] = cy_future_new();
     pthread_t th[2];
-    span sp[2] = {{fs, N / 2}, {fs + N / 2, N / 2}};
-    for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, complete_span, &sp[t]);
+    cy_test_span sp[2] = {{fs, N / 2}, {fs + N / 2, N / 2}};
+    for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, cy_test_complete_span, &sp[t]);
     cy_wait_opts o;
     cy_wait_opts_init(&o);
     o.timeout_ms = 0;

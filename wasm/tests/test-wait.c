@@ -457,12 +457,6 @@ static int t_settle_slots_dense(void) {
 }
 
 #ifndef CY_NO_THREADS
-typedef struct { cy_future **fs; int n; } fspan;
-static void *finish_span(void *p) {
-  fspan *s = p;
-  for (int i = 0; i < s->n; i++) cy_future_set_result(s->fs[i], NULL);
-  return NULL;
-}
 
 static int t_slots_race_futures(void) {
   /* The owner completes slots while another thread completes futures of the
@@ -474,8 +468,8 @@ static int t_slots_race_futures(void) {
   cy_waitset *ws;
   ASSERT_ERR(cy_waitset_create_slots(&ws, fs, N, NULL), 0);
   pthread_t th;
-  fspan sp = {futs, N / 2};
-  pthread_create(&th, NULL, finish_span, &sp);
+  cy_test_span sp = {futs, N / 2};
+  pthread_create(&th, NULL, cy_test_complete_span, &sp);
   for (uint32_t i = 0; i < N; i += 2) ASSERT_EQ(cy_waitset_complete_slots(ws, &i, NULL, 1), 1);
   ASSERT_ERR(cy_waitset_wait(ws, -1), 0);
   pthread_join(th, NULL);
