@@ -230,7 +230,9 @@ class GatherRun {
     const { idx } = this.group;
     if (idx === null) {
       // Every leaf is a promise of the group, and none failed (a rejection
-      // ends the group first): the values are Promise.all's, in order.
+      // ends the group first): the values are Promise.all's, in order. The
+      // handlers that captured the old array never write again: no leaf is
+      // pending any more.
       this.vals = values;
       this.kinds.fill(K_OK);
     } else {
@@ -264,11 +266,7 @@ class GatherRun {
     queueMicrotask(() => {
       if (this.finished) return;
       this.scheduled = false;
-      const q = this.q;
-      if (q.length) {
-        this.q = [];
-        this.completeSlots(q, q.length);
-      }
+      this.flush();
       this.onPoll(C.cy_waitset_poll(this.waiter.ws));
     });
   }
@@ -289,30 +287,23 @@ class GatherRun {
     }
   }
 
-  /** Completes the slots of thenables settled since the last push, then polls. */
+  /** Tells the core of the thenables settled since the last push, then polls. */
   push() {
     this.scheduled = false;
     if (this.finished) return;
-    const q = this.q;
-    if (q.length) {
-      this.q = [];
-      this.completeSlots(q, q.length);
-    }
+    this.flush();
     this.waiter.poll();
   }
 
-  /** Completes the slots idx[0..k) (leaf indices) by their kinds, in one core call. */
-  completeSlots(idx, k) {
+  /** Completes the slots of the settled leaves queued in q, in one core call. */
+  flush() {
+    const q = this.q;
+    const k = q.length;
+    if (!k) return;
+    this.q = [];
     const base = scratchA.get(k * 8);
     const v = heap();
-    const p = base >> 2;
-    v.u32.set(idx, p);
-    this.flushSlots(base, k);
-  }
-
-  /** Completes the k slots whose leaf indices are at base (wasm memory). */
-  flushSlots(base, k) {
-    const v = heap();
+    v.u32.set(q, base >> 2);
     slotCodes(this.kinds, k, v.u32, v.i32, base >> 2);
     C.cy_waitset_complete_slots(this.waiter.ws, base, base + k * 4, k);
   }
