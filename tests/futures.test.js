@@ -102,6 +102,15 @@ describe('PromiseFuture (pure delegation to a C future)', () => {
     expect(() => f.resultNow()).toThrow(err);
   });
 
+  test('result() and exception() throw at once for bad options, naming them', () => {
+    const f = wrapFuture(Promise.resolve(1));
+    expect(() => f.result({ timeout: -1 })).toThrow(RangeError);
+    expect(() => f.result({ timeout: NaN })).toThrow(/timeout/);
+    expect(() => f.exception({ timeout: 'soon' })).toThrow(TypeError);
+    expect(() => f.result({ timout: 5 })).toThrow(/timout/);
+    expect(() => f.result(5)).toThrow(TypeError);
+  });
+
   test('result({timeout}) rejects with TimeoutError and the future stays usable', async () => {
     const d = deferred();
     const f = wrapFuture(d.promise);

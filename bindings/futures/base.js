@@ -178,14 +178,11 @@ export class BaseFuture {
    * (the future stays usable).
    * @param {{ timeout?: number|null }} [options]
    * @returns {Promise<T>}
+   * @throws {TypeError|RangeError} at once, for options that are not as documented
    */
   result(options) {
-    let timeout;
-    try {
-      timeout = parseResultOptions(options, 'result()');
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // Bad options throw at once, as they do for wait() and gather().
+    const timeout = parseResultOptions(options, 'result()');
     const s = this._state();
     if (s === STATE_SUCCEEDED) return Promise.resolve(/** @type {T} */ (this._outcome(s)));
     if (s === STATE_FAILED || s === STATE_CANCELLED) return Promise.reject(this._outcome(s));
@@ -197,14 +194,11 @@ export class BaseFuture {
    * rejects with CancelledError if cancelled, TimeoutError on timeout.
    * @param {{ timeout?: number|null }} [options]
    * @returns {Promise<unknown>}
+   * @throws {TypeError|RangeError} at once, for options that are not as documented
    */
   exception(options) {
-    let timeout;
-    try {
-      timeout = parseResultOptions(options, 'exception()');
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // Bad options throw at once, as they do for wait() and gather().
+    const timeout = parseResultOptions(options, 'exception()');
     if (this.done()) {
       try { return Promise.resolve(this.exceptionNow()); } catch (e) { return Promise.reject(e); }
     }
