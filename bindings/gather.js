@@ -489,10 +489,12 @@ export function gather(...args) {
   return new Promise((resolve, reject) => {
     const run = new GatherRun(shape, o, resolve, reject);
     if (o.signal) {
-      // Before the waitset exists (the first microtask round), abort ends the run
-      // here. Once it exists, the final progress report goes first (this
-      // listener runs before the waiter's own).
+      // The final progress report goes before the rejection (this listener
+      // runs before the waiter's own). An abort in the same tick as gather()
+      // comes before the waitset exists: with progress asked for, it is made
+      // now, so the core counts what is done and reports it.
       const onAbort = () => {
+        if (run.waiter === null && o.progress !== null) run.makeWaitset();
         if (run.waiter !== null && !run.finished) run.waiter.finish();
         run.end(o.signal.reason, true);
       };

@@ -570,6 +570,18 @@ describe('abort and progress', () => {
       expect(finals[0]).toMatchObject({ completed: 1, total: 2 });
     }
   });
+
+  test('an abort in the same tick as gather() too', async () => {
+    const ac = new AbortController();
+    const reports = [];
+    const p = gather([1, Promise.resolve(2), deferred().promise], { signal: ac.signal, progress: (r) => reports.push(r) });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    const finals = reports.filter((r) => r.final);
+    expect(finals.length).toBe(1);
+    expect(finals[0]).toMatchObject({ total: 3, final: true });
+    expect(finals[0].completed).toBeGreaterThanOrEqual(1); // the plain value at least
+  });
 });
 
 describe('a BaseFuture subclass missing the core-facing methods', () => {
