@@ -51,12 +51,13 @@ for (const key of Object.keys(M)) {
 C.malloc = M._malloc;
 C.free = M._free;
 
-/**
- * True when the module exports the batch API of concurry-js.h (set
- * CONCURRY_WASM_NO_JSAPI=1 to test the per-future fallbacks).
- */
-export const hasJsApi = typeof C.cy_js_api_version === 'function' && C.cy_js_api_version() === 1 &&
-  !(isNode && process.env.CONCURRY_WASM_NO_JSAPI === '1');
+/* The bindings speak to the core through the batch API of concurry-js.h
+ * (wasm/src/jsapi.c) as well as concurry.h: a module without it is a stale
+ * build, said so at import rather than failing later. */
+if (typeof C.cy_js_api_version !== 'function' || C.cy_js_api_version() !== 1) {
+  throw new Error('concurry-wasm: dist/concurry-core.* lacks the cy_js_* batch API (version 1); ' +
+    'rebuild it with `npm run build:wasm`.');
+}
 
 /* ---- memory views ---------------------------------------------------------- */
 
@@ -148,78 +149,29 @@ export const scratchA = new Scratch();
 export const scratchB = new Scratch();
 export const scratchC = new Scratch();
 
-/* ---- batch helpers (cy_js_* or per-future fallbacks) -------------------- */
+/* ---- batch helpers --------------------------------------------------------- */
 
-/**
- * Makes n external futures into the array of pointers at `out`.
- * @param {number} out @param {number} n @returns {number} 0 or CY_ENOMEM
- */
-export const futuresCreate = hasJsApi ? C.cy_js_futures_create : (out, n) => {
-  const sp = M.stackSave();
-  const tmp = M.stackAlloc(4);
-  for (let i = 0; i < n; i++) {
-    const rc = C.cy_future_create(tmp);
-    if (rc) {
-      for (let j = 0; j < i; j++) C.cy_future_release(heap().u32[(out >> 2) + j]);
-      M.stackRestore(sp);
-      return rc;
-    }
-    const v = heap();
-    v.u32[(out >> 2) + i] = v.u32[tmp >> 2];
-  }
-  M.stackRestore(sp);
-  return 0;
-};
-
+/** Makes n external futures into the array of pointers at `out`: 0 or CY_ENOMEM. */
+export const futuresCreate = C.cy_js_futures_create;
 /** cy_future_release on n pointers at `fs`. */
-export const futuresRelease = hasJsApi ? C.cy_js_futures_release : (fs, n) => {
-  const u32 = heap().u32;
-  for (let i = 0; i < n; i++) { const f = u32[(fs >> 2) + i]; if (f) C.cy_future_release(f); }
-};
-
+export const futuresRelease = C.cy_js_futures_release;
 /** Completes n futures by code (0 success, CY_ECANCELED cancel, else failure); won[i] = 1 when it won. */
-export const complete = hasJsApi ? C.cy_js_complete : (fs, codes, n, won) => {
-  let nwon = 0;
-  for (let i = 0; i < n; i++) {
-    const v = heap();
-    const f = v.u32[(fs >> 2) + i];
-    const c = v.i32[(codes >> 2) + i];
-    const rc = c === 0 ? C.cy_future_set_result(f, 0) : c === CY_ECANCELED ? C.cy_future_cancel(f) : C.cy_future_set_exception(f, c, 0);
-    if (won) heap().u8[won + i] = rc === 0 ? 1 : 0;
-    if (rc === 0) nwon++;
-  }
-  return nwon;
-};
-
+export const complete = C.cy_js_complete;
 /** states[i] = cy_future_state(fs[i]) for n futures. */
-export const statesOf = hasJsApi ? C.cy_js_states : (fs, n, states) => {
-  for (let i = 0; i < n; i++) {
-    const s = C.cy_future_state(heap().u32[(fs >> 2) + i]);
-    heap().u8[states + i] = s;
-  }
-};
+export const statesOf = C.cy_js_states;
+/**
+ * Indices from cy_waitset_next, up to max, into out (a uint32 array in wasm
+ * memory). Returns the count, or CY_EOF when all were taken.
+ */
+export const waitsetTake = C.cy_js_waitset_take;
 
-/* Already-done futures shared by every done value in a wait (kind 0 succeeded,
- * 1 failed, 2 cancelled): a waitset counts each occurrence on its own. */
-function makeDoneFuture(kind) {
-  if (hasJsApi) return C.cy_js_done_future(kind);
-  const sp = M.stackSave();
-  const tmp = M.stackAlloc(4);
-  if (C.cy_future_create(tmp)) throw coreFailure('cy_future_create', CY_ENOMEM);
-  const f = heap().u32[tmp >> 2];
-  M.stackRestore(sp);
-  if (kind === 0) C.cy_future_set_result(f, 0);
-  else if (kind === 1) C.cy_future_set_exception(f, 1, 0);
-  else C.cy_future_cancel(f);
-  return f;
-}
-/** Shared done C futures: [succeeded, failed, cancelled]. */
-export const DONE_FUTURE = [makeDoneFuture(0), makeDoneFuture(1), makeDoneFuture(2)];
+/** Shared done C futures, [succeeded, failed, cancelled]: a waitset counts each occurrence on its own. */
+export const DONE_FUTURE = [C.cy_js_done_future(0), C.cy_js_done_future(1), C.cy_js_done_future(2)];
 
 /**
- * Creates a waitset; a NULL entry of `fs` is a slot, completed with
- * cy_waitset_complete_slots. Returns the cy_waitset pointer or throws.
- * @param {number} fs pointer to n cy_future pointers
+ * Creates a waitset; a NULL entry of `fs` (or fs = 0: every entry) is a slot,
+ * completed with cy_waitset_complete_slots. Returns the cy_waitset pointer or throws.
+ * @param {number} fs pointer to n cy_future pointers, or 0
  * @param {number} n
  * @param {{ returnWhen: number, timeout: number, polling: string|null, strategy: number,
  *   progressFn: number, progressArg: number, miniters: number, returnExceptions: boolean }} o
@@ -229,62 +181,25 @@ export function waitsetCreate(fs, n, o) {
   const sp = M.stackSave();
   const out = M.stackAlloc(4);
   const polling = o.polling ? cstr(o.polling) : 0;
-  let rc;
-  if (hasJsApi) {
-    rc = C.cy_js_waitset_create(out, fs, n, o.returnWhen, o.timeout, polling, o.strategy, o.progressFn, o.progressArg, o.miniters, o.returnExceptions ? 1 : 0);
-  } else {
-    // cy_wait_opts on wasm32: int return_when @0, double timeout_ms @8, polling @16,
-    // strategy @20, progress @24, progress_arg @28, size_t miniters @32, int return_exceptions @36
-    const opts = M.stackAlloc(48);
-    C.cy_wait_opts_init(opts);
-    const v = heap();
-    v.i32[opts >> 2] = o.returnWhen;
-    v.f64[(opts + 8) >> 3] = o.timeout;
-    v.u32[(opts + 16) >> 2] = polling;
-    v.u32[(opts + 20) >> 2] = o.strategy;
-    v.u32[(opts + 24) >> 2] = o.progressFn;
-    v.u32[(opts + 28) >> 2] = o.progressArg;
-    if (o.miniters) v.u32[(opts + 32) >> 2] = o.miniters;
-    v.i32[(opts + 36) >> 2] = o.returnExceptions ? 1 : 0;
-    rc = C.cy_waitset_create_slots(out, fs, n, opts);
-  }
+  const rc = C.cy_js_waitset_create(out, fs, n, o.returnWhen, o.timeout, polling, o.strategy,
+    o.progressFn, o.progressArg, o.miniters, o.returnExceptions ? 1 : 0);
   const ws = heap().u32[out >> 2];
   M.stackRestore(sp);
   if (rc) throw coreFailure('cy_waitset_create', rc);
   return ws;
 }
 
-/**
- * Indices from cy_waitset_next, up to max, into out (a uint32 array in wasm
- * memory). Returns the count, or CY_EOF when all were taken.
- */
-export const waitsetTake = hasJsApi ? C.cy_js_waitset_take : (ws, out, max) => {
-  const sp = M.stackSave();
-  const idx = M.stackAlloc(4);
-  let k = 0;
-  while (k < max) {
-    const rc = C.cy_waitset_next(ws, idx);
-    if (rc === CY_EOF) { M.stackRestore(sp); return k ? k : CY_EOF; }
-    if (rc) break;
-    const v = heap();
-    v.u32[(out >> 2) + k] = v.u32[idx >> 2];
-    k++;
-  }
-  M.stackRestore(sp);
-  return k;
-};
-
-/* cy_progress on wasm32: size_t completed @0, failed @4, total @8, double elapsed_ms @16, int final @24 */
-export const PROGRESS = { completed: 0, failed: 4, total: 8, elapsed: 16, final: 24 };
-if (hasJsApi) {
+/** Byte offsets of cy_progress's fields, as the core reports them. */
+export const PROGRESS = (() => {
   const sp = M.stackSave();
   const p = M.stackAlloc(24);
   C.cy_js_progress_layout(p);
   const u = heap().u32;
-  const got = [u[p >> 2], u[(p >> 2) + 1], u[(p >> 2) + 2], u[(p >> 2) + 3], u[(p >> 2) + 4]];
+  const at = p >> 2;
+  const layout = { completed: u[at], failed: u[at + 1], total: u[at + 2], elapsed: u[at + 3], final: u[at + 4] };
   M.stackRestore(sp);
-  [PROGRESS.completed, PROGRESS.failed, PROGRESS.total, PROGRESS.elapsed, PROGRESS.final] = got;
-}
+  return layout;
+})();
 
 /* ---- keeping Node alive while C threads work ----------------------------- */
 

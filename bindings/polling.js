@@ -7,7 +7,7 @@
  * futures that notify never polls.
  * @module concurry-wasm/polling
  */
-import { C, Module, heap, cstr, addFunction, coreFailure, CY_ENOENT, hasJsApi } from './core.js';
+import { C, Module, heap, cstr, addFunction, coreFailure, CY_ENOENT } from './core.js';
 import { PollingAlgorithm, kPollingStrategy } from './options.js';
 
 // cy_polling on wasm32 (concurry.h): int kind @0, double interval @8, min @16,
@@ -199,4 +199,4 @@ export class ProgressivePollingStrategy extends PollingStrategy {
   }
 }
 
-export { PollingAlgorithm, hasJsApi as _hasJsApi };
+export { PollingAlgorithm };

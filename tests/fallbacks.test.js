@@ -1,8 +1,6 @@
-// The package's fallback paths, each in a child process: an engine without
-// Atomics.waitAsync (the fixture removes it: C futures are then polled, paced
-// by a strategy) and
-// CONCURRY_WASM_NO_JSAPI=1 (per-future calls of the public C API instead of
-// the cy_js_* batch entry points).
+// An engine without Atomics.waitAsync (Firefox; Safari before 16.4), in a
+// child process whose fixture removes it before the package loads: C futures
+// completing on pthreads are then polled, paced by a strategy.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -23,11 +21,8 @@ const expected = {
   returnExceptions: ['err', 5],
 };
 
-describe.each([
-  ['without Atomics.waitAsync', { FIXTURE_NO_WAITASYNC: '1' }],
-  ['without the batch API', { CONCURRY_WASM_NO_JSAPI: '1' }],
-  ['both', { FIXTURE_NO_WAITASYNC: '1', CONCURRY_WASM_NO_JSAPI: '1' }],
-])('fallback: %s', (_name, env) => {
+describe('fallback: without Atomics.waitAsync', () => {
+  const env = { FIXTURE_NO_WAITASYNC: '1' };
   test('C futures, promises, shapes, timeouts and failures behave the same', () => {
     const r = run(env);
     expect(r).toMatchObject(expected);
