@@ -146,8 +146,6 @@ class Scratch {
   }
 }
 export const scratchA = new Scratch();
-export const scratchB = new Scratch();
-export const scratchC = new Scratch();
 
 /* ---- batch helpers --------------------------------------------------------- */
 
@@ -157,8 +155,6 @@ export const futuresCreate = C.cy_js_futures_create;
 export const futuresRelease = C.cy_js_futures_release;
 /** Completes n futures by code (0 success, CY_ECANCELED cancel, else failure); won[i] = 1 when it won. */
 export const complete = C.cy_js_complete;
-/** states[i] = cy_future_state(fs[i]) for n futures. */
-export const statesOf = C.cy_js_states;
 /**
  * Indices from cy_waitset_next, up to max, into out (a uint32 array in wasm
  * memory). Returns the count, or CY_EOF when all were taken.

@@ -33,9 +33,6 @@ void cy_js_futures_release(cy_future *const *fs, size_t n);
  * not done before), else 0. Returns how many won. */
 int  cy_js_complete(cy_future *const *fs, const int32_t *codes, size_t n, uint8_t *won);
 
-/* states[i] = cy_future_state(fs[i]) (CY_STATE_*). */
-void cy_js_states(cy_future *const *fs, size_t n, uint8_t *states);
-
 /* A future that is already done and is never freed: kind 0 succeeded, 1 failed
  * (code 1), 2 cancelled. Releasing or retaining it is harmless. Lets done
  * values join a wait without a future of their own; the waitset counts every

@@ -49,11 +49,6 @@ int cy_js_complete(cy_future *const *fs, const int32_t *codes, size_t n, uint8_t
   return nwon;
 }
 
-void cy_js_states(cy_future *const *fs, size_t n, uint8_t *states) {
-  if (!fs || !states) return;
-  for (size_t i = 0; i < n; i++) states[i] = (uint8_t)cy_future_state(fs[i]);
-}
-
 static cy_future *done_futures[3];
 
 cy_future *cy_js_done_future(int kind) {
