@@ -224,7 +224,8 @@ int cy_future_result(cy_future *f, double timeout_ms, void **out);
 int cy_future_exception(cy_future *f, double timeout_ms, int *code, void **payload);
 
 /* Calls fn(f, arg) exactly once when f finishes; at once, on this thread, when
- * it already has. Otherwise on the thread that completes f. */
+ * it already has. Otherwise on the thread that completes f. Never if the last
+ * reference to f goes while it is pending (the callback is then freed). */
 int cy_future_add_done_callback(cy_future *f, cy_done_fn fn, void *arg);
 
 /* ---- executor ---------------------------------------------------------- */

@@ -54,11 +54,20 @@ cy_future *cy_future_retain(cy_future *f) {
   return f;
 }
 
+static void fire_callback(cy__waiter *w, cy_future *f);
+
 void cy_future_release(cy_future *f) {
   if (!f) return;
   /* acq_rel: the last releaser must see every other holder's writes before
    * it frees (the usual reference-count pairing). */
   if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
+  /* A future dropped before it finished may still hold done-callbacks (waits
+   * hold a reference, so nothing else is left on the list): they can never
+   * fire now, and their nodes are freed with it. */
+  for (cy__waiter *w = f->waiters, *next; w; w = next) {
+    next = w->next;
+    if (w->fire == fire_callback) free(w);
+  }
   if (atomic_load_explicit(&f->state, memory_order_relaxed) & CY__PROBE) free(f->ext);
   cy__table_free(f);
 }
