@@ -111,6 +111,12 @@ static void repeat(builder *b, char c, int n) {
 
 static void put_elapsed(builder *b, double ms) {
   double s = ms / 1000;
+  /* NaN, infinite, negative, or past 2^32 s (unsigned long is 32 bits on
+   * wasm32): no time to show, and the casts below would be undefined. */
+  if (!(s >= 0 && s < 4294967296.0)) {
+    put(b, "?");
+    return;
+  }
   if (s < 60) {
     put(b, "%.1fs", s);
     return;

@@ -266,6 +266,28 @@ static int bar_format(void) {
   return 0;
 }
 
+/* An elapsed time that is no time (NaN, infinite, negative) or past what
+ * the h/m/s fields hold prints "?" (found by wasm/fuzz/fuzz-progress.c:
+ * these were cast to unsigned long, undefined behaviour). */
+static int bar_format_odd_elapsed(void) {
+  cy_progress_bar bar;
+  cy_progress_bar_init(&bar, NULL);
+  bar.width = 2;
+  char buf[256];
+  const double odd[] = {NAN, INFINITY, -INFINITY, -1, 1e30, 4294967296000.0};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    cy_progress p = {1, 0, 2, odd[i], 0};
+    int n = cy_progress_bar_format(&bar, &p, buf, sizeof buf);
+    ASSERT_EQ(n, strlen(buf));
+    ASSERT(strncmp(buf, " 50%|#-| 1/2 it [?, ", 20) == 0);
+  }
+  /* the largest time still shown: 2^32 - 1 s */
+  cy_progress p = {1, 0, 2, 4294967295000.0, 1};
+  cy_progress_bar_format(&bar, &p, buf, sizeof buf);
+  ASSERT(strncmp(buf, " 50%|#-| 1/2 it [1193046h28m15s, ", 33) == 0);
+  return 0;
+}
+
 static int bar_report(void) {
   char *text = NULL;
   size_t size = 0;
@@ -312,6 +334,7 @@ CY_TEST_TABLE(progress) = {
     {"failed_counts", failed_counts, 0},
     {"elapsed_and_edges", elapsed_and_edges, 0},
     {"bar_format", bar_format, 0},
+    {"bar_format_odd_elapsed", bar_format_odd_elapsed, 0},
     {"bar_report", bar_report, 0},
     {0},
 };
