@@ -285,6 +285,57 @@ static void op_create(void) {
   observe(o);
 }
 
+/* Tasks on an executor with no threads run inline in submit: the future
+ * comes back done with the task's outcome. */
+static cy_executor *inline_ex;
+
+typedef struct task_arg {
+  int code;
+  void *value;
+} task_arg;
+
+static int task_fn(void *arg, void **result) {
+  task_arg *a = arg;
+  *result = a->value;
+  return a->code;
+}
+
+static void op_submit(void) {
+  int i;
+  for (i = 0; i < MAXOBJ && objs[i].used; i++) {}
+  if (i == MAXOBJ) return;
+  if (!inline_ex) {
+    cy_executor *x = (cy_executor *)1;
+    CHECK(cy_executor_create(&x, -1) == CY_EINVAL && x == NULL);
+    CHECK(cy_executor_create(NULL, 0) == CY_EINVAL);
+    CHECK(cy_executor_create(&inline_ex, 0) == 0 && inline_ex);
+  }
+  CHECK(cy_executor_nthreads(inline_ex) == 0);
+  task_arg a = {fuzz_code(), (void *)(uintptr_t)u8()};
+  cy_future *f = (cy_future *)1;
+  CHECK(cy_executor_submit(inline_ex, NULL, &a, &f) == CY_EINVAL && f == NULL);
+  CHECK(cy_submit(NULL, task_fn, &a) == NULL);
+  obj *o = &objs[i];
+  unsigned gen = o->gen;
+  memset(o, 0, sizeof *o);
+  o->gen = gen;
+  o->exp_state = a.code ? CY_STATE_FAILED : CY_STATE_SUCCEEDED;
+  o->exp_code = a.code;
+  o->exp_value = a.value;
+  if (u8() & 1) {
+    f = cy_submit(inline_ex, task_fn, &a);
+  } else {
+    CHECK(cy_executor_submit(inline_ex, task_fn, &a, &f) == 0);
+  }
+  CHECK(f);
+  o->f = f;
+  o->used = 1;
+  o->mine = 1;
+  o->state = CY_STATE_PENDING;
+  observe(o);
+  CHECK(is_final(o->state));
+}
+
 static void check_callbacks_fired(int i) {
   for (int k = 0; k < ncbs; k++)
     if (cbs[k].obj == i && cbs[k].gen == objs[i].gen) CHECK(cbs[k].fired);
@@ -939,7 +990,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int i;
     wsm *w;
     switch (op % 24) {
-    case 0: case 1: op_create(); break;
+    case 0: op_create(); break;
+    case 1:
+      if (u8() & 3) op_create();
+      else op_submit();
+      break;
     case 2: case 3: case 4: case 5:
       if ((i = pick_live()) >= 0) op_complete(i, u8() % 5);
       break;
