@@ -168,11 +168,16 @@ static int complete(cy_future *f, uint32_t final, void *value, int code, int all
   cy__waiter *w = f->waiters;
   f->waiters = NULL;
   atomic_store_explicit(&f->state, final | kind, memory_order_release);
+  if (!w) return 0;
+  /* A done-callback may drop the last reference (a common way to clean up):
+   * the nodes after it still need f, so it lives until the last has fired. */
+  cy_future_retain(f);
   while (w) {
     cy__waiter *next = w->next; /* fire may free w */
     w->fire(w, f);
     w = next;
   }
+  cy_future_release(f);
   return 0;
 }
 

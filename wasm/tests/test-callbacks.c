@@ -106,11 +106,29 @@ static int t_dropped_pending_frees_callbacks(void) {
   return 0;
 }
 
+/* The first callback drops the last reference; the ones after it and a wait
+ * in progress still see a live future (ASan would report the use after free). */
+static void release_it(cy_future *f, void *arg) {
+  (void)arg;
+  cy_future_release(f);
+}
+
+static int t_callback_drops_last_reference(void) {
+  int ok = 0;
+  cy_future *f = cy_future_new();
+  ASSERT_ERR(cy_future_add_done_callback(f, release_it, NULL), 0); /* takes our reference */
+  ASSERT_ERR(cy_future_add_done_callback(f, check_outcome, &ok), 0); /* reads f after it */
+  ASSERT_ERR(cy_future_set_result(f, (void *)11), 0);
+  ASSERT_EQ(ok, 1);
+  return 0;
+}
+
 CY_TEST_TABLE(callbacks) = {
     {"once_in_order", t_once_in_order, 0},
     {"after_done_runs_at_once", t_after_done_runs_at_once, 0},
     {"on_cancel", t_on_cancel, 0},
     {"outcome_visible_in_callback", t_outcome_visible_in_callback, 0},
     {"callback_adds_callback", t_callback_adds_callback, 0},
+    {"callback_drops_last_reference", t_callback_drops_last_reference, 0},
     {"dropped_pending_frees_callbacks", t_dropped_pending_frees_callbacks, 0},
     {0, 0, 0}};
