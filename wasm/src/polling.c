@@ -66,7 +66,8 @@ const char *cy_polling_name(int kind) {
 
 /* min x {1, 5, 10, 50, 100, 500, ...} while <= max, then max itself if the
  * last level falls short of it. With more levels than CY_POLL_MAX_LEVELS the
- * last slot is given to max, so the slowest level is always max. */
+ * last slot is given to max, so the slowest level is max, or within LEVEL_EPS
+ * (relative) below it. */
 static unsigned make_levels(double *levels, double min, double max) {
   unsigned n = 0;
   double factor = 1;
