@@ -32,25 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "concurry.h"
 #include "concurry-js.h"
 
-#define CHECK(c)                                                                  \
-  do {                                                                            \
-    if (!(c)) {                                                                   \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c);   \
-      abort();                                                                    \
-    }                                                                             \
-  } while (0)
-
-static const uint8_t *in_p;
-static size_t in_n;
-
-static uint8_t u8(void) {
-  if (!in_n) return 0;
-  in_n--;
-  return *in_p++;
-}
 
 static double fuzz_number(void) {
   static const double v[] = {
@@ -61,11 +46,7 @@ static double fuzz_number(void) {
   uint8_t b = u8();
   if (b < 200) return v[b % (sizeof v / sizeof v[0])];
   if (b < 230) return (double)(u8() | (u8() << 8)) / (double)(1 + u8());
-  uint64_t bits = 0;
-  for (int i = 0; i < 8; i++) bits = bits << 8 | u8();
-  double d;
-  memcpy(&d, &bits, sizeof d);
-  return d;
+  return raw_double();
 }
 
 /* ---- config ------------------------------------------------------------------ */
@@ -487,8 +468,7 @@ static void op_polling_misuse(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  in_p = data;
-  in_n = size;
+  input_begin(data, size);
   cy_config_reset();
   int steps = 0;
   while (in_n && steps++ < 200) {

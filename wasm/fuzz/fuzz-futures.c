@@ -37,32 +37,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "concurry.h"
 #include "concurry-js.h"
 
-#define CHECK(c)                                                                  \
-  do {                                                                            \
-    if (!(c)) {                                                                   \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c);   \
-      abort();                                                                    \
-    }                                                                             \
-  } while (0)
-
 /* ---- input ------------------------------------------------------------- */
 
-static const uint8_t *in_p;
-static size_t in_n;
-
-static uint8_t u8(void) {
-  if (!in_n) return 0;
-  in_n--;
-  return *in_p++;
-}
-static uint32_t u32(void) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; i++) v = v << 8 | u8();
-  return v;
-}
 static int32_t fuzz_code(void) {
   switch (u8() % 8) {
   case 0: return 0;
@@ -970,8 +950,7 @@ static void check_all(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  in_p = data;
-  in_n = size;
+  input_begin(data, size);
   cy_config_reset();
   for (int i = 0; i < MAXOBJ; i++) {
     unsigned gen = objs[i].gen;

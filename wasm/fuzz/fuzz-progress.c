@@ -16,6 +16,7 @@
  *   - cy_strerror / cy_err_name for any int: never NULL or empty.
  */
 #include "internal.h"
+#include "fuzz.h"
 
 #include <float.h>
 #include <limits.h>
@@ -25,22 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c)                                                                  \
-  do {                                                                            \
-    if (!(c)) {                                                                   \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #c);   \
-      abort();                                                                    \
-    }                                                                             \
-  } while (0)
-
-static const uint8_t *in_p;
-static size_t in_n;
-
-static uint8_t u8(void) {
-  if (!in_n) return 0;
-  in_n--;
-  return *in_p++;
-}
 
 static size_t fuzz_count(void) {
   uint8_t b = u8();
@@ -60,11 +45,7 @@ static double fuzz_number(void) {
                              1.8446744073709552e22, 1e300, -1, -60000};
   uint8_t b = u8();
   if (b < 220) return v[b % (sizeof v / sizeof v[0])];
-  uint64_t bits = 0;
-  for (int i = 0; i < 8; i++) bits = bits << 8 | u8();
-  double d;
-  memcpy(&d, &bits, sizeof d);
-  return d;
+  return raw_double();
 }
 
 /* ---- cadence ------------------------------------------------------------------ */
@@ -219,8 +200,7 @@ static void op_errors(void) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!devnull) devnull = fopen("/dev/null", "w");
   CHECK(devnull);
-  in_p = data;
-  in_n = size;
+  input_begin(data, size);
   int steps = 0;
   while (in_n && steps++ < 64) {
     switch (u8() % 4) {
