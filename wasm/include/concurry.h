@@ -161,6 +161,8 @@ typedef struct cy_progress_bar {
   const char *desc;   /* label before the bar, may be NULL */
   const char *unit;   /* "it" by default */
   int width;          /* bar cells, 30 by default */
+  int redraw;         /* 1: redraw one line in place; 0: print the final report only
+                         (logs, pipes); -1 (default): 1 when out is a terminal */
   int last_len;       /* internal: length of the last line drawn */
 } cy_progress_bar;
 

@@ -10,11 +10,12 @@
  *
  * A cy__progress_state belongs to one wait and is not locked.
  */
+#include "internal.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "internal.h"
+#include <unistd.h>
 
 /* ---- cadence ----------------------------------------------------------- */
 
@@ -78,6 +79,7 @@ void cy_progress_bar_init(cy_progress_bar *bar, const char *desc) {
   bar->desc = desc;
   bar->unit = "it";
   bar->width = DEFAULT_WIDTH;
+  bar->redraw = -1;
   bar->last_len = 0;
 }
 
@@ -172,10 +174,20 @@ int cy_progress_bar_format(const cy_progress_bar *bar, const cy_progress *p, cha
   return b.len > (size_t)INT32_MAX ? CY_EINVAL : (int)b.len;
 }
 
+/* A bar redrawn with '\r' is for a person at a terminal; in a log or a pipe
+ * every redraw would be a line of noise, so only the final report is written. */
+static int redraws(const cy_progress_bar *bar, FILE *out) {
+  if (bar->redraw >= 0) return bar->redraw != 0;
+  int fd = fileno(out);
+  return fd >= 0 && isatty(fd);
+}
+
 void cy_progress_bar_report(const cy_progress *p, void *arg) {
   cy_progress_bar *bar = arg;
   if (!p || !bar) return;
   FILE *out = bar->out ? bar->out : stderr;
+  int redraw = redraws(bar, out);
+  if (!redraw && !p->final) return;
 
   char small[256];
   char *line = small;
@@ -188,7 +200,8 @@ void cy_progress_bar_report(const cy_progress *p, void *arg) {
   }
   /* Spaces over whatever the previous, longer line left on screen. */
   int pad = bar->last_len > n ? bar->last_len - n : 0;
-  fprintf(out, "\r%s%*s", line, pad, "");
+  if (redraw) fprintf(out, "\r%s%*s", line, pad, "");
+  else fputs(line, out);
   if (p->final) {
     fputc('\n', out);
     bar->last_len = 0;

@@ -295,8 +295,10 @@ static int bar_report(void) {
   ASSERT(mem != NULL);
   cy_progress_bar bar;
   cy_progress_bar_init(&bar, "w");
+  ASSERT_EQ(bar.redraw, -1);
   bar.out = mem;
   bar.width = 4;
+  bar.redraw = 1; /* a memstream is no terminal: ask for redraws */
 
   cy_progress p = {2, 1, 4, 1000, 0};
   cy_progress_bar_report(&p, &bar);
@@ -324,6 +326,29 @@ static int bar_report(void) {
   return 0;
 }
 
+static int bar_report_not_a_terminal(void) {
+  /* Default (-1) on a stream that is no terminal, and 0: the final report only. */
+  for (int redraw = -1; redraw <= 0; redraw++) {
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    ASSERT(mem != NULL);
+    cy_progress_bar bar;
+    cy_progress_bar_init(&bar, "w");
+    bar.out = mem;
+    bar.width = 4;
+    bar.redraw = redraw;
+    cy_progress p = {2, 1, 4, 1000, 0};
+    cy_progress_bar_report(&p, &bar);
+    p = (cy_progress){4, 1, 4, 2000, 1};
+    cy_progress_bar_report(&p, &bar);
+    fclose(mem);
+    ASSERT_STR(text, "w: 100%|####| 4/4 it [2.0s, 2.0 it/s, 1 failed]\n");
+    free(text);
+  }
+  return 0;
+}
+
 CY_TEST_TABLE(progress) = {
     {"every_completion", every_completion, 0},
     {"every_third", every_third, 0},
@@ -336,5 +361,6 @@ CY_TEST_TABLE(progress) = {
     {"bar_format", bar_format, 0},
     {"bar_format_odd_elapsed", bar_format_odd_elapsed, 0},
     {"bar_report", bar_report, 0},
+    {"bar_report_not_a_terminal", bar_report_not_a_terminal, 0},
     {0},
 };
