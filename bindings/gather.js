@@ -579,6 +579,7 @@ class GatherIterator {
       C.free(fs); // the core copied it
     }
     this._w.wantsEveryPoll = true;
+    this._w.weak = true; // a dropped iterator must not be kept alive by its wait
     this._buf = C.malloc(4 * 256);
     if (!this._buf) {
       this._w.free();

@@ -24,6 +24,14 @@ const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
 
 /** Waiters with pending conditions. */
 const active = new Set();
+/*
+ * Waiters of gather iterators, held weakly: an iterator its user dropped
+ * without return() can never be read again, so nothing here may keep it (and
+ * its waitset) alive; the iterator's FinalizationRegistry frees the waitset.
+ * A wait()/gather() promise, by contrast, is observed through a promise that
+ * does not reach its waiter, so those are held strongly until they settle.
+ */
+const weakActive = new Set();
 
 /** The longest setTimeout delay (a signed 32-bit count of ms). */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -96,6 +104,8 @@ export class Waiter {
     this.pacer = null;
     this.paceTimer = null;
     this.abortListener = null;
+    this.weak = false;  // held weakly while active (set before start())
+    this.ref = null;
     let progFn = 0;
     if (o.progress && o.progress.callback) {
       this.progressCb = o.progress.callback;
@@ -126,10 +136,20 @@ export class Waiter {
   /** Starts listening (after a first poll said CY_EAGAIN). */
   start() {
     if (this.freed) return;
-    active.add(this);
+    if (this.weak) {
+      this.ref ??= new WeakRef(this);
+      weakActive.add(this.ref);
+    } else {
+      active.add(this);
+    }
     if (this.signal) {
-      this.abortListener = () => this.abort(this.signal.reason);
-      this.signal.addEventListener('abort', this.abortListener, { once: true });
+      const signal = this.signal;
+      if (this.weak) {
+        this.abortListener = weakAbortListener(this.ref, signal);
+      } else {
+        this.abortListener = () => this.abort(signal.reason);
+      }
+      signal.addEventListener('abort', this.abortListener, { once: true });
     }
     if (this.foreign) { keepAlive(true); this.holding = true; }
     this.schedule();
@@ -159,7 +179,7 @@ export class Waiter {
         return CY_EAGAIN;
       }
     }
-    if (rc === CY_EAGAIN && !this.freed && active.has(this)) this.schedule();
+    if (rc === CY_EAGAIN && !this.freed && this.isActive()) this.schedule();
     else if (rc !== CY_EAGAIN && !this.freed) this.stop();
     return rc;
   }
@@ -214,9 +234,11 @@ export class Waiter {
     }, Math.max(0, strategy.nextInterval()));
   }
 
+  isActive() { return this.weak ? weakActive.has(this.ref) : active.has(this); }
+
   /** Stops listening (timers, wakeups) but keeps the waitset (items may remain to take). */
   stop() {
-    active.delete(this);
+    this.deactivate();
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (this.paceTimer !== null) { clearTimeout(this.paceTimer); this.paceTimer = null; this.armed = false; }
     if (this.holding) { keepAlive(false); this.holding = false; }
@@ -227,11 +249,16 @@ export class Waiter {
     if (!this.freed && this.progressCb) C.cy_waitset_finish(this.ws);
   }
 
+  deactivate() {
+    if (this.weak) weakActive.delete(this.ref);
+    else active.delete(this);
+  }
+
   /** Stops listening; frees the waitset. Idempotent. */
   free() {
     if (this.freed) return;
     this.freed = true;
-    active.delete(this);
+    this.deactivate();
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (this.paceTimer !== null) { clearTimeout(this.paceTimer); this.paceTimer = null; }
     if (this.abortListener) {
@@ -283,6 +310,14 @@ export function freeLeftovers(l) {
   C.cy_waitset_free(l.ws);
 }
 
+/*
+ * Made outside the class: a closure created in a method shares that method's
+ * context, and any arrow there that uses `this` would put the waiter in it.
+ */
+function weakAbortListener(ref, signal) {
+  return () => ref.deref()?.abort(signal.reason);
+}
+
 function onTimer(w) {
   w.timer = null;
   w.poll();
@@ -295,15 +330,20 @@ function onTimer(w) {
  * completions were pushed into the core).
  */
 export function notifyAll() {
-  if (active.size === 0) return;
+  if (active.size === 0 && weakActive.size === 0) return;
   const u32 = heap().u32;
   for (const w of [...active]) {
     if (!w.freed && u32[w.sig] !== w.last) w.poll();
   }
+  for (const ref of [...weakActive]) {
+    const w = ref.deref();
+    if (w === undefined) weakActive.delete(ref);
+    else if (!w.freed && heap().u32[w.sig] !== w.last) w.poll();
+  }
 }
 
 /** Number of active waiters (tests, diagnostics). */
-export function activeCount() { return active.size; }
+export function activeCount() { return active.size + weakActive.size; }
 
 /** For tests: the Module. */
 export { Module as _module };

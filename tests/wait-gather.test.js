@@ -528,6 +528,31 @@ describe('iterator: order, cost, release', () => {
       C.cy_waitset_free = orig;
     }
   });
+
+  test('an iterator dropped over promises that never settle, with a live signal, is freed too', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    const { C } = await import('../bindings/core.js');
+    const orig = C.cy_waitset_free;
+    let freed = 0;
+    C.cy_waitset_free = (ws) => { freed++; return orig(ws); };
+    const ac = new AbortController(); // outlives the iterators
+    const never = deferred(); // never settles, and stays reachable here
+    try {
+      await (async () => {
+        for (let i = 0; i < 20; i++) {
+          const it = gather([1, never.promise], { iter: true, signal: ac.signal });
+          await it.next(); // take one, then drop the iterator
+        }
+      })();
+      for (let i = 0; i < 20 && freed < 20; i++) { gc(); await sleep(10); }
+      expect(freed).toBeGreaterThan(0);
+    } finally {
+      C.cy_waitset_free = orig;
+    }
+  });
 });
 
 describe('long timeouts', () => {
