@@ -59,6 +59,17 @@ await compare('gather vs Promise.all, 100k over macrotasks', spread,
   ({ ps, resolvers }) => { settleAcrossMacrotasks(resolvers); return Promise.all(ps); },
   ({ ps, resolvers }) => { settleAcrossMacrotasks(resolvers); return gather(ps); });
 
+// 2b. every outcome: gather with returnExceptions, and wait() (which returns
+// the futures themselves), against Promise.allSettled (100k settled promises)
+await compare('gather returnExceptions vs allSettled, 100k',
+  () => Array.from({ length: N }, (_, i) => (i % 10 === 0 ? Promise.reject(new Error(String(i))) : Promise.resolve(i))),
+  (ps) => Promise.allSettled(ps),
+  (ps) => gather(ps, { returnExceptions: true }));
+await compare('wait vs allSettled, 100k',
+  () => Array.from({ length: N }, (_, i) => Promise.resolve(i)),
+  (ps) => Promise.allSettled(ps),
+  (ps) => wait(ps));
+
 // 3. object gather, 50k keys
 const K = 50000;
 await compare('object gather vs all+fromEntries, 50k keys',
