@@ -501,7 +501,11 @@ describe('iterator: order, cost, release', () => {
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 
-  test('an iterator dropped unfinished frees its waitset once collected', async () => {
+  /**
+   * Runs dropIterators() (which makes iterators and drops them), then settle(),
+   * then collects garbage until a waitset is freed; returns how many were.
+   */
+  async function waitsetsFreedAfterDropping(dropIterators, settle = () => {}) {
     const v8 = await import('node:v8');
     const vm = await import('node:vm');
     v8.setFlagsFromString('--expose-gc');
@@ -511,47 +515,39 @@ describe('iterator: order, cost, release', () => {
     let freed = 0;
     C.cy_waitset_free = (ws) => { freed++; return orig(ws); };
     try {
-      const ds = [];
-      await (async () => {
-        for (let i = 0; i < 20; i++) {
-          const d = deferred();
-          ds.push(d);
-          const it = gather([1, d.promise], { iter: true, progress: () => {} });
-          await it.next(); // take one, then drop the iterator
-        }
-      })();
-      for (const d of ds) d.resolve();
+      await dropIterators();
+      settle();
       await sleep(5);
-      for (let i = 0; i < 10 && freed === 0; i++) { gc(); await sleep(10); }
-      expect(freed).toBeGreaterThan(0);
+      for (let i = 0; i < 20 && freed === 0; i++) { gc(); await sleep(10); }
+      return freed;
     } finally {
       C.cy_waitset_free = orig;
     }
+  }
+
+  test('an iterator dropped unfinished frees its waitset once collected', async () => {
+    const ds = [];
+    const freed = await waitsetsFreedAfterDropping(async () => {
+      for (let i = 0; i < 20; i++) {
+        const d = deferred();
+        ds.push(d);
+        const it = gather([1, d.promise], { iter: true, progress: () => {} });
+        await it.next(); // take one, then drop the iterator
+      }
+    }, () => { for (const d of ds) d.resolve(); });
+    expect(freed).toBeGreaterThan(0);
   });
 
   test('an iterator dropped over promises that never settle, with a live signal, is freed too', async () => {
-    const v8 = await import('node:v8');
-    const vm = await import('node:vm');
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc');
-    const { C } = await import('../bindings/core.js');
-    const orig = C.cy_waitset_free;
-    let freed = 0;
-    C.cy_waitset_free = (ws) => { freed++; return orig(ws); };
     const ac = new AbortController(); // outlives the iterators
     const never = deferred(); // never settles, and stays reachable here
-    try {
-      await (async () => {
-        for (let i = 0; i < 20; i++) {
-          const it = gather([1, never.promise], { iter: true, signal: ac.signal });
-          await it.next(); // take one, then drop the iterator
-        }
-      })();
-      for (let i = 0; i < 20 && freed < 20; i++) { gc(); await sleep(10); }
-      expect(freed).toBeGreaterThan(0);
-    } finally {
-      C.cy_waitset_free = orig;
-    }
+    const freed = await waitsetsFreedAfterDropping(async () => {
+      for (let i = 0; i < 20; i++) {
+        const it = gather([1, never.promise], { iter: true, signal: ac.signal });
+        await it.next(); // take one, then drop the iterator
+      }
+    });
+    expect(freed).toBeGreaterThan(0);
   });
 });
 
