@@ -170,14 +170,16 @@ static int complete(cy_future *f, uint32_t final, void *value, int code, int all
   atomic_store_explicit(&f->state, final | kind, memory_order_release);
   if (!w) return 0;
   /* A done-callback may drop the last reference (a common way to clean up):
-   * the nodes after it still need f, so it lives until the last has fired. */
-  cy_future_retain(f);
+   * the nodes after it still need f, so with more than one node f is held
+   * until the last has fired. One node is the last use of f here: no hold. */
+  int hold = w->next != NULL;
+  if (hold) cy_future_retain(f);
   while (w) {
     cy__waiter *next = w->next; /* fire may free w */
     w->fire(w, f);
     w = next;
   }
-  cy_future_release(f);
+  if (hold) cy_future_release(f);
   return 0;
 }
 

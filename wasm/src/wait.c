@@ -283,13 +283,18 @@ int cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const int
   return (int)m;
 }
 
+/* Whether states[i] completes entry i: a pending slot and a final state. */
+static int settles(const cy_waitset *ws, size_t i, unsigned char st) {
+  return ws->slot[i] == SLOT_PENDING && st >= CY_STATE_SUCCEEDED && st <= CY_STATE_CANCELLED;
+}
+
 int cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states) {
   if (!ws || !states) return CY_EINVAL;
   if (!ws->slot) return 0;
   size_t m = 0, failed = 0, exc = 0;
   for (size_t i = 0; i < ws->n; i++) {
     unsigned char st = states[i];
-    if (ws->slot[i] != SLOT_PENDING || st < CY_STATE_SUCCEEDED || st > CY_STATE_CANCELLED) continue;
+    if (!settles(ws, i, st)) continue;
     failed += st != CY_STATE_SUCCEEDED;
     exc += st == CY_STATE_FAILED;
     m++;
@@ -298,7 +303,7 @@ int cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states) {
   size_t at = atomic_fetch_add_explicit(&ws->tail, m, memory_order_relaxed);
   for (size_t i = 0; i < ws->n; i++) {
     unsigned char st = states[i];
-    if (ws->slot[i] != SLOT_PENDING || st < CY_STATE_SUCCEEDED || st > CY_STATE_CANCELLED) continue;
+    if (!settles(ws, i, st)) continue;
     ws->slot[i] = st;
     atomic_init(&ws->order[at++], i + 1); /* as in cy_waitset_complete_slots */
   }

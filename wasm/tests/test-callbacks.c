@@ -120,6 +120,10 @@ static int t_callback_drops_last_reference(void) {
   ASSERT_ERR(cy_future_add_done_callback(f, check_outcome, &ok), 0); /* reads f after it */
   ASSERT_ERR(cy_future_set_result(f, (void *)11), 0);
   ASSERT_EQ(ok, 1);
+  /* A lone callback's release is the last use of the future in completion. */
+  cy_future *g = cy_future_new();
+  ASSERT_ERR(cy_future_add_done_callback(g, release_it, NULL), 0);
+  ASSERT_ERR(cy_future_set_result(g, NULL), 0);
   return 0;
 }
 
