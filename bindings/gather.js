@@ -579,7 +579,9 @@ class GatherIterator {
       C.free(fs); // the core copied it
     }
     this._w.wantsEveryPoll = true;
-    this._w.weak = true; // a dropped iterator must not be kept alive by its wait
+    // Weak between next() calls: a dropped iterator must not be kept alive by its wait.
+    this._w.weakable = true;
+    this._w.setWeak(true);
     this._buf = C.malloc(4 * 256);
     if (!this._buf) {
       this._w.free();
@@ -661,7 +663,10 @@ class GatherIterator {
     while (this._waiting.length && this._hasReady()) {
       this._waiting.shift().resolve({ value: this._shiftReady(), done: false });
     }
-    if (!this._waiting.length) return;
+    if (!this._waiting.length) {
+      if (!this._w.freed) this._w.setWeak(true);
+      return;
+    }
     if (this._eof && !this._hasReady()) {
       this._close();
       while (this._waiting.length) this._waiting.shift().resolve({ value: undefined, done: true });
@@ -716,6 +721,7 @@ class GatherIterator {
     if (this._closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this._waiting.push({ resolve, reject });
+      this._w.setWeak(false); // someone awaits this iterator now
       this._w.poll();
       if (!this._w.freed) this._deliver();
     });

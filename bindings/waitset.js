@@ -25,11 +25,14 @@ const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
 /** Waiters with pending conditions. */
 const active = new Set();
 /*
- * Waiters of gather iterators, held weakly: an iterator its user dropped
- * without return() can never be read again, so nothing here may keep it (and
- * its waitset) alive; the iterator's FinalizationRegistry frees the waitset.
- * A wait()/gather() promise, by contrast, is observed through a promise that
- * does not reach its waiter, so those are held strongly until they settle.
+ * Waiters of gather iterators between next() calls, held weakly: an iterator
+ * its user dropped without return() can never be read again, so nothing here
+ * may keep it (and its waitset) alive; the iterator's FinalizationRegistry
+ * frees the waitset. While a next() is pending the iterator is held strongly
+ * (setWeak(false)): the code awaiting it may be reachable only through that
+ * promise, whose resolver only the iterator holds, and would be collected
+ * with it, never to resume. A wait()/gather() promise is observed the same
+ * way, so those are held strongly until they settle.
  */
 const weakActive = new Set();
 
@@ -104,7 +107,8 @@ export class Waiter {
     this.pacer = null;
     this.paceTimer = null;
     this.abortListener = null;
-    this.weak = false;  // held weakly while active (set before start())
+    this.weak = false;  // held weakly while active (setWeak)
+    this.weakable = false; // an iterator's: its abort listener must not hold it
     this.ref = null;
     let progFn = 0;
     if (o.progress && o.progress.callback) {
@@ -144,7 +148,8 @@ export class Waiter {
     }
     if (this.signal) {
       const signal = this.signal;
-      if (this.weak) {
+      if (this.weakable) {
+        this.ref ??= new WeakRef(this);
         this.abortListener = weakAbortListener(this.ref, signal);
       } else {
         this.abortListener = () => this.abort(signal.reason);
@@ -235,6 +240,19 @@ export class Waiter {
   }
 
   isActive() { return this.weak ? weakActive.has(this.ref) : active.has(this); }
+
+  /** Holds this waiter weakly (true) or strongly (false) while it is active. */
+  setWeak(weak) {
+    if (this.weak === weak) return;
+    const was = !this.freed && this.isActive();
+    if (was) this.deactivate();
+    this.weak = weak;
+    if (weak) this.ref ??= new WeakRef(this);
+    if (was) {
+      if (weak) weakActive.add(this.ref);
+      else active.add(this);
+    }
+  }
 
   /** Stops listening (timers, wakeups) but keeps the waitset (items may remain to take). */
   stop() {

@@ -538,6 +538,24 @@ describe('iterator: order, cost, release', () => {
     expect(freed).toBeGreaterThan(0);
   });
 
+  test('code awaiting an iterator is not collected with it (nothing else holds either)', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    let finished = 0;
+    for (let i = 0; i < 5; i++) {
+      // Not awaited, not kept: only the iterator's pending next() can resume it.
+      (async () => {
+        const got = [];
+        for await (const [k] of gather({ a: sleep(40, 'a'), b: sleep(70, 'b') }, { iter: true })) got.push(k);
+        if (got.join() === 'a,b') finished++;
+      })();
+    }
+    for (let i = 0; i < 12; i++) { gc(); await sleep(10); }
+    expect(finished).toBe(5);
+  });
+
   test('an iterator dropped over promises that never settle, with a live signal, is freed too', async () => {
     const ac = new AbortController(); // outlives the iterators
     const never = deferred(); // never settles, and stays reachable here

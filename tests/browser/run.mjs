@@ -62,6 +62,14 @@ function watch(page, tag) {
   return logs;
 }
 
+/* page.evaluate has no timeout of its own: a page whose promise never settles
+ * would hold it until the watchdog, with the page gone before we could look. */
+function within(ms, promise) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no result in ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const EXPECTED = [
   'crossOriginIsolated', 'import without init', 'wrapFuture of a Promise', 'gather array', 'gather object',
   'gather Map', 'gather variadic and options', 'gather iter completion order', 'wait FIRST_COMPLETED',
@@ -118,7 +126,7 @@ async function main() {
   }
   let result;
   try {
-    result = await page.evaluate(() => window.testResult, undefined, { timeout: 30_000 });
+    result = await within(20_000, page.evaluate(() => window.testResult));
   } catch (e) {
     fail(`test page did not produce a result: ${e.message.split('\n')[0]}`);
   }
@@ -135,11 +143,18 @@ async function main() {
   const demoLogs = watch(demo, 'demo');
   await demo.goto(`${server.url}web-demo/`, { timeout: 10_000 });
   try {
-    const status = await demo.evaluate(() => window.demoDone, undefined, { timeout: 20_000 });
+    const status = await within(15_000, demo.evaluate(() => window.demoDone));
     if (!status || status.ok !== true) fail(`demo: ${JSON.stringify(status)}`);
     else pass(`demo: page and worker runs finished (${status.ms} ms)`);
   } catch (e) {
     fail(`demo did not finish: ${e.message.split('\n')[0]}`);
+  }
+  if (failures.length) {
+    // Where each run stood: the last lines of the page's and the worker's logs.
+    const where = await demo.evaluate(() => ['page', 'worker'].map((w) =>
+      `${w}: ${document.getElementById(`${w}-count`).innerText} | ${document.getElementById(`${w}-log`).innerText.split('\n').slice(-2).join(' / ')}`),
+    ).catch(() => ['(page gone)']);
+    for (const line of where) console.log(`        ${line}`);
   }
   const errs = demoLogs.filter((l) => !l.includes('console.warning'));
   if (errs.length) fail(`demo logged errors:\n${errs.map((l) => `        ${l}`).join('\n')}`);
