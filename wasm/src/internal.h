@@ -1,6 +1,19 @@
 /*
  * internal.h: what the core's files share and nobody else sees (cy__ names).
  *
+ * Dependencies point one way; a file uses only those on the lines above its
+ * own (and its own line's neighbours never call each other):
+ *   1. platform.c errors.c registry.c    clock, futex, threads; codes; strategy names
+ *   2. config.c                          the global config (checks names in registry.c)
+ *   3. polling.c progress.c table.c      strategies (parameters from config.c); progress
+ *                                        cadence; the slab table futures live in
+ *   4. future.c                          the state machine, waiter lists, done-callbacks
+ *   5. batch.c executor.c                done flags of n futures; the thread pool
+ *   6. wait.c                            the waitset: conditions, deadlines, probe rounds
+ *   7. result.c gather.c                 one future's outcome; outcomes in input or
+ *                                        completion order (both wait through wait.c)
+ *   8. jsapi.c                           the JS batch API, on concurry.h alone
+ *
  * Platform layer (platform.c): a monotonic clock, a futex on a 32-bit word,
  * a mutex, threads. Three builds:
  *   - native Linux: futex(2), pthreads;

@@ -1,9 +1,9 @@
 /*
- * polling.c: the seed's four polling strategies, a name registry, and custom
- * strategies through a vtable.
+ * polling.c: the original's four polling strategies and custom strategies
+ * through a vtable (the names they are looked up by live in registry.c).
  *
- * The algorithms are the seed's, unchanged, with seconds turned into
- * milliseconds; their parameters come from one config snapshot taken at init,
+ * The algorithms are the original's (Concurry's design), unchanged, with
+ * seconds turned into milliseconds; their parameters come from one config snapshot taken at init,
  * so a strategy never changes under a wait when the config does.
  *
  * Invariant for the built-ins: `current` is always what next_interval
@@ -13,50 +13,10 @@
  * uninitialized kind do nothing; next_interval then returns CY_EINVAL (as a
  * double, so negative: "no interval").
  */
-#include <ctype.h>
 #include <limits.h>
 #include <string.h>
 
 #include "internal.h"
-
-/* ---- registry ---------------------------------------------------------- */
-
-#define MAX_ALIASES 3
-
-typedef struct {
-  const char *name; /* canonical, lower case; cy_polling_name() */
-  int kind;         /* == index in the table */
-  const char *aliases[MAX_ALIASES]; /* NULL-terminated when shorter */
-} registry_entry;
-
-static const registry_entry registry[] = {
-    {"fixed", CY_POLL_FIXED, {"constant"}},
-    {"adaptive", CY_POLL_ADAPTIVE, {NULL}},
-    {"exponential", CY_POLL_EXPONENTIAL, {"exp", "backoff"}},
-    {"progressive", CY_POLL_PROGRESSIVE, {"stepped"}},
-};
-#define NREGISTRY ((int)(sizeof registry / sizeof registry[0]))
-
-static int same_name(const char *a, const char *b) {
-  for (; *a && *b; a++, b++)
-    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
-  return *a == *b;
-}
-
-int cy_polling_lookup(const char *name) {
-  if (!name) return CY_EINVAL;
-  for (int i = 0; i < NREGISTRY; i++) {
-    if (same_name(name, registry[i].name)) return registry[i].kind;
-    for (int j = 0; j < MAX_ALIASES && registry[i].aliases[j]; j++)
-      if (same_name(name, registry[i].aliases[j])) return registry[i].kind;
-  }
-  return CY_ENOENT;
-}
-
-const char *cy_polling_name(int kind) {
-  if (kind < 0 || kind >= NREGISTRY) return NULL;
-  return registry[kind].name;
-}
 
 /* ---- progressive levels ------------------------------------------------ */
 
@@ -185,7 +145,7 @@ void cy_polling_record_no_completion(cy_polling *p) {
   if (!p) return;
   switch (p->kind) {
   case CY_POLL_ADAPTIVE:
-    /* As the seed: the count is not reset after a slowdown, so once past
+    /* As the original: the count is not reset after a slowdown, so once past
      * the threshold every further empty check slows down again. Saturating
      * keeps a wrap to 0 from re-arming the threshold after 2^32 checks. */
     if (p->consecutive_empty < UINT_MAX) p->consecutive_empty++;
