@@ -57,6 +57,12 @@ set(cy_em_module_options
   -sPTHREAD_POOL_SIZE=Module.pthreadPoolSize
   -sENVIRONMENT=web,worker,node
   -sEXIT_RUNTIME=0
+  # No process-wide listeners: emcc's defaults add 'uncaughtException' and
+  # 'unhandledRejection' handlers that rethrow, so a user's uncaught error
+  # printed a line of this minified file, exited with 7, and the user's own
+  # handlers and --unhandled-rejections no longer decided anything.
+  -sNODEJS_CATCH_EXIT=0
+  -sNODEJS_CATCH_REJECTION=0
   -sFILESYSTEM=0
   "--pre-js=${PROJECT_BINARY_DIR}/concurry-pre.js"
   "--pre-js=${CMAKE_CURRENT_LIST_DIR}/emscripten/node-wasm-binary.js"
