@@ -15,6 +15,7 @@
  * @module concurry-wasm/core
  */
 import createConcurryCore from '../dist/concurry-core.mjs';
+import { CY_ENOMEM } from './constants.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -85,20 +86,10 @@ export function heap() {
 
 /* ---- errors and constants ------------------------------------------------ */
 
-export const CY_EINVAL = -1;
-export const CY_ENOMEM = -2;
-export const CY_ETIMEDOUT = -3;
-export const CY_ECANCELED = -4;
-export const CY_EINVALSTATE = -5;
-export const CY_EAGAIN = -6;
-export const CY_ENOENT = -7;
-export const CY_EOF = -10;
-
-export const STATE_PENDING = 0;
-export const STATE_RUNNING = 1;
-export const STATE_SUCCEEDED = 3;
-export const STATE_FAILED = 4;
-export const STATE_CANCELLED = 5;
+// The core's named numbers (error codes, states, return conditions), generated
+// from concurry.h's lists into constants.js; re-exported so every module can
+// keep importing them from here.
+export * from './constants.js';
 
 /** @param {number} code @returns {string} */
 export function strerror(code) { return M.UTF8ToString(C.cy_strerror(code)); }

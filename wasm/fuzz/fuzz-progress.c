@@ -179,6 +179,17 @@ static void op_bar(void) {
 
 /* ---- errors ------------------------------------------------------------------- */
 
+static int is_core_code(int e) {
+  static const int codes[] = {
+#define CODE(name, value, message) value,
+      CY_ERRNO_MAP(CODE)
+#undef CODE
+  };
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    if (codes[i] == e) return 1;
+  return 0;
+}
+
 static void op_errors(void) {
   int e;
   uint8_t b = u8();
@@ -187,7 +198,7 @@ static void op_errors(void) {
   else e = (int)((uint32_t)u8() << 24 | (uint32_t)u8() << 16 | (uint32_t)u8() << 8 | u8());
   const char *msg = cy_strerror(e), *name = cy_err_name(e);
   CHECK(msg && *msg && name && *name);
-  if (e >= CY_EFAILED && e < 0) CHECK(strncmp(name, "CY_E", 4) == 0);
+  if (is_core_code(e)) CHECK(strncmp(name, "CY_E", 4) == 0);
   else if (e == 0) CHECK(strcmp(name, "OK") == 0);
   else CHECK(strcmp(name, "CY_UNKNOWN") == 0);
   if (e > 0) {

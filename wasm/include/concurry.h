@@ -33,22 +33,53 @@ extern "C" {
 
 /* ---- errors ------------------------------------------------------------ */
 
-/* Error codes are negative so that they never collide with the positive
+/* The core's named constants come from the lists below (X-macros, after
+ * libuv's UV_ERRNO_MAP): the enums here, cy_strerror() and cy_err_name(), and
+ * bindings/constants.js (generated from them; ctest c/constants fails when it
+ * drifts) all expand the same list, so a code is added in one place.
+ *
+ * Error codes are negative so that they never collide with the positive
  * failure codes that tasks report (a task may return any non-zero int; use
- * positive ones to keep them apart from these). */
-enum {
-  CY_EINVAL = -1,       /* an argument is invalid (NULL, n = 0 where not allowed, out of range) */
-  CY_ENOMEM = -2,       /* out of memory */
-  CY_ETIMEDOUT = -3,    /* the timeout passed before the condition held */
-  CY_ECANCELED = -4,    /* the future was cancelled */
-  CY_EINVALSTATE = -5,  /* the operation does not fit the future's state (double completion, ...) */
-  CY_EAGAIN = -6,       /* not yet: the non-blocking call would have to wait */
-  CY_ENOENT = -7,       /* no such name (unknown polling strategy, config key) */
-  CY_EDEADLK = -8,      /* waiting without a timeout could never end (single-threaded build) */
-  CY_ESHUTDOWN = -9,    /* the executor is shutting down */
-  CY_EOF = -10,         /* an iterator has given every item */
-  CY_EFAILED = -11      /* a future failed with code 0 reported through a path that needs non-zero */
-};
+ * positive ones to keep them apart from these).
+ * CY_ERRNO_MAP(X) calls X(NAME, value, message) for CY_<NAME>. */
+#define CY_ERRNO_MAP(X)                                                                        \
+  /* an argument is invalid (NULL, n = 0 where not allowed, out of range) */                \
+  X(EINVAL, -1, "invalid argument")                                                          \
+  X(ENOMEM, -2, "out of memory")                                                             \
+  /* the timeout passed before the condition held */                                         \
+  X(ETIMEDOUT, -3, "the timeout passed before the condition held")                           \
+  X(ECANCELED, -4, "the future was cancelled")                                               \
+  /* the operation does not fit the future's state (a second completion, ...) */             \
+  X(EINVALSTATE, -5, "the operation does not fit the future's state")                        \
+  /* not yet: the non-blocking call would have to wait */                                    \
+  X(EAGAIN, -6, "not ready yet; the call would have to wait")                                \
+  /* no such name (unknown polling strategy, config key) */                                  \
+  X(ENOENT, -7, "no such name")                                                              \
+  /* waiting without a timeout could never end (single-threaded build) */                    \
+  X(EDEADLK, -8, "waiting without a timeout could never end in a single-threaded build")    \
+  X(ESHUTDOWN, -9, "the executor is shutting down")                                          \
+  /* an iterator has given every item */                                                     \
+  X(EOF, -10, "every item has been given")
+
+/* Future states, X(NAME, value) for CY_STATE_<NAME>. 2 is not a state a
+ * caller sees: it marks a completion in progress inside the core. */
+#define CY_STATE_MAP(X) \
+  X(PENDING, 0)         \
+  X(RUNNING, 1)         \
+  X(SUCCEEDED, 3)       \
+  X(FAILED, 4)          \
+  X(CANCELLED, 5)
+
+/* Return conditions of a wait (cy_wait_opts.return_when), X(NAME, value)
+ * for CY_<NAME>. */
+#define CY_RETURN_WHEN_MAP(X) \
+  X(ALL_COMPLETED, 0)         \
+  X(FIRST_COMPLETED, 1)       \
+  X(FIRST_EXCEPTION, 2)
+
+#define CY__ERRNO_ENUM(name, value, message) CY_##name = (value),
+enum { CY_ERRNO_MAP(CY__ERRNO_ENUM) };
+#undef CY__ERRNO_ENUM
 
 const char *cy_strerror(int err);
 /* The symbolic name of an error code ("CY_ETIMEDOUT"), or "CY_UNKNOWN". */
@@ -175,13 +206,9 @@ int  cy_progress_bar_format(const cy_progress_bar *bar, const cy_progress *p, ch
 
 typedef struct cy_future cy_future;
 
-enum {
-  CY_STATE_PENDING = 0,
-  CY_STATE_RUNNING = 1,
-  CY_STATE_SUCCEEDED = 3,
-  CY_STATE_FAILED = 4,
-  CY_STATE_CANCELLED = 5
-};
+#define CY__STATE_ENUM(name, value) CY_STATE_##name = (value),
+enum { CY_STATE_MAP(CY__STATE_ENUM) };
+#undef CY__STATE_ENUM
 
 typedef void (*cy_done_fn)(cy_future *f, void *arg);
 
@@ -248,7 +275,9 @@ int          cy_executor_submit(cy_executor *ex, cy_task_fn fn, void *arg, cy_fu
 
 /* ---- wait -------------------------------------------------------------- */
 
-enum { CY_ALL_COMPLETED, CY_FIRST_COMPLETED, CY_FIRST_EXCEPTION };
+#define CY__RETURN_WHEN_ENUM(name, value) CY_##name = (value),
+enum { CY_RETURN_WHEN_MAP(CY__RETURN_WHEN_ENUM) };
+#undef CY__RETURN_WHEN_ENUM
 
 typedef struct {
   int return_when;          /* CY_ALL_COMPLETED */
