@@ -9,16 +9,36 @@
  *
  * Everything else in bindings/ reaches the core through this file: `C` holds
  * the raw wasm exports (cy_* functions, malloc, free), `heap()` current typed
- * array views (the memory can grow), and the batch helpers use the cy_js_*
- * entry points of wasm/include/concurry-js.h when the module exports them and
- * fall back to per-future calls of the public API otherwise.
+ * array views (the memory can grow), and the batch helpers wrap the cy_js_*
+ * entry points of wasm/include/concurry-js.h. A module without them (a stale
+ * build) is refused at import, with the command that rebuilds it.
+ *
+ * Tests only: in Node, the environment variable CONCURRY_WASM_CORE=test loads
+ * the test variant of the module instead (dist-test/, built by the emscripten
+ * preset next to dist/ and never shipped), which adds the C tasks of
+ * wasm/tests/js/tasks.h (`C.cy_test_submit_sleep`). Any other non-empty
+ * value is an error.
  * @module concurry-wasm/core
  */
-import createConcurryCore from '../dist/concurry-core.mjs';
+import createDistCore from '../dist/concurry-core.mjs';
 import { CY_ENOMEM } from './constants.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
+
+const variant = isNode && process.env ? process.env.CONCURRY_WASM_CORE : undefined;
+let createConcurryCore = createDistCore;
+if (variant) {
+  if (variant !== 'test') {
+    throw new Error(`concurry-wasm: CONCURRY_WASM_CORE='${variant}' is not a core variant; unset it (the shipped core) or set it to 'test' (the test build, dist-test/)`);
+  }
+  try {
+    createConcurryCore = (await import('../dist-test/concurry-core.mjs')).default;
+  } catch (e) {
+    throw new Error('concurry-wasm: CONCURRY_WASM_CORE=test needs the test build of the core (dist-test/): ' +
+      `build it with \`cmake --preset emscripten && cmake --build --preset emscripten\` (${e && e.message})`, { cause: e });
+  }
+}
 
 let M;
 let loadError = null;
@@ -161,7 +181,8 @@ export const DONE_FUTURE = [C.cy_js_done_future(0), C.cy_js_done_future(1), C.cy
  * @param {number} fs pointer to n cy_future pointers, or 0
  * @param {number} n
  * @param {{ returnWhen: number, timeout: number, polling: string|null, strategy: number,
- *   progressFn: number, progressArg: number, miniters: number, returnExceptions: boolean }} o
+ *   progressFn: number, progressArg: number, miniters: number }} o  (other fields, such as
+ *   returnExceptions, are the caller's: a waitset decides only when the wait is over)
  * @returns {number}
  */
 export function waitsetCreate(fs, n, o) {
@@ -169,7 +190,7 @@ export function waitsetCreate(fs, n, o) {
   const out = M.stackAlloc(4);
   const polling = o.polling ? cstr(o.polling) : 0;
   const rc = C.cy_js_waitset_create(out, fs, n, o.returnWhen, o.timeout, polling, o.strategy,
-    o.progressFn, o.progressArg, o.miniters, o.returnExceptions ? 1 : 0);
+    o.progressFn, o.progressArg, o.miniters);
   const ws = heap().u32[out >> 2];
   M.stackRestore(sp);
   if (rc) throw coreFailure('cy_waitset_create', rc);

@@ -77,9 +77,13 @@ export class PromiseFuture<T = unknown> extends BaseFuture<T> {
   constructor(promise: PromiseLike<T>);
 }
 
-/** A future of the C core (cy_future*); its result is the task's void* as a number. */
+/**
+ * A future of the C core (cy_future*); its result is the task's void* as a
+ * number. Made by the package for C tasks, never from a number by user code
+ * (the constructor throws a TypeError).
+ */
 export class CFuture extends BaseFuture<number> {
-  constructor(ptr: number, options?: { owned?: boolean });
+  private constructor();
   readonly ptr: number;
 }
 

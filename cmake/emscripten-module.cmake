@@ -101,6 +101,26 @@ if(CY_BUILD_DIST)
   cy_em_module(concurry_core "${CY_DIST_DIR}" concurry-core "${cy_empty_c}")
 endif()
 
+# The test variant: dist's module plus the C tasks of wasm/tests/js/tasks.h
+# (a C task that sleeps on a pthread, for the Jest tests of C futures), in
+# CY_DIST_TEST_DIR (dist-test/ by default: outside the package's "files").
+# bindings/core.js loads it instead of dist/ when CONCURRY_WASM_CORE=test, so
+# the shipped module never exports a test helper.
+set(CY_DIST_TEST_DIR "${PROJECT_SOURCE_DIR}/dist-test" CACHE PATH
+    "Emscripten: where the test variant of the module goes (dist plus the C tasks of wasm/tests/js)")
+set(cy_test_tasks_dir "${PROJECT_SOURCE_DIR}/wasm/tests/js")
+if(CY_BUILD_DIST AND BUILD_TESTING AND EXISTS "${cy_test_tasks_dir}/tasks.c")
+  cy_header_functions("${cy_test_tasks_dir}/tasks.h" cy_test_task_functions)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${cy_test_tasks_dir}/tasks.h")
+  cy_exports_json("${cy_functions};${cy_test_task_functions}" "_malloc;_free" cy_test_json)
+  set(cy_test_exports_file "${PROJECT_BINARY_DIR}/concurry-test-exports.json")
+  file(CONFIGURE OUTPUT "${cy_test_exports_file}" CONTENT "${cy_test_json}\n")
+  cy_em_module(concurry_core_test "${CY_DIST_TEST_DIR}" concurry-core "${cy_test_tasks_dir}/tasks.c")
+  # The later -sEXPORTED_FUNCTIONS wins over the dist list of cy_em_module.
+  target_link_options(concurry_core_test PRIVATE "-sEXPORTED_FUNCTIONS=@${cy_test_exports_file}")
+  set_property(TARGET concurry_core_test APPEND PROPERTY LINK_DEPENDS "${cy_test_exports_file}")
+endif()
+
 # Smoke test: a module built exactly like dist plus one C entry point that
 # runs tasks on cy_executor_new(4); a Node ESM script loads it the way the
 # bindings load dist (wasmBinary from disk), checks the checksum and the

@@ -22,7 +22,7 @@ const expected = {
 };
 
 describe('fallback: without Atomics.waitAsync', () => {
-  const env = { FIXTURE_NO_WAITASYNC: '1' };
+  const env = { FIXTURE_NO_WAITASYNC: '1', CONCURRY_WASM_CORE: 'test' };
   test('C futures, promises, shapes, timeouts and failures behave the same', () => {
     const r = run(env);
     expect(r).toMatchObject(expected);

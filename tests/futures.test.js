@@ -1,7 +1,7 @@
-// Futures against the real wasm core: SyncFuture, PromiseFuture, CFuture,
+// Futures against the real wasm core: SyncFuture, PromiseFuture (CFuture: c-futures.test.js),
 // ProbeFuture, wrapFuture's order, exactly-once callbacks, consistent errors.
 import {
-  BaseFuture, SyncFuture, PromiseFuture, CFuture, ProbeFuture, wrapFuture, kFutureOf,
+  BaseFuture, SyncFuture, PromiseFuture, ProbeFuture, wrapFuture, kFutureOf,
   CancelledError, TimeoutError, InvalidStateError, wait, ready,
 } from '../bindings/index.js';
 import { C } from '../bindings/core.js';
@@ -240,46 +240,6 @@ describe('result() after wait() works without waiting (the seed\'s invariant)', 
   });
 });
 
-describe('CFuture: C tasks on the core\'s pthread pool', () => {
-  let ex;
-  beforeAll(() => { ex = C.cy_executor_new(2); });
-  afterAll(() => { C.cy_executor_free(ex); });
-
-  test('result and wait, event-driven through Atomics.waitAsync', async () => {
-    const f = new CFuture(C.cy_js_submit_sleep(ex, 30, 0, 77));
-    expect(f.uuid).toMatch(/^c-future-/);
-    expect(f.done()).toBe(false);
-    const t0 = performance.now();
-    await expect(f.result()).resolves.toBe(77);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(20);
-    expect(f.done()).toBe(true);
-    const g = new CFuture(C.cy_js_submit_sleep(ex, 5, 0, 1));
-    const h = new CFuture(C.cy_js_submit_sleep(ex, 10, 0, 2));
-    const { done } = await wait([g, h, sleep(1)]);
-    expect(done.size).toBe(3);
-  });
-
-  test('a failed C task rejects with its code', async () => {
-    const f = new CFuture(C.cy_js_submit_sleep(ex, 1, 42, 0));
-    await expect(f.result()).rejects.toMatchObject({ name: 'CoreError', code: 42 });
-  });
-
-  test('timeouts leave C futures usable; callbacks once', async () => {
-    const f = new CFuture(C.cy_js_submit_sleep(ex, 60, 0, 5));
-    let n = 0;
-    f.addDoneCallback((x) => { expect(x).toBe(f); n++; });
-    await expect(f.result({ timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
-    await expect(f.result()).resolves.toBe(5);
-    await sleep(5);
-    expect(n).toBe(1);
-  });
-
-  test('bad pointer is a TypeError', () => {
-    expect(() => new CFuture(0)).toThrow(TypeError);
-    expect(() => new CFuture('x')).toThrow(TypeError);
-  });
-});
-
 describe('ProbeFuture: probe-only work, paced by polling', () => {
   test('completes through probe rounds', async () => {
     let ready = false;
@@ -305,14 +265,12 @@ describe('ProbeFuture: probe-only work, paced by polling', () => {
   });
 });
 
-test('wrappers of foreign work have no setResult/setException', () => {
-  const ex = C.cy_executor_new(0);
-  const fs = [new SyncFuture(1), wrapFuture(Promise.resolve()), new ProbeFuture(() => true), new CFuture(C.cy_js_submit_sleep(ex, 0, 0, 1))];
+test('wrappers of foreign work have no setResult/setException (CFuture: tests/c-futures.test.js)', () => {
+  const fs = [new SyncFuture(1), wrapFuture(Promise.resolve()), new ProbeFuture(() => true)];
   for (const f of fs) {
     expect('setResult' in f).toBe(false);
     expect('setException' in f).toBe(false);
   }
-  C.cy_executor_free(ex);
 });
 
 test('a throwing done-callback breaks neither the other callbacks nor a wait on the future', async () => {

@@ -2,6 +2,11 @@
  * CFuture: a future of the C core (a cy_future*, e.g. from cy_submit on a
  * pthread pool). Pure delegation to the core, which owns every bit of state;
  * completions on other threads wake waits through Atomics.waitAsync.
+ *
+ * A raw pointer cannot be checked from JS (a wrong one reads or frees
+ * another object, or traps), so user code cannot make a CFuture from a
+ * number: the package makes them from pointers its own core calls return,
+ * through `adoptCFuture` (not exported by the package's entry point).
  * @module concurry-wasm/futures/c
  */
 import { BaseFuture, cancelledError } from './base.js';
@@ -10,6 +15,9 @@ import { CoreError } from '../errors.js';
 
 const registry = new FinalizationRegistry((ptr) => C.cy_future_release(ptr));
 
+/** Module-private: only adoptCFuture constructs a CFuture. */
+const kAdopt = Symbol('CFuture.adopt');
+
 /**
  * @extends {BaseFuture<number>}
  */
@@ -17,17 +25,16 @@ export class CFuture extends BaseFuture {
   static UUID_PREFIX = 'c-future-';
 
   /**
-   * @param {number} ptr  a cy_future*
-   * @param {{ owned?: boolean }} [options]  owned (default true): this object
-   *   takes over one reference, released when it is garbage-collected;
-   *   false: it takes a reference of its own.
+   * Not for user code: C futures are made by the package (adoptCFuture).
+   * @param {symbol} token @param {number} ptr @param {boolean} owned
+   * @private
    */
-  constructor(ptr, options = undefined) {
-    super();
-    if (typeof ptr !== 'number' || !Number.isInteger(ptr) || ptr <= 0) {
-      throw new TypeError(`CFuture: 'ptr' must be a cy_future pointer (a positive integer); got ${String(ptr)}`);
+  constructor(token, ptr, owned) {
+    if (token !== kAdopt) {
+      throw new TypeError('CFuture: not constructible from user code: a raw cy_future pointer cannot be ' +
+        'checked from JS, so the package makes its CFutures itself (for C tasks); use instanceof CFuture to recognise one');
     }
-    const owned = options && options.owned === false ? false : true;
+    super();
     if (!owned) C.cy_future_retain(ptr);
     /** @private */ this._c = ptr;
     /** @private */ this._cb = undefined;
@@ -70,3 +77,25 @@ export class CFuture extends BaseFuture {
 }
 
 export { STATE_FAILED };
+
+/**
+ * A CFuture over a cy_future* that a call of this package's core returned:
+ * the one door from a raw pointer to a CFuture, for the bindings and tests
+ * (not exported by index.js). The pointer is trusted to be a live future of
+ * this core; what can be checked (a wasm32 address, not NULL) is.
+ * @param {number} ptr  a cy_future*
+ * @param {{ owned?: boolean }} [options]  owned (default true): the CFuture
+ *   takes over one reference, released when it is garbage-collected; false:
+ *   it takes a reference of its own.
+ * @returns {CFuture}
+ * @internal
+ */
+export function adoptCFuture(ptr, options = undefined) {
+  if (!Number.isInteger(ptr) || ptr <= 0 || ptr >= 2 ** 32) {
+    throw new TypeError(`adoptCFuture: 'ptr' must be a cy_future pointer (an integer in [1, 2**32)); got ${typeof ptr === 'number' ? ptr : typeof ptr}`);
+  }
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`adoptCFuture: 'options' must be an object; got ${options === null ? 'null' : typeof options}`);
+  }
+  return new CFuture(kAdopt, ptr, !(options && options.owned === false));
+}

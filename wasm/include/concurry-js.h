@@ -64,10 +64,6 @@ void cy_js_polling_state(const cy_polling *p, double *out);
  * completed, failed, total, elapsed_ms, final; out[5] = sizeof(size_t). */
 void cy_js_progress_layout(uint32_t *out);
 
-/* Test and bench helper: submits a task that sleeps ms on an executor thread
- * and then succeeds (code 0, result = (void *)(intptr_t)tag) or fails with code. */
-cy_future *cy_js_submit_sleep(cy_executor *ex, double ms, int code, int32_t tag);
-
 #ifdef __cplusplus
 }
 #endif

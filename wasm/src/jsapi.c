@@ -2,14 +2,12 @@
  * jsapi.c: batch entry points for the JS bindings (concurry-js.h), built only
  * on the public concurry.h API. One call from JS covers N futures.
  */
-#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "concurry.h"
 #include "concurry-js.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 int cy_js_api_version(void) { return CY_JS_API_VERSION; }
 
@@ -133,36 +131,4 @@ void cy_js_progress_layout(uint32_t *out) {
   out[3] = offsetof(cy_progress, elapsed_ms);
   out[4] = offsetof(cy_progress, final);
   out[5] = sizeof(size_t);
-}
-
-/* ---- test and bench helper: a sleeping C task ---------------------------- */
-
-typedef struct sleep_arg {
-  double ms;
-  int code;
-  int32_t tag;
-} sleep_arg;
-
-static int sleep_task(void *arg, void **result) {
-  sleep_arg a = *(sleep_arg *)arg;
-  free(arg);
-  if (a.ms > 0) {
-    struct timespec ts;
-    ts.tv_sec = (time_t)(a.ms / 1000);
-    ts.tv_nsec = (long)((a.ms - (double)ts.tv_sec * 1000) * 1e6);
-    nanosleep(&ts, NULL);
-  }
-  if (result) *result = (void *)(intptr_t)a.tag;
-  return a.code;
-}
-
-cy_future *cy_js_submit_sleep(cy_executor *ex, double ms, int code, int32_t tag) {
-  sleep_arg *a = malloc(sizeof *a);
-  if (!a) return NULL;
-  a->ms = ms;
-  a->code = code;
-  a->tag = tag;
-  cy_future *f = cy_submit(ex, sleep_task, a);
-  if (!f) free(a);
-  return f;
 }
