@@ -263,6 +263,23 @@ describe('ProbeFuture: probe-only work, paced by polling', () => {
   test('not a function: TypeError', () => {
     expect(() => new ProbeFuture(5)).toThrow(TypeError);
   });
+
+  test('a probe that returns a Promise fails the future at its first call with a TypeError naming the contract', async () => {
+    let calls = 0;
+    const f = new ProbeFuture(async () => { calls++; return { value: 1 }; });
+    const e = await f.result().then(() => null, (x) => x);
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toMatch(/probe returned a Promise.*falsy value while the work is pending, then \{ value \} or \{ error \}/);
+    expect(calls).toBe(1);
+    expect(f.done()).toBe(true);
+    expect(calls).toBe(1);
+    // A rejected promise from a probe is not an unhandled rejection, and done() asks the same way.
+    const g = new ProbeFuture(() => Promise.reject(new Error('remote down')));
+    expect(g.done()).toBe(true);
+    expect(g.exceptionNow()).toBeInstanceOf(TypeError);
+    const h = new ProbeFuture(() => ({ then() {} }));
+    await expect(h.result()).rejects.toThrow(/probe returned a Promise/);
+  });
 });
 
 test('wrappers of foreign work have no setResult/setException (CFuture: tests/c-futures.test.js)', () => {

@@ -1,12 +1,16 @@
 /**
  * ProbeFuture: work that cannot notify, only be asked ("are you done?"). Its
- * C future is probe-only (cy_future_create_probe): waits call the probe when
+ * C future is probe-only (cy_future_new_probe): waits call the probe when
  * the polling strategy says a round is due (the only futures that polling
  * paces); done() asks once. Remote jobs build on this.
  *
  * The probe is a function called with no arguments that returns a falsy value
  * while the work is pending, and once it is done `{ value }` (success) or
  * `{ error }` (failure); throwing also fails the future with what was thrown.
+ * It answers synchronously: a probe that returns a Promise (or any thenable)
+ * fails the future at its first call with a TypeError that says so (a wait
+ * cannot tell "pending" from "done" by a promise it would have to await; for
+ * work that is a promise, wait on the promise itself).
  * @module concurry-wasm/futures/probe
  */
 import { BaseFuture, cancelledError, runCallbacks } from './base.js';
@@ -14,6 +18,20 @@ import { C, Module, heap, addFunction, coreFailure, STATE_CANCELLED } from '../c
 
 const live = new Map(); // id -> WeakRef<ProbeFuture>
 let nextId = 1;
+
+const ASYNC_PROBE = 'ProbeFuture: the probe returned a Promise (a thenable), which cannot be an answer: a probe ' +
+  'answers synchronously with a falsy value while the work is pending, then { value } or { error }. For work ' +
+  'that is a promise, wait on the promise itself (wrapFuture(promise))';
+
+/** True when r has a callable `then` (read once; a throwing getter counts as a thenable's failure). */
+function isThenable(r) {
+  if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return false;
+  try {
+    return typeof r.then === 'function';
+  } catch {
+    return true;
+  }
+}
 
 const registry = new FinalizationRegistry(({ ptr, id }) => {
   live.delete(id);
@@ -34,6 +52,14 @@ const trampoline = addFunction((id, codePtr, valuePtr) => {
     return 1;
   }
   if (!r) return 0;
+  if (isThenable(r)) {
+    // Its outcome is not this future's: a rejection is not left unhandled.
+    if (r instanceof Promise) r.then(undefined, () => {});
+    f._v = new TypeError(ASYNC_PROBE);
+    heap().i32[codePtr >> 2] = 1;
+    heap().u32[valuePtr >> 2] = 0;
+    return 1;
+  }
   if (typeof r === 'object' && 'error' in r) {
     f._v = r.error;
     heap().i32[codePtr >> 2] = 1;
@@ -59,12 +85,9 @@ export class ProbeFuture extends BaseFuture {
     super();
     if (typeof probe !== 'function') throw new TypeError(`ProbeFuture: 'probe' must be a function; got ${probe === null ? 'null' : typeof probe}`);
     const id = nextId++;
-    const sp = Module.stackSave();
-    const out = Module.stackAlloc(4);
-    const rc = C.cy_future_create_probe(out, trampoline, id);
-    const ptr = heap().u32[out >> 2];
-    Module.stackRestore(sp);
-    if (rc) throw coreFailure('cy_future_create_probe', rc);
+    // NULL only when out of memory (trampoline is never NULL).
+    const ptr = C.cy_future_new_probe(trampoline, id);
+    if (!ptr) throw coreFailure('cy_future_new_probe', CY_ENOMEM);
     /** @private */ this._c = ptr;
     /** @private */ this._probe = probe;
     /** @private */ this._v = undefined;
