@@ -80,11 +80,25 @@ export function timeoutToCore(t, where) {
   return t;
 }
 
-export function checkKeys(opts, allowed, allowedList, where) {
+/**
+ * Throws a TypeError naming the first key of `opts` not in `allowed`: string
+ * keys (own and inherited enumerable) and own Symbol keys, which no option
+ * has.
+ * @param {object} opts
+ * @param {Set<string>} allowed
+ * @param {string[]} allowedList
+ * @param {string} where  e.g. 'wait()', or 'wait(): option \'progress\'' for sub-options
+ * @param {string} [prefix]  put before the key in the message (e.g. 'progress.')
+ */
+export function checkKeys(opts, allowed, allowedList, where, prefix = '') {
   for (const key in opts) {
     if (!allowed.has(key)) {
-      throw new TypeError(`${where}: unknown option '${key}'; expected one of: ${allowedList.join(', ')}`);
+      throw new TypeError(`${where}: unknown option '${prefix}${key}'; expected one of: ${allowedList.join(', ')}`);
     }
+  }
+  const symbols = Object.getOwnPropertySymbols(opts);
+  if (symbols.length !== 0) {
+    throw new TypeError(`${where}: unknown option ${prefix ? `'${prefix}' ` : ''}key ${String(symbols[0])} (option keys are strings); expected one of: ${allowedList.join(', ')}`);
   }
 }
 
@@ -129,10 +143,27 @@ export function pollingToCore(v, where) {
   throw new TypeError(`${where}: option 'polling' must be a strategy name (${[...POLLING_NAMES].join(', ')}) or a polling strategy instance (PollingStrategy); got ${describe(v)}`);
 }
 
+/*
+ * An AbortSignal, or an object with what a wait uses of one: `aborted`,
+ * `reason` (read when aborted), addEventListener and removeEventListener (a
+ * wait that could add its listener but not remove it would leak it, or
+ * never settle).
+ */
 function signalToCore(v, where) {
   if (v === undefined || v === null) return null;
-  if (typeof v === 'object' && typeof v.aborted === 'boolean' && typeof v.addEventListener === 'function') return v;
-  throw new TypeError(`${where}: option 'signal' must be an AbortSignal; got ${describe(v)}`);
+  if (typeof AbortSignal === 'function' && v instanceof AbortSignal) return v;
+  if (typeof v !== 'object') {
+    throw new TypeError(`${where}: option 'signal' must be an AbortSignal; got ${describe(v)}`);
+  }
+  const missing = [];
+  if (typeof v.aborted !== 'boolean') missing.push("a boolean 'aborted'");
+  if (!('reason' in v)) missing.push("a 'reason'");
+  if (typeof v.addEventListener !== 'function') missing.push('addEventListener()');
+  if (typeof v.removeEventListener !== 'function') missing.push('removeEventListener()');
+  if (missing.length !== 0) {
+    throw new TypeError(`${where}: option 'signal' must be an AbortSignal (or have ${missing.join(', ')}); got ${describe(v)} without ${missing.join(', ')}`);
+  }
+  return v;
 }
 
 /**

@@ -56,8 +56,28 @@ export function progressToSpec(v, where) {
         throw new TypeError(`${where}: unknown option 'progress.${key}'; expected one of: ${PROGRESS_KEYS.join(', ')}`);
       }
     }
-    for (const k of ['desc', 'unit']) {
+    const symbols = Object.getOwnPropertySymbols(o);
+    if (symbols.length !== 0) {
+      throw new TypeError(`${where}: unknown option 'progress' key ${String(symbols[0])} (option keys are strings); expected one of: ${PROGRESS_KEYS.join(', ')}`);
+    }
+    for (const k of ['desc', 'unit', 'color']) {
       if (o[k] !== undefined && typeof o[k] !== 'string') throw new TypeError(`${where}: option 'progress.${k}' must be a string; got ${kind(o[k])}`);
+    }
+    for (const k of ['disable', 'leave']) {
+      if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new TypeError(`${where}: option 'progress.${k}' must be a boolean; got ${kind(o[k])}`);
+    }
+    for (const k of ['width', 'ncols']) {
+      const x = o[k];
+      if (x === undefined) continue;
+      if (typeof x !== 'number') throw new TypeError(`${where}: option 'progress.${k}' must be a positive integer (columns); got ${kind(x)}`);
+      if (!Number.isInteger(x) || x < 1) throw new RangeError(`${where}: option 'progress.${k}' must be a positive integer (columns); got ${String(x)}`);
+    }
+    if (o.total !== undefined) {
+      if (typeof o.total !== 'number') throw new TypeError(`${where}: option 'progress.total' must be a finite number >= 0; got ${kind(o.total)}`);
+      if (!Number.isFinite(o.total) || o.total < 0) throw new RangeError(`${where}: option 'progress.total' must be a finite number >= 0; got ${String(o.total)}`);
+    }
+    if (o.stream !== undefined && (o.stream === null || typeof o.stream !== 'object' || typeof o.stream.write !== 'function')) {
+      throw new TypeError(`${where}: option 'progress.stream' must be a writable stream (an object with write()); got ${kind(o.stream)}`);
     }
     let miniters = 0;
     if (o.miniters !== undefined) {

@@ -9,7 +9,7 @@
 import { splitArgs, flatten } from './shapes.js';
 import { parseWaitOptions } from './options.js';
 import { wrapFuture } from './wrap.js';
-import { C, heap, CY_ETIMEDOUT, CY_EAGAIN, coreFailure } from './core.js';
+import { C, heap, CY_ETIMEDOUT, coreFailure } from './core.js';
 import { Waiter } from './waitset.js';
 import { TimeoutError } from './errors.js';
 
@@ -66,25 +66,33 @@ export function wait(...args) {
   const split = splitArgs(args, 'wait()');
   const o = parseWaitOptions(split.options);
   const shape = flatten(split.input, split.kind, o.recurse);
-  if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
   const leaves = shape.leaves;
   const n = leaves.length;
+  // Every input is wrapped (observed: a rejection is handled) before any way
+  // out, an aborted signal included, as Promise.all observes its inputs.
   const futs = new Array(n);
   for (let i = 0; i < n; i++) futs[i] = wrapFuture(leaves[i]);
+  if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
   const { fs, foreign } = futurePointers(futs);
   return new Promise((resolve, reject) => {
+    // Frees the waiter, then settles; with what the signal's
+    // removeEventListener threw while freeing, if it did (never left pending).
+    const end = (waiter, value, isError) => {
+      waiter.free();
+      if (waiter.cleanupError !== undefined) reject(waiter.cleanupError);
+      else if (isError) reject(value);
+      else resolve(value);
+    };
     let w;
     try {
       w = new Waiter(fs, n, waiterOptions(o, o.returnWhen, true, foreign), {
         onPoll(rc, waiter) {
           if (rc === CY_ETIMEDOUT) {
             const k = waiter.doneCount();
-            waiter.finish();
-            waiter.free();
-            reject(timeoutError('wait()', o.timeout, k, n));
+            if (waiter.finish()) end(waiter, timeoutError('wait()', o.timeout, k, n), true);
             return;
           }
-          waiter.finish();
+          if (!waiter.finish()) return;
           const flags = C.malloc(n > 0 ? n : 1);
           C.cy_waitset_done_flags(waiter.ws, flags);
           const u8 = heap().u8;
@@ -92,16 +100,18 @@ export function wait(...args) {
           const notDone = new Set();
           for (let i = 0; i < n; i++) (u8[flags + i] ? done : notDone).add(futs[i]);
           C.free(flags);
-          waiter.free();
           // A future listed twice is in one set only: done wins.
           for (const f of done) notDone.delete(f);
-          resolve({ done, notDone });
+          end(waiter, { done, notDone }, false);
         },
-        onAbort(reason) { reject(reason); },
+        onAbort(reason, waiter) { end(waiter, reason, true); },
       });
+    } catch (e) {
+      reject(e);
+      return;
     } finally {
       C.free(fs);
     }
-    if (w.poll() === CY_EAGAIN) w.start();
+    w.begin();
   });
 }

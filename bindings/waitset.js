@@ -3,8 +3,10 @@
  * future.result() is one Waiter. The core decides (cy_waitset_poll: the
  * return condition, the deadline, probe rounds, progress cadence); this file
  * only decides *when to ask*, event-driven:
- *   - JS completions (PromiseFuture settle reactions) end in `notifyAll()`,
- *     which polls the waiters whose signal word changed;
+ *   - a completion made on this thread (a PromiseFuture's settle reaction, a
+ *     cancel) names its future (`futureDone`), and `notify()` then polls the
+ *     waiters listed under that future, and only those: O(1) per completion
+ *     however many waits are pending;
  *   - a timer runs only when the core names a wakeup (cy_waitset_next_wakeup_ms
  *     >= 0: the wait's deadline or a probe round for probe-only futures);
  *   - futures completed on C threads wake us through Atomics.waitAsync on the
@@ -12,7 +14,7 @@
  * @module concurry-wasm/waitset
  */
 import {
-  C, Module, heap, waitsetCreate, keepAlive, addFunction, PROGRESS,
+  C, Module, heap, waitsetCreate, keepAlive, addFunction, PROGRESS, DONE_FUTURE,
   CY_ETIMEDOUT, CY_EAGAIN,
 } from './core.js';
 import { readReport } from './progress.js';
@@ -35,6 +37,21 @@ const active = new Set();
  * way, so those are held strongly until they settle.
  */
 const weakActive = new Set();
+
+/*
+ * Who to poll when a future completes on this thread: cy_future* -> an entry
+ * or a Set of entries, an entry being an active Waiter over that future (its
+ * WeakRef for a waiter held weakly). A waiter is listed under each future of
+ * its waitset from start() until it stops, so a completion reaches exactly
+ * the waits over it. Scanning every active waiter on every completion instead
+ * made N concurrent single waits cost O(N^2).
+ */
+const watchers = new Map();
+/** Waiters whose futures completed since the last notify(). */
+let dirty = [];
+
+/** Counters for tests and diagnostics: `notified` counts waiters notify() looked at. */
+export const stats = { notified: 0 };
 
 /** The longest setTimeout delay (a signed 32-bit count of ms). */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -110,6 +127,13 @@ export class Waiter {
     this.weak = false;  // held weakly while active (setWeak)
     this.weakable = false; // an iterator's: its abort listener must not hold it
     this.ref = null;
+    this.dirty = false;     // queued in `dirty`
+    this.cleanupError = undefined; // what the signal's removeEventListener threw in free()
+    this.watching = false;  // listed in `watchers`
+    // The futures to be listed under: one pointer, or a copy of the array (the
+    // caller frees fs); slots (NULL) and the core's shared done futures are
+    // skipped when listing.
+    this.watch = fs === 0 || n === 0 ? null : n === 1 ? heap().u32[fs >> 2] : heap().u32.slice(fs >> 2, (fs >> 2) + n);
     let progFn = 0;
     if (o.progress && o.progress.callback) {
       this.progressCb = o.progress.callback;
@@ -137,27 +161,82 @@ export class Waiter {
     this.last = -1;
   }
 
-  /** Starts listening (after a first poll said CY_EAGAIN). */
+  /**
+   * Starts listening (after a first poll said CY_EAGAIN). A signal that
+   * aborted before this ends the wait now (its event has already fired).
+   * Throws what the signal's addEventListener throws, the waiter freed.
+   */
   start() {
     if (this.freed) return;
+    if (this.signal && this.signal.aborted) {
+      this.abort(this.signal.reason);
+      return;
+    }
     if (this.weak) {
       this.ref ??= new WeakRef(this);
       weakActive.add(this.ref);
     } else {
       active.add(this);
     }
+    this.list();
     if (this.signal) {
       const signal = this.signal;
+      let listener;
       if (this.weakable) {
         this.ref ??= new WeakRef(this);
-        this.abortListener = weakAbortListener(this.ref, signal);
+        listener = weakAbortListener(this.ref, signal);
       } else {
-        this.abortListener = () => this.abort(signal.reason);
+        listener = () => this.abort(signal.reason);
       }
-      signal.addEventListener('abort', this.abortListener, { once: true });
+      try {
+        signal.addEventListener('abort', listener, { once: true });
+      } catch (e) {
+        this.free();
+        throw e;
+      }
+      this.abortListener = listener;
     }
     if (this.foreign) { keepAlive(true); this.holding = true; }
     this.schedule();
+  }
+
+  /**
+   * The first check, one microtask after the call that made this waiter:
+   * inputs that were already settled at that call (resolved Promises, values,
+   * done futures) reach the core first, so that a timeout of 0 means "what
+   * was done at the call" for every kind of input. Then listens if pending.
+   * Never throws: a failure ends the wait through the handler's onAbort.
+   */
+  begin() {
+    queueMicrotask(() => {
+      if (this.freed) return;
+      if (this.poll() !== CY_EAGAIN || this.freed) return;
+      try {
+        this.start();
+      } catch (e) {
+        this.handler.onAbort(e, this);
+      }
+    });
+  }
+
+  /** Lists this waiter under each of its futures (see `watchers`). */
+  list() {
+    const watch = this.watch;
+    if (watch === null || this.watching) return;
+    this.watching = true;
+    const entry = this.weakable ? (this.ref ??= new WeakRef(this)) : this;
+    if (typeof watch === 'number') { addWatcher(watch, entry); return; }
+    for (let i = 0; i < watch.length; i++) addWatcher(watch[i], entry);
+  }
+
+  /** Takes this waiter off the futures' lists. */
+  unlist() {
+    if (!this.watching) return;
+    this.watching = false;
+    const watch = this.watch;
+    const entry = this.weakable ? this.ref : this;
+    if (typeof watch === 'number') { removeWatcher(watch, entry); return; }
+    for (let i = 0; i < watch.length; i++) removeWatcher(watch[i], entry);
   }
 
   /**
@@ -257,14 +336,28 @@ export class Waiter {
   /** Stops listening (timers, wakeups) but keeps the waitset (items may remain to take). */
   stop() {
     this.deactivate();
+    this.unlist();
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (this.paceTimer !== null) { clearTimeout(this.paceTimer); this.paceTimer = null; this.armed = false; }
     if (this.holding) { keepAlive(false); this.holding = false; }
   }
 
-  /** The final progress report (before settling). */
+  /**
+   * The final progress report, before the wait settles. A progress callback
+   * that throws on it ends the wait with that error, as a throw on an earlier
+   * report does: the handler's onAbort gets it and the waiter is freed.
+   * Returns false then (the caller must not settle the wait itself), true
+   * otherwise.
+   * @returns {boolean}
+   */
   finish() {
-    if (!this.freed && this.progressCb) C.cy_waitset_finish(this.ws);
+    if (this.freed || !this.progressCb) return true;
+    C.cy_waitset_finish(this.ws);
+    if (this.progressError === undefined) return true;
+    const e = this.progressError;
+    this.handler.onAbort(e, this);
+    this.free();
+    return false;
   }
 
   deactivate() {
@@ -272,17 +365,19 @@ export class Waiter {
     else active.delete(this);
   }
 
-  /** Stops listening; frees the waitset. Idempotent. */
+  /**
+   * Stops listening; frees the waitset. Idempotent; never throws, so that no
+   * caller is left with a promise it did not settle: if the signal's
+   * removeEventListener throws, everything else is released and the error is
+   * kept in `cleanupError` (wait() rejects with it).
+   */
   free() {
     if (this.freed) return;
     this.freed = true;
     this.deactivate();
+    this.unlist();
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (this.paceTimer !== null) { clearTimeout(this.paceTimer); this.paceTimer = null; }
-    if (this.abortListener) {
-      this.signal.removeEventListener('abort', this.abortListener);
-      this.abortListener = null;
-    }
     if (this.progressId) progressWaiters.delete(this.progressId);
     if (this.holding) { keepAlive(false); this.holding = false; }
     if (this.armed) {
@@ -291,18 +386,28 @@ export class Waiter {
     }
     C.cy_waitset_free(this.ws);
     this.ws = 0;
+    const listener = this.abortListener;
+    if (listener) {
+      this.abortListener = null;
+      try {
+        this.signal.removeEventListener('abort', listener);
+      } catch (e) {
+        this.cleanupError = e;
+      }
+    }
   }
 
   /**
    * Ends the wait with `reason` (the signal aborted, or a progress callback
    * threw). An abort by the signal still gets the final progress report first
-   * (the contract: delivered before the wait settles); a throwing progress
-   * callback is not called again.
+   * (DESIGN.md: delivered before the wait settles); a throwing progress
+   * callback is not called again, and if the final report throws, the wait
+   * ends with that error instead.
    * @param {unknown} reason
    */
   abort(reason) {
     if (this.freed) return;
-    if (this.progressError === undefined) this.finish();
+    if (this.progressError === undefined && !this.finish()) return;
     this.handler.onAbort(reason, this);
     this.free();
   }
@@ -311,9 +416,13 @@ export class Waiter {
    * What finalizing this waiter's owner must release if it was never freed:
    * holds no reference back to the waiter (or its owner), so a
    * FinalizationRegistry can hold it.
-   * @returns {{ ws: number, progressId: number }}
+   * @returns {{ ws: number, progressId: number, watch: number|Uint32Array|null, ref: WeakRef<Waiter>|null }}
    */
-  leftovers() { return { ws: this.ws, progressId: this.progressId }; }
+  leftovers() {
+    // A weakable waiter (an iterator's) is active and listed as its WeakRef.
+    if (this.weakable) this.ref ??= new WeakRef(this);
+    return { ws: this.ws, progressId: this.progressId, watch: this.weakable ? this.watch : null, ref: this.ref };
+  }
 
   doneCount() { return this.freed ? 0 : C.cy_waitset_done_count(this.ws); }
 }
@@ -325,8 +434,56 @@ export class Waiter {
  */
 export function freeLeftovers(l) {
   if (l.progressId) progressWaiters.delete(l.progressId);
+  // A collected weak waiter may still be active and listed, as its dead WeakRef.
+  if (l.ref !== null) weakActive.delete(l.ref);
+  if (l.watch !== null && l.ref !== null) {
+    if (typeof l.watch === 'number') removeWatcher(l.watch, l.ref);
+    else for (let i = 0; i < l.watch.length; i++) removeWatcher(l.watch[i], l.ref);
+  }
   C.cy_waitset_free(l.ws);
 }
+
+function addWatcher(ptr, entry) {
+  if (ptr === 0 || ptr === DONE_FUTURE[0] || ptr === DONE_FUTURE[1] || ptr === DONE_FUTURE[2]) return;
+  const e = watchers.get(ptr);
+  if (e === undefined) watchers.set(ptr, entry);
+  else if (e instanceof Set) e.add(entry);
+  else if (e !== entry) watchers.set(ptr, new Set([e, entry]));
+}
+
+function removeWatcher(ptr, entry) {
+  const e = watchers.get(ptr);
+  if (e === undefined) return;
+  if (e === entry) watchers.delete(ptr);
+  else if (e instanceof Set) {
+    e.delete(entry);
+    if (e.size === 0) watchers.delete(ptr);
+  }
+}
+
+function markDirty(entry) {
+  const w = entry instanceof WeakRef ? entry.deref() : entry;
+  if (w === undefined || w.dirty || w.freed) return;
+  w.dirty = true;
+  dirty.push(w);
+}
+
+/**
+ * Says that the future `ptr` completed on this thread (after the core was
+ * told): the waiters over it are polled at the next notify(). A future
+ * completes once, so its list is dropped.
+ * @param {number} ptr a cy_future*
+ */
+export function futureDone(ptr) {
+  const e = watchers.get(ptr);
+  if (e === undefined) return;
+  watchers.delete(ptr);
+  if (e instanceof Set) for (const x of e) markDirty(x);
+  else markDirty(e);
+}
+
+/** True when some waiter is listed under a future (futureDone has work). */
+export function hasWatchers() { return watchers.size !== 0; }
 
 /*
  * Made outside the class: a closure created in a method shares that method's
@@ -336,27 +493,30 @@ function weakAbortListener(ref, signal) {
   return () => ref.deref()?.abort(signal.reason);
 }
 
+/*
+ * A probe round run by this timer may complete a probe future that other
+ * waits hold too; they see it at their own next round (each wait over a
+ * probe future has its own probe timer), not by a scan of every waiter.
+ */
 function onTimer(w) {
   w.timer = null;
   w.poll();
-  // A probe round may have completed futures that other waits hold too.
-  notifyAll();
 }
 
 /**
- * Polls every active waiter whose signal word moved (called after JS-side
- * completions were pushed into the core).
+ * Polls the waiters named by futureDone() since the last call whose signal
+ * word moved (called after JS-side completions were pushed into the core).
  */
-export function notifyAll() {
-  if (active.size === 0 && weakActive.size === 0) return;
-  const u32 = heap().u32;
-  for (const w of [...active]) {
-    if (!w.freed && u32[w.sig] !== w.last) w.poll();
-  }
-  for (const ref of [...weakActive]) {
-    const w = ref.deref();
-    if (w === undefined) weakActive.delete(ref);
-    else if (!w.freed && heap().u32[w.sig] !== w.last) w.poll();
+export function notify() {
+  while (dirty.length !== 0) {
+    const d = dirty;
+    dirty = [];
+    stats.notified += d.length;
+    for (let i = 0; i < d.length; i++) {
+      const w = d[i];
+      w.dirty = false;
+      if (!w.freed && heap().u32[w.sig] !== w.last) w.poll();
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * BaseFuture: the one interface every kind of future has (the seed's Adapter
+ * BaseFuture: the one interface every kind of future has (Concurry's Adapter
  * pattern). Subclasses supply the state queries (`done`, `cancelled`,
  * `running`, `cancel`), the synchronous outcome (`_outcome(state)`), their C
  * future (`_cptr()`, which the core's waitsets register with) and their state
@@ -141,6 +141,8 @@ export class BaseFuture {
 
   /**
    * Waits (event-driven, through the core) for the future, up to `timeout` ms.
+   * The first check comes a microtask after the call (Waiter.begin), so with
+   * a timeout of 0 a future over an already-settled promise counts as done.
    * @param {number} timeout core form (-1 none)
    * @param {string} where
    * @returns {Promise<void>}
@@ -160,7 +162,7 @@ export class BaseFuture {
           onPoll: (rc) => {
             w.free();
             if (rc === CY_ETIMEDOUT) {
-              reject(new TimeoutError(`${where}: the future ${this.uuid} did not complete within ${timeout} ms`, { completed: 0, total: 1, timeout }));
+              reject(new TimeoutError(`${where}: the future ${this.uuid} did not complete within ${timeout} ms: 0 of 1 completed`, { completed: 0, total: 1, timeout }));
             } else resolve();
           },
           onAbort: (reason) => reject(reason),
@@ -168,7 +170,7 @@ export class BaseFuture {
       } finally {
         C.free(fs);
       }
-      if (w.poll() === -6 /* CY_EAGAIN */) w.start();
+      w.begin();
     });
   }
 

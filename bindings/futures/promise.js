@@ -1,5 +1,5 @@
 /**
- * PromiseFuture: a Promise (or any thenable) as a future; the seed's
+ * PromiseFuture: a Promise (or any thenable) as a future; Concurry's
  * AsyncioFuture. Pure delegation: it caches no state. Its state lives in a C
  * future of the core, which the promise's settle reaction completes
  * (set_result / set_exception; cancel() cancels it there too), so done(),
@@ -20,7 +20,7 @@ import {
   C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure,
   CY_ECANCELED, STATE_SUCCEEDED, STATE_CANCELLED,
 } from '../core.js';
-import { notifyAll, setPrePoll } from '../waitset.js';
+import { notify, futureDone, hasWatchers, setPrePoll } from '../waitset.js';
 
 /* ---- the pool of C futures --------------------------------------------- */
 
@@ -37,7 +37,7 @@ function newChunk() {
   const addr = C.malloc(CHUNK * 4);
   if (!addr) throw coreFailure('malloc', -2);
   const rc = futuresCreate(addr, CHUNK);
-  if (rc) { C.free(addr); throw coreFailure('cy_future_create', rc); }
+  if (rc) { C.free(addr); throw coreFailure('cy_js_futures_create', rc); }
   chunkPtrs = heap().u32.slice(addr >> 2, (addr >> 2) + CHUNK);
   chunkToken = { addr };
   chunkRegistry.register(chunkToken, addr);
@@ -84,10 +84,15 @@ export function pushPending() {
   const won = base + n * 8;
   complete(base, base + n * 4, n, won);
   const u8 = heap().u8;
+  const watched = hasWatchers();
   for (let i = 0; i < n; i++) {
     const f = fs[i];
-    if (u8[won + i] === 0) f._v = undefined; // cancelled first: the value is not the outcome
-    else if (f._cb !== undefined) cbQueue.push(f);
+    if (u8[won + i] === 0) {
+      f._v = undefined; // cancelled first: the value is not the outcome
+      continue;
+    }
+    if (f._cb !== undefined) cbQueue.push(f);
+    if (watched) futureDone(f._c);
   }
 }
 
@@ -101,7 +106,7 @@ function flush() {
     cbQueue = [];
     for (let i = 0; i < q.length; i++) runCallbacks(q[i]);
   }
-  notifyAll();
+  notify();
 }
 
 function onFulfilled(value) {
@@ -163,6 +168,7 @@ export class PromiseFuture extends BaseFuture {
   cancel() {
     if (qF.length) pushPending();
     if (C.cy_future_cancel(this._c) !== 0) return this.cancelled();
+    futureDone(this._c);
     runCallbacks(this);
     if (!scheduled) {
       scheduled = true;

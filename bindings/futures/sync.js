@@ -1,6 +1,6 @@
 /**
  * SyncFuture: an already-computed value (or error). Done at creation and
- * immutable, so it caches its outcome (the seed's Rule 1) and never calls into
+ * immutable, so it caches its outcome (Concurry's Rule 1) and never calls into
  * wasm: in a wait it stands in with the core's shared, already-done future.
  * @module concurry-wasm/futures/sync
  */

@@ -3,6 +3,7 @@ import {
   wait, gather, wrapFuture, BaseFuture, SyncFuture, PromiseFuture, ReturnWhen, PollingAlgorithm,
   FixedPollingStrategy, config, TimeoutError, ready,
 } from 'concurry-wasm';
+import type { GatherOptions, WaitOptions, WaitResult } from 'concurry-wasm';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 function assertType<T extends true>(): void {}
@@ -79,6 +80,13 @@ async function main() {
   void variadic;
   // @ts-expect-error timeout is a number
   await wait([p1], { timeout: '5' });
+  // Options whose type is the whole interface, possibly undefined (TS2769 before).
+  const maybeOpts: GatherOptions | undefined = nums.length ? { timeout: 5 } : undefined;
+  const viaMaybe = await gather(nums, maybeOpts);
+  void viaMaybe;
+  const maybeWait: WaitOptions | undefined = nums.length ? { timeout: 5 } : undefined;
+  const waited: WaitResult = await wait(nums, maybeWait);
+  void waited;
   void [b, n, str, r, c];
 }
 void main;
