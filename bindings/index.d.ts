@@ -238,6 +238,14 @@ export function gather<const T, O extends GatherOptions & { recurse: true; iter?
 export function gather<const T, O extends GatherOptions & { iter?: false }>(
   fs: T, options?: O,
 ): Promise<WithExceptionsOut<GatherOut<T>, O>>;
+/**
+ * Options typed as the whole GatherOptions (`opts: GatherOptions | undefined`):
+ * whether they iterate, recurse or return exceptions is known only at run
+ * time, so the result is a Promise or (iter: true) an iterator, of any values.
+ */
+export function gather<const T>(
+  fs: T, options?: GatherOptions,
+): Promise<any> | AsyncIterableIterator<[KeyOf<T>, any]>;
 /** Variadic: gather(f1, f2, ..., options?) → array. */
 export function gather(f1: FutureLike, f2: FutureLike | GatherOptions, ...rest: (FutureLike | GatherOptions)[]): Promise<unknown[]>;
 
