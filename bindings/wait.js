@@ -20,6 +20,16 @@ import { TimeoutError } from './errors.js';
  */
 export function futurePointers(futs) {
   const n = futs.length;
+  if (n === 1) {
+    // The common single wait: no staging array.
+    const f = futs[0];
+    const p = f._cptr();
+    const foreign = f._foreign && !f.done();
+    const fs = C.malloc(4);
+    if (!fs) throw coreFailure('malloc', -2);
+    heap().u32[fs >> 2] = p;
+    return { fs, foreign };
+  }
   const ptrs = new Uint32Array(n);
   let foreign = false;
   for (let i = 0; i < n; i++) {

@@ -33,6 +33,11 @@ describe('many concurrent waits: each completion polls only the waits over it', 
     expect(looked).toBeLessThanOrEqual(2 * N);
   });
 
+  test('wrapFuture(p).result({ timeout }) (a waitset each, as the deadline is the core\'s)', async () => {
+    const looked = await run((p) => wrapFuture(p).result({ timeout: 1e7 }));
+    expect(looked).toBeLessThanOrEqual(2 * N);
+  });
+
   test('wait([p])', async () => {
     const looked = await run((p) => wait([p]));
     expect(looked).toBeLessThanOrEqual(2 * N);

@@ -179,6 +179,24 @@ export class PromiseFuture extends BaseFuture {
 
   /** @protected: callbacks run from the settle flush (or cancel). */
   _watch() {}
+
+  /**
+   * Without a timeout there is no deadline for the core to weigh: the wait
+   * ends when the core says this future completed, which the settle flush
+   * (or cancel) learns from cy_js_complete and tells the done-callbacks. So
+   * it is one of them, with no waitset: N concurrent result() calls cost N
+   * callbacks. With a timeout, the core's waitset decides (BaseFuture).
+   * @protected
+   */
+  _settled(timeout, where) {
+    if (timeout >= 0 || this.done()) return super._settled(timeout, where);
+    return new Promise((resolve) => {
+      const cb = this._cb;
+      if (cb === undefined) this._cb = resolve;
+      else if (typeof cb === 'function') this._cb = [cb, resolve];
+      else cb.push(resolve);
+    });
+  }
 }
 
 /** The value of a done PromiseFuture for the given state, without a wasm call. @internal */
