@@ -43,9 +43,32 @@ function setNumber(key, cname, value) {
   }
   const rc = C.cy_config_set_number(cstr(cname), value);
   if (rc === CY_ENOENT) throw new TypeError(`config.defaults: unknown key '${key}'`);
-  if (rc) {
-    throw new RangeError(`config.defaults.${key}: ${value} is out of range or inconsistent with the other defaults ` +
-      '(intervals are ms > 0, adaptive min <= initial <= max, speedup in (0, 1], slowdown and multiplier >= 1, counts >= 1); nothing was changed');
+  if (rc) throw new RangeError(`${brokenRule(cname, value)}; nothing was changed`);
+}
+
+const KEY_OF = Object.fromEntries(Object.entries(FIELDS).map(([js, c]) => [c, js]));
+
+/**
+ * Why the core refuses cname = value: the rule it reports (the check
+ * strategies made from parameters go through too), in config.defaults' names.
+ */
+function brokenRule(cname, value) {
+  const sp = Module.stackSave();
+  try {
+    const why = Module.stackAlloc(12);
+    C.cy_config_check_number(cstr(cname), value, why);
+    const u = heap().u32;
+    const [field, expected, other] = [0, 1, 2].map((i) => (u[(why >> 2) + i] ? Module.UTF8ToString(u[(why >> 2) + i]) : null));
+    const key = KEY_OF[field] || field || KEY_OF[cname];
+    if (!field || !expected) return `config.defaults.${KEY_OF[cname]}: ${value} is out of range`;
+    const got = field === cname ? value : getNumber(field);
+    if (other) {
+      const otherValue = other === cname ? value : getNumber(other);
+      return `config.defaults.${key} must be ${expected} ${KEY_OF[other] || other} (${otherValue}); got ${got}`;
+    }
+    return `config.defaults.${key} must be ${expected}; got ${got}`;
+  } finally {
+    Module.stackRestore(sp);
   }
 }
 

@@ -260,6 +260,8 @@ export class PollingStrategy {
   recordCompletion(): void;
   recordNoCompletion(): void;
   reset(): void;
+  /** A built-in's parameters (those its constructor takes), as the core holds them; {} for a custom strategy. */
+  readonly params: Record<string, number>;
 }
 export class FixedPollingStrategy extends PollingStrategy {
   constructor(params?: { interval?: number });
@@ -271,7 +273,7 @@ export class ExponentialPollingStrategy extends PollingStrategy {
   constructor(params?: { initialInterval?: number; maxInterval?: number; multiplier?: number });
 }
 export class ProgressivePollingStrategy extends PollingStrategy {
-  constructor(params?: { checksPerLevel?: number });
+  constructor(params?: { minInterval?: number; maxInterval?: number; checksPerLevel?: number });
 }
 
 /* ---- config ------------------------------------------------------------------- */

@@ -1,37 +1,47 @@
 /**
  * Polling strategies, backed by the core's cy_polling: the four built-ins of
- * the seed (Fixed, Adaptive, Exponential, Progressive; parameters from
- * `config.defaults` at construction) and custom ones (subclass
- * PollingStrategy and override the four methods: the core calls them through
- * a cy_polling vtable). Strategies pace only probe-only futures; a wait on
- * futures that notify never polls.
+ * the original (Concurry's design: Fixed, Adaptive, Exponential, Progressive;
+ * parameters from `config.defaults` at construction, overridden field by
+ * field and checked as a whole by the core, with the same rules as
+ * `config.defaults`) and custom ones (subclass PollingStrategy and override
+ * the four methods: the core calls them through a cy_polling vtable).
+ * Strategies pace only probe-only futures; a wait on futures that notify
+ * never polls. The core allocates every cy_polling and answers every
+ * question about it (kind, parameters, user id), so no struct layout is
+ * known here.
  * @module concurry-wasm/polling
  */
-import { C, Module, heap, cstr, addFunction, coreFailure, CY_ENOENT } from './core.js';
+import { C, Module, heap, cstr, addFunction, coreFailure, CY_ENOENT, CY_EINVAL, CY_ENOMEM } from './core.js';
 import { PollingAlgorithm, kPollingStrategy } from './options.js';
-
-// cy_polling on wasm32 (concurry.h): int kind @0, double interval @8, min @16,
-// max @24, initial @32, speedup @40, slowdown @48, multiplier @56,
-// unsigned empty_threshold @64, checks_per_level @68, nlevels @72,
-// double levels[16] @80, current @208, unsigned consecutive_empty @216,
-// checks_at_level @220, level @224, vt @228, user @232; 240 bytes.
-const SIZEOF = 240;
-const OFF = {
-  kind: 0, interval: 8, min: 16, max: 24, initial: 32, speedup: 40, slowdown: 48, multiplier: 56,
-  emptyThreshold: 64, checksPerLevel: 68, nlevels: 72, levels: 80, current: 208, user: 232,
-};
 
 const registry = new FinalizationRegistry(({ ptr, id }) => {
   if (id) customs.delete(id);
-  C.free(ptr);
+  C.cy_js_polling_free(ptr);
 });
+
+/** Calls fn(out) with `words` 4-byte slots of stack memory; returns [rc, u32 words]. */
+function withOut(words, fn) {
+  const sp = Module.stackSave();
+  try {
+    const out = Module.stackAlloc(words * 4);
+    const rc = fn(out);
+    const u = heap().u32;
+    return [rc, Array.from({ length: words }, (_, i) => u[(out >> 2) + i])];
+  } finally {
+    Module.stackRestore(sp);
+  }
+}
+
+/** A C string from the core, or null for NULL. */
+const str = (p) => (p ? Module.UTF8ToString(p) : null);
 
 /* ---- custom strategies: a vtable of trampolines into JS ------------------ */
 
+const METHODS = ['nextInterval', 'recordCompletion', 'recordNoCompletion', 'reset'];
 const customs = new Map(); // user id -> WeakRef<PollingStrategy>
 let nextCustomId = 1;
 function customOf(p) {
-  const ref = customs.get(heap().u32[(p + OFF.user) >> 2]);
+  const ref = customs.get(C.cy_js_polling_user(p));
   return ref && ref.deref();
 }
 function safe(fn, fallback) {
@@ -53,17 +63,21 @@ function customVtable() {
   const done = addFunction((p) => { const s = customOf(p); if (s) safe(() => s.recordCompletion()); }, 'vi');
   const empty = addFunction((p) => { const s = customOf(p); if (s) safe(() => s.recordNoCompletion()); }, 'vi');
   const reset = addFunction((p) => { const s = customOf(p); if (s) safe(() => s.reset()); }, 'vi');
-  vtable = C.malloc(16);
-  const u32 = heap().u32;
-  u32[vtable >> 2] = next;
-  u32[(vtable >> 2) + 1] = done;
-  u32[(vtable >> 2) + 2] = empty;
-  u32[(vtable >> 2) + 3] = reset;
+  // cy_polling_vtable: four function pointers, in the order concurry.h declares them.
+  const vt = C.malloc(16);
+  if (!vt) throw coreFailure('malloc', CY_ENOMEM);
+  heap().u32.set([next, done, empty, reset], vt >> 2);
+  vtable = vt;
   return vtable;
 }
 
+/** The methods of PollingStrategy a custom subclass leaves to the base class. */
+function missingMethods(obj) {
+  return METHODS.filter((m) => obj[m] === PollingStrategy.prototype[m]);
+}
+
 /**
- * A polling strategy (the seed's BasePollingStrategy). Intervals are ms.
+ * A polling strategy (the original's BasePollingStrategy). Intervals are ms.
  * Construct a built-in by name with `PollingStrategy.create(name)` or its
  * class; subclass it (overriding all four methods) for a custom strategy.
  */
@@ -72,26 +86,31 @@ export class PollingStrategy {
    * @param {string} [name] a built-in's name (subclasses pass it); omitted: a custom strategy
    */
   constructor(name) {
-    /** @private */ this._p = C.malloc(SIZEOF);
-    if (!this._p) throw coreFailure('malloc', -2);
     let id = 0;
+    let ptr;
     if (name === undefined) {
       if (new.target === PollingStrategy) {
         throw new TypeError('PollingStrategy: pass a strategy name (PollingStrategy.create(name)) or subclass it with nextInterval/recordCompletion/recordNoCompletion/reset');
       }
-      id = nextCustomId++;
-      customs.set(id, new WeakRef(this));
-      const rc = C.cy_polling_init_custom(this._p, customVtable(), id);
-      if (rc) { C.free(this._p); throw coreFailure('cy_polling_init_custom', rc); }
-    } else {
-      const rc = C.cy_polling_init(this._p, cstr(String(name)));
-      if (rc) {
-        C.free(this._p);
-        if (rc === CY_ENOENT) throw new RangeError(`PollingStrategy: unknown strategy '${name}'; expected one of: ${Object.values(PollingAlgorithm).join(', ')}`);
-        throw coreFailure('cy_polling_init', rc);
+      const missing = missingMethods(this);
+      if (missing.length) {
+        throw new TypeError(`${new.target.name || 'PollingStrategy subclass'}: a custom polling strategy must override ` +
+          `all four methods of PollingStrategy; missing: ${missing.join(', ')}`);
       }
+      id = nextCustomId++;
+      let rc;
+      [rc, [ptr]] = withOut(1, (out) => C.cy_js_polling_create_custom(out, customVtable(), id));
+      if (rc) throw coreFailure('cy_js_polling_create_custom', rc);
+      customs.set(id, new WeakRef(this));
+    } else {
+      let rc;
+      [rc, [ptr]] = withOut(1, (out) => C.cy_js_polling_create(out, cstr(String(name))));
+      if (rc === CY_ENOENT) throw new RangeError(`PollingStrategy: unknown strategy '${name}'; expected one of: ${Object.values(PollingAlgorithm).join(', ')}`);
+      if (rc) throw coreFailure('cy_js_polling_create', rc);
     }
-    registry.register(this, { ptr: this._p, id });
+    /** @private */ this._p = ptr;
+    /** @private */ this._custom = id !== 0;
+    registry.register(this, { ptr, id });
   }
 
   /**
@@ -108,94 +127,162 @@ export class PollingStrategy {
 
   /** The canonical name ('fixed', 'adaptive', ... or 'custom'). @returns {string} */
   get name() {
-    const kind = heap().i32[this._p >> 2];
-    const p = C.cy_polling_name(kind);
-    return p ? Module.UTF8ToString(p) : 'custom';
+    if (this._custom) return 'custom';
+    const sp = Module.stackSave();
+    try {
+      const out = Module.stackAlloc(5 * 8);
+      C.cy_js_polling_state(this._p, out);
+      return str(C.cy_polling_name(heap().f64[(out >> 3) + 1])) || 'custom';
+    } finally {
+      Module.stackRestore(sp);
+    }
   }
 
   /** The next sleep interval in ms. @returns {number} */
-  nextInterval() { return C.cy_polling_next_interval(this._p); }
+  nextInterval() { this._builtin('nextInterval'); return C.cy_polling_next_interval(this._p); }
   /** Futures completed since the last check. */
-  recordCompletion() { C.cy_polling_record_completion(this._p); }
+  recordCompletion() { this._builtin('recordCompletion'); C.cy_polling_record_completion(this._p); }
   /** No future completed since the last check. */
-  recordNoCompletion() { C.cy_polling_record_no_completion(this._p); }
+  recordNoCompletion() { this._builtin('recordNoCompletion'); C.cy_polling_record_no_completion(this._p); }
   /** Back to the initial state. */
-  reset() { C.cy_polling_reset(this._p); }
+  reset() { this._builtin('reset'); C.cy_polling_reset(this._p); }
+
+  /**
+   * The core would call a custom strategy's base method back into JS (and
+   * that again, until the stack overflows): say so instead.
+   * @private
+   */
+  _builtin(method) {
+    if (this._custom) {
+      throw new TypeError(`${this.constructor.name}: a custom strategy must implement ${method}() itself; ` +
+        'PollingStrategy.prototype.' + method + ' drives only the built-in strategies');
+    }
+  }
+
+  /**
+   * A built-in's parameters (those its constructor takes), as the core holds them.
+   * @returns {Record<string, number>}
+   */
+  get params() {
+    const names = /** @type {any} */ (this.constructor).PARAMS;
+    if (this._custom || !names) return {};
+    const o = {};
+    for (const [js, c] of Object.entries(names)) o[js] = this._param(c);
+    return o;
+  }
 
   /** The cy_polling* (for the core's waitsets). @returns {number} @internal */
   get _ptr() { return this._p; }
 
-  /** @protected */
-  _setParams(params, allowed) {
+  /** @private */
+  _param(cname) {
+    const sp = Module.stackSave();
+    try {
+      const out = Module.stackAlloc(8);
+      const rc = C.cy_js_polling_param(this._p, cstr(cname), out);
+      if (rc) throw coreFailure(`cy_js_polling_param('${cname}')`, rc);
+      return heap().f64[out >> 3];
+    } finally {
+      Module.stackRestore(sp);
+    }
+  }
+
+  /**
+   * Overrides parameters (JS name -> number), checked by the core as a whole
+   * (cy_polling_params_check: the rules of config.defaults).
+   * @protected
+   */
+  _setParams(params) {
     if (params === undefined) return;
-    if (params === null || typeof params !== 'object') throw new TypeError(`${this.constructor.name}: parameters must be an object; got ${params === null ? 'null' : typeof params}`);
-    for (const key of Object.keys(params)) {
-      const spec = allowed[key];
-      if (!spec) throw new TypeError(`${this.constructor.name}: unknown parameter '${key}'; expected one of: ${Object.keys(allowed).join(', ')}`);
-      const v = params[key];
-      if (typeof v !== 'number' || !Number.isFinite(v) || !spec.ok(v)) {
-        throw new RangeError(`${this.constructor.name}: parameter '${key}' must be ${spec.what}; got ${String(v)}`);
+    const cls = this.constructor.name;
+    /** @type {Record<string, string>} */
+    const names = /** @type {any} */ (this.constructor).PARAMS;
+    if (params === null || typeof params !== 'object') throw new TypeError(`${cls}: parameters must be an object; got ${params === null ? 'null' : typeof params}`);
+    const keys = Reflect.ownKeys(params).filter((k) => Object.prototype.propertyIsEnumerable.call(params, k));
+    const jsOf = (c) => Object.keys(names).find((k) => names[k] === c) || c;
+    for (const key of keys) {
+      if (typeof key !== 'string' || !Object.hasOwn(names, key)) {
+        throw new TypeError(`${cls}: unknown parameter '${String(key)}'; expected one of: ${Object.keys(names).join(', ')}`);
       }
+      const v = params[key];
+      if (typeof v !== 'number') throw new TypeError(`${cls}: parameter '${key}' must be a number; got ${v === null ? 'null' : typeof v}`);
     }
-    const v = heap();
-    for (const key of Object.keys(params)) {
-      const { off, int } = allowed[key];
-      if (int) v.u32[(this._p + off) >> 2] = params[key];
-      else v.f64[(this._p + off) >> 3] = params[key];
+    const n = keys.length;
+    if (n === 0) return;
+    const sp = Module.stackSave();
+    try {
+      const valueArr = Module.stackAlloc(n * 8); // stackAlloc aligns to 16
+      const nameArr = Module.stackAlloc(n * 4);
+      const why = Module.stackAlloc(12);
+      const h = heap();
+      keys.forEach((k, i) => {
+        h.u32[(nameArr >> 2) + i] = cstr(names[/** @type {string} */ (k)]);
+        h.f64[(valueArr >> 3) + i] = params[k];
+      });
+      const rc = C.cy_js_polling_configure(this._p, nameArr, valueArr, n, why);
+      if (rc === 0) return;
+      const u = heap().u32;
+      const [field, expected, other] = [str(u[why >> 2]), str(u[(why >> 2) + 1]), str(u[(why >> 2) + 2])];
+      if (rc !== CY_EINVAL || !field) throw coreFailure('cy_js_polling_configure', rc);
+      const got = Object.hasOwn(params, jsOf(field)) ? params[jsOf(field)] : this._param(field);
+      if (other) {
+        const otherValue = Object.hasOwn(params, jsOf(other)) ? params[jsOf(other)] : this._param(other);
+        throw new RangeError(`${cls}: parameter '${jsOf(field)}' must be ${expected} ${jsOf(other)} (${otherValue}); got ${got}` +
+          ' (parameters not given come from config.defaults)');
+      }
+      throw new RangeError(`${cls}: parameter '${jsOf(field)}' must be ${expected}; got ${got}`);
+    } finally {
+      Module.stackRestore(sp);
     }
-    C.cy_polling_reset(this._p);
   }
 }
 Object.defineProperty(PollingStrategy.prototype, kPollingStrategy, { value: true });
 
-const ms = { ok: (v) => v > 0, what: 'a number of ms > 0' };
-
 /** Constant interval (`config.defaults.pollingFixedInterval`, 10 ms). */
 export class FixedPollingStrategy extends PollingStrategy {
+  /** JS parameter name -> the core's (cy_polling_params). */
+  static PARAMS = Object.freeze({ interval: 'interval' });
   /** @param {{ interval?: number }} [params] */
   constructor(params) {
     super('fixed');
-    this._setParams(params, { interval: { off: OFF.interval, ...ms } });
+    this._setParams(params);
   }
 }
 
 /** Speeds up (×0.7) on completions, slows down (×1.3) after 3 empty checks; 1..100 ms from 10 ms. */
 export class AdaptivePollingStrategy extends PollingStrategy {
+  static PARAMS = Object.freeze({
+    minInterval: 'min_interval', maxInterval: 'max_interval', initialInterval: 'initial_interval',
+    speedup: 'speedup', slowdown: 'slowdown', emptyChecks: 'empty_checks',
+  });
   /** @param {{ minInterval?: number, maxInterval?: number, initialInterval?: number, speedup?: number, slowdown?: number, emptyChecks?: number }} [params] */
   constructor(params) {
     super('adaptive');
-    this._setParams(params, {
-      minInterval: { off: OFF.min, ...ms },
-      maxInterval: { off: OFF.max, ...ms },
-      initialInterval: { off: OFF.initial, ...ms },
-      speedup: { off: OFF.speedup, ok: (v) => v > 0 && v <= 1, what: 'a factor in (0, 1]' },
-      slowdown: { off: OFF.slowdown, ok: (v) => v >= 1, what: 'a factor >= 1' },
-      emptyChecks: { off: OFF.emptyThreshold, int: true, ok: (v) => Number.isInteger(v) && v >= 1, what: 'an integer >= 1' },
-    });
+    this._setParams(params);
   }
 }
 
 /** Doubles on every empty check up to 1000 ms, back to 1 ms on a completion. */
 export class ExponentialPollingStrategy extends PollingStrategy {
+  static PARAMS = Object.freeze({ initialInterval: 'initial_interval', maxInterval: 'max_interval', multiplier: 'multiplier' });
   /** @param {{ initialInterval?: number, maxInterval?: number, multiplier?: number }} [params] */
   constructor(params) {
     super('exponential');
-    this._setParams(params, {
-      initialInterval: { off: OFF.initial, ...ms },
-      maxInterval: { off: OFF.max, ...ms },
-      multiplier: { off: OFF.multiplier, ok: (v) => v >= 1, what: 'a factor >= 1' },
-    });
+    this._setParams(params);
   }
 }
 
-/** Steps through 1, 5, 10, 50, 100 ms, 5 checks per level; back to the first on a completion. */
+/**
+ * Steps through min × 1, 5, 10, 50, 100, ... up to max (1, 5, 10, 50, 100 ms
+ * by default), checksPerLevel empty checks per level; back to the first on a
+ * completion.
+ */
 export class ProgressivePollingStrategy extends PollingStrategy {
-  /** @param {{ checksPerLevel?: number }} [params] */
+  static PARAMS = Object.freeze({ minInterval: 'min_interval', maxInterval: 'max_interval', checksPerLevel: 'checks_per_level' });
+  /** @param {{ minInterval?: number, maxInterval?: number, checksPerLevel?: number }} [params] */
   constructor(params) {
     super('progressive');
-    this._setParams(params, {
-      checksPerLevel: { off: OFF.checksPerLevel, int: true, ok: (v) => Number.isInteger(v) && v >= 1, what: 'an integer >= 1' },
-    });
+    this._setParams(params);
   }
 }
 

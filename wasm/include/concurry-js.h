@@ -56,6 +56,19 @@ int  cy_js_waitset_take(cy_waitset *ws, uint32_t *out, size_t max);
 /* A heap-allocated strategy: cy_polling_init(name) (NULL: the config's default). */
 int  cy_js_polling_create(cy_polling **out, const char *name);
 void cy_js_polling_free(cy_polling *p);
+/* A heap-allocated custom strategy (cy_polling_init_custom); user is read
+ * back with cy_js_polling_user, so JS never reads the struct itself. */
+int  cy_js_polling_create_custom(cy_polling **out, const cy_polling_vtable *vt, void *user);
+void *cy_js_polling_user(const cy_polling *p);
+/* Re-makes built-in strategy p with its parameters changed by n (name,
+ * value) pairs (cy_polling_params_set names), checked as a whole by
+ * cy_polling_params_check. On CY_ENOENT (a name p's kind does not use) why[0]
+ * is that name; on CY_EINVAL why[0..2] is the broken rule. p is unchanged
+ * unless 0 is returned. why may be NULL. */
+int  cy_js_polling_configure(cy_polling *p, const char *const *names, const double *values,
+                             size_t n, const char **why);
+/* A built-in strategy's parameter by name into *out: 0, CY_ENOENT, CY_EINVAL. */
+int  cy_js_polling_param(const cy_polling *p, const char *name, double *out);
 /* Reads a strategy's state: out[0] = current interval (ms, not advancing it),
  * out[1] = kind, out[2] = consecutive_empty, out[3] = checks_at_level, out[4] = level. */
 void cy_js_polling_state(const cy_polling *p, double *out);

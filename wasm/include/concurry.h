@@ -117,6 +117,11 @@ void cy_config_reset(void);
  * default_polling is not reachable here (use cy_config_set). CY_ENOENT for an unknown key. */
 int  cy_config_get_number(const char *key, double *out);
 int  cy_config_set_number(const char *key, double value);
+/* What cy_config_set_number(key, value) would return, changing nothing; for
+ * CY_EINVAL, why (may be NULL) gets the first broken rule as
+ * cy_polling_params_check reports it, with cy_config field names: why[0] the
+ * field, why[1] what it must be, why[2] the field it is compared with or NULL. */
+int  cy_config_check_number(const char *key, double value, const char **why);
 
 /* ---- polling strategies -------------------------------------------------- */
 
@@ -168,6 +173,48 @@ int    cy_polling_init_custom(cy_polling *p, const cy_polling_vtable *vt, void *
 const char *cy_polling_name(int kind);
 int    cy_polling_lookup(const char *name);   /* kind; CY_ENOENT unknown, CY_EINVAL NULL */
 /* ms; negative (CY_EINVAL) for NULL or an uninitialized strategy. */
+
+/* A built-in strategy's parameter set, checked by one function for the
+ * global config and for strategies made from parameters. Counts are held as
+ * doubles so the check sees the value asked for (2^32 is refused, not
+ * wrapped to 0). Fields a kind does not use are ignored. */
+typedef struct cy_polling_params {
+  int kind;                 /* CY_POLL_FIXED .. CY_POLL_PROGRESSIVE */
+  double interval;          /* fixed, ms */
+  double min_interval;      /* adaptive, progressive, ms */
+  double max_interval;      /* adaptive, exponential, progressive, ms */
+  double initial_interval;  /* adaptive, exponential, ms */
+  double speedup;           /* adaptive, factor on a completion */
+  double slowdown;          /* adaptive, factor after empty_checks empty checks */
+  double empty_checks;      /* adaptive, a count */
+  double multiplier;        /* exponential */
+  double checks_per_level;  /* progressive, a count */
+} cy_polling_params;
+
+/* The parameter names of a kind, by field name: "interval" (fixed);
+ * "min_interval", "max_interval", "initial_interval", "speedup", "slowdown",
+ * "empty_checks" (adaptive); "initial_interval", "max_interval", "multiplier"
+ * (exponential); "min_interval", "max_interval", "checks_per_level"
+ * (progressive). CY_ENOENT for a name the kind does not use, CY_EINVAL for
+ * NULL arguments or a kind that is not a built-in. Set checks nothing. */
+int cy_polling_params_set(cy_polling_params *pp, const char *name, double value);
+int cy_polling_params_get(const cy_polling_params *pp, const char *name, double *out);
+/* 0 when the set is valid (the rules cy_config_set applies to the config's
+ * polling fields: intervals finite ms > 0; adaptive min <= initial <= max,
+ * speedup in (0, 1], slowdown >= 1; exponential initial <= max, multiplier
+ * >= 1; progressive min <= max; counts whole numbers in [1, UINT_MAX]).
+ * Otherwise CY_EINVAL, and the first broken rule in why[0..2] when why is not
+ * NULL: why[0] the parameter, why[1] what it must be ("a number of ms > 0",
+ * or "<=" for a rule between two parameters), why[2] the other parameter of
+ * such a rule, else NULL. */
+int cy_polling_params_check(const cy_polling_params *pp, const char **why);
+/* Initializes p as a built-in strategy with these parameters (checked as
+ * above: CY_EINVAL changes nothing). cy_polling_init(p, name) is this with
+ * the config's parameters for that kind. */
+int cy_polling_init_params(cy_polling *p, const cy_polling_params *pp);
+/* A built-in strategy's parameters; CY_EINVAL for a custom one or NULL. */
+int cy_polling_get_params(const cy_polling *p, cy_polling_params *out);
+
 double cy_polling_next_interval(cy_polling *p);
 void   cy_polling_record_completion(cy_polling *p);
 void   cy_polling_record_no_completion(cy_polling *p);

@@ -7,7 +7,6 @@
  * or invalid change.
  */
 #include <limits.h>
-#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -37,48 +36,39 @@ static const cy_config builtin = BUILTIN_CONFIG;
 static cy__mutex lock = CY__MUTEX_INIT;
 static cy_config current = BUILTIN_CONFIG;
 
-static int interval_ok(double ms) { return isfinite(ms) && ms > 0; }
-
 /* On success the candidate's default_polling is rewritten to the canonical
- * lower-case name, so readers can compare it with strcmp. */
-static int validate(cy_config *c) {
-  if (!interval_ok(c->polling_fixed_interval)) return CY_EINVAL;
+ * lower-case name, so readers can compare it with strcmp. The polling fields
+ * are checked as each kind's parameter set, by the check strategies made
+ * from parameters go through (params.c); why (may be NULL) names the first
+ * broken rule with cy_config field names. */
+static int refuse(const char **why, const char *const rule[3]) {
+  if (why) for (int i = 0; i < 3; i++) why[i] = rule[i];
+  return CY_EINVAL;
+}
 
-  if (!interval_ok(c->polling_adaptive_min_interval) ||
-      !interval_ok(c->polling_adaptive_max_interval) ||
-      !interval_ok(c->polling_adaptive_initial_interval))
+static int validate(cy_config *c, const char **why) {
+  if (why) why[0] = why[1] = why[2] = NULL;
+  for (int kind = CY_POLL_FIXED; kind <= CY_POLL_PROGRESSIVE; kind++) {
+    cy_polling_params pp;
+    cy__polling_params_from_config(&pp, kind, c);
+    if (cy_polling_params_check(&pp, why) == 0) continue;
+    if (why) {
+      why[0] = cy__polling_params_config_key(kind, why[0]);
+      why[2] = cy__polling_params_config_key(kind, why[2]);
+    }
     return CY_EINVAL;
-  if (c->polling_adaptive_min_interval > c->polling_adaptive_initial_interval ||
-      c->polling_adaptive_initial_interval > c->polling_adaptive_max_interval)
-    return CY_EINVAL;
-  if (!(c->polling_adaptive_speedup > 0 && c->polling_adaptive_speedup <= 1))
-    return CY_EINVAL;
-  if (!(isfinite(c->polling_adaptive_slowdown) && c->polling_adaptive_slowdown >= 1))
-    return CY_EINVAL;
-  if (c->polling_adaptive_empty_checks < 1) return CY_EINVAL;
+  }
 
-  if (!interval_ok(c->polling_exponential_initial_interval) ||
-      !interval_ok(c->polling_exponential_max_interval) ||
-      c->polling_exponential_initial_interval > c->polling_exponential_max_interval)
-    return CY_EINVAL;
-  if (!(isfinite(c->polling_exponential_multiplier) &&
-        c->polling_exponential_multiplier >= 1))
-    return CY_EINVAL;
-
-  if (!interval_ok(c->polling_progressive_min_interval) ||
-      !interval_ok(c->polling_progressive_max_interval) ||
-      c->polling_progressive_min_interval > c->polling_progressive_max_interval)
-    return CY_EINVAL;
-  if (c->polling_progressive_checks_per_level < 1) return CY_EINVAL;
-
-  if (!memchr(c->default_polling, '\0', sizeof c->default_polling)) return CY_EINVAL;
+  static const char *const bad_name[] = {"default_polling", "a strategy name", NULL};
+  if (!memchr(c->default_polling, '\0', sizeof c->default_polling)) return refuse(why, bad_name);
   int kind = cy_polling_lookup(c->default_polling);
-  if (kind < 0) return CY_EINVAL;
+  if (kind < 0) return refuse(why, bad_name);
   const char *canonical = cy_polling_name(kind);
   memset(c->default_polling, 0, sizeof c->default_polling);
   strncpy(c->default_polling, canonical, sizeof c->default_polling - 1);
 
-  if (c->progress_miniters < 1) return CY_EINVAL;
+  static const char *const bad_miniters[] = {"progress_miniters", "a whole number >= 1", NULL};
+  if (c->progress_miniters < 1) return refuse(why, bad_miniters);
   return 0;
 }
 
@@ -94,7 +84,7 @@ void cy_config_get(cy_config *out) { cy__config_snapshot(out); }
 int cy_config_set(const cy_config *in) {
   if (!in) return CY_EINVAL;
   cy_config candidate = *in;
-  int rc = validate(&candidate);
+  int rc = validate(&candidate, NULL);
   if (rc) return rc;
   cy__mutex_lock(&lock);
   current = candidate;
@@ -167,11 +157,16 @@ int cy_config_get_number(const char *key, double *out) {
   return 0;
 }
 
-int cy_config_set_number(const char *key, double value) {
+/* set_number and check_number: commit = 0 only checks. */
+static int put_number(const char *key, double value, int commit, const char **why) {
+  if (why) why[0] = why[1] = why[2] = NULL;
   const field *f = find_field(key);
   if (!f) return key ? CY_ENOENT : CY_EINVAL;
-  if (f->type == F_UNSIGNED && !count_ok(value, (double)UINT_MAX)) return CY_EINVAL;
-  if (f->type == F_SIZE && !count_ok(value, (double)SIZE_MAX)) return CY_EINVAL;
+  /* A count that the field cannot hold is refused before it could wrap. */
+  const char *const bad_count[] = {f->name, f->type == F_UNSIGNED
+      ? "a whole number from 1 to 4294967295" : "a whole number >= 1", NULL};
+  if (f->type == F_UNSIGNED && !count_ok(value, (double)UINT_MAX)) return refuse(why, bad_count);
+  if (f->type == F_SIZE && !count_ok(value, (double)SIZE_MAX)) return refuse(why, bad_count);
 
   /* Read-modify-validate-write under one lock hold, so two concurrent
    * set_number calls on different keys cannot drop each other's change. */
@@ -183,8 +178,16 @@ int cy_config_set_number(const char *key, double value) {
   case F_UNSIGNED: *(unsigned *)base = (unsigned)value; break;
   default: *(size_t *)base = (size_t)value; break;
   }
-  int rc = validate(&candidate);
-  if (rc == 0) current = candidate;
+  int rc = validate(&candidate, why);
+  if (rc == 0 && commit) current = candidate;
   cy__mutex_unlock(&lock);
   return rc;
+}
+
+int cy_config_set_number(const char *key, double value) {
+  return put_number(key, value, 1, NULL);
+}
+
+int cy_config_check_number(const char *key, double value, const char **why) {
+  return put_number(key, value, 0, why);
 }

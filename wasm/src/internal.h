@@ -4,6 +4,7 @@
  * Dependencies point one way; a file uses only those on the lines above its
  * own (and its own line's neighbours never call each other):
  *   1. platform.c errors.c registry.c    clock, futex, threads; codes; strategy names
+ *   1. params.c                          a strategy's parameter set and its one check
  *   2. config.c                          the global config (checks names in registry.c)
  *   3. polling.c progress.c table.c      strategies (parameters from config.c); progress
  *                                        cadence; the slab table futures live in
@@ -67,6 +68,13 @@ typedef pthread_mutex_t cy__mutex;
 static inline void cy__mutex_lock(cy__mutex *m) { pthread_mutex_lock(m); }
 static inline void cy__mutex_unlock(cy__mutex *m) { pthread_mutex_unlock(m); }
 #endif
+
+/* ---- params.c ---------------------------------------------------------- */
+
+/* The config's parameters for one built-in kind. */
+void cy__polling_params_from_config(cy_polling_params *pp, int kind, const cy_config *c);
+/* The cy_config field that holds parameter `name` of `kind`; NULL if none. */
+const char *cy__polling_params_config_key(int kind, const char *name);
 
 /* ---- config.c ---------------------------------------------------------- */
 

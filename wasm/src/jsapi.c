@@ -117,6 +117,48 @@ void cy_js_polling_state(const cy_polling *p, double *out) {
   out[0] = p->kind == CY_POLL_FIXED ? p->interval
          : p->kind == CY_POLL_PROGRESSIVE ? (p->nlevels ? p->levels[p->level] : 0)
          : p->current;
+int cy_js_polling_create_custom(cy_polling **out, const cy_polling_vtable *vt, void *user) {
+  if (!out) return CY_EINVAL;
+  *out = NULL;
+  cy_polling *p = malloc(sizeof *p);
+  if (!p) return CY_ENOMEM;
+  int rc = cy_polling_init_custom(p, vt, user);
+  if (rc) {
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+void *cy_js_polling_user(const cy_polling *p) { return p ? p->user : NULL; }
+
+int cy_js_polling_configure(cy_polling *p, const char *const *names, const double *values,
+                            size_t n, const char **why) {
+  if (why) why[0] = why[1] = why[2] = NULL;
+  if (!p || (n && (!names || !values))) return CY_EINVAL;
+  cy_polling_params pp;
+  int rc = cy_polling_get_params(p, &pp);
+  if (rc) return rc;
+  for (size_t i = 0; i < n; i++) {
+    rc = cy_polling_params_set(&pp, names[i], values[i]);
+    if (rc) {
+      if (why) why[0] = names[i];
+      return rc;
+    }
+  }
+  rc = cy_polling_params_check(&pp, why);
+  if (rc) return rc;
+  return cy_polling_init_params(p, &pp);
+}
+
+int cy_js_polling_param(const cy_polling *p, const char *name, double *out) {
+  cy_polling_params pp;
+  int rc = cy_polling_get_params(p, &pp);
+  if (rc) return rc;
+  return cy_polling_params_get(&pp, name, out);
+}
+
   out[1] = p->kind;
   out[2] = p->consecutive_empty;
   out[3] = p->checks_at_level;

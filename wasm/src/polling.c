@@ -61,38 +61,74 @@ static void reset_state(cy_polling *p) {
   }
 }
 
+int cy_polling_init_params(cy_polling *p, const cy_polling_params *pp) {
+  if (!p || !pp) return CY_EINVAL;
+  int rc = cy_polling_params_check(pp, NULL);
+  if (rc) return rc;
+  memset(p, 0, sizeof *p);
+  p->kind = pp->kind;
+  switch (pp->kind) {
+  case CY_POLL_FIXED: p->interval = pp->interval; break;
+  case CY_POLL_ADAPTIVE:
+    p->min_interval = pp->min_interval;
+    p->max_interval = pp->max_interval;
+    p->initial_interval = pp->initial_interval;
+    p->speedup = pp->speedup;
+    p->slowdown = pp->slowdown;
+    p->empty_threshold = (unsigned)pp->empty_checks; /* checked: a whole number <= UINT_MAX */
+    break;
+  case CY_POLL_EXPONENTIAL:
+    p->initial_interval = pp->initial_interval;
+    p->max_interval = pp->max_interval;
+    p->multiplier = pp->multiplier;
+    break;
+  case CY_POLL_PROGRESSIVE:
+    p->min_interval = pp->min_interval;
+    p->max_interval = pp->max_interval;
+    p->checks_per_level = (unsigned)pp->checks_per_level;
+    p->nlevels = make_levels(p->levels, p->min_interval, p->max_interval);
+    break;
+  }
+  reset_state(p);
+  return 0;
+}
+
 int cy_polling_init(cy_polling *p, const char *name) {
   if (!p) return CY_EINVAL;
   cy_config c;
   cy__config_snapshot(&c);
   int kind = cy_polling_lookup(name ? name : c.default_polling);
   if (kind < 0) return kind;
+  cy_polling_params pp;
+  cy__polling_params_from_config(&pp, kind, &c);
+  return cy_polling_init_params(p, &pp);
+}
 
-  memset(p, 0, sizeof *p);
-  p->kind = kind;
-  switch (kind) {
-  case CY_POLL_FIXED: p->interval = c.polling_fixed_interval; break;
+int cy_polling_get_params(const cy_polling *p, cy_polling_params *out) {
+  if (!p || !out || p->kind < CY_POLL_FIXED || p->kind > CY_POLL_PROGRESSIVE) return CY_EINVAL;
+  memset(out, 0, sizeof *out);
+  out->kind = p->kind;
+  switch (p->kind) {
+  case CY_POLL_FIXED: out->interval = p->interval; break;
   case CY_POLL_ADAPTIVE:
-    p->min_interval = c.polling_adaptive_min_interval;
-    p->max_interval = c.polling_adaptive_max_interval;
-    p->initial_interval = c.polling_adaptive_initial_interval;
-    p->speedup = c.polling_adaptive_speedup;
-    p->slowdown = c.polling_adaptive_slowdown;
-    p->empty_threshold = c.polling_adaptive_empty_checks;
+    out->min_interval = p->min_interval;
+    out->max_interval = p->max_interval;
+    out->initial_interval = p->initial_interval;
+    out->speedup = p->speedup;
+    out->slowdown = p->slowdown;
+    out->empty_checks = p->empty_threshold;
     break;
   case CY_POLL_EXPONENTIAL:
-    p->initial_interval = c.polling_exponential_initial_interval;
-    p->max_interval = c.polling_exponential_max_interval;
-    p->multiplier = c.polling_exponential_multiplier;
+    out->initial_interval = p->initial_interval;
+    out->max_interval = p->max_interval;
+    out->multiplier = p->multiplier;
     break;
-  case CY_POLL_PROGRESSIVE:
-    p->min_interval = c.polling_progressive_min_interval;
-    p->max_interval = c.polling_progressive_max_interval;
-    p->checks_per_level = c.polling_progressive_checks_per_level;
-    p->nlevels = make_levels(p->levels, p->min_interval, p->max_interval);
+  default:
+    out->min_interval = p->min_interval;
+    out->max_interval = p->max_interval;
+    out->checks_per_level = p->checks_per_level;
     break;
   }
-  reset_state(p);
   return 0;
 }
 

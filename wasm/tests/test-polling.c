@@ -313,6 +313,116 @@ static int custom_vtable(void) {
   return 0;
 }
 
+/* One check for a parameter set, whether it comes from the config or from a
+ * caller making a strategy: cross-field rules included, counts not wrapped. */
+static int params_check(void) {
+  const char *why[3];
+  cy_polling p;
+  cy_polling_params pp;
+  ASSERT_ERR(cy_polling_init(&p, "adaptive"), 0);
+  ASSERT_ERR(cy_polling_get_params(&p, &pp), 0);
+  ASSERT_EQ(pp.kind, CY_POLL_ADAPTIVE);
+  ASSERT_NEAR(pp.initial_interval, 10, EPS);
+  ASSERT_NEAR(pp.empty_checks, 3, EPS);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), 0);
+  ASSERT_PTR(why[0], NULL);
+
+  /* adaptive min 50 > initial 10 (and max 5): the first broken rule is named. */
+  ASSERT_ERR(cy_polling_params_set(&pp, "min_interval", 50), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "max_interval", 5), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  ASSERT_STR(why[0], "min_interval");
+  ASSERT_STR(why[1], "<=");
+  ASSERT_STR(why[2], "initial_interval");
+  ASSERT_ERR(cy_polling_init_params(&p, &pp), CY_EINVAL);
+  ASSERT_NEAR(cy_polling_next_interval(&p), 10, EPS); /* p unchanged */
+  ASSERT_ERR(cy_polling_params_set(&pp, "min_interval", 1), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  ASSERT_STR(why[0], "initial_interval");
+  ASSERT_STR(why[2], "max_interval");
+
+  /* 2^32 empty checks would wrap to 0 in an unsigned: refused as asked. */
+  ASSERT_ERR(cy_polling_get_params(&p, &pp), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "empty_checks", 4294967296.0), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  ASSERT_STR(why[0], "empty_checks");
+  ASSERT_STR(why[1], "a whole number from 1 to 4294967295");
+  ASSERT_PTR(why[2], NULL);
+  ASSERT_ERR(cy_polling_params_set(&pp, "empty_checks", 4294967295.0), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "empty_checks", 2.5), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  ASSERT_ERR(cy_polling_params_set(&pp, "multiplier", 2), CY_ENOENT); /* not adaptive's */
+
+  /* exponential initial 2000 > max 1000 */
+  ASSERT_ERR(cy_polling_init(&p, "exponential"), 0);
+  ASSERT_ERR(cy_polling_get_params(&p, &pp), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "initial_interval", 2000), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  ASSERT_STR(why[0], "initial_interval");
+  ASSERT_STR(why[2], "max_interval");
+  double v = 0;
+  ASSERT_ERR(cy_polling_params_get(&pp, "initial_interval", &v), 0);
+  ASSERT_NEAR(v, 2000, EPS);
+
+  /* per-field rules, in the order of the table */
+  ASSERT_ERR(cy_polling_init(&p, "fixed"), 0);
+  ASSERT_ERR(cy_polling_get_params(&p, &pp), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "interval", 0), 0);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  ASSERT_STR(why[1], "a number of ms > 0");
+
+  /* progressive from parameters: levels rebuilt from min and max */
+  ASSERT_ERR(cy_polling_init(&p, "progressive"), 0);
+  ASSERT_ERR(cy_polling_get_params(&p, &pp), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "min_interval", 2), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "max_interval", 2000), 0);
+  ASSERT_ERR(cy_polling_params_set(&pp, "checks_per_level", 1), 0);
+  ASSERT_ERR(cy_polling_init_params(&p, &pp), 0);
+  static const double levels[] = {2, 10, 20, 100, 200, 1000, 2000};
+  ASSERT_EQ(p.nlevels, 7);
+  for (int i = 0; i < 7; i++) {
+    ASSERT_NEAR(cy_polling_next_interval(&p), levels[i], EPS);
+    cy_polling_record_no_completion(&p);
+  }
+
+  /* bad handles */
+  ASSERT_ERR(cy_polling_params_check(NULL, why), CY_EINVAL);
+  ASSERT_ERR(cy_polling_init_params(&p, NULL), CY_EINVAL);
+  pp.kind = CY_POLL_CUSTOM;
+  ASSERT_ERR(cy_polling_params_set(&pp, "interval", 1), CY_EINVAL);
+  ASSERT_ERR(cy_polling_params_check(&pp, why), CY_EINVAL);
+  return 0;
+}
+
+/* The config refuses what a strategy would refuse, naming its own fields. */
+static int params_config_agree(void) {
+  const char *why[3];
+  cy_config_reset();
+  ASSERT_ERR(cy_config_check_number("polling_adaptive_min_interval", 50, why), CY_EINVAL);
+  ASSERT_STR(why[0], "polling_adaptive_min_interval");
+  ASSERT_STR(why[1], "<=");
+  ASSERT_STR(why[2], "polling_adaptive_initial_interval");
+  ASSERT_ERR(cy_config_set_number("polling_adaptive_min_interval", 50), CY_EINVAL);
+  ASSERT_ERR(cy_config_check_number("polling_exponential_initial_interval", 2000, why), CY_EINVAL);
+  ASSERT_STR(why[2], "polling_exponential_max_interval");
+  ASSERT_ERR(cy_config_check_number("polling_adaptive_empty_checks", 4294967296.0, why), CY_EINVAL);
+  ASSERT_STR(why[0], "polling_adaptive_empty_checks");
+  ASSERT_STR(why[1], "a whole number from 1 to 4294967295");
+  ASSERT_ERR(cy_config_check_number("polling_adaptive_speedup", 1.5, why), CY_EINVAL);
+  ASSERT_STR(why[1], "a factor in (0, 1]");
+  ASSERT_ERR(cy_config_check_number("progress_miniters", 0, why), CY_EINVAL);
+  ASSERT_STR(why[0], "progress_miniters");
+  ASSERT_ERR(cy_config_check_number("no_such_key", 1, why), CY_ENOENT);
+  /* check changes nothing; a valid value is 0 */
+  ASSERT_ERR(cy_config_check_number("polling_fixed_interval", 3, why), 0);
+  double v = 0;
+  ASSERT_ERR(cy_config_get_number("polling_fixed_interval", &v), 0);
+  ASSERT_NEAR(v, 10, EPS);
+  cy_config_reset();
+  return 0;
+}
+
 static int invalid_handles(void) {
   ASSERT(cy_polling_next_interval(NULL) < 0);
   cy_polling_record_completion(NULL);
@@ -340,6 +450,8 @@ CY_TEST_TABLE(polling) = {
     {"default_from_config", default_from_config, 0},
     {"params_from_config", params_from_config, 0},
     {"custom_vtable", custom_vtable, 0},
+    {"params_check", params_check, 0},
+    {"params_config_agree", params_config_agree, 0},
     {"invalid_handles", invalid_handles, 0},
     {0},
 };
