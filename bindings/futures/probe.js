@@ -14,7 +14,7 @@
  * @module concurry-wasm/futures/probe
  */
 import { BaseFuture, cancelledError, runCallbacks } from './base.js';
-import { C, Module, heap, addFunction, coreFailure, STATE_CANCELLED } from '../core.js';
+import { C, heap, addFunction, coreFailure, CY_ENOMEM, STATE_CANCELLED } from '../core.js';
 
 const live = new Map(); // id -> WeakRef<ProbeFuture>
 let nextId = 1;

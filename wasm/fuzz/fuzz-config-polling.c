@@ -17,7 +17,7 @@
  *     > 0, min <= initial <= max, factors, counts >= 1, a canonical
  *     default_polling), and a candidate in range is never refused;
  *   - every interval a strategy gives is finite, within its [min, max], and
- *     follows the seed's algorithm step for step (a reference model here);
+ *     follows the original's algorithm step for step (a reference model here);
  *   - progressive levels start at min, end at max, never go down, never
  *     exceed CY_POLL_MAX_LEVELS;
  *   - lookup is case-insensitive over the names and aliases, and nothing else.
@@ -283,7 +283,7 @@ static int expected_kind(const char *name) {
   return CY_ENOENT;
 }
 
-/* The reference: the seed's algorithms as concurry.h describes them. */
+/* The reference: the original's algorithms as concurry.h describes them. */
 typedef struct ref {
   int kind;
   double cur;

@@ -240,22 +240,20 @@ static void op_create(void) {
   int kind = u8() % 5;
   cy_future *f = NULL;
   int rc;
-  if (kind == 0) {
+  if (kind == 0 || kind == 2) {
     f = cy_future_new();
     rc = f ? 0 : CY_ENOMEM;
   } else if (kind == 1) {
     rc = cy_js_futures_create(&f, 1);
-  } else if (kind == 2) {
-    rc = cy_future_create(&f);
   } else {
-    CHECK(cy_future_create_probe(&f, NULL, o) == CY_EINVAL);
-    CHECK(cy_future_create_probe(NULL, probe_fn, o) == CY_EINVAL);
+    CHECK(cy_future_new_probe(NULL, o) == NULL);
     o->probe = 1;
     o->countdown = u8() % 4;
     o->notyet_rc = (u8() & 1) ? 0 : fuzz_code() | INT32_MIN; /* negative */
     o->pcode = fuzz_code();
     o->pvalue = (void *)(uintptr_t)(u8() + 1);
-    rc = cy_future_create_probe(&f, probe_fn, o);
+    f = cy_future_new_probe(probe_fn, o);
+    rc = f ? 0 : CY_ENOMEM;
   }
   CHECK(rc == 0 && f);
   o->f = f;
@@ -285,15 +283,13 @@ static void op_submit(void) {
   for (i = 0; i < MAXOBJ && objs[i].used; i++) {}
   if (i == MAXOBJ) return;
   if (!inline_ex) {
-    cy_executor *x = (cy_executor *)1;
-    CHECK(cy_executor_create(&x, -1) == CY_EINVAL && x == NULL);
-    CHECK(cy_executor_create(NULL, 0) == CY_EINVAL);
-    CHECK(cy_executor_create(&inline_ex, 0) == 0 && inline_ex);
+    CHECK(cy_executor_new(-1) == NULL);
+    inline_ex = cy_executor_new(0);
+    CHECK(inline_ex);
   }
   CHECK(cy_executor_nthreads(inline_ex) == 0);
   task_arg a = {fuzz_code(), (void *)(uintptr_t)u8()};
-  cy_future *f = (cy_future *)1;
-  CHECK(cy_executor_submit(inline_ex, NULL, &a, &f) == CY_EINVAL && f == NULL);
+  CHECK(cy_submit(inline_ex, NULL, &a) == NULL);
   CHECK(cy_submit(NULL, task_fn, &a) == NULL);
   obj *o = &objs[i];
   unsigned gen = o->gen;
@@ -302,11 +298,7 @@ static void op_submit(void) {
   o->exp_state = a.code ? CY_STATE_FAILED : CY_STATE_SUCCEEDED;
   o->exp_code = a.code;
   o->exp_value = a.value;
-  if (u8() & 1) {
-    f = cy_submit(inline_ex, task_fn, &a);
-  } else {
-    CHECK(cy_executor_submit(inline_ex, task_fn, &a, &f) == 0);
-  }
+  cy_future *f = cy_submit(inline_ex, task_fn, &a);
   CHECK(f);
   o->f = f;
   o->used = 1;
@@ -487,7 +479,6 @@ static int make_opts(cy_wait_opts *o, int *tclass, prog *pg) {
   } else if (nm >= 8) {
     bad |= BAD_NAME;
   }
-  o->return_exceptions = (b >> 4) & 1;
   if (pg) memset(pg, 0, sizeof *pg);
   if (pg && (b & 32)) {
     o->progress = on_progress;
@@ -595,7 +586,7 @@ static void op_gather(void) {
     done += is_final(ob->state);
     if (!first && is_final(ob->state) && out[k].code) first = out[k].code;
   }
-  if (done == n) CHECK(rc == (o.return_exceptions ? 0 : first));
+  if (done == n) CHECK(rc == first);
   else check_timeout_rc(rc, 0, tclass, 0);
   if (pg.on) CHECK(pg.finals == 1);
 }
@@ -673,7 +664,7 @@ static void op_ws_create(void) {
   if (slots && (u8() & 1) && !all_slots) {
     rc = cy_js_waitset_create(&w->ws, w->n ? fs : NULL, w->n, o.return_when, o.timeout_ms,
                               o.polling, o.strategy, o.progress, o.progress_arg,
-                              o.miniters, o.return_exceptions);
+                              o.miniters);
   } else if (slots) {
     rc = cy_waitset_create_slots(&w->ws, all_slots ? NULL : fs, w->n, &o);
   } else {

@@ -21,7 +21,7 @@ extern "C" {
 #define CY_JS_API_VERSION 1
 int cy_js_api_version(void);
 
-/* n new external futures (cy_future_create) into out[0..n). On CY_ENOMEM none
+/* n new external futures (cy_future_new) into out[0..n). On CY_ENOMEM none
  * is left behind (out untouched beyond what was released). */
 int  cy_js_futures_create(cy_future **out, size_t n);
 /* cy_future_release on each non-NULL fs[i]. */
@@ -47,7 +47,7 @@ int  cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
                           int return_when, double timeout_ms,
                           const char *polling, cy_polling *strategy,
                           cy_progress_fn progress, void *progress_arg,
-                          size_t miniters, int return_exceptions);
+                          size_t miniters);
 
 /* Takes up to max indices from cy_waitset_next into out; returns how many
  * (0 when none is waiting), or CY_EOF when every one has been taken. */

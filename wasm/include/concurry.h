@@ -11,8 +11,8 @@
  *   - option structs are caller-owned and filled with defaults by cy_*_init();
  *   - every time is milliseconds as a double; a negative timeout means "none".
  *
- * Ownership: every cy_future handed to the caller (cy_future_new*,
- * cy_submit) carries one reference; drop it with cy_future_release(). The core
+ * Ownership: every cy_future handed to the caller (cy_future_new,
+ * cy_future_new_probe, cy_submit) carries one reference; drop it with cy_future_release(). The core
  * keeps its own references for as long as it needs a future (a queued task, a
  * wait in progress), so releasing early never frees a future in use.
  */
@@ -126,7 +126,8 @@ int  cy_config_check_number(const char *key, double value, const char **why);
 /* ---- polling strategies -------------------------------------------------- */
 
 /* Strategies pace only probe-only futures (those that cannot notify). The four
- * built-ins follow the seed exactly; a custom one supplies a vtable. */
+ * built-ins follow the original (Concurry's design) exactly; a custom one
+ * supplies a vtable. */
 enum { CY_POLL_FIXED, CY_POLL_ADAPTIVE, CY_POLL_EXPONENTIAL, CY_POLL_PROGRESSIVE, CY_POLL_CUSTOM };
 
 #define CY_POLL_MAX_LEVELS 16
@@ -172,7 +173,6 @@ int    cy_polling_init_custom(cy_polling *p, const cy_polling_vtable *vt, void *
  * CY_POLL_CUSTOM and past the end. */
 const char *cy_polling_name(int kind);
 int    cy_polling_lookup(const char *name);   /* kind; CY_ENOENT unknown, CY_EINVAL NULL */
-/* ms; negative (CY_EINVAL) for NULL or an uninitialized strategy. */
 
 /* A built-in strategy's parameter set, checked by one function for the
  * global config and for strategies made from parameters. Counts are held as
@@ -215,6 +215,7 @@ int cy_polling_init_params(cy_polling *p, const cy_polling_params *pp);
 /* A built-in strategy's parameters; CY_EINVAL for a custom one or NULL. */
 int cy_polling_get_params(const cy_polling *p, cy_polling_params *out);
 
+/* ms; negative (CY_EINVAL) for NULL or an uninitialized strategy. */
 double cy_polling_next_interval(cy_polling *p);
 void   cy_polling_record_completion(cy_polling *p);
 void   cy_polling_record_no_completion(cy_polling *p);
@@ -265,16 +266,21 @@ typedef void (*cy_done_fn)(cy_future *f, void *arg);
  * the future with what the probe gave. */
 typedef int (*cy_probe_fn)(void *arg, int *code, void **value);
 
+/* Constructors return NULL when out of memory (or, for a probe future, when
+ * probe is NULL), as cy_executor_new and cy_submit do. */
 /* An external future: completed from outside with cy_future_set_*. */
 cy_future *cy_future_new(void);
-int        cy_future_create(cy_future **out);
 /* A probe-only future: its completion is observed only by calling the probe,
  * which waits pace with their polling strategy. It can still be completed
  * with cy_future_set_* (the probe is then no longer called). */
-int        cy_future_create_probe(cy_future **out, cy_probe_fn probe, void *arg);
+cy_future *cy_future_new_probe(cy_probe_fn probe, void *arg);
 
 cy_future *cy_future_retain(cy_future *f);
 void       cy_future_release(cy_future *f);
+/* Makes f live as long as the process: retain and release do nothing from
+ * now on, so a future shared by every wait (the JS bindings' done futures)
+ * cannot be freed by a count that went wrong. 0, or CY_EINVAL for NULL. */
+int        cy_future_set_permanent(cy_future *f);
 
 /* pending -> running; CY_EINVALSTATE from any other state. */
 int cy_future_set_running(cy_future *f);
@@ -312,13 +318,12 @@ typedef int (*cy_task_fn)(void *arg, void **result); /* 0 = success; any other v
 /* A pool of nthreads pthreads; 0 runs every task inline at submit (and the
  * WASI build always does). NULL with nthreads < 0 or out of memory. */
 cy_executor *cy_executor_new(int nthreads);
-int          cy_executor_create(cy_executor **out, int nthreads);
 /* Stops accepting work, finishes queued and running tasks, joins, frees. */
 void         cy_executor_free(cy_executor *ex);
 int          cy_executor_nthreads(const cy_executor *ex);
-/* The future of a task: pending while queued, running while fn runs. NULL on error. */
+/* The future of a task: pending while queued, running while fn runs. NULL
+ * when ex or fn is NULL, out of memory, or the executor is being freed. */
 cy_future   *cy_submit(cy_executor *ex, cy_task_fn fn, void *arg);
-int          cy_executor_submit(cy_executor *ex, cy_task_fn fn, void *arg, cy_future **out);
 
 /* ---- wait -------------------------------------------------------------- */
 
@@ -334,7 +339,6 @@ typedef struct {
   cy_progress_fn progress;  /* NULL: no progress reports */
   void *progress_arg;
   size_t miniters;          /* report at most every miniters completions (config default) */
-  int return_exceptions;    /* gather: 1 = failures are outcomes, 0 = the first failure is returned */
 } cy_wait_opts;
 
 void cy_wait_opts_init(cy_wait_opts *opts);   /* defaults from the global config */
@@ -346,7 +350,7 @@ void cy_wait_opts_init(cy_wait_opts *opts);   /* defaults from the global config
 int cy_wait(cy_future *const *fs, size_t n, const cy_wait_opts *opts,
             unsigned char *done_flags);
 
-/* The seed's _check_futures_batch: done flags of n futures in one pass, the
+/* The original's _check_futures_batch: done flags of n futures in one pass, the
  * number done returned. Does not call probes. */
 size_t cy_check_batch(cy_future *const *fs, size_t n, unsigned char *done_flags);
 
@@ -411,10 +415,12 @@ typedef struct {
   void *value;   /* the result, or the failure's payload */
 } cy_outcome;
 
-/* Waits for all and fills out[i] for fs[i] (input order). 0 when all
- * succeeded, or when opts->return_exceptions; otherwise the code of the first
- * failed or cancelled future in input order (out still filled). CY_ETIMEDOUT:
- * out[i].state is PENDING for those not done. */
+/* Waits for all and fills out[i] for fs[i] (input order; opts->return_when is
+ * ignored). 0 when all succeeded; otherwise the code of the first failed or
+ * cancelled future in input order. out is filled either way, so a caller
+ * that takes failures as outcomes (Python's return_exceptions=True) reads
+ * out[] whatever the code. CY_ETIMEDOUT: out[i].state is PENDING for those
+ * not done. */
 int cy_gather(cy_future *const *fs, size_t n, const cy_wait_opts *opts, cy_outcome *out);
 
 /* Outcomes in completion order. */

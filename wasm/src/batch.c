@@ -1,5 +1,5 @@
 /*
- * batch.c: the seed's _check_futures_batch: the done flags of n futures in
+ * batch.c: the original's _check_futures_batch: the done flags of n futures in
  * one pass. One acquire load per future (a plain load on x86 and wasm); the
  * loop is branch-free and prefetches a few futures ahead, since the futures
  * are reached through the caller's pointer array and the loads would

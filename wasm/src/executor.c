@@ -66,8 +66,7 @@ static void *worker(void *p) {
 }
 #endif
 
-int cy_executor_create(cy_executor **out, int nthreads) {
-  if (!out) return CY_EINVAL;
+static int create(cy_executor **out, int nthreads) {
   *out = NULL;
   if (nthreads < 0) return CY_EINVAL;
   cy_executor *ex = calloc(1, sizeof *ex);
@@ -99,7 +98,7 @@ int cy_executor_create(cy_executor **out, int nthreads) {
 
 cy_executor *cy_executor_new(int nthreads) {
   cy_executor *ex = NULL;
-  return cy_executor_create(&ex, nthreads) == 0 ? ex : NULL;
+  return create(&ex, nthreads) == 0 ? ex : NULL;
 }
 
 int cy_executor_nthreads(const cy_executor *ex) { return ex ? ex->nthreads : CY_EINVAL; }
@@ -121,13 +120,12 @@ void cy_executor_free(cy_executor *ex) {
   free(ex);
 }
 
-int cy_executor_submit(cy_executor *ex, cy_task_fn fn, void *arg, cy_future **out) {
-  if (!out) return CY_EINVAL;
+/* 0 with *out, or CY_EINVAL, CY_ENOMEM, CY_ESHUTDOWN (cy_submit gives NULL). */
+static int submit(cy_executor *ex, cy_task_fn fn, void *arg, cy_future **out) {
   *out = NULL;
   if (!ex || !fn) return CY_EINVAL;
-  cy_future *f;
-  int rc = cy_future_create(&f);
-  if (rc) return rc;
+  cy_future *f = cy_future_new();
+  if (!f) return CY_ENOMEM;
 #ifndef CY_NO_THREADS
   if (ex->nthreads > 0) {
     task *t = malloc(sizeof *t);
@@ -165,6 +163,6 @@ int cy_executor_submit(cy_executor *ex, cy_task_fn fn, void *arg, cy_future **ou
 
 cy_future *cy_submit(cy_executor *ex, cy_task_fn fn, void *arg) {
   cy_future *f = NULL;
-  cy_executor_submit(ex, fn, arg, &f);
+  submit(ex, fn, arg, &f);
   return f;
 }

@@ -17,40 +17,34 @@ static uint32_t load_state(const cy_future *f) {
 
 size_t cy_future_sizeof(void) { return sizeof(cy_future); }
 
-static int init(cy_future **out, uint32_t kind, void *ext) {
-  if (!out) return CY_EINVAL;
+static cy_future *init(uint32_t kind, void *ext) {
   cy_future *f = cy__table_alloc();
-  *out = f;
-  if (!f) return CY_ENOMEM;
+  if (!f) return NULL;
   atomic_init(&f->state, CY_STATE_PENDING | kind);
   atomic_init(&f->refs, 1);
   f->value = NULL;
   f->waiters = NULL;
   f->ext = ext;
-  return 0;
+  return f;
 }
 
-int cy_future_create(cy_future **out) { return init(out, 0, NULL); }
+cy_future *cy_future_new(void) { return init(0, NULL); }
 
-cy_future *cy_future_new(void) {
-  cy_future *f = NULL;
-  return init(&f, 0, NULL) == 0 ? f : NULL;
-}
-
-int cy_future_create_probe(cy_future **out, cy_probe_fn fn, void *arg) {
-  if (!out || !fn) return CY_EINVAL;
+cy_future *cy_future_new_probe(cy_probe_fn fn, void *arg) {
+  if (!fn) return NULL;
   cy__probe *p = malloc(sizeof *p);
-  if (!p) return CY_ENOMEM;
+  if (!p) return NULL;
   p->fn = fn;
   p->arg = arg;
   p->code = 0;
-  int rc = init(out, CY__PROBE, p);
-  if (rc) free(p);
-  return rc;
+  cy_future *f = init(CY__PROBE, p);
+  if (!f) free(p);
+  return f;
 }
 
 cy_future *cy_future_retain(cy_future *f) {
-  if (f) atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+  if (f && !(atomic_load_explicit(&f->state, memory_order_relaxed) & CY__PERMANENT))
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
   return f;
 }
 
@@ -58,6 +52,9 @@ static void fire_callback(cy__waiter *w, cy_future *f);
 
 void cy_future_release(cy_future *f) {
   if (!f) return;
+  /* Set before the future was shared (or by its only holder), so a relaxed
+   * load sees it on every thread that got the future afterwards. */
+  if (atomic_load_explicit(&f->state, memory_order_relaxed) & CY__PERMANENT) return;
   /* acq_rel: the last releaser must see every other holder's writes before
    * it frees (the usual reference-count pairing). */
   if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
@@ -158,11 +155,11 @@ static int complete(cy_future *f, uint32_t final, void *value, int code, int all
       continue;
     }
     if (atomic_compare_exchange_weak_explicit(
-            &f->state, &s, CY__S_COMPLETING | CY__LOCK | (s & CY__PROBE),
+            &f->state, &s, CY__S_COMPLETING | CY__LOCK | (s & CY__FLAGS),
             memory_order_acquire, memory_order_relaxed))
       break;
   }
-  uint32_t kind = s & CY__PROBE;
+  uint32_t kind = s & CY__FLAGS;
   f->value = value;
   if (final == CY_STATE_FAILED) set_code(f, code);
   cy__waiter *w = f->waiters;
@@ -181,6 +178,23 @@ static int complete(cy_future *f, uint32_t final, void *value, int code, int all
   }
   if (hold) cy_future_release(f);
   return 0;
+}
+
+int cy_future_set_permanent(cy_future *f) {
+  if (!f) return CY_EINVAL;
+  /* Not while the lock is held: a completion in progress stores its final
+   * state over the whole word and would drop the flag. */
+  uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+  for (;;) {
+    if (s & CY__LOCK) {
+      cy__cpu_relax();
+      s = atomic_load_explicit(&f->state, memory_order_relaxed);
+      continue;
+    }
+    if (atomic_compare_exchange_weak_explicit(&f->state, &s, s | CY__PERMANENT,
+                                              memory_order_relaxed, memory_order_relaxed))
+      return 0;
+  }
 }
 
 int cy_future_set_running(cy_future *f) {

@@ -23,8 +23,7 @@ int cy_gather(cy_future *const *fs, size_t n, const cy_wait_opts *opts, cy_outco
     if (!first_failure && out[i].code != 0) first_failure = out[i].code;
   }
   cy_waitset_free(ws);
-  if (rc) return rc;
-  return o.return_exceptions ? 0 : first_failure;
+  return rc ? rc : first_failure;
 }
 
 struct cy_as_completed {

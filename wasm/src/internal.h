@@ -111,7 +111,9 @@ void cy__progress_finish(cy__progress_state *ps, size_t completed, size_t failed
 /* ---- future.c ---------------------------------------------------------- */
 
 /* The state word: the state in bits 0..2, a short spin lock over the waiter
- * list in bit 3, and the probe kind in bit 4 (fixed at creation).
+ * list in bit 3, the probe kind in bit 4 (fixed at creation) and the
+ * permanent flag in bit 5 (set once, never cleared: the reference count is
+ * no longer kept).
  *
  * Invariants:
  *   - The state only moves PENDING -> RUNNING -> COMPLETING -> final, or
@@ -126,6 +128,8 @@ void cy__progress_finish(cy__progress_state *ps, size_t completed, size_t failed
 #define CY__S_COMPLETING 2u
 #define CY__LOCK 8u
 #define CY__PROBE 16u
+#define CY__PERMANENT 32u
+#define CY__FLAGS (CY__PROBE | CY__PERMANENT) /* kept by every state change */
 
 typedef struct cy__waiter cy__waiter;
 /* A node in a future's waiter list. fire runs once, on the completing thread,

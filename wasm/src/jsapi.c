@@ -14,13 +14,13 @@ int cy_js_api_version(void) { return CY_JS_API_VERSION; }
 int cy_js_futures_create(cy_future **out, size_t n) {
   if (n && !out) return CY_EINVAL;
   for (size_t i = 0; i < n; i++) {
-    int rc = cy_future_create(&out[i]);
-    if (rc) {
+    out[i] = cy_future_new();
+    if (!out[i]) {
       for (size_t j = 0; j < i; j++) {
         cy_future_release(out[j]);
         out[j] = NULL;
       }
-      return rc;
+      return CY_ENOMEM;
     }
   }
   return 0;
@@ -47,19 +47,25 @@ int cy_js_complete(cy_future *const *fs, const int32_t *codes, size_t n, uint8_t
   return nwon;
 }
 
-static cy_future *done_futures[3];
+/* By kind: the state each shared done future is made in. */
+static const int done_states[] = {CY_STATE_SUCCEEDED, CY_STATE_FAILED, CY_STATE_CANCELLED};
+#define NDONE ((int)(sizeof done_states / sizeof done_states[0]))
+static cy_future *done_futures[NDONE];
 
 cy_future *cy_js_done_future(int kind) {
-  if (kind < 0 || kind > 2) return NULL;
+  if (kind < 0 || kind >= NDONE) return NULL;
   /* Made once, on the thread that loads the bindings (the JS main thread). */
   if (!done_futures[kind]) {
-    cy_future *f = NULL;
-    if (cy_future_create(&f)) return NULL;
-    if (kind == 0) cy_future_set_result(f, NULL);
-    else if (kind == 1) cy_future_set_exception(f, 1, NULL);
-    else cy_future_cancel(f);
-    /* Never freed: enough references that no release can reach zero. */
-    for (int i = 0; i < 30; i++) cy_future_retain(f);
+    cy_future *f = cy_future_new();
+    if (!f) return NULL;
+    switch (done_states[kind]) {
+    case CY_STATE_SUCCEEDED: cy_future_set_result(f, NULL); break;
+    case CY_STATE_FAILED: cy_future_set_exception(f, 1, NULL); break;
+    default: cy_future_cancel(f); break;
+    }
+    /* Shared by every wait of the bindings, each retaining and releasing
+     * it: permanent, so no count of releases can free it. */
+    cy_future_set_permanent(f);
     done_futures[kind] = f;
   }
   return done_futures[kind];
@@ -69,7 +75,7 @@ int cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
                          int return_when, double timeout_ms,
                          const char *polling, cy_polling *strategy,
                          cy_progress_fn progress, void *progress_arg,
-                         size_t miniters, int return_exceptions) {
+                         size_t miniters) {
   cy_wait_opts o;
   cy_wait_opts_init(&o);
   o.return_when = return_when;
@@ -79,7 +85,6 @@ int cy_js_waitset_create(cy_waitset **out, cy_future *const *fs, size_t n,
   o.progress = progress;
   o.progress_arg = progress_arg;
   if (miniters) o.miniters = miniters;
-  o.return_exceptions = return_exceptions;
   return cy_waitset_create_slots(out, fs, n, &o);
 }
 
@@ -112,11 +117,6 @@ int cy_js_polling_create(cy_polling **out, const char *name) {
 
 void cy_js_polling_free(cy_polling *p) { free(p); }
 
-void cy_js_polling_state(const cy_polling *p, double *out) {
-  if (!p || !out) return;
-  out[0] = p->kind == CY_POLL_FIXED ? p->interval
-         : p->kind == CY_POLL_PROGRESSIVE ? (p->nlevels ? p->levels[p->level] : 0)
-         : p->current;
 int cy_js_polling_create_custom(cy_polling **out, const cy_polling_vtable *vt, void *user) {
   if (!out) return CY_EINVAL;
   *out = NULL;
@@ -159,6 +159,11 @@ int cy_js_polling_param(const cy_polling *p, const char *name, double *out) {
   return cy_polling_params_get(&pp, name, out);
 }
 
+void cy_js_polling_state(const cy_polling *p, double *out) {
+  if (!p || !out) return;
+  out[0] = p->kind == CY_POLL_FIXED ? p->interval
+         : p->kind == CY_POLL_PROGRESSIVE ? (p->nlevels ? p->levels[p->level] : 0)
+         : p->current;
   out[1] = p->kind;
   out[2] = p->consecutive_empty;
   out[3] = p->checks_at_level;

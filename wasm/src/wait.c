@@ -340,7 +340,7 @@ static int probes_pending(const cy_waitset *ws) {
 }
 
 /* One probe round when due. The strategy learns whether anything finished
- * since the last round, as the seed's loop does after each batch check. */
+ * since the last round, as the original's loop does after each batch check. */
 static void probe_round(cy_waitset *ws, double now) {
   if (!probes_pending(ws) || now < ws->next_probe) return;
   for (size_t k = 0; k < ws->nprobes; k++) {

@@ -29,8 +29,7 @@ static int never(void *arg, int *code, void **value) {
 }
 
 static int t_does_not_probe(void) {
-  cy_future *f;
-  cy_future_create_probe(&f, never, NULL);
+  cy_future *f = cy_future_new_probe(never, NULL);
   unsigned char flag = 9;
   ASSERT_EQ(cy_check_batch(&f, 1, &flag), 0);
   ASSERT_EQ(flag, 0);

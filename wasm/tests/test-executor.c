@@ -119,16 +119,10 @@ static int t_free_finishes_queued(void) { return 0; }
 
 static int t_invalid(void) {
   ASSERT_PTR(cy_executor_new(-1), NULL);
-  cy_executor *ex = NULL;
-  ASSERT_ERR(cy_executor_create(&ex, -3), CY_EINVAL);
-  ASSERT_ERR(cy_executor_create(NULL, 1), CY_EINVAL);
+  ASSERT_PTR(cy_executor_new(-3), NULL);
   ASSERT_PTR(cy_submit(NULL, square, NULL), NULL);
-  ex = cy_executor_new(0);
+  cy_executor *ex = cy_executor_new(0);
   ASSERT_PTR(cy_submit(ex, NULL, NULL), NULL);
-  cy_future *f = (cy_future *)1;
-  ASSERT_ERR(cy_executor_submit(ex, NULL, NULL, &f), CY_EINVAL);
-  ASSERT_PTR(f, NULL);
-  ASSERT_ERR(cy_executor_submit(ex, square, NULL, NULL), CY_EINVAL);
   ASSERT_ERR(cy_executor_nthreads(NULL), CY_EINVAL);
   cy_executor_free(ex);
   cy_executor_free(NULL);

@@ -1,5 +1,5 @@
 /*
- * Polling strategies against sequences worked out by hand from the seed's
+ * Polling strategies against sequences worked out by hand from the original's
  * algorithms (defaults: fixed 10; adaptive 10 in [1, 100], x0.7 / x1.3 after
  * 3 empty checks; exponential 1 -> 1000 x2; progressive 1,5,10,50,100 with 5
  * checks per level).

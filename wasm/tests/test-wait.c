@@ -160,8 +160,7 @@ static int probe(void *arg, int *code, void **value) {
 
 static int t_probe_futures_paced(void) {
   pstate s = {0, 4};
-  cy_future *f;
-  cy_future_create_probe(&f, probe, &s);
+  cy_future *f = cy_future_new_probe(probe, &s);
   cy_polling fixed;
   ASSERT_ERR(cy_polling_init(&fixed, "fixed"), 0); /* 10 ms */
   cy_wait_opts o;
@@ -179,8 +178,7 @@ static int t_probe_futures_paced(void) {
 
 static int t_probe_round_records_strategy(void) {
   pstate s = {0, 1000000};
-  cy_future *f;
-  cy_future_create_probe(&f, probe, &s);
+  cy_future *f = cy_future_new_probe(probe, &s);
   cy_polling exp;
   ASSERT_ERR(cy_polling_init(&exp, "exponential"), 0); /* 1, 2, 4, 8 ... */
   cy_wait_opts o;
