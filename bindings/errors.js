@@ -1,7 +1,8 @@
 /**
- * Error classes of concurry-wasm (the contract's "Errors, exported as classes").
+ * Error classes of concurry-wasm (DESIGN.md: "Errors, exported as classes").
  *
- * Every future raises the same types whatever runs it (the seed's Rule 4):
+ * Every future raises the same types whatever runs it (Rule 4 of the
+ * original, Concurry's design):
  * `CancelledError` for a cancelled future, `TimeoutError` when a timeout passes,
  * `InvalidStateError` for `resultNow()`/`exceptionNow()` on a pending future, and
  * the task's own error, unwrapped, when it failed.

@@ -1,6 +1,6 @@
 /**
- * wrapFuture(): any future-like thing as a BaseFuture, in the contract's order
- * (the seed's Rule 6):
+ * wrapFuture(): any future-like thing as a BaseFuture, in the order DESIGN.md
+ * gives (Rule 6 of the original, Concurry's design):
  *   1. a BaseFuture → itself (idempotent);
  *   2. a handle of our thread/process/C/remote workers (an object exposing its
  *      future under the `kFutureOf` symbol) → its future;
@@ -58,22 +58,3 @@ export function isPlainThenable(x) {
     return false;
   }
 }
-
-/**
- * True for values wrapFuture would not turn into a SyncFuture (futures, worker
- * handles, thenables). Plain values take a shortcut in gather().
- * @param {unknown} x
- * @returns {boolean}
- */
-export function isFutureLike(x) {
-  if (x instanceof BaseFuture) return true;
-  if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return false;
-  if (x instanceof Promise) return true;
-  try {
-    return /** @type {any} */ (x)[kFutureOf] !== undefined || typeof /** @type {any} */ (x).then === 'function';
-  } catch {
-    return true;
-  }
-}
-
-export { kFutureOf };

@@ -225,7 +225,7 @@ function jestSpyConsoleError() {
   return { restore() { console.error = orig; } };
 }
 
-describe('result() after wait() works without waiting (the seed\'s invariant)', () => {
+describe('result() after wait() works without waiting (the original\'s invariant)', () => {
   test('resultNow and result({timeout: 0}) after wait', async () => {
     const fs = [sleep(3, 'a'), Promise.resolve('b'), 'c', fail(2, new Error('d'))].map(wrapFuture);
     const { done, notDone } = await wait(fs);
@@ -264,7 +264,7 @@ describe('ProbeFuture: probe-only work, paced by polling', () => {
     expect(() => new ProbeFuture(5)).toThrow(TypeError);
   });
 
-  test('a probe that returns a Promise fails the future at its first call with a TypeError naming the contract', async () => {
+  test('a probe that returns a Promise fails the future at its first call with a TypeError saying what a probe must return', async () => {
     let calls = 0;
     const f = new ProbeFuture(async () => { calls++; return { value: 1 }; });
     const e = await f.result().then(() => null, (x) => x);

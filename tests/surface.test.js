@@ -1,0 +1,33 @@
+// The package's surface tells the truth: what index.js exports is what
+// index.d.ts declares (no internal door such as adoptCFuture leaks out), and
+// bindings/wrap.js keeps no helper nobody uses.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as pkg from '../bindings/index.js';
+import * as wrap from '../bindings/wrap.js';
+
+const bindings = fileURLToPath(new URL('../bindings/', import.meta.url));
+const read = (p) => readFileSync(`${bindings}${p}`, 'utf8');
+
+test('index.js exports exactly the values index.d.ts declares', () => {
+  const dts = read('index.d.ts');
+  const declared = new Set();
+  for (const m of dts.matchAll(/^export (?:declare )?(?:abstract )?(?:class|function|const) (\w+)/gm)) declared.add(m[1]);
+  expect(Object.keys(pkg).sort()).toEqual([...declared].sort());
+});
+
+test('every export of wrap.js is used by another module of bindings/', () => {
+  const files = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(`${bindings}${dir}`, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${dir}${e.name}/`);
+      else if (e.name.endsWith('.js') && `${dir}${e.name}` !== 'wrap.js') files.push(`${dir}${e.name}`);
+    }
+  };
+  walk('');
+  const users = files.map(read).join('\n');
+  const unused = Object.keys(wrap).filter((name) =>
+    !new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from\\s*'[./]*(?:\\.\\./)?wrap\\.js'`).test(users) &&
+    !new RegExp(`export\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from\\s*'\\./wrap\\.js'`).test(users));
+  expect(unused).toEqual([]);
+});
