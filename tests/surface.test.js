@@ -1,6 +1,7 @@
 // The package's surface tells the truth: what index.js exports is what
 // index.d.ts declares (no internal door such as adoptCFuture leaks out), and
 // bindings/wrap.js keeps no helper nobody uses.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as pkg from '../bindings/index.js';
@@ -30,4 +31,13 @@ test('every export of wrap.js is used by another module of bindings/', () => {
     !new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from\\s*'[./]*(?:\\.\\./)?wrap\\.js'`).test(users) &&
     !new RegExp(`export\\s*\\{[^}]*\\b${name}\\b[^}]*\\}\\s*from\\s*'\\./wrap\\.js'`).test(users));
   expect(unused).toEqual([]);
+});
+
+test('the packed package ships dist/ and no test build or test helper (npm pack --dry-run)', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const files = JSON.parse(out)[0].files.map((f) => f.path);
+  expect(files).toContain('dist/concurry-core.wasm');
+  expect(files.filter((p) => /dist-test|wasm\/tests|tasks\.h/.test(p))).toEqual([]);
+  expect(readFileSync(`${root}dist/concurry-core.js`, 'utf8')).not.toMatch(/submit_sleep/);
 });
