@@ -297,7 +297,8 @@ int cy_future_is_probe(const cy_future *f);
 /* Runs the probe once (probe-only futures); 1 if the future is done after it. */
 int cy_future_probe(cy_future *f);
 
-/* Waits up to timeout_ms (negative: none; 0: just look) for f to finish.
+/* Waits up to timeout_ms (negative: none; 0: one check, which runs a
+ * probe-only future's probe once) for f to finish.
  * 0 with *out = the value; CY_ECANCELED; CY_ETIMEDOUT; or the task's non-zero
  * failure code with *out = its payload. out may be NULL. */
 int cy_future_result(cy_future *f, double timeout_ms, void **out);
@@ -331,9 +332,20 @@ cy_future   *cy_submit(cy_executor *ex, cy_task_fn fn, void *arg);
 enum { CY_RETURN_WHEN_MAP(CY__RETURN_WHEN_ENUM) };
 #undef CY__RETURN_WHEN_ENUM
 
+/* Timeouts and deadlines, for every wait of the core (cy_wait, cy_gather,
+ * cy_future_result/_exception, the waitset and as-completed calls, and so
+ * for the JS bindings): the deadline is fixed when the wait starts, and every
+ * check first brings the wait up to date (a probe round when one is due,
+ * which the first check always is; completions recorded so far) and tests
+ * the condition, and only then the deadline. So a wait whose condition holds
+ * at a check succeeds even if the deadline has passed, and timeout 0 means
+ * "whatever is done at the first check": 0 when the condition holds over
+ * futures already done (or probe-only futures whose probe says done at once),
+ * CY_ETIMEDOUT otherwise, never a sleep. (The JS bindings make their first
+ * check after delivering inputs that were already settled at the call.) */
 typedef struct {
   int return_when;          /* CY_ALL_COMPLETED */
-  double timeout_ms;        /* < 0: none */
+  double timeout_ms;        /* < 0: none; 0: the first check decides (see above) */
   const char *polling;      /* strategy name; NULL = config default */
   cy_polling *strategy;     /* a strategy instance; overrides polling when set */
   cy_progress_fn progress;  /* NULL: no progress reports */
@@ -380,9 +392,11 @@ int  cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const in
 int  cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states);
 /* CY_STATE_* of every entry (a future's state, or a slot's) into states[0..n). */
 void cy_waitset_states(const cy_waitset *ws, unsigned char *states);
-/* Non-blocking: runs a probe round when one is due, reports progress when due,
- * and returns 0 when the condition holds, CY_ETIMEDOUT once the deadline has
- * passed, CY_EAGAIN otherwise. */
+/* Non-blocking, one check: runs a probe round when one is due, reports
+ * progress when due, and returns 0 when the condition holds (even past the
+ * deadline: the condition is tested first), else CY_ETIMEDOUT once the
+ * deadline has passed, else CY_EAGAIN. With timeout 0 the first poll
+ * decides. */
 int  cy_waitset_poll(cy_waitset *ws);
 /* Blocks up to timeout_ms (and never past the wait's own deadline) for the
  * condition: 0, CY_ETIMEDOUT or CY_EDEADLK. */

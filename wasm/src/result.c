@@ -26,14 +26,15 @@ static void wake_sleeper(cy__waiter *w, cy_future *f) {
 /* 0 when f is done; CY_ETIMEDOUT / CY_EDEADLK otherwise. */
 static int wait_done(cy_future *f, double timeout_ms) {
   if (cy_future_done(f)) return 0;
-  if (timeout_ms == 0) return CY_ETIMEDOUT;
   if (cy_future_is_probe(f)) {
-    /* Only the probe can tell: a wait over one future paces it. */
+    /* Only the probe can tell: a wait over one future paces it, and its
+     * first check probes even at timeout 0, as every wait's does. */
     cy_wait_opts o;
     cy_wait_opts_init(&o);
     o.timeout_ms = timeout_ms;
     return cy_wait(&f, 1, &o, NULL);
   }
+  if (timeout_ms == 0) return CY_ETIMEDOUT;
   sleeper s;
   s.w.fire = wake_sleeper;
   atomic_init(&s.woken, 0);

@@ -66,6 +66,76 @@ static int t_timeout_zero(void) {
   return 0;
 }
 
+/* Timeout 0 is one check, the condition before the deadline (concurry.h,
+ * "Timeouts and deadlines"): over futures already done it holds, whatever
+ * their outcome; with one pending, ALL_COMPLETED times out while
+ * FIRST_COMPLETED / FIRST_EXCEPTION hold on what is done; a probe-only
+ * future whose probe says done at once counts as done, for cy_wait and for
+ * cy_future_result alike. */
+static int tz_probe(void *arg, int *code, void **value) {
+  int *calls = arg;
+  ++*calls;
+  *code = 0;
+  *value = (void *)42;
+  return 1;
+}
+
+static int t_timeout_zero_first_check(void) {
+  cy_future *fs[4] = {cy_future_new(), cy_future_new(), cy_future_new(), cy_future_new()};
+  cy_future_set_result(fs[0], NULL);
+  cy_future_set_exception(fs[1], 3, NULL);
+  cy_future_cancel(fs[2]);
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 0;
+  unsigned char flags[4] = {9, 9, 9, 9};
+  ASSERT_ERR(cy_wait(fs, 3, &o, flags), 0);
+  ASSERT(flags[0] == 1 && flags[1] == 1 && flags[2] == 1);
+  ASSERT_ERR(cy_wait(fs, 4, &o, flags), CY_ETIMEDOUT); /* fs[3] pending */
+  ASSERT_EQ(flags[3], 0);
+  o.return_when = CY_FIRST_COMPLETED;
+  ASSERT_ERR(cy_wait(fs, 4, &o, NULL), 0);
+  o.return_when = CY_FIRST_EXCEPTION;
+  ASSERT_ERR(cy_wait(fs, 4, &o, NULL), 0);
+  cy_future *pending_only[1] = {fs[3]};
+  ASSERT_ERR(cy_wait(pending_only, 1, &o, NULL), CY_ETIMEDOUT);
+  ASSERT_ERR(cy_future_result(fs[3], 0, NULL), CY_ETIMEDOUT);
+  void *out = NULL;
+  ASSERT_ERR(cy_future_result(fs[0], 0, &out), 0);
+  ASSERT_EQ(cy_future_result(fs[1], 0, NULL), 3);
+
+  int calls = 0;
+  cy_future *p = cy_future_new_probe(tz_probe, &calls);
+  cy_wait_opts_init(&o);
+  o.timeout_ms = 0;
+  ASSERT_ERR(cy_wait(&p, 1, &o, NULL), 0);
+  ASSERT_EQ(calls, 1);
+  cy_future_release(p);
+  calls = 0;
+  p = cy_future_new_probe(tz_probe, &calls);
+  ASSERT_ERR(cy_future_result(p, 0, &out), 0); /* CY_ETIMEDOUT before: no probe at 0 */
+  ASSERT_PTR(out, (void *)42);
+  ASSERT_EQ(calls, 1);
+  cy_future_release(p);
+
+  /* A waitset's check tests the condition before the deadline: an entry
+   * completed after creation counts at the first poll even once the
+   * deadline has passed, in cy_waitset_poll and cy_waitset_wait. */
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create_slots(&ws, NULL, 1, &o), 0);
+  cy_test_sleep_ms(2);
+  uint32_t idx = 0;
+  ASSERT_EQ(cy_waitset_complete_slots(ws, &idx, NULL, 1), 1);
+  ASSERT_ERR(cy_waitset_poll(ws), 0);
+  ASSERT_ERR(cy_waitset_wait(ws, 0), 0);
+  cy_waitset_free(ws);
+  ASSERT_ERR(cy_waitset_create_slots(&ws, NULL, 1, &o), 0);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_ETIMEDOUT);
+  cy_waitset_free(ws);
+  for (int i = 0; i < 4; i++) cy_future_release(fs[i]);
+  return 0;
+}
+
 static int t_first_completed(void) {
   cy_future *fs[3];
   make(fs, 3);
@@ -496,6 +566,7 @@ CY_TEST_TABLE(wait) = {
     {"empty", t_empty, 0},
     {"all_times_out_and_stays_usable", t_all_times_out_and_stays_usable, 0},
     {"timeout_zero", t_timeout_zero, 0},
+    {"timeout_zero_first_check", t_timeout_zero_first_check, 0},
     {"first_completed", t_first_completed, 0},
     {"first_exception", t_first_exception, 0},
     {"first_exception_without_failures", t_first_exception_without_failures, 0},
