@@ -72,49 +72,24 @@ function brokenRule(cname, value) {
   }
 }
 
-// cy_config is ~120 bytes on wasm32; default_polling (char[16]) is found by
-// looking for the built-in name, so no offset is hard-coded.
-const CONFIG_BYTES = 256;
-let pollingOffset = -1;
-function findPollingOffset() {
-  C.cy_config_reset();
-  const sp = Module.stackSave();
-  const p = Module.stackAlloc(CONFIG_BYTES);
-  C.cy_config_get(p);
-  const u8 = heap().u8;
-  const needle = [...'adaptive\0'].map((c) => c.charCodeAt(0));
-  for (let off = 0; off + needle.length <= CONFIG_BYTES; off++) {
-    let ok = true;
-    for (let j = 0; j < needle.length && ok; j++) ok = u8[p + off + j] === needle[j];
-    if (ok) { pollingOffset = off; break; }
-  }
-  Module.stackRestore(sp);
-}
-findPollingOffset();
-
 function getDefaultPolling() {
   const sp = Module.stackSave();
-  const p = Module.stackAlloc(CONFIG_BYTES);
-  C.cy_config_get(p);
-  const s = Module.UTF8ToString(p + pollingOffset, 16);
-  Module.stackRestore(sp);
-  return s;
+  try {
+    const out = Module.stackAlloc(64);
+    const rc = C.cy_js_config_get_default_polling(out, 64);
+    if (rc) throw new Error(`concurry-wasm: cy_js_config_get_default_polling failed (${rc})`);
+    return Module.UTF8ToString(out);
+  } finally {
+    Module.stackRestore(sp);
+  }
 }
 
 function setDefaultPolling(value) {
   if (typeof value !== 'string') throw new TypeError(`config.defaults.defaultPolling must be a strategy name (string); got ${value === null ? 'null' : typeof value}`);
-  if (C.cy_polling_lookup(cstr(value)) < 0 || value.length > 15) {
-    throw new RangeError(`config.defaults.defaultPolling: unknown polling strategy '${value}'; expected fixed, adaptive, exponential or progressive`);
+  // A NUL would cut the name short on its way to C.
+  if (value.includes('\0') || C.cy_polling_lookup(cstr(value)) < 0 || C.cy_js_config_set_default_polling(cstr(value)) !== 0) {
+    throw new RangeError(`config.defaults.defaultPolling: unknown polling strategy '${value}'; expected fixed, adaptive, exponential or progressive (or an alias: constant, exp, backoff, stepped)`);
   }
-  const sp = Module.stackSave();
-  const p = Module.stackAlloc(CONFIG_BYTES);
-  C.cy_config_get(p);
-  const u8 = heap().u8;
-  u8.fill(0, p + pollingOffset, p + pollingOffset + 16);
-  Module.stringToUTF8(value, p + pollingOffset, 16);
-  const rc = C.cy_config_set(p);
-  Module.stackRestore(sp);
-  if (rc) throw new RangeError(`config.defaults.defaultPolling: the core refused '${value}'`);
 }
 
 const target = {};

@@ -182,3 +182,16 @@ describe('custom strategies', () => {
     expect(() => new Lazy().nextInterval()).toThrow(/custom strategy must implement nextInterval/);
   });
 });
+
+test('config.defaults.defaultPolling: read and written through the core, never cut short', () => {
+  expect(config.defaults.defaultPolling).toBe('adaptive');
+  config.defaults.defaultPolling = 'EXP';
+  expect(config.defaults.defaultPolling).toBe('exponential');
+  expect(() => { config.defaults.defaultPolling = 'fixed\0junk'; }).toThrow(RangeError);
+  expect(() => { config.defaults.defaultPolling = 'progressive-but-longer'; }).toThrow(RangeError);
+  expect(config.defaults.defaultPolling).toBe('exponential');
+  config.defaults.pollingFixedInterval = 3; // another field leaves it alone
+  expect(config.defaults.defaultPolling).toBe('exponential');
+  config.reset();
+  expect(config.defaults.defaultPolling).toBe('adaptive');
+});

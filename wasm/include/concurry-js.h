@@ -69,6 +69,14 @@ int  cy_js_polling_configure(cy_polling *p, const char *const *names, const doub
                              size_t n, const char **why);
 /* A built-in strategy's parameter by name into *out: 0, CY_ENOENT, CY_EINVAL. */
 int  cy_js_polling_param(const cy_polling *p, const char *name, double *out);
+
+/* The config's default_polling (the one field cy_config_get_number cannot
+ * reach), so JS never knows cy_config's layout: get copies the canonical
+ * name into out (cap bytes, NUL-terminated; CY_EINVAL if it does not fit);
+ * set changes only that field, validated as cy_config_set does (CY_EINVAL
+ * for an unknown name, nothing changed). */
+int  cy_js_config_get_default_polling(char *out, size_t cap);
+int  cy_js_config_set_default_polling(const char *name);
 /* Reads a strategy's state: out[0] = current interval (ms, not advancing it),
  * out[1] = kind, out[2] = consecutive_empty, out[3] = checks_at_level, out[4] = level. */
 void cy_js_polling_state(const cy_polling *p, double *out);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cy_js_api_version(void) { return CY_JS_API_VERSION; }
 
@@ -150,6 +151,29 @@ int cy_js_polling_configure(cy_polling *p, const char *const *names, const doubl
   rc = cy_polling_params_check(&pp, why);
   if (rc) return rc;
   return cy_polling_init_params(p, &pp);
+}
+
+int cy_js_config_get_default_polling(char *out, size_t cap) {
+  if (!out) return CY_EINVAL;
+  cy_config c;
+  cy_config_get(&c);
+  const char *end = memchr(c.default_polling, '\0', sizeof c.default_polling);
+  size_t n = end ? (size_t)(end - c.default_polling) : sizeof c.default_polling;
+  if (n >= cap) return CY_EINVAL;
+  memcpy(out, c.default_polling, n);
+  out[n] = '\0';
+  return 0;
+}
+
+int cy_js_config_set_default_polling(const char *name) {
+  if (!name || strlen(name) >= sizeof ((cy_config *)0)->default_polling) return CY_EINVAL;
+  /* get + set is not one atomic step: a concurrent set of another field in
+   * between would be undone. The bindings call it from the main thread only. */
+  cy_config c;
+  cy_config_get(&c);
+  memset(c.default_polling, 0, sizeof c.default_polling);
+  memcpy(c.default_polling, name, strlen(name));
+  return cy_config_set(&c);
 }
 
 int cy_js_polling_param(const cy_polling *p, const char *name, double *out) {
