@@ -95,7 +95,7 @@ export class PollingStrategy {
       const missing = missingMethods(this);
       if (missing.length) {
         throw new TypeError(`${new.target.name || 'PollingStrategy subclass'}: a custom polling strategy must override ` +
-          `all four methods of PollingStrategy; missing: ${missing.join(', ')}`);
+          `all four methods of PollingStrategy, as methods of the class; missing: ${missing.join(', ')}`);
       }
       id = nextCustomId++;
       let rc;
