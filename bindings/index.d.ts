@@ -88,7 +88,11 @@ export class CFuture extends BaseFuture<number> {
 }
 
 export type ProbeResult<T> = null | undefined | false | { value: T } | { error: unknown };
-/** Probe-only work: waits call the probe when the polling strategy says so. */
+/**
+ * Probe-only work: waits call the probe when the polling strategy says so.
+ * The probe answers synchronously; one that returns a Promise fails the
+ * future with a TypeError at its first call.
+ */
 export class ProbeFuture<T = unknown> extends BaseFuture<T> {
   constructor(probe: () => ProbeResult<T>);
 }
