@@ -4,7 +4,9 @@
  *
  * Each test is a function returning 0; an assertion failure prints
  * file:line, the expression and both values, then returns 1 from the test.
- * Tests run one at a time, in table order, in this process.
+ * Tests run one at a time, in table order, each under a time limit (5 s by
+ * default): in a child process of its own where there is fork(), else as
+ * runner.c describes. A test must not depend on another having run.
  */
 #ifndef CY_TEST_RUNNER_H
 #define CY_TEST_RUNNER_H
