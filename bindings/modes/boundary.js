@@ -1,0 +1,255 @@
+/**
+ * Values across the boundary of a worker (thread, process, remote): errors
+ * that keep what they are, and the path to a value that cannot be cloned.
+ *
+ * Structured clone keeps an Error's message (and, in Node, its stack) but
+ * loses the class of any error it does not know, `cause` on older engines and
+ * every own property, so errors travel as plain records (serializeError) and
+ * are rebuilt on the other side (deserializeError): same class name (a class
+ * of that name is made when it is not one of ours or a built-in), message,
+ * stack, `cause` (recursively) and own enumerable properties.
+ *
+ * No dependency on the wasm core: a worker that only runs tasks loads this
+ * without loading the core.
+ * @module concurry-wasm/modes/boundary
+ */
+import {
+  CancelledError, TimeoutError, InvalidStateError, WorkerCrashedError,
+  QueueFullError, DataCloneError, CoreError,
+} from '../errors.js';
+
+/** Marks a serialized error record (a plain object that structured clone keeps). */
+const TAG = '__concurryError';
+
+/** Error classes rebuilt as themselves. */
+const KNOWN = new Map([
+  ['Error', Error], ['TypeError', TypeError], ['RangeError', RangeError],
+  ['SyntaxError', SyntaxError], ['ReferenceError', ReferenceError],
+  ['EvalError', EvalError], ['URIError', URIError],
+  ['CancelledError', CancelledError], ['TimeoutError', TimeoutError],
+  ['InvalidStateError', InvalidStateError], ['WorkerCrashedError', WorkerCrashedError],
+  ['QueueFullError', QueueFullError], ['DataCloneError', DataCloneError],
+  ['CoreError', CoreError],
+]);
+
+/** Classes made for foreign error names, one per name, so `instanceof` is stable. */
+const made = new Map();
+
+function classNamed(name) {
+  const known = KNOWN.get(name);
+  if (known) return known;
+  let cls = made.get(name);
+  if (!cls) {
+    // A computed key names the class: `err.constructor.name === name`.
+    cls = { [name]: class extends Error {} }[name];
+    made.set(name, cls);
+  }
+  return cls;
+}
+
+/** Depth limit for causes and nested properties (a cycle or a very deep chain stops there). */
+const MAX_DEPTH = 8;
+
+function cloneable(v) {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return true;
+  if (typeof v === 'function' || typeof v === 'symbol') return false;
+  try {
+    structuredClone(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function serializeValue(v, depth) {
+  if (v instanceof Error || isErrorRecordLike(v)) return serializeError(v, depth + 1);
+  if (cloneable(v)) return v;
+  // Kept as a description rather than dropped: the receiver sees that there was a value.
+  return `[not cloneable: ${describeUncloneable(v)}]`;
+}
+
+function isErrorRecordLike(v) {
+  return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object Error]';
+}
+
+/**
+ * A plain, cloneable record of a thrown value. An Error keeps its class name,
+ * message, stack, cause and own enumerable properties (values that cannot be
+ * cloned are replaced by a description); any other thrown value travels as
+ * itself when it can be cloned.
+ * @param {unknown} err
+ * @param {number} [depth]
+ * @returns {object}
+ */
+export function serializeError(err, depth = 0) {
+  if (!(err instanceof Error) && !isErrorRecordLike(err)) {
+    return { [TAG]: 2, value: serializeValue(err, depth) };
+  }
+  const e = /** @type {any} */ (err);
+  let name;
+  try { name = typeof e.name === 'string' && e.name ? e.name : (e.constructor && e.constructor.name) || 'Error'; } catch { name = 'Error'; }
+  let ctorName = name;
+  try { if (e.constructor && typeof e.constructor.name === 'string' && e.constructor.name) ctorName = e.constructor.name; } catch { /* keep name */ }
+  const rec = {
+    [TAG]: 1,
+    name,
+    ctor: ctorName,
+    message: safeString(() => e.message),
+    stack: safeString(() => e.stack),
+    props: /** @type {Record<string, unknown>} */ ({}),
+  };
+  if (depth < MAX_DEPTH) {
+    let hasCause = false;
+    try { hasCause = 'cause' in e; } catch { /* no cause */ }
+    if (hasCause) {
+      try { rec.cause = serializeValue(e.cause, depth); } catch { rec.cause = '[cause could not be read]'; }
+      rec.hasCause = true;
+    }
+    let keys = [];
+    try { keys = Object.keys(e); } catch { /* none */ }
+    for (const k of keys) {
+      if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
+      try { rec.props[k] = serializeValue(e[k], depth); } catch { rec.props[k] = '[property could not be read]'; }
+    }
+  }
+  return rec;
+}
+
+function safeString(get) {
+  try {
+    const v = get();
+    return v === undefined ? undefined : String(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True for a record serializeError made.
+ * @param {unknown} x
+ * @returns {boolean}
+ */
+export function isSerializedError(x) {
+  return x !== null && typeof x === 'object' && (/** @type {any} */ (x)[TAG] === 1 || /** @type {any} */ (x)[TAG] === 2);
+}
+
+/**
+ * Rebuilds the thrown value of a serializeError record: an instance of the
+ * same class (ours and the built-ins as themselves, any other name as a
+ * class of that name extending Error), with message, stack, cause and own
+ * enumerable properties.
+ * @param {any} rec
+ * @returns {unknown}
+ */
+export function deserializeError(rec) {
+  if (!isSerializedError(rec)) return rec;
+  if (rec[TAG] === 2) return deserializeMaybe(rec.value);
+  const cls = classNamed(rec.ctor || rec.name || 'Error');
+  const err = Object.create(cls.prototype);
+  // Own, non-enumerable like a constructed error's message and stack.
+  Object.defineProperty(err, 'message', { value: rec.message === undefined ? '' : rec.message, writable: true, configurable: true, enumerable: false });
+  if (rec.stack !== undefined) Object.defineProperty(err, 'stack', { value: rec.stack, writable: true, configurable: true, enumerable: false });
+  if (rec.hasCause) Object.defineProperty(err, 'cause', { value: deserializeMaybe(rec.cause), writable: true, configurable: true, enumerable: false });
+  // Our classes (and user classes that set this.name) carry an own enumerable name.
+  if (rec.name !== cls.prototype.name) err.name = rec.name;
+  for (const k of Object.keys(rec.props || {})) err[k] = deserializeMaybe(rec.props[k]);
+  return err;
+}
+
+function deserializeMaybe(v) {
+  return isSerializedError(v) ? deserializeError(v) : v;
+}
+
+/* ---- the path to what cannot be cloned ---------------------------------- */
+
+function describeUncloneable(v) {
+  if (typeof v === 'function') return 'function';
+  if (typeof v === 'symbol') return 'symbol';
+  if (v === null || typeof v !== 'object') return typeof v;
+  let n;
+  try { n = v.constructor && v.constructor.name; } catch { n = undefined; }
+  return typeof n === 'string' && n ? n : Object.prototype.toString.call(v).slice(8, -1);
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+function keyPath(path, k) {
+  if (typeof k === 'symbol') return `${path}[${String(k)}]`;
+  return IDENT.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
+}
+
+function mapKeyText(k) {
+  if (typeof k === 'string') return JSON.stringify(k);
+  if (typeof k === 'number' || typeof k === 'boolean' || k === null || k === undefined) return String(k);
+  if (typeof k === 'bigint') return `${k}n`;
+  return `<${describeUncloneable(k)}>`;
+}
+
+function find(v, path, seen) {
+  if (typeof v === 'function' || typeof v === 'symbol') return { path, what: describeUncloneable(v) };
+  if (v === null || typeof v !== 'object') return null;
+  if (seen.has(v)) return null;
+  seen.add(v);
+  if (cloneable(v)) return null;
+  let hit = null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && !hit; i++) hit = find(v[i], `${path}[${i}]`, seen);
+  } else if (v instanceof Map) {
+    let i = 0;
+    for (const [k, val] of v) {
+      hit = find(k, `${path}.keys()[${i}]`, seen) || find(val, `${path}.get(${mapKeyText(k)})`, seen);
+      if (hit) break;
+      i++;
+    }
+  } else if (v instanceof Set) {
+    let i = 0;
+    for (const val of v) {
+      hit = find(val, `${path}.values()[${i}]`, seen);
+      if (hit) break;
+      i++;
+    }
+  } else if (!(v instanceof Error)) {
+    // Structured clone walks own enumerable string keys of ordinary objects.
+    let keys = [];
+    try { keys = Object.keys(v); } catch { /* a proxy that throws: the object itself */ }
+    for (const k of keys) {
+      let child;
+      try { child = v[k]; } catch { return { path: keyPath(path, k), what: 'a getter that throws' }; }
+      hit = find(child, keyPath(path, k), seen);
+      if (hit) break;
+    }
+  }
+  // Nothing inside is the culprit: the object itself cannot be cloned (WeakMap, Promise, ...).
+  return hit || { path, what: describeUncloneable(v) };
+}
+
+/**
+ * Where `value` holds something structured clone refuses, or null when it
+ * clones. Paths read like code: `args[1].config.fn`, `args[0].get("k")`,
+ * `args[2].values()[0]`.
+ * @param {unknown} value
+ * @param {string} [root] the name of the value ('args', 'result', ...)
+ * @returns {{ path: string, what: string } | null}
+ */
+export function findUncloneable(value, root = 'value') {
+  return find(value, root, new Set());
+}
+
+/**
+ * The DataCloneError for `value` that failed to clone with `cause` (the
+ * engine's error): its message and `path` name the first value inside that
+ * cannot be cloned (`args[1].config.fn: function`).
+ * @param {unknown} value
+ * @param {string} root the name of the value ('args', 'result')
+ * @param {string} context what was being sent, e.g. "the arguments of 'fib'"
+ * @param {unknown} [cause]
+ * @returns {DataCloneError}
+ */
+export function dataCloneError(value, root, context, cause) {
+  const hit = findUncloneable(value, root);
+  const where = hit ? `${hit.path}: ${hit.what}` : `${root}: ${cause && /** @type {any} */ (cause).message ? /** @type {any} */ (cause).message : 'not cloneable'}`;
+  return new DataCloneError(`Cannot send ${context}: ${where} cannot be cloned`, {
+    path: hit ? hit.path : root,
+    cause,
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * The task's view of itself, in every mode (DESIGN.md, "Tasks inside
+ * workers"): `currentTask()` → `{ signal, progress(value), attempt }`, and
+ * `transfer(value, list)` to move buffers back with a result.
+ *
+ * Runtimes (the sync/asyncio modes on the caller's thread, the thread and
+ * process runtimes in workers) run each task inside `runWithTask(ctx, fn)`.
+ * In Node the context lives in an AsyncLocalStorage, so `currentTask()` keeps
+ * answering after awaits. Where there is none (browsers), the context is a
+ * slot set only while the task's synchronous part runs: `currentTask()` works
+ * before the task's first await (capture it there), and after it throws
+ * InvalidStateError rather than answering with another task's context.
+ *
+ * No dependency on the wasm core: a worker that only runs tasks loads this
+ * without loading the core.
+ * @module concurry-wasm/task-context
+ */
+import { InvalidStateError } from './errors.js';
+
+/**
+ * One store for every copy of this module in the realm (a package loaded
+ * twice under two paths still agrees on the current task).
+ */
+const STORE = Symbol.for('concurry-wasm.task-context');
+
+async function makeStore() {
+  let als = null;
+  const proc = /** @type {any} */ (globalThis).process;
+  if (proc && proc.versions && proc.versions.node) {
+    try {
+      const m = await import('node:async_hooks');
+      als = new m.AsyncLocalStorage();
+    } catch { /* no AsyncLocalStorage: the synchronous slot */ }
+  }
+  return { als, slot: null };
+}
+
+/** @type {{ als: any, slot: TaskContext|null }} */
+const store = /** @type {any} */ (globalThis)[STORE] || await makeStore();
+if (!(/** @type {any} */ (globalThis)[STORE])) {
+  Object.defineProperty(globalThis, STORE, { value: store, enumerable: false });
+}
+
+/**
+ * What a running task sees through `currentTask()`.
+ */
+export class TaskContext {
+  /**
+   * @param {{ signal?: AbortSignal, attempt?: number, onProgress?: ((value: unknown) => void) | null, method?: string }} [init]
+   */
+  constructor(init = {}) {
+    /** @private */ this._signal = init.signal || new AbortController().signal;
+    /** @private */ this._attempt = init.attempt === undefined ? 1 : init.attempt;
+    /** @private */ this._onProgress = init.onProgress || null;
+    /** @private */ this._closed = false;
+    /** The method this task runs (for messages). */
+    this.method = init.method === undefined ? null : init.method;
+    this.progress = this.progress.bind(this);
+  }
+
+  /** An AbortSignal that aborts when the call is cancelled or its timeout passes. @returns {AbortSignal} */
+  get signal() { return this._signal; }
+
+  /** 1 on the first run; counts the re-runs after crashes (`retries`). @returns {number} */
+  get attempt() { return this._attempt; }
+
+  /**
+   * Reports progress to the caller's `onProgress`, in order, always before the
+   * result. Reports made after the task settled are dropped (the result went
+   * first). An error thrown by `onProgress` is reported, never thrown into the task.
+   * @param {unknown} value
+   * @returns {void}
+   */
+  progress(value) {
+    if (this._closed || this._onProgress === null) return;
+    try {
+      this._onProgress(value);
+    } catch (e) {
+      // eslint-disable-next-line no-console
+      console.error('concurry-wasm: exception in an onProgress callback:', e);
+    }
+  }
+
+  /**
+   * Ends the task's reporting: later progress() calls are dropped. Runtimes
+   * call it when the task settles, before they deliver the outcome.
+   */
+  close() { this._closed = true; }
+}
+
+/**
+ * Runs `fn(...args)` as the task `ctx`: `currentTask()` inside it (and, in
+ * Node, after its awaits) returns `ctx`. Returns what fn returns (or throws).
+ * @template R
+ * @param {TaskContext} ctx
+ * @param {(...args: any[]) => R} fn
+ * @param {unknown} [thisArg]
+ * @param {unknown[]} [args]
+ * @returns {R}
+ */
+export function runWithTask(ctx, fn, thisArg = undefined, args = []) {
+  if (store.als) return store.als.run(ctx, () => Reflect.apply(fn, thisArg, args));
+  const prev = store.slot;
+  store.slot = ctx;
+  try {
+    return Reflect.apply(fn, thisArg, args);
+  } finally {
+    store.slot = prev;
+  }
+}
+
+/**
+ * The running task's context: `{ signal, progress(value), attempt }`.
+ * @returns {TaskContext}
+ * @throws {InvalidStateError} when called outside a task run by a worker
+ */
+export function currentTask() {
+  const ctx = store.als ? store.als.getStore() : store.slot;
+  if (ctx instanceof TaskContext || (ctx && typeof ctx === 'object' && 'signal' in ctx)) return ctx;
+  throw new InvalidStateError(store.als
+    ? 'currentTask(): not inside a task (call it from a function that a worker made by createWorker() is running)'
+    : 'currentTask(): not inside a task, or after the task\'s first await (this runtime has no AsyncLocalStorage: ' +
+      'call currentTask() at the start of the task and keep the result)');
+}
+
+/** Brand of transfer() results, shared by every copy of this module. */
+const kTransfer = Symbol.for('concurry-wasm.transfer');
+
+/** A result that moves buffers instead of copying them (see transfer()). */
+export class Transfer {
+  /** @param {unknown} value @param {Transferable[]} list */
+  constructor(value, list) {
+    this.value = value;
+    this.list = list;
+    this[kTransfer] = true;
+  }
+}
+
+/**
+ * Returns `value` so that the buffers in `list` move to the caller instead of
+ * being copied (thread mode; process and remote modes copy them, sync and
+ * asyncio modes hand the value over as it is). Return it from the task.
+ * @template T
+ * @param {T} value
+ * @param {Transferable[]} list ArrayBuffers (and other transferables) inside `value`
+ * @returns {T}
+ */
+export function transfer(value, list) {
+  if (!Array.isArray(list)) {
+    throw new TypeError(`transfer(): 'list' must be an array of ArrayBuffers (or other transferables); got ${list === null ? 'null' : typeof list}`);
+  }
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (ArrayBuffer.isView(x)) {
+      throw new TypeError(`transfer(): 'list[${i}]' is a ${x.constructor.name}, a view; transfer its buffer (list[${i}].buffer)`);
+    }
+    if (x === null || typeof x !== 'object') {
+      throw new TypeError(`transfer(): 'list[${i}]' must be an ArrayBuffer (or another transferable object); got ${x === null ? 'null' : typeof x}`);
+    }
+  }
+  return /** @type {any} */ (new Transfer(value, list));
+}
+
+/**
+ * Splits a task's return value into the value and the list to transfer
+ * (empty when the task did not call transfer()).
+ * @param {unknown} result
+ * @returns {{ value: unknown, list: Transferable[] }}
+ */
+export function takeTransfer(result) {
+  if (result !== null && typeof result === 'object' && /** @type {any} */ (result)[kTransfer] === true) return { value: /** @type {any} */ (result).value, list: /** @type {any} */ (result).list };
+  return { value: result, list: [] };
+}

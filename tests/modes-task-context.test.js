@@ -1,0 +1,85 @@
+// currentTask()/transfer() (concurry-wasm/worker) and runWithTask() for runtimes.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runWithTask, TaskContext, takeTransfer } from '../bindings/task-context.js';
+import { currentTask, transfer } from '../bindings/worker.js';
+import { InvalidStateError } from '../bindings/errors.js';
+import { jest } from '@jest/globals';
+import { sleep } from './helpers.js';
+
+test('currentTask() outside a task throws InvalidStateError', () => {
+  expect(() => currentTask()).toThrow(InvalidStateError);
+  expect(() => currentTask()).toThrow(/not inside a task/);
+});
+
+test('currentTask() answers inside the task, also after awaits, and tasks do not mix', async () => {
+  const seen = [];
+  const task = async (name) => {
+    const t = currentTask();
+    seen.push([name, t.attempt]);
+    await sleep(5);
+    t.progress(`${name}-1`);
+    expect(currentTask()).toBe(t);
+    return currentTask().attempt;
+  };
+  const got = [];
+  const a = new TaskContext({ attempt: 1, onProgress: (v) => got.push(v) });
+  const b = new TaskContext({ attempt: 2, onProgress: (v) => got.push(v) });
+  const r = await Promise.all([runWithTask(a, task, null, ['a']), runWithTask(b, task, null, ['b'])]);
+  expect(r).toEqual([1, 2]);
+  expect(seen).toEqual([['a', 1], ['b', 2]]);
+  expect(got.sort()).toEqual(['a-1', 'b-1']);
+  expect(() => currentTask()).toThrow(InvalidStateError);
+});
+
+test('progress after close() is dropped; an onProgress that throws does not reach the task', () => {
+  const got = [];
+  const errs = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const ctx = new TaskContext({ onProgress: (v) => { got.push(v); if (v === 2) throw new Error('cb'); } });
+    runWithTask(ctx, () => { currentTask().progress(1); currentTask().progress(2); currentTask().progress(3); });
+    ctx.close();
+    ctx.progress(4);
+    expect(got).toEqual([1, 2, 3]);
+    expect(errs).toHaveBeenCalledTimes(1);
+  } finally {
+    errs.mockRestore();
+  }
+});
+
+test('the signal is the one the runtime gave; a default one never aborts', () => {
+  const ac = new AbortController();
+  const ctx = new TaskContext({ signal: ac.signal });
+  const s = runWithTask(ctx, () => currentTask().signal);
+  expect(s).toBe(ac.signal);
+  expect(new TaskContext().signal.aborted).toBe(false);
+  expect(new TaskContext().attempt).toBe(1);
+});
+
+test('transfer() marks a value; takeTransfer splits it; bad lists are refused', () => {
+  const buf = new ArrayBuffer(8);
+  const t = transfer({ buf }, [buf]);
+  expect(takeTransfer(t)).toEqual({ value: { buf }, list: [buf] });
+  expect(takeTransfer(5)).toEqual({ value: 5, list: [] });
+  expect(() => transfer(1, buf)).toThrow(/'list' must be an array/);
+  expect(() => transfer(1, [new Uint8Array(2)])).toThrow(/list\[0\]' is a Uint8Array, a view/);
+  expect(() => transfer(1, [3])).toThrow(/list\[0\]' must be an ArrayBuffer/);
+});
+
+test('boundary.js, task-context.js and worker.js never load the wasm core', () => {
+  const dir = fileURLToPath(new URL('../bindings/', import.meta.url));
+  const visit = (file, seen) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(dir + file, 'utf8');
+    for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*'(\.[^']+)'/g)) {
+      const target = new URL(m[1], `file:///${file}`).pathname.slice(1);
+      visit(target, seen);
+    }
+  };
+  for (const f of ['modes/boundary.js', 'task-context.js', 'worker.js']) {
+    const seen = new Set();
+    visit(f, seen);
+    expect([...seen].filter((x) => /core\.js$|futures\//.test(x))).toEqual([]);
+  }
+});
