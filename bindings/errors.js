@@ -49,19 +49,56 @@ export class InvalidStateError extends Error {
 }
 
 /**
- * A worker died (exit, kill, uncaught error, out of memory) while running the task.
- * `exitCode` and `signal` say how.
+ * A worker died (exit, kill, uncaught error at top level, out of memory) while
+ * running the call. `exitCode` or `signal` says how (null when unknown),
+ * `method` names the call, `attempts` is how many times it ran (1 + the
+ * retries spent on it).
  */
 export class WorkerCrashedError extends Error {
   /**
    * @param {string} [message]
-   * @param {{ exitCode?: number|null, signal?: string|null } & ErrorOptions} [info]
+   * @param {{ exitCode?: number|null, signal?: string|null, method?: string|null, attempts?: number } & ErrorOptions} [info]
    */
   constructor(message = 'Worker crashed while running the task', info = undefined) {
     super(message, info && info.cause !== undefined ? { cause: info.cause } : undefined);
     this.name = 'WorkerCrashedError';
     this.exitCode = info && info.exitCode !== undefined ? info.exitCode : null;
     this.signal = info && info.signal !== undefined ? info.signal : null;
+    this.method = info && info.method !== undefined ? info.method : null;
+    this.attempts = info && info.attempts !== undefined ? info.attempts : 1;
+  }
+}
+
+/**
+ * A worker's queue is full: `call()` throws it synchronously when `maxQueued`
+ * calls are already waiting (`await worker.whenAvailable()` first).
+ */
+export class QueueFullError extends Error {
+  /**
+   * @param {string} [message]
+   * @param {{ maxQueued?: number, queued?: number } & ErrorOptions} [info]
+   */
+  constructor(message = 'The worker\'s queue is full', info = undefined) {
+    super(message, info && info.cause !== undefined ? { cause: info.cause } : undefined);
+    this.name = 'QueueFullError';
+    if (info && info.maxQueued !== undefined) this.maxQueued = info.maxQueued;
+    if (info && info.queued !== undefined) this.queued = info.queued;
+  }
+}
+
+/**
+ * A value could not be cloned to or from a worker. `path` names where it sits
+ * (`args[1].config.fn`, `result.handler`); the message says what it is.
+ */
+export class DataCloneError extends Error {
+  /**
+   * @param {string} [message]
+   * @param {{ path?: string } & ErrorOptions} [info]
+   */
+  constructor(message = 'A value could not be cloned', info = undefined) {
+    super(message, info && info.cause !== undefined ? { cause: info.cause } : undefined);
+    this.name = 'DataCloneError';
+    this.path = info && info.path !== undefined ? info.path : null;
   }
 }
 

@@ -21,10 +21,29 @@ export class InvalidStateError extends Error {
   name: 'InvalidStateError';
 }
 export class WorkerCrashedError extends Error {
-  constructor(message?: string, info?: { exitCode?: number | null; signal?: string | null; cause?: unknown });
+  constructor(message?: string, info?: { exitCode?: number | null; signal?: string | null; method?: string | null; attempts?: number; cause?: unknown });
   name: 'WorkerCrashedError';
+  /** The worker's exit code, or null (killed by a signal, or unknown). */
   exitCode: number | null;
+  /** The signal that killed the worker, or null. */
   signal: string | null;
+  /** The method of the call that was running. */
+  method: string | null;
+  /** How many times the call ran (1 + retries spent on it). */
+  attempts: number;
+}
+/** `call()` beyond `maxQueued` queued calls; thrown synchronously. */
+export class QueueFullError extends Error {
+  constructor(message?: string, info?: { maxQueued?: number; queued?: number; cause?: unknown });
+  name: 'QueueFullError';
+  maxQueued?: number;
+  queued?: number;
+}
+/** A value that could not be cloned to or from a worker; `path` names it (`args[1].config.fn`). */
+export class DataCloneError extends Error {
+  constructor(message?: string, info?: { path?: string; cause?: unknown });
+  name: 'DataCloneError';
+  path: string | null;
 }
 /** A failure reported by C code (a C task's non-zero code). */
 export class CoreError extends Error {

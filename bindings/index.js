@@ -9,7 +9,9 @@
  * @module concurry-wasm
  */
 export { ready } from './core.js';
-export { CancelledError, TimeoutError, InvalidStateError, WorkerCrashedError, CoreError } from './errors.js';
+export {
+  CancelledError, TimeoutError, InvalidStateError, WorkerCrashedError, QueueFullError, DataCloneError, CoreError,
+} from './errors.js';
 export { BaseFuture, kFutureOf } from './futures/base.js';
 export { SyncFuture } from './futures/sync.js';
 export { PromiseFuture } from './futures/promise.js';
