@@ -7,9 +7,10 @@
  * @module concurry-wasm/wait
  */
 import { splitArgs, flatten } from './shapes.js';
-import { parseWaitOptions } from './options.js';
+import { parseWaitOptions, RETURN_WHEN_CODE } from './options.js';
 import { wrapFuture } from './wrap.js';
-import { C, heap, CY_ETIMEDOUT, coreFailure } from './core.js';
+import { C, heap, scratchA, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } from './core.js';
+import { settledPromiseFuture } from './futures/promise.js';
 import { Waiter } from './waitset.js';
 import { TimeoutError } from './errors.js';
 
@@ -78,21 +79,36 @@ export function wait(...args) {
   const shape = flatten(split.input, split.kind, o.recurse);
   const leaves = shape.leaves;
   const n = leaves.length;
+  if (o.returnWhen === RETURN_WHEN_CODE.ALL_COMPLETED && o.timeout < 0 && o.progress === null) {
+    const futs = new Array(n);
+    const m = wrapAllButPromises(leaves, n, futs);
+    if (m > 0) return waitGrouped(leaves, n, m, futs, o);
+    return waitFutures(futs, n, o);
+  }
   // Every input is wrapped (observed: a rejection is handled) before any way
   // out, an aborted signal included, as Promise.all observes its inputs.
   const futs = new Array(n);
   for (let i = 0; i < n; i++) futs[i] = wrapFuture(leaves[i]);
+  return waitFutures(futs, n, o);
+}
+
+/**
+ * Frees the waiter, then settles the wait; with what the signal's
+ * removeEventListener threw while freeing, if it did (never left pending).
+ */
+function endWait(waiter, value, isError, resolve, reject) {
+  waiter.free();
+  if (waiter.cleanupError !== undefined) reject(waiter.cleanupError);
+  else if (isError) reject(value);
+  else resolve(value);
+}
+
+/** wait() over futures, one per input (every return condition and option). */
+function waitFutures(futs, n, o) {
   if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
   const { fs, foreign } = futurePointers(futs);
   return new Promise((resolve, reject) => {
-    // Frees the waiter, then settles; with what the signal's
-    // removeEventListener threw while freeing, if it did (never left pending).
-    const end = (waiter, value, isError) => {
-      waiter.free();
-      if (waiter.cleanupError !== undefined) reject(waiter.cleanupError);
-      else if (isError) reject(value);
-      else resolve(value);
-    };
+    const end = (waiter, value, isError) => endWait(waiter, value, isError, resolve, reject);
     let w;
     try {
       w = new Waiter(fs, n, waiterOptions(o, o.returnWhen, true, foreign), {
@@ -122,6 +138,139 @@ export function wait(...args) {
     } finally {
       C.free(fs);
     }
+    w.begin();
+  });
+}
+
+/**
+ * Wraps every leaf that is not a native Promise into futs[i] (those stay
+ * undefined); returns how many are promises. A small function of its own so
+ * that V8 optimizes its loop whole.
+ */
+function wrapAllButPromises(leaves, n, futs) {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const x = leaves[i];
+    if (x instanceof Promise) m++;
+    else futs[i] = wrapFuture(x);
+  }
+  return m;
+}
+
+/** The indices of the promise leaves (those futs leaves undefined), and the promises. */
+function promiseLeaves(leaves, n, m, futs) {
+  if (m === n) return { idx: null, ps: leaves };
+  const idx = new Uint32Array(m);
+  const ps = new Array(m);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    if (futs[i] !== undefined) continue;
+    idx[t] = i;
+    ps[t++] = leaves[i];
+  }
+  return { idx, ps };
+}
+
+/**
+ * The slots' outcomes from Promise.allSettled's results: values[t], and
+ * failed[t] = 1 for a rejection.
+ */
+function fromSettled(results) {
+  const m = results.length;
+  const values = new Array(m);
+  const failed = new Uint8Array(m);
+  for (let t = 0; t < m; t++) {
+    const r = results[t];
+    if (r.status === 'fulfilled') values[t] = r.value;
+    else { values[t] = r.reason; failed[t] = 1; }
+  }
+  return { values, failed };
+}
+
+/** The core's states of the promise slots (entries of futures stay 0: left alone). */
+function slotStates(out, idx, states) {
+  const { values, failed } = out;
+  for (let t = 0; t < values.length; t++) {
+    states[idx === null ? t : idx[t]] = failed !== null && failed[t] ? STATE_FAILED : STATE_SUCCEEDED;
+  }
+}
+
+/** The futures of the promise slots: done from the start, with their outcomes. */
+function settledFutures(out, idx, futs) {
+  const { values, failed } = out;
+  for (let t = 0; t < values.length; t++) {
+    futs[idx === null ? t : idx[t]] = settledPromiseFuture(values[t], failed !== null && failed[t] === 1);
+  }
+}
+
+/*
+ * Grouped observation, as gather does: a wait for ALL_COMPLETED with neither
+ * deadline nor progress needs no event per promise; the core has to learn
+ * that every promise settled. The native promises are slots of the waitset
+ * (entries without a C future), watched by one Promise.all (then, if one
+ * rejected, one Promise.allSettled), whose engine fast path observes each
+ * (rejections handled) for less than a reaction of our own per promise;
+ * when every promise has settled, their states reach the core in one call
+ * and the core answers. Their futures are made at the end,
+ * done from the start (settledPromiseFuture): no C future, no reaction each.
+ * Other leaves are futures as in waitFutures.
+ */
+function waitGrouped(leaves, n, m, futs, o) {
+  const { idx, ps } = promiseLeaves(leaves, n, m, futs);
+  // Promise.all observes every promise (rejections handled), whatever happens
+  // next, for much less than allSettled; only when one rejects is the full
+  // picture asked of allSettled.
+  const group = Promise.all(ps).then(
+    (values) => ({ values, failed: null }),
+    () => Promise.allSettled(ps).then(fromSettled));
+  if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
+  let fs = 0;
+  let foreign = false;
+  if (m < n) {
+    fs = C.malloc(n * 4);
+    if (!fs) throw coreFailure('malloc', -2);
+    try {
+      for (let i = 0; i < n; i++) {
+        const f = futs[i];
+        // _cptr() may allocate in wasm: fetch the views after it.
+        const p = f === undefined ? 0 : f._cptr();
+        heap().u32[(fs >> 2) + i] = p;
+        if (p !== 0 && !foreign && f._foreign && !f.done()) foreign = true;
+      }
+    } catch (e) {
+      C.free(fs);
+      throw e;
+    }
+  }
+  return new Promise((resolve, reject) => {
+    let results = null;
+    let w;
+    try {
+      w = new Waiter(fs, n, waiterOptions(o, RETURN_WHEN_CODE.ALL_COMPLETED, true, foreign), {
+        onPoll(rc, waiter) {
+          // No deadline and no progress: rc is 0, once every entry is done.
+          settledFutures(results, idx, futs);
+          const done = new Set(futs);
+          endWait(waiter, { done, notDone: new Set() }, false, resolve, reject);
+        },
+        onAbort(reason, waiter) { endWait(waiter, reason, true, resolve, reject); },
+      });
+    } catch (e) {
+      reject(e);
+      return;
+    } finally {
+      if (fs) C.free(fs);
+    }
+    group.then((r) => {
+      if (w.freed) return;
+      results = r;
+      const states = new Uint8Array(n);
+      slotStates(r, idx, states);
+      const p = scratchA.get(n);
+      heap().u8.set(states, p);
+      C.cy_waitset_settle_slots(w.ws, p);
+      w.poll();
+    });
     w.begin();
   });
 }

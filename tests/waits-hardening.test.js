@@ -3,7 +3,7 @@
 // signals that are not AbortSignals, throwing progress callbacks, option keys.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { wait, gather, wrapFuture, TimeoutError } from '../bindings/index.js';
+import { wait, gather, wrapFuture, TimeoutError, PromiseFuture, SyncFuture } from '../bindings/index.js';
 import { stats, activeCount } from '../bindings/waitset.js';
 import { sleep, deferred } from './helpers.js';
 
@@ -235,3 +235,63 @@ describe('option keys and progress sub-options', () => {
     expect(() => wait([1], { progress: good })).not.toThrow();
   });
 });
+
+describe('wait() for all, no deadline, no progress: promises watched as one group', () => {
+  test('done holds a usable PromiseFuture per promise, with its value or reason', async () => {
+    const boom = new Error('boom');
+    const d = deferred();
+    const pf = wrapFuture(sleep(3, 'pf'));
+    const p = Promise.resolve(1);
+    const w = wait([p, Promise.reject(boom), 7, pf, d.promise, p]);
+    setTimeout(() => d.resolve('late'), 5);
+    const { done, notDone } = await w;
+    expect(notDone.size).toBe(0);
+    expect(done.size).toBe(6); // the same promise twice: two futures, as wrapFuture gives
+    const fs = [...done];
+    expect(fs.filter((f) => f instanceof PromiseFuture)).toHaveLength(5);
+    expect(fs.filter((f) => f instanceof SyncFuture)).toHaveLength(1);
+    expect(done.has(pf)).toBe(true);
+    const outcomes = fs.map((f) => (f.exceptionNow() === null ? f.resultNow() : f.exceptionNow()));
+    expect(outcomes).toEqual([1, boom, 7, 'pf', 'late', 1]);
+    for (const f of fs) {
+      expect(f.done()).toBe(true);
+      expect(f.cancelled()).toBe(false);
+      expect(f.cancel()).toBe(false);
+      expect(f.uuid).toMatch(/^(promise|sync)-future-/);
+    }
+    await expect(fs[0].result()).resolves.toBe(1);
+    await expect(fs[1].result()).rejects.toBe(boom);
+    await expect(fs[1].exception({ timeout: 0 })).resolves.toBe(boom);
+    // They join later waits and gathers as done futures.
+    await expect(gather(fs, { returnExceptions: true })).resolves.toEqual(outcomes);
+    const again = await wait(fs, { timeout: 0 });
+    expect(again.done.size).toBe(6);
+    let called = 0;
+    fs[0].addDoneCallback(() => { called++; });
+    expect(called).toBe(1);
+  });
+
+  test('an abort ends it; inputs that reject later stay handled', async () => {
+    const ac = new AbortController();
+    const d = deferred();
+    const w = wait([d.promise, Promise.resolve(1), new Promise(() => {})], { signal: ac.signal });
+    await nextMacrotask();
+    ac.abort(new Error('stop'));
+    await expect(w).rejects.toThrow('stop');
+    d.reject(new Error('late')); // handled by the group: no unhandled rejection
+    await sleep(5);
+    expect(activeCount()).toBe(0);
+  });
+
+  test('a promise still pending keeps it pending; its rejection ends it (all settled)', async () => {
+    let settled = false;
+    const d = deferred();
+    const w = wait([Promise.resolve(1), d.promise]).then(() => { settled = true; });
+    await sleep(10);
+    expect(settled).toBe(false);
+    d.reject(new Error('x'));
+    await w;
+    expect(settled).toBe(true);
+  });
+});
+

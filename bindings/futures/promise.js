@@ -17,7 +17,7 @@
  */
 import { BaseFuture, runCallbacks, cancelledError } from './base.js';
 import {
-  C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure,
+  C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure, DONE_FUTURE,
   CY_ECANCELED, STATE_SUCCEEDED, STATE_CANCELLED,
 } from '../core.js';
 import { notify, futureDone, hasWatchers, setPrePoll } from '../waitset.js';
@@ -133,6 +133,15 @@ export class PromiseFuture extends BaseFuture {
    */
   constructor(promise) {
     super();
+    if (promise === kSettled) {
+      // settledPromiseFuture(): done already, over the core's shared done
+      // future, with no reaction (the same fields, so the same shape).
+      /** @private */ this._c = DONE_FUTURE[settledFailed ? 1 : 0];
+      /** @private */ this._k = null;
+      /** @private */ this._v = settledValue;
+      /** @private */ this._cb = undefined;
+      return;
+    }
     if (chunkNext === CHUNK) newChunk();
     /** @private the cy_future* */ this._c = chunkPtrs[chunkNext++];
     /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken;
@@ -197,6 +206,29 @@ export class PromiseFuture extends BaseFuture {
       else cb.push(resolve);
     });
   }
+}
+
+const kSettled = Symbol('settled');
+let settledValue;
+let settledFailed = false;
+
+/**
+ * The PromiseFuture of a promise that is known to have settled with `value`
+ * (fulfilled) or, when `failed`, to have rejected with it: done from the
+ * start, it stands on the core's shared done future (succeeded, or failed),
+ * so it costs neither a C future nor a reaction. wait() builds these at the
+ * end for the promises it watched as slots.
+ * @internal
+ * @param {unknown} value
+ * @param {boolean} failed
+ * @returns {PromiseFuture<any>}
+ */
+export function settledPromiseFuture(value, failed) {
+  settledValue = value;
+  settledFailed = failed;
+  const f = new PromiseFuture(kSettled);
+  settledValue = undefined;
+  return f;
 }
 
 /** The value of a done PromiseFuture for the given state, without a wasm call. @internal */
