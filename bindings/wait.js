@@ -187,11 +187,19 @@ function fromSettled(results) {
   return { values, failed };
 }
 
-/** The core's states of the promise slots (entries of futures stay 0: left alone). */
-function slotStates(out, idx, states) {
+/**
+ * Writes the core's states of the promise slots into u8[p..p+n) (entries of
+ * futures 0: the core leaves them alone).
+ */
+function slotStates(out, idx, u8, p, n) {
   const { values, failed } = out;
+  if (idx === null && failed === null) {
+    u8.fill(STATE_SUCCEEDED, p, p + n);
+    return;
+  }
+  if (idx !== null) u8.fill(0, p, p + n);
   for (let t = 0; t < values.length; t++) {
-    states[idx === null ? t : idx[t]] = failed !== null && failed[t] ? STATE_FAILED : STATE_SUCCEEDED;
+    u8[p + (idx === null ? t : idx[t])] = failed !== null && failed[t] ? STATE_FAILED : STATE_SUCCEEDED;
   }
 }
 
@@ -264,10 +272,8 @@ function waitGrouped(leaves, n, m, futs, o) {
     group.then((r) => {
       if (w.freed) return;
       results = r;
-      const states = new Uint8Array(n);
-      slotStates(r, idx, states);
       const p = scratchA.get(n);
-      heap().u8.set(states, p);
+      slotStates(r, idx, heap().u8, p, n);
       C.cy_waitset_settle_slots(w.ws, p);
       w.poll();
     });
