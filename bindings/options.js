@@ -149,7 +149,7 @@ export function pollingToCore(v, where) {
  * wait that could add its listener but not remove it would leak it, or
  * never settle).
  */
-function signalToCore(v, where) {
+export function signalToCore(v, where) {
   if (v === undefined || v === null) return null;
   if (typeof AbortSignal === 'function' && v instanceof AbortSignal) return v;
   if (typeof v !== 'object') {
