@@ -1,0 +1,174 @@
+/**
+ * TaskFuture: the future of a call on a thread or process pool
+ * (`thread-future-`, `process-future-`). Like PromiseFuture it caches no
+ * state: the state lives in a C future of the core, which the pool completes
+ * in batches (one cy_js_complete per message from a worker, however many
+ * results it carries), so done(), cancelled() and every wait/gather read the
+ * core. The value or error stays in JS, in the future's one slot (`_v`),
+ * written before the completion is pushed: a future is never done before its
+ * value can be read.
+ *
+ * "Running" is JS-side: the core's cy_future_cancel cancels only a pending
+ * future, and DESIGN.md lets cancel() cancel a running call at once, so the
+ * C future stays pending while the task runs and `_state()` reports running
+ * from the pool's record.
+ * @module concurry-wasm/futures/task
+ */
+import { BaseFuture, runCallbacks, cancelledError } from './base.js';
+import {
+  C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure,
+  CY_ECANCELED, STATE_PENDING, STATE_RUNNING, STATE_SUCCEEDED, STATE_CANCELLED,
+} from '../core.js';
+import { notify, futureDone, hasWatchers } from '../waitset.js';
+
+/* ---- C futures from pooled chunks (one registry entry per chunk) -------- */
+
+const CHUNK = 512;
+const chunkRegistry = new FinalizationRegistry((addr) => {
+  futuresRelease(addr, CHUNK);
+  C.free(addr);
+});
+let chunkToken = null;
+let chunkPtrs = new Uint32Array(0);
+let chunkNext = CHUNK;
+
+function newChunk() {
+  const addr = C.malloc(CHUNK * 4);
+  if (!addr) throw coreFailure('malloc', -2);
+  const rc = futuresCreate(addr, CHUNK);
+  if (rc) { C.free(addr); throw coreFailure('cy_js_futures_create', rc); }
+  chunkPtrs = heap().u32.slice(addr >> 2, (addr >> 2) + CHUNK);
+  chunkToken = { addr };
+  chunkRegistry.register(chunkToken, addr);
+  chunkNext = 0;
+}
+
+/** Completion codes for `completeTasks`. */
+export const OK = 0;
+export const FAILED = 1;
+export const CANCELLED = CY_ECANCELED;
+
+/**
+ * Completes futures[i] with codes[i] (OK, FAILED, CANCELLED) and values[i]
+ * (the result, or the error; ignored for CANCELLED) in one core call, then
+ * runs their done-callbacks and wakes the waits over them. A future already
+ * done keeps its outcome (its value is not overwritten).
+ * @param {TaskFuture[]} futures @param {number[]} codes @param {unknown[]} values
+ * @returns {void}
+ */
+export function completeTasks(futures, codes, values) {
+  const n = futures.length;
+  if (n === 0) return;
+  const base = scratchA.get(n * 9);
+  const v = heap();
+  const u32 = v.u32;
+  const i32 = v.i32;
+  const p = base >> 2;
+  const c = p + n;
+  for (let i = 0; i < n; i++) {
+    const f = futures[i];
+    u32[p + i] = f._c;
+    i32[c + i] = codes[i];
+    // Written before the core says done; read only once the core does.
+    if (f._pending) { f._v = values[i]; }
+  }
+  const won = base + n * 8;
+  complete(base, base + n * 4, n, won);
+  const u8 = heap().u8;
+  const watched = hasWatchers();
+  let cbs = null;
+  for (let i = 0; i < n; i++) {
+    const f = futures[i];
+    if (u8[won + i] === 0) continue;
+    f._pending = false;
+    f._task = null;
+    if (f._cb !== undefined) (cbs ??= []).push(f);
+    if (watched) futureDone(f._c);
+  }
+  if (cbs !== null) for (let i = 0; i < cbs.length; i++) runCallbacks(cbs[i]);
+  notify();
+}
+
+/**
+ * The future of one pool call. Made by the pools; `cancel()` asks the pool,
+ * which removes a queued call or stops a running one (DESIGN.md, "cancel()
+ * and timeouts").
+ * @template T
+ * @extends {BaseFuture<T>}
+ */
+export class TaskFuture extends BaseFuture {
+  static UUID_PREFIX = 'task-future-';
+
+  /**
+   * @param {{ cancel(reason?: unknown): boolean, started: boolean } } task  the pool's record
+   * @internal
+   */
+  constructor(task) {
+    super();
+    if (chunkNext === CHUNK) newChunk();
+    /** @private the cy_future* */ this._c = chunkPtrs[chunkNext++];
+    /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken;
+    /** @private the value or error, once done */ this._v = undefined;
+    /** @private done-callbacks */ this._cb = undefined;
+    /** @private not completed by this file yet (the value slot is free) */ this._pending = true;
+    /** @private the pool's record while pending */ this._task = task;
+  }
+
+  /** @protected */
+  _state() {
+    const s = C.cy_future_state(this._c);
+    if (s === STATE_PENDING && this._task !== null && this._task.started) return STATE_RUNNING;
+    return s;
+  }
+
+  /** @protected */
+  _cptr() { return this._c; }
+
+  /** @protected */
+  _outcome(state) {
+    return state === STATE_CANCELLED ? (this._v ?? cancelledError(this)) : this._v;
+  }
+
+  /**
+   * Cancels the call: a queued call is removed, a running one is told to stop
+   * (its signal fires; its worker is replaced if it does not stop within
+   * cancelGraceMs). True if the future is cancelled now.
+   * @returns {boolean}
+   */
+  cancel() {
+    if (!this._pending) return this.cancelled();
+    const t = this._task;
+    if (t !== null) return t.cancel(undefined);
+    return this.cancelled();
+  }
+
+  /** @protected: callbacks run from completeTasks. */
+  _watch() {}
+
+  /**
+   * Without a timeout, a done-callback (no waitset); with one, the core's
+   * waitset decides (as PromiseFuture does).
+   * @protected
+   */
+  _settled(timeout, where) {
+    if (timeout >= 0 || this.done()) return super._settled(timeout, where);
+    return new Promise((resolve) => {
+      const cb = this._cb;
+      if (cb === undefined) this._cb = resolve;
+      else if (typeof cb === 'function') this._cb = [cb, resolve];
+      else cb.push(resolve);
+    });
+  }
+}
+
+/** A call on a thread pool. */
+export class ThreadFuture extends TaskFuture {
+  static UUID_PREFIX = 'thread-future-';
+}
+
+/** A call on a process pool. */
+export class ProcessFuture extends TaskFuture {
+  static UUID_PREFIX = 'process-future-';
+}
+
+export { STATE_SUCCEEDED };

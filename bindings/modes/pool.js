@@ -1,0 +1,835 @@
+/**
+ * The pool behind thread and process workers (DESIGN.md, "Workers"): one
+ * queue of calls, balanced over up to `maxWorkers` workers (round-robin or
+ * least-busy), backpressure (`maxQueued`, whenIdle, whenAvailable), idle
+ * exits, recycling, cancel and timeouts that stop the work, crashes that fail
+ * only the calls running on the dead worker, retries, and stop.
+ *
+ * The transport is the mode's (thread.js, process.js): `spawn(id)` gives a
+ * handle `{ post(msg, transfer), terminate(), ref(), unref(), slot }` whose
+ * owner sets `onmessage(msg)` and `onexit(exitCode, signal, error)`. The
+ * worker side is runtime.js.
+ *
+ * Hand-off: calls go to workers in batches (one message carries many), and a
+ * worker whose calls finish quickly is given several at a time (a pipeline,
+ * up to PIPELINE), so tiny calls cost a fraction of a message each; a worker
+ * running slow calls gets one at a time, so no call waits behind a slow one
+ * while another worker is free. Outcomes come back in batches too and reach
+ * the core in one cy_js_complete per batch (futures/task.js).
+ *
+ * Invariants: every accepted call's future settles (result, error,
+ * CancelledError, TimeoutError, WorkerCrashedError) whatever the workers do;
+ * a call is in exactly one place (unwrapping, the queue, one worker's
+ * `inflight`, or done); a worker with nothing in flight is unref'd, so an
+ * idle pool never keeps the process alive.
+ * @module concurry-wasm/modes/pool
+ */
+import { completeTasks, OK, FAILED, CANCELLED } from '../futures/task.js';
+import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError } from '../errors.js';
+import { deserializeError, dataCloneError, findUncloneable } from './boundary.js';
+import { unwrapArgs } from './unwrap.js';
+import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED } from './runtime.js';
+
+/** Most calls handed to one worker at a time, when its calls are quick. */
+const PIPELINE = 64;
+/** A worker whose calls take less than this (ms, moving average) gets a pipeline. */
+const QUICK_MS = 1;
+
+const T_UNWRAP = 0;
+const T_QUEUED = 1;
+const T_HANDED = 2;
+const T_DONE = 3;
+
+const W_STARTING = 0;
+const W_READY = 1;
+const W_DEAD = 2;
+
+const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
+
+function unrefTimer(t) {
+  if (t && typeof t.unref === 'function') t.unref();
+  return t;
+}
+
+/** One accepted call. */
+class Task {
+  constructor(pool, id, method, args, o) {
+    this.pool = pool;
+    this.id = id;
+    this.method = method;
+    this.args = args;
+    this.transfer = o.transfer;
+    this.onProgress = o.onProgress;
+    this.retries = o.retries;
+    this.state = T_UNWRAP;
+    this.worker = null;
+    /** Runs started (1 on the first hand-off). */
+    this.attempts = 0;
+    this.timer = null;
+    this.signal = null;
+    this.onAbort = null;
+    this.future = null;
+  }
+
+  /** Seen by the future: handed to a worker (running from the caller's view). */
+  get started() { return this.state === T_HANDED; }
+
+  /** The future's cancel(). */
+  cancel() { return this.pool._stopTask(this, 0, null); }
+}
+
+/** One worker and what it holds. */
+class Slot {
+  constructor(id) {
+    this.id = id;
+    this.h = null;
+    this.state = W_STARTING;
+    /** id -> Task handed and not reported back, in hand-off order (the first is running). */
+    this.inflight = new Map();
+    /** Cancelled calls still in `inflight` (the worker is not given more until they leave). */
+    this.zombies = 0;
+    this.done = 0;
+    this.avg = QUICK_MS * 2;
+    this.mark = 0;
+    this.expected = false;
+    this.crashError = null;
+    this.loadError = null;
+    this.idleTimer = null;
+    this.graceTimer = null;
+    this.refd = true;
+  }
+}
+
+/**
+ * A pool of workers of one mode.
+ */
+export class Pool {
+  /**
+   * @param {'thread'|'process'} kind
+   * @param {(slot: Slot) => any} spawn  starts a worker; returns its handle
+   * @param {string} moduleURL
+   * @param {object} opts normalized options (see normalizePoolOptions)
+   * @param {new (task: Task) => import('../futures/task.js').TaskFuture} Future
+   */
+  constructor(kind, spawn, moduleURL, opts, Future) {
+    this.kind = kind;
+    this.spawnFn = spawn;
+    this.moduleURL = moduleURL;
+    this.o = normalizePoolOptions(opts);
+    this.Future = Future;
+    /** @type {Slot[]} */ this.workers = [];
+    this.nextWorkerId = 1;
+    this.nextTaskId = 1;
+    /** @type {(Task|undefined)[]} */ this.queue = [];
+    this.qHead = 0;
+    /** Accepted calls not yet handed (unwrapping or queued). */
+    this.nWaiting = 0;
+    /** Calls handed to workers, not reported back (zombies included). */
+    this.nHanded = 0;
+    this.rr = 0;
+    this.dispatchQueued = false;
+    this.stopping = false;
+    this.stopped = false;
+    this.counts = { completed: 0, failed: 0, crashed: 0 };
+    this.idleWaiters = [];
+    this.availWaiters = [];
+    this.exitWaiters = [];
+    this.loadFailures = 0;
+    this.firstReady = null;
+    /** Calls whose argument futures are being awaited. @type {Set<Task>|null} */
+    this._unwrapSet = null;
+  }
+
+  /* ---- lifecycle ------------------------------------------------------- */
+
+  /**
+   * Starts the workers (maxWorkers of them; idle ones are unref'd) and
+   * resolves once one has loaded the module; rejects with the module's load
+   * error if the first cannot.
+   * @returns {Promise<void>}
+   */
+  start() {
+    return new Promise((resolve, reject) => {
+      this.firstReady = { resolve, reject };
+      this._spawn();
+    }).then(() => {
+      // The others start now but hold nothing: they never keep the process alive.
+      for (let i = this.workers.length; i < this.o.maxWorkers; i++) {
+        const w = this._spawn();
+        if (w !== null) this._setRef(w, false);
+      }
+    });
+  }
+
+  _spawn() {
+    const w = new Slot(this.nextWorkerId++);
+    this.workers.push(w);
+    let h;
+    try {
+      h = this.spawnFn(w);
+    } catch (e) {
+      w.state = W_DEAD;
+      this.workers.splice(this.workers.indexOf(w), 1);
+      this._failStart(e);
+      return null;
+    }
+    w.h = h;
+    h.onmessage = (m) => this._onMessage(w, m);
+    h.onexit = (code, signal, err) => this._onExit(w, code, signal, err);
+    return w;
+  }
+
+  _failStart(e) {
+    if (this.firstReady) {
+      const fr = this.firstReady;
+      this.firstReady = null;
+      this.stopped = true;
+      this.stopping = true;
+      for (const w of this.workers) this._close(w);
+      fr.reject(e);
+      return;
+    }
+    // A replacement cannot load the module any more (it changed on disk, or
+    // its import now throws): the calls waiting for a worker fail with that
+    // error rather than wait for one that will never start.
+    if (this.workers.some((x) => x.state === W_READY)) return;
+    if (this.workers.some((x) => x.state === W_STARTING)) return;
+    const fs = [];
+    const vs = [];
+    for (let i = this.qHead; i < this.queue.length; i++) {
+      const t = this.queue[i];
+      if (t === undefined || t.state !== T_QUEUED) continue;
+      this._finishTask(t);
+      fs.push(t.future);
+      vs.push(e);
+      this.counts.failed++;
+    }
+    this.queue = [];
+    this.qHead = 0;
+    const codes = fs.map(() => FAILED);
+    completeTasks(fs, codes, vs);
+    this._changed();
+  }
+
+  /** Ends worker w on purpose (idle, recycled, stopped, or past its grace). */
+  _close(w) {
+    if (w.state === W_DEAD || w.expected) return;
+    w.expected = true;
+    if (w.idleTimer) { clearTimeout(w.idleTimer); w.idleTimer = null; }
+    try { w.h && w.h.terminate(); } catch { /* its exit event ends it */ }
+  }
+
+  _setRef(w, on) {
+    if (w.refd === on || !w.h) return;
+    w.refd = on;
+    try { if (on) w.h.ref(); else w.h.unref(); } catch { /* gone */ }
+  }
+
+  /* ---- calls ----------------------------------------------------------- */
+
+  /** Calls waiting for a worker: unwrapping, queued, and handed behind a running one. */
+  queuedCount() {
+    let running = 0;
+    for (const w of this.workers) if (w.inflight.size > w.zombies && w.inflight.size > 0) running++;
+    return this.nWaiting + Math.max(0, this.nHanded - this.zombieCount() - running);
+  }
+
+  zombieCount() {
+    let z = 0;
+    for (const w of this.workers) z += w.zombies;
+    return z;
+  }
+
+  hasIdleWorker() {
+    for (const w of this.workers) if (w.state === W_READY && w.inflight.size === 0 && !this._retiring(w)) return true;
+    return false;
+  }
+
+  /**
+   * Accepts a call. Throws QueueFullError (maxQueued reached) or
+   * InvalidStateError (stopped) synchronously; everything else fails the future.
+   * @param {string} method
+   * @param {unknown[]} args
+   * @param {{ signal: AbortSignal|null, timeout: number, transfer: Transferable[], onProgress: Function|null, retries: number|undefined }} co
+   */
+  call(method, args, co) {
+    if (this.stopping) throw new InvalidStateError(`call('${method}'): the worker is stopped`);
+    const o = this.o;
+    if (o.maxQueued !== Infinity && this.nWaiting + this.nHanded >= o.maxQueued) {
+      const q = this.queuedCount();
+      if (q >= o.maxQueued && !this.hasIdleWorker()) {
+        throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
+          { maxQueued: o.maxQueued, queued: q });
+      }
+    }
+    const t = new Task(this, this.nextTaskId++, method, args, {
+      transfer: co && co.transfer && co.transfer.length ? co.transfer : null,
+      onProgress: (co && co.onProgress) || null,
+      retries: co && co.retries !== undefined && co.retries !== null ? co.retries : o.retries,
+    });
+    const f = new this.Future(t);
+    t.future = f;
+    this.nWaiting++;
+    const timeout = co && co.timeout !== undefined && co.timeout !== null ? co.timeout : -1;
+    if (timeout >= 0 && timeout !== Infinity) {
+      t.timer = unrefTimer(setTimeout(onTaskTimeout, timeout, t, timeout));
+    }
+    const signal = co && co.signal;
+    if (signal) {
+      if (signal.aborted) {
+        this._stopTask(t, 0, null);
+        return f;
+      }
+      t.signal = signal;
+      t.onAbort = () => this._stopTask(t, 0, null);
+      signal.addEventListener('abort', t.onAbort, { once: true });
+    }
+    const p = o.unwrapFutures && !allPrimitive(args) ? unwrapArgs(args) : null;
+    if (p === null) {
+      this._enqueue(t);
+    } else {
+      (this._unwrapSet ??= new Set()).add(t);
+      p.then((a) => {
+        this._unwrapSet.delete(t);
+        if (t.state !== T_UNWRAP) return;
+        t.args = a;
+        this._enqueue(t);
+      }, (e) => {
+        this._unwrapSet.delete(t);
+        if (t.state !== T_UNWRAP) return;
+        this._finishTask(t);
+        this.counts.failed++;
+        completeTasks([t.future], [FAILED], [e]);
+        this._changed();
+      });
+    }
+    return f;
+  }
+
+  _enqueue(t, front = false) {
+    t.state = T_QUEUED;
+    if (front) {
+      if (this.qHead > 0) this.queue[--this.qHead] = t;
+      else this.queue.unshift(t);
+    } else this.queue.push(t);
+    this._scheduleDispatch();
+  }
+
+  _scheduleDispatch() {
+    if (!this.dispatchQueued) {
+      this.dispatchQueued = true;
+      queueMicrotask(() => this._dispatch());
+    }
+  }
+
+  _retiring(w) {
+    return this.o.maxTasksPerWorker !== Infinity && w.done + w.inflight.size >= this.o.maxTasksPerWorker;
+  }
+
+  _capacity(w) {
+    if (w.state !== W_READY || w.zombies > 0 || w.expected) return 0;
+    let cap = (w.avg < QUICK_MS ? PIPELINE : 1) - w.inflight.size;
+    if (this.o.maxTasksPerWorker !== Infinity) cap = Math.min(cap, this.o.maxTasksPerWorker - w.done - w.inflight.size);
+    return cap;
+  }
+
+  _nextQueued() {
+    while (this.qHead < this.queue.length) {
+      const t = this.queue[this.qHead];
+      this.queue[this.qHead++] = undefined;
+      if (t !== undefined && t.state === T_QUEUED) return t;
+    }
+    this.queue = [];
+    this.qHead = 0;
+    return null;
+  }
+
+  _hasQueued() {
+    while (this.qHead < this.queue.length) {
+      const t = this.queue[this.qHead];
+      if (t !== undefined && t.state === T_QUEUED) return true;
+      this.qHead++;
+    }
+    if (this.qHead) { this.queue = []; this.qHead = 0; }
+    return false;
+  }
+
+  /** Hands queued calls to workers with room, one message per worker. */
+  _dispatch() {
+    this.dispatchQueued = false;
+    if (!this._hasQueued()) return;
+    const ws = this.workers;
+    const batches = new Map();
+    const leastBusy = this.o.balance === 'least-busy';
+    for (;;) {
+      if (!this._hasQueued()) break;
+      let pick = null;
+      if (leastBusy) {
+        let best = Infinity;
+        for (let i = 0; i < ws.length; i++) {
+          const w = ws[i];
+          if (this._capacity(w) > 0 && w.inflight.size < best) { best = w.inflight.size; pick = w; }
+        }
+      } else {
+        for (let k = 0; k < ws.length; k++) {
+          const w = ws[(this.rr + k) % ws.length];
+          if (this._capacity(w) > 0) { pick = w; this.rr = (this.rr + k + 1) % ws.length; break; }
+        }
+      }
+      if (pick === null) break;
+      const t = this._nextQueued();
+      this._hand(pick, t, batches);
+    }
+    for (const [w, b] of batches) this._post(w, b);
+    if (this._hasQueued()) {
+      // Room for more workers: start one per call waiting, up to maxWorkers.
+      let alive = 0;
+      let starting = 0;
+      for (const w of ws) {
+        if (w.state !== W_DEAD && !w.expected) alive++;
+        if (w.state === W_STARTING) starting++;
+      }
+      if (alive < this.o.maxWorkers && starting === 0) this._spawn();
+    }
+  }
+
+  _hand(w, t, batches) {
+    t.state = T_HANDED;
+    t.worker = w;
+    t.attempts++;
+    this.nWaiting--;
+    this.nHanded++;
+    if (w.inflight.size === 0) w.mark = now();
+    w.inflight.set(t.id, t);
+    if (w.idleTimer) { clearTimeout(w.idleTimer); w.idleTimer = null; }
+    this._setRef(w, true);
+    let b = batches.get(w);
+    if (!b) { b = []; batches.set(w, b); }
+    b.push(t);
+  }
+
+  /** Posts a batch; a batch that cannot be cloned fails only its culprits. */
+  _post(w, tasks) {
+    const msg = [];
+    let tl = null;
+    for (const t of tasks) {
+      msg.push(t.id, t.method, t.args, t.attempts);
+      if (t.transfer && this.kind === 'thread') (tl ??= []).push(...t.transfer);
+    }
+    try {
+      w.h.post(['run', msg], tl);
+      return;
+    } catch (e) {
+      this._postEach(w, tasks, e);
+    }
+  }
+
+  _postEach(w, tasks, cause) {
+    const fs = [];
+    const vs = [];
+    for (const t of tasks) {
+      let err = null;
+      if (findUncloneable(t.args, 'args') !== null) {
+        err = dataCloneError(t.args, 'args', `the arguments of '${t.method}'`, cause);
+      } else {
+        try {
+          w.h.post(['run', [t.id, t.method, t.args, t.attempts]], t.transfer && this.kind === 'thread' ? t.transfer : null);
+          continue;
+        } catch (e) {
+          err = e && e.name === 'DataCloneError'
+            ? dataCloneError(t.args, 'args', `the arguments of '${t.method}'`, e)
+            : e;
+        }
+      }
+      w.inflight.delete(t.id);
+      this.nHanded--;
+      this._finishTask(t);
+      this.counts.failed++;
+      fs.push(t.future);
+      vs.push(err);
+    }
+    if (fs.length) {
+      completeTasks(fs, fs.map(() => FAILED), vs);
+      this._afterWorkerChange(w);
+    }
+  }
+
+  /** Clears a task's timer and signal listener and marks it done. */
+  _finishTask(t) {
+    if (t.state === T_UNWRAP || t.state === T_QUEUED) this.nWaiting--;
+    t.state = T_DONE;
+    if (t.timer !== null) { clearTimeout(t.timer); t.timer = null; }
+    if (t.onAbort !== null) {
+      try { t.signal.removeEventListener('abort', t.onAbort); } catch { /* the signal's business */ }
+      t.onAbort = null;
+      t.signal = null;
+    }
+  }
+
+  /**
+   * Cancel (why 0) or timeout (why 1) of a call: a waiting call is removed;
+   * a running one is told to stop, and its worker is replaced if it has not
+   * stopped within cancelGraceMs. The future settles now. Returns true when
+   * the future is cancelled (or failed with the timeout) by this.
+   */
+  _stopTask(t, why, timeout) {
+    if (t.state === T_DONE) return t.future.cancelled();
+    const wasHanded = t.state === T_HANDED;
+    const w = t.worker;
+    this._finishTask(t);
+    if (wasHanded) {
+      w.zombies++;
+      try { w.h.post(['cancel', t.id, why], null); } catch { /* dying: its exit settles the rest */ }
+      if (w.graceTimer === null) {
+        w.graceTimer = setTimeout(() => {
+          w.graceTimer = null;
+          if (w.zombies > 0) this._close(w);
+        }, this.o.cancelGraceMs);
+      }
+    }
+    if (why === 1) {
+      const e = new TimeoutError(`The call '${t.method}' did not complete within ${timeout} ms (${this.kind} worker)`, { timeout });
+      this.counts.failed++;
+      completeTasks([t.future], [FAILED], [e]);
+    } else {
+      completeTasks([t.future], [CANCELLED], [undefined]);
+    }
+    this._changed();
+    return why === 0 ? t.future.cancelled() : true;
+  }
+
+  /* ---- messages from workers ---------------------------------------------- */
+
+  _onMessage(w, m) {
+    switch (m[0]) {
+      case 'b': this._onBatch(w, m[1]); break;
+      case 'ready':
+        if (w.state !== W_STARTING) break;
+        w.state = W_READY;
+        this.loadFailures = 0;
+        if (this.firstReady) {
+          const fr = this.firstReady;
+          this.firstReady = null;
+          fr.resolve();
+        }
+        this._afterWorkerChange(w);
+        break;
+      case 'loadError': {
+        const e = deserializeError(m[1]);
+        w.loadError = e;
+        this._close(w);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  _onBatch(w, a) {
+    let fs = null;
+    let cs = null;
+    let vs = null;
+    let requeued = false;
+    let n = 0;
+    for (let i = 0; i < a.length; i += 3) {
+      const kind = a[i];
+      const id = a[i + 1];
+      if (kind === K_PROGRESS) {
+        const t = w.inflight.get(id);
+        if (t !== undefined && t.state === T_HANDED && t.onProgress !== null) {
+          try {
+            t.onProgress(a[i + 2]);
+          } catch (e) {
+            // eslint-disable-next-line no-console
+            console.error('concurry-wasm: exception in an onProgress callback:', e);
+          }
+        }
+        continue;
+      }
+      if (kind === K_RETURNED) {
+        const ids = a[i + 2];
+        // Given back in hand-off order; requeued at the front in that order.
+        for (let j = ids.length - 1; j >= 0; j--) {
+          const t = w.inflight.get(ids[j]);
+          if (t === undefined) continue;
+          w.inflight.delete(ids[j]);
+          this.nHanded--;
+          if (t.state !== T_HANDED) { w.zombies--; continue; }
+          t.attempts--;
+          t.worker = null;
+          this.nWaiting++;
+          this._enqueue(t, true);
+          requeued = true;
+        }
+        continue;
+      }
+      const t = w.inflight.get(id);
+      if (t === undefined) continue;
+      w.inflight.delete(id);
+      this.nHanded--;
+      if (t.state !== T_HANDED) {
+        // A cancelled call reported back (settled, dropped, or its outcome):
+        // its worker is free of it.
+        w.zombies--;
+        if (kind !== K_DROPPED) w.done++;
+        continue;
+      }
+      if (kind === K_DROPPED || kind === K_SETTLED) continue; // not sent for live calls
+      w.done++;
+      n++;
+      this._finishTask(t);
+      t.worker = null;
+      if (fs === null) { fs = []; cs = []; vs = []; }
+      fs.push(t.future);
+      if (kind === K_OK) {
+        this.counts.completed++;
+        cs.push(OK);
+        vs.push(a[i + 2]);
+      } else {
+        this.counts.failed++;
+        cs.push(FAILED);
+        vs.push(deserializeError(a[i + 2]));
+      }
+    }
+    if (n > 0) {
+      const t1 = now();
+      const per = (t1 - w.mark) / n;
+      w.avg = w.avg * 0.7 + per * 0.3;
+      w.mark = t1;
+    }
+    if (w.zombies === 0 && w.graceTimer !== null) { clearTimeout(w.graceTimer); w.graceTimer = null; }
+    if (fs !== null) completeTasks(fs, cs, vs);
+    if (requeued) this._scheduleDispatch();
+    this._afterWorkerChange(w);
+  }
+
+  /** After w's load changed: idle handling, recycling, more work, waiters. */
+  _afterWorkerChange(w) {
+    if (w.state === W_READY && w.inflight.size === 0) {
+      if (this._retiring(w) || this.stopped) {
+        this._close(w);
+      } else {
+        this._setRef(w, false);
+        if (this.o.idleTimeout >= 0 && this.o.idleTimeout !== Infinity && w.idleTimer === null) {
+          w.idleTimer = unrefTimer(setTimeout(() => {
+            w.idleTimer = null;
+            if (w.inflight.size === 0 && w.state === W_READY) this._close(w);
+          }, this.o.idleTimeout));
+        }
+      }
+    }
+    if (this._hasQueued()) this._dispatch();
+    this._changed();
+  }
+
+  /** Resolves whenIdle/whenAvailable waiters whose condition now holds. */
+  _changed() {
+    if (this.idleWaiters.length && this.nWaiting === 0 && this.nHanded - this.zombieCount() === 0) {
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of ws) r();
+    }
+    if (this.availWaiters.length && this._available()) {
+      const ws = this.availWaiters;
+      this.availWaiters = [];
+      for (const r of ws) r();
+    }
+  }
+
+  _available() {
+    return this.o.maxQueued === Infinity || this.queuedCount() < this.o.maxQueued || this.hasIdleWorker();
+  }
+
+  /* ---- worker exits ----------------------------------------------------- */
+
+  _onExit(w, code, signal, err) {
+    if (w.state === W_DEAD) return;
+    const wasStarting = w.state === W_STARTING;
+    w.state = W_DEAD;
+    if (w.idleTimer) { clearTimeout(w.idleTimer); w.idleTimer = null; }
+    if (w.graceTimer) { clearTimeout(w.graceTimer); w.graceTimer = null; }
+    const i = this.workers.indexOf(w);
+    if (i >= 0) this.workers.splice(i, 1);
+    if (this.rr >= this.workers.length) this.rr = 0;
+    const crashed = !w.expected;
+    if (crashed && !wasStarting) this.counts.crashed++;
+    if (wasStarting) {
+      const e = w.loadError || err || new Error(`The ${this.kind} worker for '${this.moduleURL}' exited while loading it` +
+        ` (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      this._failStart(e);
+    }
+    // Which call was running: the one the worker published (threads), else
+    // the first one not reported back (a process reports each outcome
+    // before it starts the next call).
+    let runningId = 0;
+    if (crashed) {
+      if (w.h && w.h.slot) runningId = Atomics.load(w.h.slot, 0);
+      else {
+        for (const [id, t] of w.inflight) { runningId = id; void t; break; }
+      }
+    }
+    const fs = [];
+    const vs = [];
+    const back = [];
+    for (const [id, t] of w.inflight) {
+      this.nHanded--;
+      if (t.state !== T_HANDED) continue;
+      if (id === runningId) {
+        if (t.attempts <= t.retries) {
+          back.push(t);
+        } else {
+          this._finishTask(t);
+          this.counts.failed++;
+          fs.push(t.future);
+          const how = signal ? `signal ${signal}` : `exit code ${code}`;
+          vs.push(new WorkerCrashedError(
+            `The ${this.kind} worker running '${t.method}' crashed (${how}${err && err.message ? `: ${err.message}` : ''}) after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`,
+            { exitCode: signal ? null : code, signal: signal || null, method: t.method, attempts: t.attempts, cause: err || undefined }));
+        }
+      } else {
+        t.attempts--;
+        back.push(t);
+      }
+    }
+    w.inflight.clear();
+    w.zombies = 0;
+    for (let j = back.length - 1; j >= 0; j--) {
+      const t = back[j];
+      t.worker = null;
+      this.nWaiting++;
+      this._enqueue(t, true);
+    }
+    if (fs.length) completeTasks(fs, fs.map(() => FAILED), vs);
+    if (!this.stopped && this._hasQueued()) this._dispatch();
+    this._changed();
+    if (this.workers.length === 0 && this.exitWaiters.length) {
+      const ws = this.exitWaiters;
+      this.exitWaiters = [];
+      for (const r of ws) r();
+    }
+  }
+
+  /* ---- stop, stats, backpressure ------------------------------------------ */
+
+  /**
+   * stop(): lets queued and running calls finish, then ends the workers.
+   * stop({ force: true }): cancels what is queued and running, then ends them.
+   * Resolves once every worker has exited.
+   * @param {{ force?: boolean }} [options]
+   * @returns {Promise<void>}
+   */
+  async stop(options) {
+    const force = !!(options && options.force);
+    this.stopping = true;
+    if (force) {
+      const all = [];
+      for (let i = this.qHead; i < this.queue.length; i++) {
+        const t = this.queue[i];
+        if (t !== undefined && t.state === T_QUEUED) all.push(t);
+      }
+      for (const w of this.workers) for (const t of w.inflight.values()) if (t.state === T_HANDED) all.push(t);
+      for (const t of this.unwrapping()) all.push(t);
+      const fs = [];
+      for (const t of all) {
+        this._finishTask(t);
+        fs.push(t.future);
+      }
+      this.queue = [];
+      this.qHead = 0;
+      completeTasks(fs, fs.map(() => CANCELLED), fs.map(() => undefined));
+      this.stopped = true;
+      for (const w of this.workers) this._close(w);
+    } else {
+      await this.whenIdle();
+      this.stopped = true;
+      for (const w of this.workers) this._close(w);
+    }
+    this._changed();
+    if (this.workers.length) await new Promise((r) => this.exitWaiters.push(r));
+  }
+
+  /** Calls still unwrapping their arguments (for stop({force})). */
+  unwrapping() {
+    return this._unwrapSet ? [...this._unwrapSet].filter((t) => t.state === T_UNWRAP) : [];
+  }
+
+  /** @returns {{ workers: number, idle: number, running: number, queued: number, completed: number, failed: number, crashed: number }} */
+  stats() {
+    let workers = 0;
+    let idle = 0;
+    let running = 0;
+    for (const w of this.workers) {
+      if (w.state === W_DEAD) continue;
+      workers++;
+      if (w.state === W_READY && w.inflight.size === 0) idle++;
+      else if (w.inflight.size > w.zombies) running++;
+    }
+    return {
+      workers, idle, running, queued: this.queuedCount(),
+      completed: this.counts.completed, failed: this.counts.failed, crashed: this.counts.crashed,
+    };
+  }
+
+  /** Resolves when nothing is queued or running. @returns {Promise<void>} */
+  whenIdle() {
+    if (this.nWaiting === 0 && this.nHanded - this.zombieCount() === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Resolves when a call would be accepted under maxQueued. @returns {Promise<void>} */
+  whenAvailable() {
+    if (this._available()) return Promise.resolve();
+    return new Promise((r) => this.availWaiters.push(r));
+  }
+}
+
+/** True when no argument is an object or function (nothing to unwrap; the common tiny call). */
+function allPrimitive(args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a !== null && (typeof a === 'object' || typeof a === 'function')) return false;
+  }
+  return true;
+}
+
+function onTaskTimeout(t, timeout) {
+  t.timer = null;
+  t.pool._stopTask(t, 1, timeout);
+}
+
+/**
+ * Pool options with defaults filled in (create.js validates what users pass;
+ * this accepts its normalized form and the raw one alike).
+ * @param {any} o
+ */
+export function normalizePoolOptions(o = {}) {
+  const n = (v, d) => (v === undefined || v === null ? d : v);
+  const cores = defaultWorkers();
+  return {
+    maxWorkers: n(o.maxWorkers, cores),
+    balance: n(o.balance, 'round-robin'),
+    maxQueued: n(o.maxQueued, Infinity) < 0 ? Infinity : n(o.maxQueued, Infinity),
+    idleTimeout: n(o.idleTimeout, -1),
+    maxTasksPerWorker: n(o.maxTasksPerWorker, Infinity) <= 0 ? Infinity : n(o.maxTasksPerWorker, Infinity),
+    resourceLimits: n(o.resourceLimits, undefined),
+    cancelGraceMs: n(o.cancelGraceMs, 1000),
+    retries: n(o.retries, 0),
+    unwrapFutures: n(o.unwrapFutures, true),
+    execArgv: o.execArgv,
+    env: o.env,
+  };
+}
+
+const nodeOs = typeof process === 'object' && process !== null && process.versions && process.versions.node
+  ? await import('node:os') : null;
+
+/** cores − 1, at least 1. */
+export function defaultWorkers() {
+  let c = 2;
+  if (nodeOs) {
+    c = typeof nodeOs.availableParallelism === 'function' ? nodeOs.availableParallelism() : nodeOs.cpus().length;
+  } else {
+    const nav = /** @type {any} */ (globalThis).navigator;
+    if (nav && nav.hardwareConcurrency) c = nav.hardwareConcurrency;
+  }
+  return Math.max(1, c - 1);
+}

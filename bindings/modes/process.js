@@ -1,0 +1,76 @@
+/**
+ * Process mode: a pool (pool.js) of child processes (child_process.fork,
+ * serialization 'advanced', so Maps, Sets, typed arrays, BigInts and errors
+ * travel as they do between threads), each running runtime.js through
+ * process-entry.js. An idle child's handle and IPC channel are unref'd, so
+ * the parent exits by itself; the child leaves when its channel closes.
+ * @module concurry-wasm/modes/process
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pool } from './pool.js';
+import { ProcessFuture } from '../futures/task.js';
+import { moduleURL } from './target.js';
+
+const MODE = 'process';
+const ENTRY = fileURLToPath(new URL('./process-entry.js', import.meta.url));
+
+function spawnChild(url, o) {
+  return (slot) => {
+    const c = fork(ENTRY, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Not the parent's flags (an inspector port, a test runner's loader).
+      execArgv: Array.isArray(o.execArgv) ? o.execArgv : [],
+      env: o.env || process.env,
+    });
+    let exited = false;
+    let err = null;
+    const h = {
+      slot: null,
+      onmessage: null,
+      onexit: null,
+      post(m) {
+        // A child that is going: its exit event requeues or fails what it held.
+        if (!c.connected) return;
+        c.send(m);
+      },
+      terminate() {
+        // Idle children leave quietly (their channel closes); a child stuck
+        // in a cancelled call is killed.
+        if (slot.zombies > 0 || slot.inflight.size > 0 || !c.connected) c.kill('SIGKILL');
+        else c.disconnect();
+      },
+      ref() { c.ref(); if (c.channel) c.channel.ref(); },
+      unref() { c.unref(); if (c.channel) c.channel.unref(); },
+    };
+    c.on('message', (m) => h.onmessage(m));
+    c.on('error', (e) => {
+      err = e;
+      // Could not be started at all: no exit event follows.
+      if (c.pid === undefined && !exited) { exited = true; h.onexit(null, null, e); }
+    });
+    c.on('exit', (code, signal) => {
+      if (exited) return;
+      exited = true;
+      h.onexit(code, signal, err);
+    });
+    c.send(['init', url]);
+    return h;
+  };
+}
+
+/**
+ * A process pool over `target`'s module; resolves once one child has loaded
+ * it (rejects with the load error if it cannot).
+ * @param {string|URL} target
+ * @param {object} opts normalized pool options
+ * @returns {Promise<Pool>}
+ */
+export async function createBackend(target, opts = {}) {
+  const url = await moduleURL(target, MODE);
+  const o = { ...opts };
+  const pool = new Pool('process', spawnChild(url, o), url, o, ProcessFuture);
+  await pool.start();
+  return pool;
+}

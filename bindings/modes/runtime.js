@@ -1,0 +1,275 @@
+/**
+ * The worker side of the thread and process pools (one code path for both;
+ * the entry files only adapt the channel). It loads the target module, runs
+ * the tasks handed to it one at a time in the order received, and reports
+ * outcomes and progress to the pool in batches.
+ *
+ * Protocol (arrays, cheap to clone):
+ *   pool -> worker  ['init', moduleURL]
+ *                   ['run', [id, method, args, attempt, ...]]   (a batch, flat)
+ *                   ['cancel', id, why]   why: 0 cancel, 1 timeout
+ *                   ['exit']              leave once nothing runs
+ *   worker -> pool  ['ready'] | ['loadError', error]
+ *                   ['b', [kind, id, payload, ...]]  kinds below, in order
+ *
+ * The worker never blocks its event loop between tasks (no Atomics.wait, the
+ * limit of piscina #316/#346): tasks arrive as messages, so timers and I/O
+ * the module started keep running while the worker is idle.
+ *
+ * Which task runs is published before it starts (`slot`, a shared Int32 the
+ * thread pool reads when the worker dies, so it fails exactly that task and
+ * requeues the rest). Without a slot (process mode) each outcome is sent
+ * before the next task starts, so the first unreported task is the one
+ * running.
+ * @module concurry-wasm/modes/runtime
+ */
+import { runWithTask, takeTransfer } from '../task-context.js';
+import { serializeError, dataCloneError } from './boundary.js';
+import { moduleTable, missingMethodError } from './target.js';
+import { CancelledError, TimeoutError } from '../errors.js';
+
+/** Entry kinds of a 'b' message. */
+export const K_OK = 0;      // payload: the value
+export const K_ERR = 1;     // payload: serializeError record
+export const K_PROGRESS = 2; // payload: the progress value
+export const K_RETURNED = 3; // payload: ids handed but not started, given back (id unused)
+export const K_DROPPED = 4;  // a cancelled task that had not started (payload unused)
+export const K_SETTLED = 5;  // a cancelled task settled (its outcome is not wanted)
+
+/** Sync tasks run back to back for at most this long before the worker yields (ms). */
+const SLICE_MS = 8;
+/** Outcomes sent at least every this many tasks, so the pool refills the worker before it runs dry. */
+const FLUSH_EVERY = 16;
+
+const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
+
+/**
+ * Starts the runtime over a channel.
+ * @param {{
+ *   send(msg: unknown, transfer?: Transferable[]): void,
+ *   onMessage(fn: (msg: any) => void): void,
+ *   slot: Int32Array | null,
+ *   flushEach: boolean,
+ *   transfers: boolean,
+ *   yieldNow(fn: () => void): void,
+ * }} ch
+ *   slot: where the running task's id is published (thread mode);
+ *   flushEach: send each outcome before the next task starts (process mode);
+ *   transfers: ArrayBuffers given to transfer() move (thread) rather than copy.
+ * @returns {void}
+ */
+export function startRuntime(ch) {
+  let fns = null;
+  let thisOf = null;
+  let moduleName = '';
+  /** Tasks received and not started, as flat [id, method, args, attempt] records. */
+  let queue = [];
+  let qHead = 0;
+  /** The running task, or null. */
+  let cur = null;
+  let out = [];
+  let outTransfer = [];
+  let flushQueued = false;
+  let exiting = false;
+  let pumping = false;
+
+  function flush() {
+    flushQueued = false;
+    if (out.length === 0) return;
+    const msg = ['b', out];
+    const tl = outTransfer;
+    out = [];
+    outTransfer = [];
+    try {
+      ch.send(msg, tl.length ? tl : undefined);
+    } catch (e) {
+      sendChecked(msg[1], tl, e);
+    }
+  }
+
+  /** A batch that failed to clone: each value that cannot is replaced by a DataCloneError. */
+  function sendChecked(entries, tl, cause) {
+    for (let i = 0; i < entries.length; i += 3) {
+      const kind = entries[i];
+      if (kind !== K_OK && kind !== K_PROGRESS) continue;
+      try {
+        structuredClone(entries[i + 2]);
+      } catch (e) {
+        const what = kind === K_OK ? 'the result' : 'a progress value';
+        entries[i] = kind === K_OK ? K_ERR : K_PROGRESS;
+        entries[i + 2] = kind === K_OK
+          ? serializeError(dataCloneError(entries[i + 2], 'result', `${what} of task ${entries[i + 1]}`, e))
+          : undefined;
+      }
+    }
+    try {
+      ch.send(['b', entries], tl.length ? tl : undefined);
+    } catch (e) {
+      // Still not sendable (a transfer list naming a detached buffer, say):
+      // every task of the batch fails with the reason rather than hang.
+      const err = serializeError(e || cause);
+      const safe = [];
+      for (let i = 0; i < entries.length; i += 3) {
+        const kind = entries[i];
+        if (kind === K_OK || kind === K_ERR) safe.push(K_ERR, entries[i + 1], err);
+        else if (kind !== K_PROGRESS) safe.push(kind, entries[i + 1], entries[i + 2]);
+      }
+      ch.send(['b', safe]);
+    }
+  }
+
+  function scheduleFlush() {
+    if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(flush);
+    }
+  }
+
+  function push(kind, id, payload) {
+    out.push(kind, id, payload);
+  }
+
+  function finish(t, ok, value) {
+    if (cur !== t) return;
+    cur = null;
+    if (ch.slot) Atomics.store(ch.slot, 0, 0);
+    if (t.cancelled) {
+      push(K_SETTLED, t.id, undefined);
+    } else if (ok) {
+      const tv = takeTransfer(value);
+      push(K_OK, t.id, tv.value);
+      // Process mode copies: the list only says what to move in thread mode.
+      if (ch.transfers) for (let i = 0; i < tv.list.length; i++) outTransfer.push(tv.list[i]);
+    } else {
+      push(K_ERR, t.id, serializeError(value));
+    }
+  }
+
+  /** What currentTask() answers inside t (the signal is made on first use). */
+  class Ctx {
+    constructor(t) { this.t = t; this.attempt = t.attempt; }
+    get signal() { return (this.t.ac ??= new AbortController()).signal; }
+    progress(value) {
+      const t = this.t;
+      if (cur !== t || t.cancelled) return;
+      push(K_PROGRESS, t.id, value);
+      scheduleFlush();
+    }
+  }
+
+  /** Starts t; true when it finished synchronously. */
+  function start(t) {
+    cur = t;
+    if (ch.slot) Atomics.store(ch.slot, 0, t.id);
+    const fn = fns[t.method];
+    if (typeof fn !== 'function') {
+      finish(t, false, missingMethodError(t.method, `the module '${moduleName}'`, fn));
+      return true;
+    }
+    let r;
+    try {
+      r = runWithTask(new Ctx(t), fn, thisOf[t.method], t.args);
+    } catch (e) {
+      finish(t, false, e);
+      return true;
+    }
+    if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+      Promise.resolve(r).then((v) => { finish(t, true, v); pump(); }, (e) => { finish(t, false, e); pump(); });
+      return false;
+    }
+    finish(t, true, r);
+    return true;
+  }
+
+  function pump() {
+    if (pumping || cur !== null) return;
+    pumping = true;
+    const t0 = now();
+    let n = 0;
+    try {
+      while (qHead < queue.length) {
+        if (out.length && (ch.flushEach || ++n % FLUSH_EVERY === 0)) flush();
+        const t = queue[qHead];
+        queue[qHead++] = undefined;
+        if (qHead === queue.length) { queue = []; qHead = 0; }
+        if (!start(t)) break;
+        if (now() - t0 > SLICE_MS) {
+          // Long run of sync tasks: report what is done and let messages
+          // (cancel, more tasks) in before going on.
+          flush();
+          ch.yieldNow(pump);
+          return;
+        }
+      }
+    } finally {
+      pumping = false;
+    }
+    flush();
+    if (exiting && cur === null && qHead >= queue.length) ch.exit();
+  }
+
+  function giveBack() {
+    if (qHead >= queue.length) return;
+    const ids = [];
+    for (let i = qHead; i < queue.length; i++) ids.push(queue[i].id);
+    queue = [];
+    qHead = 0;
+    push(K_RETURNED, 0, ids);
+  }
+
+  function onCancel(id, why) {
+    if (cur !== null && cur.id === id) {
+      cur.cancelled = true;
+      const reason = why === 1
+        ? new TimeoutError('The task timed out')
+        : new CancelledError('The task was cancelled');
+      (cur.ac ??= new AbortController()).abort(reason);
+      // Calls handed here but not started move to other workers.
+      giveBack();
+      flush();
+      return;
+    }
+    for (let i = qHead; i < queue.length; i++) {
+      if (queue[i].id === id) {
+        queue.splice(i, 1);
+        push(K_DROPPED, id, undefined);
+        flush();
+        return;
+      }
+    }
+  }
+
+  async function init(url) {
+    moduleName = String(url);
+    let ns;
+    try {
+      ns = await import(url);
+    } catch (e) {
+      ch.send(['loadError', serializeError(e)]);
+      return;
+    }
+    ({ fns, thisOf } = moduleTable(ns));
+    ch.send(['ready']);
+    pump();
+  }
+
+  ch.onMessage((m) => {
+    switch (m[0]) {
+      case 'run': {
+        const a = m[1];
+        for (let i = 0; i < a.length; i += 4) {
+          queue.push({ id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], cancelled: false, ac: undefined });
+        }
+        if (fns !== null) pump();
+        break;
+      }
+      case 'cancel': onCancel(m[1], m[2]); break;
+      case 'init': init(m[1]); break;
+      case 'exit':
+        exiting = true;
+        if (cur === null && qHead >= queue.length) ch.exit();
+        break;
+      default: break;
+    }
+  });
+}

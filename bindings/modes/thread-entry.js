@@ -1,0 +1,42 @@
+/**
+ * Entry of a pool thread (worker_threads in Node, a module Web Worker in
+ * browsers): adapts the channel to the one runtime (runtime.js).
+ * @module concurry-wasm/modes/thread-entry
+ */
+import { startRuntime } from './runtime.js';
+
+const isNode = typeof process === 'object' && process !== null &&
+  typeof process.versions === 'object' && typeof process.versions.node === 'string';
+
+if (isNode) {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  startRuntime({
+    send: (m, t) => parentPort.postMessage(m, t),
+    onMessage: (fn) => parentPort.on('message', fn),
+    slot: workerData && workerData.slot ? new Int32Array(workerData.slot) : null,
+    flushEach: false,
+    transfers: true,
+    yieldNow: (fn) => setImmediate(fn),
+    exit: () => process.exit(0),
+  });
+} else {
+  // A module Web Worker: the slot comes with the first message.
+  let started = false;
+  self.addEventListener('message', function first(ev) {
+    if (started) return;
+    started = true;
+    self.removeEventListener('message', first);
+    const { slot } = ev.data;
+    const listeners = [];
+    self.addEventListener('message', (e) => { for (const fn of listeners) fn(e.data); });
+    startRuntime({
+      send: (m, t) => self.postMessage(m, t || []),
+      onMessage: (fn) => listeners.push(fn),
+      slot: slot ? new Int32Array(slot) : null,
+      flushEach: false,
+      transfers: true,
+      yieldNow: (fn) => setTimeout(fn, 0),
+      exit: () => self.close(),
+    });
+  });
+}

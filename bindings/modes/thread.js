@@ -1,0 +1,93 @@
+/**
+ * Thread mode: a pool (pool.js) of worker_threads in Node, module Web Workers
+ * in browsers, each running runtime.js through thread-entry.js. Each worker
+ * publishes the id of the call it runs in a shared Int32 (the slot), so a
+ * crash fails exactly that call.
+ * @module concurry-wasm/modes/thread
+ */
+import { Pool } from './pool.js';
+import { ThreadFuture } from '../futures/task.js';
+import { moduleURL } from './target.js';
+
+const isNode = typeof process === 'object' && process !== null &&
+  typeof process.versions === 'object' && typeof process.versions.node === 'string';
+
+const MODE = 'thread';
+const ENTRY = new URL('./thread-entry.js', import.meta.url);
+
+let NodeWorker = null;
+if (isNode) NodeWorker = (await import('node:worker_threads')).Worker;
+
+function spawnNode(url, o) {
+  return () => {
+    const sab = new SharedArrayBuffer(4);
+    const w = new NodeWorker(ENTRY, {
+      workerData: { slot: sab },
+      resourceLimits: o.resourceLimits || undefined,
+    });
+    let err = null;
+    const h = {
+      slot: new Int32Array(sab),
+      onmessage: null,
+      onexit: null,
+      post(m, tl) { w.postMessage(m, tl || undefined); },
+      terminate() { w.terminate(); },
+      ref() { w.ref(); },
+      unref() { w.unref(); },
+    };
+    w.on('message', (m) => h.onmessage(m));
+    // An uncaught error (or ERR_WORKER_OUT_OF_MEMORY) comes before 'exit'.
+    w.on('error', (e) => { err = e; });
+    w.on('exit', (code) => h.onexit(code, null, err));
+    w.postMessage(['init', url]);
+    return h;
+  };
+}
+
+function spawnBrowser(url) {
+  return () => {
+    const w = new Worker(ENTRY, { type: 'module' });
+    const sab = typeof SharedArrayBuffer === 'function' && /** @type {any} */ (globalThis).crossOriginIsolated
+      ? new SharedArrayBuffer(4) : null;
+    let gone = false;
+    const h = {
+      slot: sab ? new Int32Array(sab) : null,
+      onmessage: null,
+      onexit: null,
+      post(m, tl) { w.postMessage(m, tl || []); },
+      terminate() {
+        w.terminate();
+        // A Web Worker has no exit event: terminate() is its exit.
+        if (!gone) { gone = true; queueMicrotask(() => h.onexit(null, null, null)); }
+      },
+      ref() {},
+      unref() {},
+    };
+    w.onmessage = (ev) => h.onmessage(ev.data);
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      if (gone) return;
+      gone = true;
+      w.terminate();
+      h.onexit(1, null, ev.error || new Error(ev.message || 'uncaught error in the worker'));
+    };
+    w.postMessage({ slot: sab });
+    w.postMessage(['init', url]);
+    return h;
+  };
+}
+
+/**
+ * A thread pool over `target`'s module; resolves once one worker has loaded
+ * it (rejects with the load error if it cannot).
+ * @param {string|URL} target
+ * @param {object} opts normalized pool options
+ * @returns {Promise<Pool>}
+ */
+export async function createBackend(target, opts = {}) {
+  const url = await moduleURL(target, MODE);
+  const o = { ...opts };
+  const pool = new Pool('thread', isNode ? spawnNode(url, o) : spawnBrowser(url), url, o, ThreadFuture);
+  await pool.start();
+  return pool;
+}
