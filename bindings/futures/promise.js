@@ -200,10 +200,13 @@ export class PromiseFuture extends BaseFuture {
   _settled(timeout, where) {
     if (timeout >= 0 || this.done()) return super._settled(timeout, where);
     return new Promise((resolve) => {
+      // Callbacks get the future, which is thenable: resolve(future) would
+      // adopt its outcome, and exception() would reject with the task's error.
+      const done = () => resolve();
       const cb = this._cb;
-      if (cb === undefined) this._cb = resolve;
-      else if (typeof cb === 'function') this._cb = [cb, resolve];
-      else cb.push(resolve);
+      if (cb === undefined) this._cb = done;
+      else if (typeof cb === 'function') this._cb = [cb, done];
+      else cb.push(done);
     });
   }
 }
