@@ -326,3 +326,103 @@ export declare const config: {
 
 /** Resolves once the wasm core is loaded (it loads at import). */
 export function ready(): Promise<void>;
+
+/* ---- workers (createWorker) ------------------------------------------------ */
+
+declare global {
+  // Symbol.asyncDispose (lib esnext.disposable, Node >= 20) for projects whose lib predates it.
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
+/** Execution modes of createWorker(). */
+export type WorkerMode = 'sync' | 'asyncio' | 'thread' | 'process' | 'c' | 'remote';
+
+/** Options of createWorker(); pool options apply to thread, process and c. */
+export interface WorkerOptions {
+  /** Default 'sync' (case-insensitive). 'remote' is not available in this version. */
+  mode?: WorkerMode;
+  /** Pool size, an integer >= 1 (sync/asyncio: 1 only). Default: cores − 1, at least 1. */
+  maxWorkers?: number;
+  balance?: 'round-robin' | 'least-busy';
+  /** Accepted calls not yet running; a call beyond it throws QueueFullError. Default Infinity. */
+  maxQueued?: number;
+  /** ms; idle workers exit, new ones start on demand. null/Infinity: never. */
+  idleTimeout?: number | null;
+  maxTasksPerWorker?: number;
+  /** Thread mode only. */
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+    codeRangeSizeMb?: number;
+    stackSizeMb?: number;
+  };
+  /** ms a cancelled or timed-out running call may take before its worker is replaced. Default 1000. */
+  cancelGraceMs?: number;
+  /** Re-runs of a call whose worker crashed. Default 0. */
+  retries?: number;
+  /** Await futures and Promises among the arguments (nested too). Default true. */
+  unwrapFutures?: boolean;
+}
+
+/** Per-call options of callWith(). */
+export interface CallOptions {
+  signal?: AbortSignal | null;
+  /** ms from the call, queue time included; the future fails with TimeoutError. */
+  timeout?: number | null;
+  /** ArrayBuffers (and other transferables) among the arguments to move (thread mode). */
+  transfer?: Transferable[] | null;
+  /** Gets each `currentTask().progress(value)` of the task, in order, before the result. */
+  onProgress?: ((value: any) => void) | null;
+  retries?: number;
+}
+
+/** Counters of a worker. */
+export interface WorkerStats {
+  workers: number;
+  idle: number;
+  running: number;
+  queued: number;
+  completed: number;
+  failed: number;
+  crashed: number;
+}
+
+type AnyFn = (...args: any[]) => any;
+type FnKeys<T> = { [K in keyof T]: T[K] extends AnyFn ? K : never }[keyof T] & string;
+type FnArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => any ? A : never;
+type FnResult<T, K extends keyof T> = T[K] extends (...args: any[]) => infer R ? Awaited<R> : never;
+/** Arguments may be futures or Promises (unwrapFutures). */
+type MaybeFutures<A extends any[]> = { [I in keyof A]: A[I] | BaseFuture<A[I]> | PromiseLike<A[I]> };
+
+/** The handle's own members (methods of the target with these names go through call()). */
+export interface WorkerMethods<T = Record<string, AnyFn>> {
+  readonly mode: WorkerMode;
+  call<K extends FnKeys<T>>(method: K, ...args: MaybeFutures<FnArgs<T, K>>): BaseFuture<FnResult<T, K>>;
+  call(method: string, ...args: unknown[]): BaseFuture<any>;
+  callWith<K extends FnKeys<T>>(options: CallOptions, method: K, ...args: MaybeFutures<FnArgs<T, K>>): BaseFuture<FnResult<T, K>>;
+  callWith(options: CallOptions, method: string, ...args: unknown[]): BaseFuture<any>;
+  /** Drains; `{ force: true }` cancels queued and running calls. Later calls throw InvalidStateError. */
+  stop(options?: { force?: boolean }): Promise<void>;
+  stats(): WorkerStats;
+  whenIdle(): Promise<void>;
+  whenAvailable(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+  /** Never thenable. */
+  readonly then?: undefined;
+}
+
+/** A worker handle: its own members, and each function of the target as a method returning a future. */
+export type WorkerHandle<T = Record<string, AnyFn>> = WorkerMethods<T> & {
+  readonly [K in Exclude<FnKeys<T>, keyof WorkerMethods<T>>]: (...args: MaybeFutures<FnArgs<T, K>>) => BaseFuture<FnResult<T, K>>;
+};
+
+/**
+ * Creates a worker running `target`'s functions: a module URL or path (every
+ * mode; `export default` objects too), or an object of functions (sync,
+ * asyncio). Rejects for bad options and for a module that cannot be loaded.
+ * Type the module with `createWorker<typeof import('./tasks.js')>(...)`.
+ */
+export function createWorker<T = Record<string, AnyFn>>(target: string | URL, options?: WorkerOptions): Promise<WorkerHandle<T>>;
+export function createWorker<T extends object>(target: T, options?: WorkerOptions): Promise<WorkerHandle<T>>;

@@ -26,3 +26,4 @@ export {
   ExponentialPollingStrategy, ProgressivePollingStrategy,
 } from './polling.js';
 export { config } from './config.js';
+export { createWorker } from './modes/create.js';

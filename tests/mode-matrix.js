@@ -1,0 +1,35 @@
+// The mode matrix (not a test file): every execution mode and a factory that
+// makes a worker over the fixture module tests/fixtures/workers/basic.mjs in
+// that mode. Suites run the same tests in each:
+//
+//   import { MODES, makeWorker } from './mode-matrix.js';
+//   describe.each(MODES)('%s mode', (mode) => { ... await makeWorker(mode) ... });
+//
+// Each mode adds itself here once its backend exists: sync and asyncio (on
+// the caller's thread); thread, process and c are added by their backends.
+import { createWorker } from '../bindings/index.js';
+
+/** The fixture module every mode loads. */
+export const FIXTURE = new URL('./fixtures/workers/basic.mjs', import.meta.url);
+
+/**
+ * Per mode: extra worker options (pools get 2 workers, to exercise more
+ * than one) and what the mode's futures look like.
+ */
+export const MODE_INFO = {
+  sync: { options: {}, uuidPrefix: /^(sync|promise)-future-/ },
+  asyncio: { options: {}, uuidPrefix: /^promise-future-/ },
+};
+
+/** The modes in the matrix. */
+export const MODES = Object.keys(MODE_INFO);
+
+/**
+ * A worker over `target` (default: the fixture module) in `mode`.
+ * @param {string} mode
+ * @param {object} [options] more worker options
+ * @param {string|URL|object} [target]
+ */
+export function makeWorker(mode, options = {}, target = FIXTURE) {
+  return createWorker(target, { mode, ...MODE_INFO[mode].options, ...options });
+}
