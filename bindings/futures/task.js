@@ -153,10 +153,13 @@ export class TaskFuture extends BaseFuture {
   _settled(timeout, where) {
     if (timeout >= 0 || this.done()) return super._settled(timeout, where);
     return new Promise((resolve) => {
+      // Not resolve itself: it would be called with this (thenable) future
+      // and adopt its outcome.
+      const fn = () => resolve();
       const cb = this._cb;
-      if (cb === undefined) this._cb = resolve;
-      else if (typeof cb === 'function') this._cb = [cb, resolve];
-      else cb.push(resolve);
+      if (cb === undefined) this._cb = fn;
+      else if (typeof cb === 'function') this._cb = [cb, fn];
+      else cb.push(fn);
     });
   }
 }

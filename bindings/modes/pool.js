@@ -262,8 +262,19 @@ export class Pool {
           { maxQueued: o.maxQueued, queued: q });
       }
     }
+    let transfer = co && co.transfer && co.transfer.length ? co.transfer : null;
+    let cloneError = null;
+    if (transfer !== null && this.kind === 'thread') {
+      // Moved at the call, as postMessage would: the caller's buffers are
+      // detached now, and the pool holds the only copies until the hand-off.
+      try {
+        [args, transfer] = structuredClone([args, transfer], { transfer });
+      } catch (e) {
+        cloneError = e;
+      }
+    }
     const t = new Task(this, this.nextTaskId++, method, args, {
-      transfer: co && co.transfer && co.transfer.length ? co.transfer : null,
+      transfer,
       onProgress: (co && co.onProgress) || null,
       retries: co && co.retries !== undefined && co.retries !== null ? co.retries : o.retries,
     });
@@ -283,6 +294,13 @@ export class Pool {
       t.signal = signal;
       t.onAbort = () => this._stopTask(t, 0, null);
       signal.addEventListener('abort', t.onAbort, { once: true });
+    }
+    if (cloneError !== null) {
+      this._finishTask(t);
+      this.counts.failed++;
+      completeTasks([f], [FAILED], [cloneError.name === 'DataCloneError'
+        ? dataCloneError(args, 'args', `the arguments of '${method}'`, cloneError) : cloneError]);
+      return f;
     }
     const p = o.unwrapFutures && !allPrimitive(args) ? unwrapArgs(args) : null;
     if (p === null) {

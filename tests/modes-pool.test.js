@@ -1,0 +1,360 @@
+// Thread and process pools (DESIGN.md, "Workers", "Tasks inside workers",
+// "cancel() and timeouts", "Crashes", "Across the boundary"): every test
+// runs in both modes, through the public createWorker().
+import {
+  createWorker, wait, gather, BaseFuture, CancelledError, TimeoutError, WorkerCrashedError,
+  QueueFullError, InvalidStateError, DataCloneError, PromiseFuture,
+} from '../bindings/index.js';
+import { sleep } from './helpers.js';
+
+const TASKS = new URL('./fixtures/workers/pool-tasks.mjs', import.meta.url);
+const LOAD_FAILS = new URL('./fixtures/workers/throws-at-load.mjs', import.meta.url);
+
+const open = [];
+async function make(mode, options = {}) {
+  const w = await createWorker(TASKS, { mode, maxWorkers: 1, ...options });
+  open.push(w);
+  return w;
+}
+afterEach(async () => {
+  const ws = open.splice(0);
+  await Promise.all(ws.map((w) => w.stop({ force: true }).catch(() => {})));
+});
+
+/** Rejection of a future (or promise), or a failure if it fulfils. */
+async function rejection(p) {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.each(['thread', 'process'])('%s pool', (mode) => {
+  test('calls, method calls through the handle, kind prefix, wait and gather', async () => {
+    const w = await make(mode, { maxWorkers: 2 });
+    const f = w.call('add', 1, 2);
+    expect(f).toBeInstanceOf(BaseFuture);
+    expect(f.uuid.startsWith(`${mode}-future-`)).toBe(true);
+    expect(await f).toBe(3);
+    expect(await w.add(20, 22)).toBe(42);
+    expect(w.then).toBeUndefined();
+    const fs = Array.from({ length: 200 }, (_, i) => w.add(i, 1));
+    const { done, notDone } = await wait(fs);
+    expect(done.size).toBe(200);
+    expect(notDone.size).toBe(0);
+    expect(await gather(fs)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(f.done()).toBe(true);
+    expect(f.resultNow()).toBe(3);
+    const s = w.stats();
+    expect(s.completed).toBeGreaterThanOrEqual(202);
+    expect(s.workers).toBe(2);
+  });
+
+  test('errors keep class name, message, stack, cause and own properties', async () => {
+    const w = await make(mode);
+    const e = await rejection(w.fail('boom', { code: 'E_X', detail: { n: 1 } }));
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e.message).toBe('boom');
+    expect(e.code).toBe('E_X');
+    expect(e.detail).toEqual({ n: 1 });
+    expect(e.stack).toContain('pool-tasks.mjs');
+    expect(e.cause).toBeInstanceOf(Error);
+    expect(e.cause.message).toBe('inner cause');
+    const c = await rejection(w.failCustom('mine'));
+    expect(c.name).toBe('MyError');
+    expect(c.constructor.name).toBe('MyError');
+    expect(c.code).toBe('E_MINE');
+    const a = await rejection(w.failAsync('later'));
+    expect(a).toBeInstanceOf(TypeError);
+    expect(a.message).toBe('later');
+    const f = w.call('fail', 'x');
+    await f.exception();
+    expect(f.exceptionNow()).toBeInstanceOf(RangeError);
+  });
+
+  test('a missing method fails that future naming the method and the module', async () => {
+    const w = await make(mode);
+    const e = await rejection(w.call('nope', 1));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toContain("'nope'");
+    expect(e.message).toContain('pool-tasks.mjs');
+    const n = await rejection(w.call('notAFunction'));
+    expect(n.message).toContain("'notAFunction'");
+    expect(await w.add(1, 1)).toBe(2);
+  });
+
+  test('an argument that cannot be cloned fails only that call, naming its path', async () => {
+    const w = await make(mode, { maxWorkers: 1 });
+    const ok1 = w.add(1, 2);
+    const bad = w.echo(1, { config: { fn: () => 1 } });
+    const bad2 = w.call('echo', 0, { config: { fn() {} } });
+    const ok2 = w.add(3, 4);
+    const e = await rejection(bad);
+    expect(e).toBeInstanceOf(DataCloneError);
+    expect(e.path).toBe('args[1].config.fn');
+    expect(e.message).toContain('args[1].config.fn: function');
+    expect((await rejection(bad2)).path).toBe('args[1].config.fn');
+    expect(await ok1).toBe(3);
+    expect(await ok2).toBe(7);
+    // A result that cannot be cloned back fails that call too.
+    const r = await rejection(w.returnFunction());
+    expect(r).toBeInstanceOf(DataCloneError);
+    expect(r.message).toContain('result.f');
+    expect(await w.add(5, 5)).toBe(10);
+  });
+
+  test('futures and promises among the arguments are awaited first, also nested; unwrapFutures: false sends them as they are', async () => {
+    const w = await make(mode);
+    const inner = w.add(1, 1);
+    expect(await w.add(Promise.resolve(40), inner)).toBe(42);
+    const nested = await w.typeOf(new Map([['a', Promise.resolve(1)], ['b', w.add(1, 1)]]));
+    expect(nested).toBe('Map:a=1,b=2');
+    expect(await w.typeOf({ x: [Promise.resolve(5), { y: w.add(2, 2) }] })).toBe('{"x":[5,{"y":4}]}');
+    expect(await w.typeOf(new Set([Promise.resolve(9)]))).toBe('Set:9');
+    const failed = await rejection(w.add(Promise.reject(new RangeError('arg failed')), 1));
+    expect(failed).toBeInstanceOf(RangeError);
+    expect(failed.message).toBe('arg failed');
+    const raw = await make(mode, { unwrapFutures: false });
+    const e = await rejection(raw.echo(Promise.resolve(1)));
+    expect(e).toBeInstanceOf(DataCloneError);
+    expect(e.path).toBe('args[0]');
+  });
+
+  test('progress reaches onProgress in order, always before the result', async () => {
+    const w = await make(mode);
+    const seen = [];
+    const f = w.callWith({ onProgress: (v) => seen.push(v) }, 'progressSteps', 50);
+    f.addDoneCallback(() => seen.push('done'));
+    expect(await f).toBe('done');
+    expect(seen).toEqual([...Array.from({ length: 50 }, (_, i) => i), 'done']);
+    const sync = [];
+    const g = w.callWith({ onProgress: (v) => sync.push(v) }, 'progressSync', 20);
+    g.addDoneCallback(() => sync.push('done'));
+    await g;
+    expect(sync).toEqual([...Array.from({ length: 20 }, (_, i) => i), 'done']);
+  });
+
+  test('crash mid-batch: only the running call fails (exit code, method, attempts); the others run; the worker is replaced', async () => {
+    const w = await make(mode, { maxWorkers: 1 });
+    const before = w.add(1, 1);
+    const crash = w.exit(7);
+    const after = Array.from({ length: 10 }, (_, i) => w.add(i, 100));
+    const e = await rejection(crash);
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(e.exitCode).toBe(7);
+    expect(e.signal).toBe(null);
+    expect(e.method).toBe('exit');
+    expect(e.attempts).toBe(1);
+    expect(await before).toBe(2);
+    expect(await gather(after)).toEqual(Array.from({ length: 10 }, (_, i) => i + 100));
+    const s = w.stats();
+    expect(s.crashed).toBe(1);
+    expect(s.workers).toBe(1);
+  });
+
+  test('an uncaught error at top level crashes the worker: its running call fails with WorkerCrashedError', async () => {
+    const w = await make(mode);
+    const e = await rejection(w.throwLater('late failure'));
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(e.method).toBe('throwLater');
+    if (mode === 'thread') expect(e.message).toContain('late failure');
+    else expect(e.exitCode).toBe(1);
+    expect(await w.add(2, 3)).toBe(5);
+  });
+
+  if (mode === 'process') {
+    test('a killed child reports the signal', async () => {
+      const w = await make(mode);
+      const e = await rejection(w.kill());
+      expect(e).toBeInstanceOf(WorkerCrashedError);
+      expect(e.signal).toBe('SIGKILL');
+      expect(e.exitCode).toBe(null);
+      expect(await w.add(1, 2)).toBe(3);
+    });
+  }
+
+  test('retries re-run a crashed call up to N times (per worker and per call); attempt counts', async () => {
+    const w = await make(mode, { retries: 2 });
+    expect(await w.crashUntil(3, 'x')).toEqual({ value: 'x', attempt: 3 });
+    const e = await rejection(w.callWith({ retries: 1 }, 'crashUntil', 5, 'y'));
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(e.attempts).toBe(2);
+    expect(e.exitCode).toBe(3);
+    expect(await w.attempt()).toBe(1);
+    expect(w.stats().crashed).toBe(4);
+  });
+
+  test('cancel() of a queued call removes it at once; the running one is unharmed', async () => {
+    const w = await make(mode, { maxWorkers: 1 });
+    const running = w.sleep(150, 'slept');
+    const queued = w.add(1, 2);
+    await sleep(20);
+    expect(queued.cancel()).toBe(true);
+    expect(queued.cancelled()).toBe(true);
+    expect(queued.done()).toBe(true);
+    expect(await rejection(queued)).toBeInstanceOf(CancelledError);
+    expect(await running).toBe('slept');
+    expect(w.stats().crashed).toBe(0);
+  });
+
+  test('cancel() of a running call: the signal fires inside, the worker is freed when the task settles (cooperative)', async () => {
+    const w = await make(mode, { maxWorkers: 1, cancelGraceMs: 5000 });
+    const who = await w.pid();
+    const f = w.waitForAbort();
+    await sleep(50);
+    expect(f.running()).toBe(true);
+    expect(f.cancel()).toBe(true);
+    expect(f.cancelled()).toBe(true);
+    expect(await rejection(f.result())).toBeInstanceOf(CancelledError);
+    // Same worker afterwards: it stopped by itself, nothing was terminated.
+    expect(await w.pid()).toBe(who);
+    expect(w.stats().crashed).toBe(0);
+  });
+
+  test('cancel() of a call that ignores its signal: the worker is terminated after cancelGraceMs and replaced; calls behind it move on', async () => {
+    const w = await make(mode, { maxWorkers: 1, cancelGraceMs: 100 });
+    const who = await w.pid();
+    const stuck = w.busyForever();
+    const behind = w.add(2, 2);
+    await sleep(50);
+    const t0 = Date.now();
+    expect(stuck.cancel()).toBe(true);
+    expect(await behind).toBe(4);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(80);
+    expect(await rejection(stuck)).toBeInstanceOf(CancelledError);
+    expect(await w.pid()).not.toBe(who);
+    expect(w.stats().crashed).toBe(0);
+  });
+
+  test('callWith timeout counts from the call (queue time included) and stops the work with TimeoutError', async () => {
+    const w = await make(mode, { maxWorkers: 1, cancelGraceMs: 100 });
+    const t0 = Date.now();
+    const running = w.callWith({ timeout: 80 }, 'busyForever');
+    const queued = w.callWith({ timeout: 40 }, 'add', 1, 1);
+    const qe = await queued.exception();
+    expect(qe).toBeInstanceOf(TimeoutError);
+    expect(Date.now() - t0).toBeLessThan(170); // the running call holds the worker for 80 + 100 ms
+    const re = await rejection(running);
+    expect(re).toBeInstanceOf(TimeoutError);
+    expect(running.cancelled()).toBe(false);
+    expect(await w.add(1, 2)).toBe(3);
+    const coop = w.callWith({ timeout: 30 }, 'waitForAbort');
+    expect(await coop.exception()).toBeInstanceOf(TimeoutError);
+  });
+
+  test('a per-call AbortSignal cancels the call', async () => {
+    const w = await make(mode);
+    const ac = new AbortController();
+    const f = w.callWith({ signal: ac.signal }, 'waitForAbort');
+    await sleep(30);
+    ac.abort();
+    expect(f.cancelled()).toBe(true);
+    const pre = new AbortController();
+    pre.abort();
+    const g = w.callWith({ signal: pre.signal }, 'add', 1, 1);
+    expect(g.cancelled()).toBe(true);
+    expect(await w.add(1, 1)).toBe(2);
+  });
+
+  test('maxQueued: a call beyond it throws QueueFullError synchronously; whenAvailable and whenIdle for backpressure', async () => {
+    const w = await make(mode, { maxWorkers: 1, maxQueued: 2 });
+    const fs = [w.sleep(100, 0)];
+    await sleep(20);
+    fs.push(w.add(1, 1), w.add(2, 2));
+    expect(w.stats().queued).toBe(2);
+    expect(() => w.add(3, 3)).toThrow(QueueFullError);
+    let avail = false;
+    const pa = w.whenAvailable().then(() => { avail = true; });
+    await sleep(10);
+    expect(avail).toBe(false);
+    await pa;
+    expect(w.stats().queued).toBeLessThan(2);
+    fs.push(w.add(3, 3));
+    await w.whenIdle();
+    expect(fs.every((f) => f.done())).toBe(true);
+    expect(await gather(fs)).toEqual([0, 2, 4, 6]);
+    const s = w.stats();
+    expect(s.queued).toBe(0);
+    expect(s.running).toBe(0);
+  });
+
+  test('stop() drains queued and running calls; call() after stop throws InvalidStateError', async () => {
+    const w = await make(mode, { maxWorkers: 1 });
+    const fs = [w.sleep(50, 'a'), w.add(1, 2), w.add(3, 4)];
+    await w.stop();
+    expect(fs.every((f) => f.done())).toBe(true);
+    expect(await gather(fs)).toEqual(['a', 3, 7]);
+    expect(() => w.add(1, 1)).toThrow(InvalidStateError);
+    expect(() => w.add(1, 1)).toThrow(/stopped/);
+    expect(w.stats().workers).toBe(0);
+  });
+
+  test('stop({ force: true }) cancels what is queued and running and resolves once every worker exited', async () => {
+    const w = await make(mode, { maxWorkers: 2 });
+    const fs = [w.busyForever(), w.forever(), w.add(1, 1), w.add(Promise.resolve(1), 1)];
+    for (let i = 0; i < 5; i++) fs.push(w.sleep(10000));
+    await sleep(30);
+    await w.stop({ force: true });
+    for (const f of fs) expect(f.cancelled()).toBe(true);
+    expect(w.stats().workers).toBe(0);
+  });
+
+  test('await createWorker rejects for a module that cannot be loaded', async () => {
+    const e = await rejection(createWorker(LOAD_FAILS, { mode }));
+    expect(e.message).toContain('this module fails at load');
+  });
+
+  test('maxTasksPerWorker recycles workers', async () => {
+    const w = await make(mode, { maxWorkers: 1, maxTasksPerWorker: 2 });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await w.pid());
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).toBe(ids[3]);
+    expect(w.stats().crashed).toBe(0);
+  });
+
+  test('idleTimeout: idle workers exit; a new one starts on demand', async () => {
+    const w = await make(mode, { maxWorkers: 2, idleTimeout: 50 });
+    expect(await w.add(1, 1)).toBe(2);
+    await sleep(400);
+    expect(w.stats().workers).toBe(0);
+    expect(await w.add(2, 2)).toBe(4);
+    expect(w.stats().workers).toBeGreaterThanOrEqual(1);
+  });
+
+  test('least-busy balance spreads calls over the workers', async () => {
+    const w = await make(mode, { maxWorkers: 2, balance: 'least-busy' });
+    await w.whenIdle();
+    while (w.stats().idle < 2) await sleep(10);
+    const t0 = Date.now();
+    expect(await gather([w.sleep(150, 1), w.sleep(150, 2)])).toEqual([1, 2]);
+    expect(Date.now() - t0).toBeLessThan(290);
+  });
+
+  test('transfer: buffers given with callWith move in thread mode and are copied in process mode; transfer() moves them back', async () => {
+    const w = await make(mode);
+    const buf = new Uint8Array(1024).fill(2).buffer;
+    const f = w.callWith({ transfer: [buf] }, 'byteSum', buf);
+    expect(buf.byteLength).toBe(mode === 'thread' ? 0 : 1024);
+    expect(await f).toBe(2048);
+    const r = await w.makeBuffer(4096);
+    expect(r.n).toBe(4096);
+    expect(r.buf).toBeInstanceOf(ArrayBuffer);
+    expect(new Uint8Array(r.buf)[4095]).toBe(7);
+  });
+
+  test('futures of a pool are BaseFutures: PromiseFutures and pool futures mix in one wait', async () => {
+    const w = await make(mode);
+    const p = new PromiseFuture(sleep(10, 'p'));
+    const r = await gather([p, w.add(1, 1), w.sleep(20, 's')], { timeout: 5000 });
+    expect(r).toEqual(['p', 2, 's']);
+    const slow = w.sleep(5000);
+    const e = await rejection(slow.result({ timeout: 20 }));
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(slow.done()).toBe(false);
+    slow.cancel();
+  });
+});
