@@ -19,6 +19,8 @@ export const FIXTURE = new URL('./fixtures/workers/basic.mjs', import.meta.url);
 export const MODE_INFO = {
   sync: { options: {}, uuidPrefix: /^(sync|promise)-future-/ },
   asyncio: { options: {}, uuidPrefix: /^promise-future-/ },
+  thread: { options: { maxWorkers: 2 }, uuidPrefix: /^thread-future-/ },
+  process: { options: { maxWorkers: 2 }, uuidPrefix: /^process-future-/ },
 };
 
 /** The modes in the matrix. */
