@@ -4,6 +4,7 @@
 //
 //   import { MODES, makeWorker } from './mode-matrix.js';
 //   describe.each(MODES)('%s mode', (mode) => { ... await makeWorker(mode) ... });
+//   afterAll(stopWorkers);
 //
 // Each mode adds itself here once its backend exists: sync and asyncio (on
 // the caller's thread); thread, process and c are added by their backends.
@@ -32,6 +33,22 @@ export const MODES = Object.keys(MODE_INFO);
  * @param {object} [options] more worker options
  * @param {string|URL|object} [target]
  */
-export function makeWorker(mode, options = {}, target = FIXTURE) {
-  return createWorker(target, { mode, ...MODE_INFO[mode].options, ...options });
+export async function makeWorker(mode, options = {}, target = FIXTURE) {
+  const w = await createWorker(target, { mode, ...MODE_INFO[mode].options, ...options });
+  made.add(w);
+  return w;
+}
+
+/** Workers makeWorker() made and stopWorkers() has not stopped yet. */
+const made = new Set();
+
+/**
+ * Stops (force) every worker makeWorker() made: `afterAll(stopWorkers)` in
+ * a suite, so no thread or child outlives it.
+ * @returns {Promise<void>}
+ */
+export async function stopWorkers() {
+  const ws = [...made];
+  made.clear();
+  await Promise.all(ws.map((w) => w.stop({ force: true })));
 }

@@ -7,10 +7,12 @@ import {
   QueueFullError, InvalidStateError,
 } from '../bindings/index.js';
 import { currentTask, transfer } from '../bindings/worker.js';
-import { makeWorker } from './mode-matrix.js';
+import { makeWorker, stopWorkers } from './mode-matrix.js';
 import { sleep, deferred } from './helpers.js';
 
 const LOCAL = ['sync', 'asyncio'];
+
+afterAll(stopWorkers);
 
 /** An object target that records what its tasks saw. */
 function recorder() {
