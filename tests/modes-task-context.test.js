@@ -1,5 +1,6 @@
 // currentTask()/transfer() (concurry-wasm/worker) and runWithTask() for runtimes.
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runWithTask, TaskContext, takeTransfer } from '../bindings/task-context.js';
 import { currentTask, transfer } from '../bindings/worker.js';
@@ -82,4 +83,27 @@ test('boundary.js, task-context.js and worker.js never load the wasm core', () =
     visit(f, seen);
     expect([...seen].filter((x) => /core\.js$|futures\//.test(x))).toEqual([]);
   }
+});
+
+test('without AsyncLocalStorage (browsers): the task is current in its synchronous part, never after an await', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  // No `process` while the module loads: it takes the browser path (a synchronous slot).
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    const saved = globalThis.process;
+    globalThis.process = undefined;
+    const { runWithTask, currentTask, TaskContext } = await import('./bindings/task-context.js');
+    globalThis.process = saved;
+    const other = new TaskContext({ attempt: 7 });
+    const r = await runWithTask(new TaskContext({ attempt: 2 }), async () => {
+      const first = currentTask().attempt;
+      const nested = runWithTask(other, () => currentTask().attempt);
+      const again = currentTask().attempt;
+      await null;
+      let after;
+      try { currentTask(); after = 'answered'; } catch (e) { after = e.name; }
+      return [first, nested, again, after];
+    });
+    console.log(JSON.stringify(r));
+  `], { cwd: root, encoding: 'utf8' });
+  expect(JSON.parse(out)).toEqual([2, 7, 2, 'InvalidStateError']);
 });
