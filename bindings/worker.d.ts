@@ -18,6 +18,8 @@ export declare class TaskContext {
   readonly method: string | null;
   /** Reports progress to the caller's `onProgress`, in order, before the result. */
   progress(value: unknown): void;
+  /** Aborts `signal` with `reason` (runtimes call it on cancel and timeout). */
+  abort(reason?: unknown): void;
   /** Ends reporting (runtimes call it when the task settles). */
   close(): void;
 }

@@ -107,3 +107,54 @@ test('without AsyncLocalStorage (browsers): the task is current in its synchrono
   `], { cwd: root, encoding: 'utf8' });
   expect(JSON.parse(out)).toEqual([2, 7, 2, 'InvalidStateError']);
 });
+
+describe('AsyncLocalStorage is enabled only while tasks are in flight (Node 20 keeps promise hooks on otherwise)', () => {
+  const store = globalThis[Symbol.for('concurry-wasm.task-context')];
+  const hasFlag = store && store.als && typeof store.als.enabled === 'boolean';
+
+  (hasFlag ? test : test.skip)('disabled again once no task is in flight', async () => {
+    runWithTask(new TaskContext(), () => 1);
+    expect(store.als.enabled).toBe(true); // the check comes after the current macrotask
+    await sleep(5);
+    expect(store.als.enabled).toBe(false);
+  });
+
+  test('a task in flight keeps its context across awaits while other tasks start and end', async () => {
+    const slow = runWithTask(new TaskContext({ attempt: 3 }), async () => {
+      await sleep(30);
+      return currentTask().attempt;
+    });
+    for (let i = 0; i < 5; i++) {
+      runWithTask(new TaskContext(), () => currentTask().attempt);
+      await sleep(3); // idle checks run in between
+    }
+    if (hasFlag) expect(store.als.enabled).toBe(true);
+    await expect(slow).resolves.toBe(3);
+    await sleep(5);
+    if (hasFlag) expect(store.als.enabled).toBe(false);
+  });
+
+  test('a task that throws synchronously or rejects is released too', async () => {
+    expect(() => runWithTask(new TaskContext(), () => { throw new Error('sync'); })).toThrow('sync');
+    await expect(runWithTask(new TaskContext(), async () => { throw new Error('async'); })).rejects.toThrow('async');
+    const thenable = { then(res) { res(currentTask().attempt); } };
+    await expect(runWithTask(new TaskContext({ attempt: 4 }), () => thenable)).resolves.toBe(4);
+    await sleep(5);
+    expect(store.inFlight).toBe(0);
+    if (hasFlag) expect(store.als.enabled).toBe(false);
+  });
+});
+
+test('abort(): the signal, made on first use, carries the reason whether asked before or after', () => {
+  const before = new TaskContext();
+  const s = before.signal;
+  const reason = new Error('r');
+  before.abort(reason);
+  expect(s.aborted).toBe(true);
+  expect(s.reason).toBe(reason);
+  const after = new TaskContext();
+  after.abort(reason);
+  after.abort(new Error('second')); // once only
+  expect(after.signal.aborted).toBe(true);
+  expect(after.signal.reason).toBe(reason);
+});

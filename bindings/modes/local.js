@@ -47,10 +47,144 @@ function cancelledFuture() {
 }
 
 /**
- * A task that has not settled: its record in the backend.
- * @typedef {{ f: PromiseFuture<any>|null, ac: AbortController, ctx: TaskContext, started: boolean,
- *   done: boolean, timer: any, unlisten: (() => void)|null, settle: ((ok: boolean, v: unknown) => void)|null }} Task
+ * The future of a call that settles later. cancel() also ends the task
+ * (fires its signal, frees its place), with no done-callback per future.
+ * @extends {PromiseFuture<any>}
  */
+class LocalFuture extends PromiseFuture {
+  /** @returns {boolean} */
+  cancel() {
+    const r = super.cancel();
+    const t = /** @type {any} */ (this)._task;
+    if (r && t) t.cancelled();
+    return r;
+  }
+}
+
+/**
+ * A call that settles later (asyncio calls; sync calls that returned a
+ * thenable or wait for argument futures). The timeout, the caller's signal
+ * and cancel() all end it at once.
+ */
+class LocalTask {
+  /**
+   * @param {LocalBackend} b
+   * @param {string} method
+   * @param {Function} fn
+   * @param {unknown} self
+   * @param {TaskContext} ctx
+   * @param {{ signal: AbortSignal|null, timeout: number }} co
+   */
+  constructor(b, method, fn, self, ctx, co) {
+    this.b = b;
+    this.method = method;
+    this.fn = fn;
+    this.self = self;
+    this.ctx = ctx;
+    this.started = false;
+    this.done = false;
+    this.timer = null;
+    this.unlisten = null;
+    this.resolve = null;
+    this.reject = null;
+    const f = new LocalFuture(new Promise((res, rej) => { this.resolve = res; this.reject = rej; }));
+    /** @type {any} */ (f)._task = this;
+    this.f = f;
+    // Linked into the backend's list of live tasks (for stop({ force })):
+    // O(1) without hashing, which a Set of many short tasks pays for.
+    this.prev = null;
+    this.next = b.head;
+    if (b.head !== null) b.head.prev = this;
+    b.head = this;
+    if (co.timeout >= 0) {
+      this.timer = setTimeout(() => this.timedOut(co.timeout), co.timeout);
+    }
+    if (co.signal) {
+      const sig = co.signal;
+      const onAbort = () => { f.cancel(); };
+      sig.addEventListener('abort', onAbort, { once: true });
+      this.unlisten = () => sig.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Runs the function with `args` (the task was queued). */
+  start(args) {
+    if (this.done) return;
+    const b = this.b;
+    b.queued--;
+    b.running++;
+    this.started = true;
+    let r;
+    try {
+      r = runWithTask(this.ctx, this.fn, this.self, args);
+    } catch (e) {
+      this.settle(false, e);
+      return;
+    }
+    if (isThenable(r)) this.adopt(r);
+    else this.settle(true, r);
+  }
+
+  /** The arguments could not be had (an argument future failed): the call fails with that error. */
+  argsFailed(e) {
+    if (this.done) return;
+    this.b.queued--;
+    this.b.running++;
+    this.started = true;
+    this.settle(false, e);
+  }
+
+  /** Settles from the thenable the function returned. */
+  adopt(r) {
+    Promise.resolve(r).then((v) => this.settle(true, v), (e) => this.settle(false, e));
+  }
+
+  /** Leaves the backend's books (once). */
+  end() {
+    this.done = true;
+    this.ctx.close();
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.unlisten) this.unlisten();
+    const b = this.b;
+    if (this.prev !== null) this.prev.next = this.next;
+    else b.head = this.next;
+    if (this.next !== null) this.next.prev = this.prev;
+    this.prev = this.next = null;
+    if (this.started) b.running--;
+    else b.queued--;
+  }
+
+  settle(ok, v) {
+    if (this.done) return;
+    this.end();
+    const b = this.b;
+    if (ok) {
+      b.completed++;
+      /** @type {any} */ (this.resolve)(takeTransfer(v).value);
+    } else {
+      b.failed++;
+      /** @type {any} */ (this.reject)(v);
+    }
+    b.changed();
+  }
+
+  /** The future was cancelled: the task's signal fires; its outcome will be dropped. */
+  cancelled() {
+    if (this.done) return;
+    this.end();
+    this.b.failed++;
+    this.ctx.abort(new CancelledError(`The call '${this.method}' was cancelled`));
+    this.b.changed();
+  }
+
+  timedOut(ms) {
+    this.timer = null;
+    if (this.done) return;
+    const e = new TimeoutError(`The call '${this.method}' did not complete within ${ms} ms`, { timeout: ms });
+    this.settle(false, e);
+    this.ctx.abort(e);
+  }
+}
 
 export class LocalBackend {
   /**
@@ -71,12 +205,16 @@ export class LocalBackend {
     this.completed = 0;
     this.failed = 0;
     this.stopped = false;
-    /** @type {Set<Task>} */
-    this.live = new Set();
+    /** @type {LocalTask|null} the newest live task; the others follow through `next` */
+    this.head = null;
     /** @type {(() => void)[]} */
     this.idleWaiters = [];
     /** @type {(() => void)[]} */
     this.availWaiters = [];
+    /** Calls to start in the next microtask (asyncio): task, args, task, args, ... */
+    this.startQ = [];
+    this.startScheduled = false;
+    this.drain = () => this.drainStarts();
   }
 
   /** The function for `method` and its `this`, or a TypeError naming both. */
@@ -120,8 +258,7 @@ export class LocalBackend {
       this.failed++;
       return this.mode === 'sync' ? SyncFuture.failed(found.error) : new PromiseFuture(Promise.reject(found.error));
     }
-    const ac = new AbortController();
-    const ctx = new TaskContext({ signal: ac.signal, attempt: 1, onProgress: co.onProgress, method });
+    const ctx = new TaskContext({ attempt: 1, onProgress: co.onProgress, method });
 
     if (startsNow) {
       // Synchronous part at call time; a thenable result becomes a task like asyncio's.
@@ -143,108 +280,33 @@ export class LocalBackend {
         this.changed();
         return new SyncFuture(takeTransfer(r).value);
       }
-      const t = this.task(method, ac, ctx, co);
+      const t = new LocalTask(this, method, found.fn, found.self, ctx, co);
       t.started = true;
-      this.adopt(t, r);
-      return /** @type {PromiseFuture<any>} */ (t.f);
+      t.adopt(r);
+      return t.f;
     }
 
-    const t = this.task(method, ac, ctx, co);
+    const t = new LocalTask(this, method, found.fn, found.self, ctx, co);
     this.queued++;
-    const begin = (a) => {
-      if (t.done) return;
-      this.queued--;
-      t.started = true;
-      this.running++;
-      let r;
-      try {
-        r = runWithTask(ctx, found.fn, found.self, a);
-      } catch (e) {
-        /** @type {any} */ (t.settle)(false, e);
-        return;
-      }
-      if (isThenable(r)) this.adopt(t, r);
-      else /** @type {any} */ (t.settle)(true, r);
-    };
     if (pendingArgs) {
-      pendingArgs.then(begin, (e) => {
-        if (t.done) return;
-        this.queued--;
-        t.started = true;
-        this.running++;
-        /** @type {any} */ (t.settle)(false, e);
-      });
+      pendingArgs.then((a) => t.start(a), (e) => t.argsFailed(e));
     } else {
-      queueMicrotask(() => begin(args));
-    }
-    this.changed();
-    return /** @type {PromiseFuture<any>} */ (t.f);
-  }
-
-  /**
-   * Makes the record and future of a task that settles later: the timeout
-   * timer, the caller's signal and cancel() all end it at once.
-   * @returns {Task}
-   */
-  task(method, ac, ctx, co) {
-    /** @type {Task} */
-    const t = { f: null, ac, ctx, started: false, done: false, timer: null, unlisten: null, settle: null };
-    let resolve;
-    let reject;
-    const p = new Promise((res, rej) => { resolve = res; reject = rej; });
-    const end = () => {
-      t.done = true;
-      ctx.close();
-      if (t.timer !== null) clearTimeout(t.timer);
-      if (t.unlisten) t.unlisten();
-      this.live.delete(t);
-      if (t.started) this.running--;
-      else this.queued--;
-    };
-    t.settle = (ok, v) => {
-      if (t.done) return;
-      end();
-      if (ok) {
-        this.completed++;
-        resolve(takeTransfer(v).value);
-      } else {
-        this.failed++;
-        reject(v);
+      // One microtask starts every call made since the last one.
+      this.startQ.push(t, args);
+      if (!this.startScheduled) {
+        this.startScheduled = true;
+        queueMicrotask(this.drain);
       }
-      this.changed();
-    };
-    const f = new PromiseFuture(p);
-    t.f = f;
-    this.live.add(t);
-    f.addDoneCallback(() => {
-      // Only cancel() ends a task from here; its own outcome went through settle.
-      if (t.done || !f.cancelled()) return;
-      end();
-      this.failed++;
-      ac.abort(new CancelledError(`The call '${method}' was cancelled`));
-      this.changed();
-    });
-    if (co.timeout >= 0) {
-      t.timer = setTimeout(() => {
-        t.timer = null;
-        if (t.done) return;
-        const e = new TimeoutError(`The call '${method}' did not complete within ${co.timeout} ms`, { timeout: co.timeout });
-        t.settle(false, e);
-        ac.abort(e);
-      }, co.timeout);
     }
-    if (co.signal) {
-      const sig = co.signal;
-      const onAbort = () => { f.cancel(); };
-      sig.addEventListener('abort', onAbort, { once: true });
-      t.unlisten = () => sig.removeEventListener('abort', onAbort);
-    }
-    return t;
+    return t.f;
   }
 
-  /** Settles task t from the thenable its function returned. */
-  adopt(t, r) {
-    Promise.resolve(r).then((v) => /** @type {any} */ (t.settle)(true, v), (e) => /** @type {any} */ (t.settle)(false, e));
+  /** Starts the queued calls (asyncio), in call order. */
+  drainStarts() {
+    const q = this.startQ;
+    this.startQ = [];
+    this.startScheduled = false;
+    for (let i = 0; i < q.length; i += 2) q[i].start(q[i + 1]);
   }
 
   /** Wakes whenIdle()/whenAvailable() waiters whose condition now holds. */
@@ -282,7 +344,9 @@ export class LocalBackend {
   stop({ force }) {
     this.stopped = true;
     if (force) {
-      for (const t of [...this.live]) /** @type {PromiseFuture<any>} */ (t.f).cancel();
+      const live = [];
+      for (let t = this.head; t !== null; t = t.next) live.push(t);
+      for (const t of live) t.f.cancel();
     }
     return this.whenIdle();
   }

@@ -124,13 +124,17 @@ export function moduleTable(ns) {
  * @returns {unknown} the member, or undefined
  */
 export function objectMember(obj, method) {
-  let o = obj;
-  while (o !== null && o !== Object.prototype && o !== Function.prototype) {
-    const d = Object.getOwnPropertyDescriptor(o, method);
-    if (d) return d.get ? d.get.call(obj) : d.value;
-    o = Object.getPrototypeOf(o);
+  const v = /** @type {any} */ (obj)[method];
+  // A member found only on Object.prototype or Function.prototype is theirs, not the target's.
+  if (v !== undefined && (method in Object.prototype || method in Function.prototype)) {
+    let o = obj;
+    while (o !== null && o !== Object.prototype && o !== Function.prototype) {
+      if (Object.prototype.hasOwnProperty.call(o, method)) return v;
+      o = Object.getPrototypeOf(o);
+    }
+    return undefined;
   }
-  return undefined;
+  return v;
 }
 
 /**

@@ -150,6 +150,13 @@ function copy(v, cache, memo, pending, finish) {
  * @returns {null | Promise<unknown[]>}
  */
 export function unwrapArgs(args) {
+  // The common call: primitives only, nothing to look into.
+  let i = 0;
+  for (; i < args.length; i++) {
+    const x = args[i];
+    if (x !== null && (typeof x === 'object' || typeof x === 'function')) break;
+  }
+  if (i === args.length) return null;
   const cache = /** @type {Map<object, any> & { cycle?: boolean }} */ (new Map());
   cache.cycle = false;
   if (!needs(args, cache)) return null;
