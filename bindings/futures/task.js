@@ -17,7 +17,7 @@
 import { BaseFuture, runCallbacks, cancelledError } from './base.js';
 import {
   C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure,
-  CY_ECANCELED, STATE_PENDING, STATE_RUNNING, STATE_SUCCEEDED, STATE_CANCELLED,
+  CY_ECANCELED, STATE_PENDING, STATE_RUNNING, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED,
 } from '../core.js';
 import { notify, futureDone, hasWatchers } from '../waitset.js';
 
@@ -52,13 +52,16 @@ export const CANCELLED = CY_ECANCELED;
  * Completes futures[i] with codes[i] (OK, FAILED, CANCELLED) and values[i]
  * (the result, or the error; ignored for CANCELLED) in one core call, then
  * runs their done-callbacks and wakes the waits over them. A future already
- * done keeps its outcome (its value is not overwritten).
+ * done keeps its outcome (its value is not overwritten), except, with
+ * `external`, one that a worker already completed through the core with this
+ * same outcome (the completion ring): it takes its value now.
  * @param {TaskFuture[]} futures @param {number[]} codes @param {unknown[]} values
- * @returns {void}
+ * @param {boolean} [external]
+ * @returns {number} how many took the outcome given
  */
-export function completeTasks(futures, codes, values) {
+export function completeTasks(futures, codes, values, external = false) {
   const n = futures.length;
-  if (n === 0) return;
+  if (n === 0) return 0;
   const base = scratchA.get(n * 9);
   const v = heap();
   const u32 = v.u32;
@@ -66,26 +69,67 @@ export function completeTasks(futures, codes, values) {
   const p = base >> 2;
   const c = p + n;
   for (let i = 0; i < n; i++) {
-    const f = futures[i];
-    u32[p + i] = f._c;
+    u32[p + i] = futures[i]._c;
     i32[c + i] = codes[i];
-    // Written before the core says done; read only once the core does.
-    if (f._pending) { f._v = values[i]; }
   }
   const won = base + n * 8;
   complete(base, base + n * 4, n, won);
   const u8 = heap().u8;
   const watched = hasWatchers();
   let cbs = null;
+  let taken = 0;
   for (let i = 0; i < n; i++) {
     const f = futures[i];
-    if (u8[won + i] === 0) continue;
-    f._pending = false;
-    f._task = null;
+    if (u8[won + i] === 0) {
+      // Done before: by the ring with this outcome (take the value), or by
+      // a cancel or another completion (keep that).
+      if (!external || !f._pending || codes[i] === CANCELLED) continue;
+      if (C.cy_future_state(f._c) !== (codes[i] === OK ? STATE_SUCCEEDED : STATE_FAILED)) continue;
+    }
+    // Set after the core call and before anything in JS can look: no JS runs
+    // in between, and other threads never read it.
+    if (codes[i] !== CANCELLED) f._v = values[i];
+    settled(f);
+    taken++;
     if (f._cb !== undefined) (cbs ??= []).push(f);
     if (watched) futureDone(f._c);
   }
   if (cbs !== null) for (let i = 0; i < cbs.length; i++) runCallbacks(cbs[i]);
+  notify();
+  return taken;
+}
+
+function settled(f) {
+  f._pending = false;
+  f._task = null;
+}
+
+/**
+ * Decides one future's outcome in the core (the single CAS), without
+ * running anything in JS yet: true when this completion won. Pair a win
+ * with finishClaim().
+ * @param {TaskFuture} f @param {number} code OK, FAILED or CANCELLED
+ * @returns {boolean}
+ */
+export function claimTask(f, code) {
+  const base = scratchA.get(9);
+  const v = heap();
+  v.u32[base >> 2] = f._c;
+  v.i32[(base >> 2) + 1] = code;
+  complete(base, base + 4, 1, base + 8);
+  return heap().u8[base + 8] === 1;
+}
+
+/**
+ * After a winning claimTask(): the value, done-callbacks and waits.
+ * @param {TaskFuture} f @param {unknown} value (ignored for a cancel)
+ * @param {number} code
+ */
+export function finishClaim(f, code, value) {
+  if (code !== CANCELLED) f._v = value;
+  settled(f);
+  if (f._cb !== undefined) runCallbacks(f);
+  if (hasWatchers()) futureDone(f._c);
   notify();
 }
 
@@ -124,10 +168,20 @@ export class TaskFuture extends BaseFuture {
   /** @protected */
   _cptr() { return this._c; }
 
-  /** @protected */
+  /**
+   * A worker that completes through the core (the ring) can make the future
+   * done before the pool handled the message with its value: the pool reads
+   * it now, synchronously (it was posted before the completion).
+   * @protected
+   */
   _outcome(state) {
-    return state === STATE_CANCELLED ? (this._v ?? cancelledError(this)) : this._v;
+    if (state === STATE_CANCELLED) return cancelledError(this);
+    if (this._pending && this._task !== null) this._task.pool._drainSync();
+    return this._v;
   }
+
+  /** Completed by a worker thread through the core when the pool has a ring. */
+  get _foreign() { return this._task !== null && this._task.pool.ring === true; }
 
   /**
    * Cancels the call: a queued call is removed, a running one is told to stop

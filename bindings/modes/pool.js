@@ -24,11 +24,15 @@
  * idle pool never keeps the process alive.
  * @module concurry-wasm/modes/pool
  */
-import { completeTasks, OK, FAILED, CANCELLED } from '../futures/task.js';
+import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
 import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError } from '../errors.js';
 import { deserializeError, dataCloneError, findUncloneable } from './boundary.js';
 import { unwrapArgs } from './unwrap.js';
 import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED } from './runtime.js';
+import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
+
+/** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
+const K_ERR_READY = 100;
 
 /** Most calls handed to one worker at a time, when its calls are quick. */
 const PIPELINE = 64;
@@ -97,6 +101,9 @@ class Slot {
     this.idleTimer = null;
     this.graceTimer = null;
     this.refd = true;
+    /** The completion ring this worker publishes on (a cy_js_ring*), or 0. */
+    this.ring = 0;
+    this.ringInfo = null;
   }
 }
 
@@ -138,6 +145,15 @@ export class Pool {
     this.firstReady = null;
     /** Calls whose argument futures are being awaited. @type {Set<Task>|null} */
     this._unwrapSet = null;
+    /** Completion through the core (ring.js): thread workers in Node. */
+    this.ring = kind === 'thread' && spawn.rings === true && ringsAvailable();
+    /** Rings of workers that exited, for their replacements. */
+    this.freeRings = [];
+    /** Per ring: [tail, chunk tokens] the drainer may still touch until its head passes tail. */
+    this.holds = new Map();
+    /** Messages read synchronously (_drainSync), handled in order before any later one. */
+    this.deferred = [];
+    this.deferredQueued = false;
   }
 
   /* ---- lifecycle ------------------------------------------------------- */
@@ -164,6 +180,14 @@ export class Pool {
   _spawn() {
     const w = new Slot(this.nextWorkerId++);
     this.workers.push(w);
+    if (this.ring) {
+      try {
+        w.ring = this.freeRings.length ? this.freeRings.pop() : createRing().ptr;
+        w.ringInfo = ringInfo(w.ring);
+      } catch {
+        w.ring = 0; // out of core memory: this worker completes by message
+      }
+    }
     let h;
     try {
       h = this.spawnFn(w);
@@ -431,7 +455,7 @@ export class Pool {
     const msg = [];
     let tl = null;
     for (const t of tasks) {
-      msg.push(t.id, t.method, t.args, t.attempts);
+      msg.push(t.id, t.method, t.args, t.attempts, w.ring ? t.future._c : 0);
       if (t.transfer && this.kind === 'thread') (tl ??= []).push(...t.transfer);
     }
     try {
@@ -451,7 +475,7 @@ export class Pool {
         err = dataCloneError(t.args, 'args', `the arguments of '${t.method}'`, cause);
       } else {
         try {
-          w.h.post(['run', [t.id, t.method, t.args, t.attempts]], t.transfer && this.kind === 'thread' ? t.transfer : null);
+          w.h.post(['run', [t.id, t.method, t.args, t.attempts, w.ring ? t.future._c : 0]], t.transfer && this.kind === 'thread' ? t.transfer : null);
           continue;
         } catch (e) {
           err = e && e.name === 'DataCloneError'
@@ -492,6 +516,11 @@ export class Pool {
    */
   _stopTask(t, why, timeout) {
     if (t.state === T_DONE) return t.future.cancelled();
+    const code = why === 1 ? FAILED : CANCELLED;
+    // The core decides first: a worker completing through the ring may have
+    // won already, and then the call is simply done (its message brings the
+    // value) and nothing is stopped.
+    if (!claimTask(t.future, code)) return false;
     const wasHanded = t.state === T_HANDED;
     const w = t.worker;
     this._finishTask(t);
@@ -505,22 +534,76 @@ export class Pool {
         }, this.o.cancelGraceMs);
       }
     }
+    let value;
     if (why === 1) {
-      const e = new TimeoutError(`The call '${t.method}' did not complete within ${timeout} ms (${this.kind} worker)`, { timeout });
+      value = new TimeoutError(`The call '${t.method}' did not complete within ${timeout} ms (${this.kind} worker)`, { timeout });
       this.counts.failed++;
-      completeTasks([t.future], [FAILED], [e]);
-    } else {
-      completeTasks([t.future], [CANCELLED], [undefined]);
     }
+    finishClaim(t.future, code, value);
     this._changed();
-    return why === 0 ? t.future.cancelled() : true;
+    return true;
+  }
+
+  /**
+   * Reads, synchronously, what the workers have posted and the event loop
+   * has not delivered yet (Node's receiveMessageOnPort): the values of calls
+   * the ring already completed in the core. Values are applied at once;
+   * everything else is handled in order in a microtask (not from inside the
+   * caller, which may be a wait in the middle of a poll).
+   */
+  _drainSync() {
+    if (receiveMessageOnPort === null) return;
+    for (const w of this.workers) {
+      const port = w.h && w.h.port;
+      if (!port) continue;
+      for (;;) {
+        let r;
+        try { r = receiveMessageOnPort(port); } catch { r = undefined; }
+        if (r === undefined) break;
+        const m = r.message;
+        if (m[0] === 'b') this._preApply(w, m[1]);
+        this.deferred.push(w, m);
+      }
+    }
+    if (this.deferred.length && !this.deferredQueued) {
+      this.deferredQueued = true;
+      queueMicrotask(() => { this.deferredQueued = false; this._processDeferred(); });
+    }
+  }
+
+  /** Gives live calls of batch `a` their values now (errors rebuilt once, kept in the batch). */
+  _preApply(w, a) {
+    for (let i = 0; i < a.length; i += 3) {
+      const kind = a[i];
+      if (kind !== K_OK && kind !== K_ERR) continue;
+      const t = w.inflight.get(a[i + 1]);
+      if (t === undefined || t.state !== T_HANDED || !t.future._pending) continue;
+      if (kind === K_ERR) {
+        a[i + 2] = deserializeError(a[i + 2]);
+        a[i] = K_ERR_READY;
+      }
+      t.future._v = a[i + 2];
+    }
+  }
+
+  _processDeferred() {
+    while (this.deferred.length) {
+      const d = this.deferred;
+      this.deferred = [];
+      for (let i = 0; i < d.length; i += 2) this._handle(d[i], d[i + 1]);
+    }
   }
 
   /* ---- messages from workers ---------------------------------------------- */
 
   _onMessage(w, m) {
+    if (this.deferred.length) this._processDeferred();
+    this._handle(w, m);
+  }
+
+  _handle(w, m) {
     switch (m[0]) {
-      case 'b': this._onBatch(w, m[1]); break;
+      case 'b': this._onBatch(w, m[1], m[2]); break;
       case 'ready':
         if (w.state !== W_STARTING) break;
         w.state = W_READY;
@@ -542,12 +625,14 @@ export class Pool {
     }
   }
 
-  _onBatch(w, a) {
+  _onBatch(w, a, ringTail) {
     let fs = null;
     let cs = null;
     let vs = null;
     let requeued = false;
     let n = 0;
+    /* Chunks of the futures the ring may name: kept until the drainer passed ringTail. */
+    const hold = ringTail !== undefined && w.ring ? [] : null;
     for (let i = 0; i < a.length; i += 3) {
       const kind = a[i];
       const id = a[i + 1];
@@ -584,6 +669,7 @@ export class Pool {
       if (t === undefined) continue;
       w.inflight.delete(id);
       this.nHanded--;
+      if (hold !== null && (hold.length === 0 || hold[hold.length - 1] !== t.future._k)) hold.push(t.future._k);
       if (t.state !== T_HANDED) {
         // A cancelled call reported back (settled, dropped, or its outcome):
         // its worker is free of it.
@@ -605,9 +691,10 @@ export class Pool {
       } else {
         this.counts.failed++;
         cs.push(FAILED);
-        vs.push(deserializeError(a[i + 2]));
+        vs.push(kind === K_ERR_READY ? a[i + 2] : deserializeError(a[i + 2]));
       }
     }
+    if (hold !== null) this._hold(w.ring, ringTail, hold);
     if (n > 0) {
       const t1 = now();
       const per = (t1 - w.mark) / n;
@@ -615,9 +702,27 @@ export class Pool {
       w.mark = t1;
     }
     if (w.zombies === 0 && w.graceTimer !== null) { clearTimeout(w.graceTimer); w.graceTimer = null; }
-    if (fs !== null) completeTasks(fs, cs, vs);
+    if (fs !== null) completeTasks(fs, cs, vs, w.ring !== 0);
     if (requeued) this._scheduleDispatch();
     this._afterWorkerChange(w);
+  }
+
+  /**
+   * Keeps `tokens` (chunks of C futures) alive until the drainer's head on
+   * `ring` has passed `tail`: until then it may still complete them.
+   */
+  _hold(ring, tail, tokens) {
+    let q = this.holds.get(ring);
+    const head = ringHead(ring);
+    if (q === undefined) {
+      if (tokens.length === 0 || ((head - tail) | 0) >= 0) return;
+      q = [];
+      this.holds.set(ring, q);
+    }
+    if (tokens.length) q.push(tail, tokens);
+    let k = 0;
+    while (k < q.length && ((head - q[k]) | 0) >= 0) k += 2;
+    if (k) q.splice(0, k);
   }
 
   /** After w's load changed: idle handling, recycling, more work, waiters. */
@@ -660,6 +765,19 @@ export class Pool {
   /* ---- worker exits ----------------------------------------------------- */
 
   _onExit(w, code, signal, err) {
+    if (w.state === W_DEAD) return;
+    // What the worker posted before it died counts (outcomes the ring may
+    // already have completed among them): read it all before deciding.
+    if (this.deferred.length) this._processDeferred();
+    const port = w.h && w.h.port;
+    if (port && receiveMessageOnPort !== null) {
+      for (;;) {
+        let r;
+        try { r = receiveMessageOnPort(port); } catch { r = undefined; }
+        if (r === undefined) break;
+        this._handle(w, r.message);
+      }
+    }
     if (w.state === W_DEAD) return;
     const wasStarting = w.state === W_STARTING;
     w.state = W_DEAD;
@@ -710,6 +828,8 @@ export class Pool {
     }
     w.inflight.clear();
     w.zombies = 0;
+    // The replacement goes on from where this worker's ring stopped.
+    if (w.ring) { this.freeRings.push(w.ring); w.ring = 0; }
     for (let j = back.length - 1; j >= 0; j--) {
       const t = back[j];
       t.worker = null;
@@ -763,6 +883,10 @@ export class Pool {
     }
     this._changed();
     if (this.workers.length) await new Promise((r) => this.exitWaiters.push(r));
+    // Every worker is gone: what they published completes, and the rings go.
+    for (const ring of this.freeRings) freeRing(ring);
+    this.freeRings = [];
+    this.holds.clear();
   }
 
   /** Calls still unwrapping their arguments (for stop({force})). */

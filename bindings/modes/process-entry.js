@@ -13,6 +13,7 @@ startRuntime({
   send: (m) => { process.send(m); },
   onMessage: (fn) => process.on('message', fn),
   slot: null,
+  ring: null,
   flushEach: true,
   transfers: false,
   yieldNow: (fn) => setImmediate(fn),

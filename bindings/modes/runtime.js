@@ -6,11 +6,14 @@
  *
  * Protocol (arrays, cheap to clone):
  *   pool -> worker  ['init', moduleURL]
- *                   ['run', [id, method, args, attempt, ...]]   (a batch, flat)
+ *                   ['run', [id, method, args, attempt, future, ...]]   (a batch, flat;
+ *                           future: the call's cy_future* when the pool gave a ring, else 0)
  *                   ['cancel', id, why]   why: 0 cancel, 1 timeout
  *                   ['exit']              leave once nothing runs
  *   worker -> pool  ['ready'] | ['loadError', error]
- *                   ['b', [kind, id, payload, ...]]  kinds below, in order
+ *                   ['b', [kind, id, payload, ...], ringTail]  kinds below, in order;
+ *                           ringTail: where the ring's tail is once this batch's
+ *                           outcomes are published (undefined without a ring)
  *
  * The worker never blocks its event loop between tasks (no Atomics.wait, the
  * limit of piscina #316/#346): tasks arrive as messages, so timers and I/O
@@ -43,6 +46,22 @@ const FLUSH_EVERY = 16;
 
 const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
 
+/** Views over the core's memory for publishing on a ring (info from ring.js's ringInfo). */
+function openRing(info) {
+  return {
+    u32: new Uint32Array(info.buffer),
+    i32: new Int32Array(info.buffer),
+    head: info.head,
+    tail: info.tail,
+    entries: info.entries,
+    stride: info.stride,
+    code: info.code,
+    capacity: info.capacity,
+    bell: info.bell,
+    next: info.start >>> 0,
+  };
+}
+
 /**
  * Starts the runtime over a channel.
  * @param {{
@@ -55,7 +74,8 @@ const now = typeof performance === 'object' ? () => performance.now() : () => Da
  * }} ch
  *   slot: where the running task's id is published (thread mode);
  *   flushEach: send each outcome before the next task starts (process mode);
- *   transfers: ArrayBuffers given to transfer() move (thread) rather than copy.
+ *   transfers: ArrayBuffers given to transfer() move (thread) rather than copy;
+ *   ring: a completion ring (ring.js's ringInfo) or null.
  * @returns {void}
  */
 export function startRuntime(ch) {
@@ -73,22 +93,62 @@ export function startRuntime(ch) {
   let exiting = false;
   let pumping = false;
 
+  /* The completion ring (ring.js, wasm/src/ring.c), when the pool gave one:
+   * the outcome of each call goes into the core's memory too, published
+   * right after the message that carries its value. */
+  const ring = ch.ring ? openRing(ch.ring) : null;
+  /** id -> cy_future* of the outcomes in `out` that go into the ring. */
+  const fptrOf = new Map();
+
   function flush() {
     flushQueued = false;
     if (out.length === 0) return;
-    const msg = ['b', out];
+    const entries = out;
     const tl = outTransfer;
     out = [];
     outTransfer = [];
+    let fit = 0;
+    if (ring !== null && fptrOf.size) {
+      const room = ring.capacity - ((ring.next - Atomics.load(ring.u32, ring.head)) >>> 0);
+      fit = Math.min(fptrOf.size, room);
+    }
+    const tail = ring !== null ? (ring.next + fit) >>> 0 : undefined;
+    let sent;
     try {
-      ch.send(msg, tl.length ? tl : undefined);
+      ch.send(['b', entries, tail], tl.length ? tl : undefined);
+      sent = entries;
     } catch (e) {
-      sendChecked(msg[1], tl, e);
+      sent = sendChecked(entries, tl, e, tail);
+    }
+    if (ring !== null) {
+      if (fit > 0) publish(sent, fit, tail);
+      fptrOf.clear();
     }
   }
 
-  /** A batch that failed to clone: each value that cannot is replaced by a DataCloneError. */
-  function sendChecked(entries, tl, cause) {
+  /** Writes the first `fit` ringed outcomes of `entries`, then the tail, then rings the bell. */
+  function publish(entries, fit, tail) {
+    const { u32, i32, capacity, stride, code } = ring;
+    let pos = ring.next;
+    for (let i = 0; i < entries.length && fit > 0; i += 3) {
+      const kind = entries[i];
+      if (kind !== K_OK && kind !== K_ERR) continue;
+      const f = fptrOf.get(entries[i + 1]);
+      if (f === undefined) continue;
+      const at = ring.entries + (pos & (capacity - 1)) * stride;
+      u32[at] = f;
+      i32[at + code] = kind === K_OK ? 0 : 1;
+      pos = (pos + 1) >>> 0;
+      fit--;
+    }
+    ring.next = tail;
+    Atomics.store(u32, ring.tail, tail);
+    Atomics.add(i32, ring.bell, 1);
+    Atomics.notify(i32, ring.bell);
+  }
+
+  /** A batch that failed to clone: each value that cannot is replaced by a DataCloneError. Returns what was sent. */
+  function sendChecked(entries, tl, cause, tail) {
     for (let i = 0; i < entries.length; i += 3) {
       const kind = entries[i];
       if (kind !== K_OK && kind !== K_PROGRESS) continue;
@@ -103,7 +163,8 @@ export function startRuntime(ch) {
       }
     }
     try {
-      ch.send(['b', entries], tl.length ? tl : undefined);
+      ch.send(['b', entries, tail], tl.length ? tl : undefined);
+      return entries;
     } catch (e) {
       // Still not sendable (a transfer list naming a detached buffer, say):
       // every task of the batch fails with the reason rather than hang.
@@ -114,7 +175,8 @@ export function startRuntime(ch) {
         if (kind === K_OK || kind === K_ERR) safe.push(K_ERR, entries[i + 1], err);
         else if (kind !== K_PROGRESS) safe.push(kind, entries[i + 1], entries[i + 2]);
       }
-      ch.send(['b', safe]);
+      ch.send(['b', safe, tail]);
+      return safe;
     }
   }
 
@@ -135,7 +197,10 @@ export function startRuntime(ch) {
     if (ch.slot) Atomics.store(ch.slot, 0, 0);
     if (t.cancelled) {
       push(K_SETTLED, t.id, undefined);
-    } else if (ok) {
+      return;
+    }
+    if (ring !== null && t.fptr) fptrOf.set(t.id, t.fptr);
+    if (ok) {
       const tv = takeTransfer(value);
       push(K_OK, t.id, tv.value);
       // Process mode copies: the list only says what to move in thread mode.
@@ -257,8 +322,8 @@ export function startRuntime(ch) {
     switch (m[0]) {
       case 'run': {
         const a = m[1];
-        for (let i = 0; i < a.length; i += 4) {
-          queue.push({ id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], cancelled: false, ac: undefined });
+        for (let i = 0; i < a.length; i += 5) {
+          queue.push({ id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], fptr: a[i + 4], cancelled: false, ac: undefined });
         }
         if (fns !== null) pump();
         break;

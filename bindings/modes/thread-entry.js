@@ -10,10 +10,14 @@ const isNode = typeof process === 'object' && process !== null &&
 
 if (isNode) {
   const { parentPort, workerData } = await import('node:worker_threads');
+  // Outcomes go through a port of their own, which the pool can read
+  // synchronously (receiveMessageOnPort) when the ring says a call is done.
+  const out = workerData && workerData.port ? workerData.port : parentPort;
   startRuntime({
-    send: (m, t) => parentPort.postMessage(m, t),
+    send: (m, t) => out.postMessage(m, t),
     onMessage: (fn) => parentPort.on('message', fn),
     slot: workerData && workerData.slot ? new Int32Array(workerData.slot) : null,
+    ring: workerData && workerData.ring ? workerData.ring : null,
     flushEach: false,
     transfers: true,
     yieldNow: (fn) => setImmediate(fn),
@@ -33,6 +37,7 @@ if (isNode) {
       send: (m, t) => self.postMessage(m, t || []),
       onMessage: (fn) => listeners.push(fn),
       slot: slot ? new Int32Array(slot) : null,
+      ring: null,
       flushEach: false,
       transfers: true,
       yieldNow: (fn) => setTimeout(fn, 0),

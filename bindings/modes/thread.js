@@ -19,29 +19,38 @@ let NodeWorker = null;
 if (isNode) NodeWorker = (await import('node:worker_threads')).Worker;
 
 function spawnNode(url, o) {
-  return () => {
+  const spawn = (slot) => {
     const sab = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
     const w = new NodeWorker(ENTRY, {
-      workerData: { slot: sab },
+      workerData: { slot: sab, port: port2, ring: slot.ringInfo || null },
+      transferList: [port2],
       resourceLimits: o.resourceLimits || undefined,
     });
     let err = null;
     const h = {
       slot: new Int32Array(sab),
+      port: port1,
       onmessage: null,
       onexit: null,
       post(m, tl) { w.postMessage(m, tl || undefined); },
       terminate() { w.terminate(); },
-      ref() { w.ref(); },
-      unref() { w.unref(); },
+      ref() { w.ref(); port1.ref(); },
+      unref() { w.unref(); port1.unref(); },
     };
-    w.on('message', (m) => h.onmessage(m));
+    port1.on('message', (m) => h.onmessage(m));
     // An uncaught error (or ERR_WORKER_OUT_OF_MEMORY) comes before 'exit'.
     w.on('error', (e) => { err = e; });
-    w.on('exit', (code) => h.onexit(code, null, err));
+    w.on('exit', (code) => {
+      // The pool reads what the worker posted before it died, then the port closes.
+      h.onexit(code, null, err);
+      port1.close();
+    });
     w.postMessage(['init', url]);
     return h;
   };
+  spawn.rings = true;
+  return spawn;
 }
 
 function spawnBrowser(url) {

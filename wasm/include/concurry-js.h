@@ -85,6 +85,37 @@ void cy_js_polling_state(const cy_polling *p, double *out);
  * completed, failed, total, elapsed_ms, final; out[5] = sizeof(size_t). */
 void cy_js_progress_layout(uint32_t *out);
 
+/* ---- completion rings (wasm/src/ring.c) ---------------------------------
+ * JS threads that run no core code (the thread pools' workers) complete
+ * futures of this core through a ring each: the thread writes entries
+ * (future pointer, int32 code: 0 success, else failure with that code) at tail,
+ * publishes them by storing the new tail, then adds 1 to the drainer's bell
+ * and wakes it (Atomics.add + Atomics.notify). The drainer's thread completes
+ * them, which wakes every wait over them as any completion does; one that
+ * loses (the future was cancelled or completed first) is ignored. head says
+ * how far the drainer has come: a future must stay alive until head passes
+ * its entry. One producer per ring. */
+typedef struct cy_js_drainer cy_js_drainer;
+typedef struct cy_js_ring cy_js_ring;
+/* Starts a drainer thread. CY_EDEADLK in a build without threads. */
+int  cy_js_drainer_create(cy_js_drainer **out);
+/* Stops its thread (after draining) and frees it with its rings. */
+void cy_js_drainer_free(cy_js_drainer *d);
+/* The bell word (32-bit) producers bump and wake. */
+uint32_t *cy_js_drainer_bell(cy_js_drainer *d);
+/* What a producer that runs C does after publishing: bump the bell, wake the drainer. */
+void cy_js_drainer_ring(cy_js_drainer *d);
+/* A ring of capacity entries (a power of two, at most 2^20), drained by d. */
+int  cy_js_ring_create(cy_js_drainer *d, uint32_t capacity, cy_js_ring **out);
+/* Completes what is published on r, then removes and frees it. */
+void cy_js_ring_free(cy_js_drainer *d, cy_js_ring *r);
+/* Drains every ring of d on the calling thread now; 1 if any entry was taken. */
+int  cy_js_ring_drain(cy_js_drainer *d);
+/* Byte offsets in a ring: out[0] head, out[1] tail, out[2] capacity, out[3]
+ * entries; out[4] the size of an entry, out[5] the offset of its code (the
+ * future pointer is at 0). */
+void cy_js_ring_layout(uint32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

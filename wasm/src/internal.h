@@ -14,6 +14,7 @@
  *   7. result.c gather.c                 one future's outcome; outcomes in input or
  *                                        completion order (both wait through wait.c)
  *   8. jsapi.c                           the JS batch API, on concurry.h alone
+ *   8. ring.c                            completion rings: futures completed by JS threads
  *   8. kernel.c                          kernels by name; kernel pools and calls
  *   9. kernels_builtin.c                 the built-in kernels (primes, mandelbrot, ...)
  *

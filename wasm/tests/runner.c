@@ -47,7 +47,7 @@
 
 #define GROUPS(X) \
   X(errors) X(future) X(callbacks) X(executor) X(wait) X(batch) X(gather) \
-  X(polling) X(config) X(progress) X(stress) X(kernel)
+  X(polling) X(config) X(progress) X(stress) X(kernel) X(ring)
 
 #define DECLARE(g) extern const cy_test_case cy_tests_##g[];
 GROUPS(DECLARE)
