@@ -3,7 +3,12 @@
  * object (→ plain object, same keys and order), Map (→ Map), a single future or
  * value (→ [value]), or several futures/values as separate arguments (variadic,
  * → array). With two or more arguments a trailing plain object is the options
- * object. `recurse` resolves nested arrays/Sets/objects/Maps keeping the shape.
+ * object, and a trailing `undefined` is absent options (so that optional
+ * options can be passed on). `recurse` resolves nested arrays/Sets/objects/Maps
+ * keeping the shape, at any depth (the walk keeps its own stack).
+ *
+ * The leaves are a snapshot taken at the call, as Promise.all reads its
+ * input once: changing the input afterwards changes nothing.
  *
  * A plain object that is itself future-like (a thenable `{ then() {...} }`, or
  * a worker handle exposing its future) is a single future, never dict input,
@@ -82,7 +87,7 @@ export function splitArgs(args, where) {
     throw new TypeError(`${where} expects futures: an array, Set, plain object or Map of futures/values, a single future or value, or several as separate arguments`);
   }
   let options;
-  if (n >= 2 && isDict(args[n - 1])) {
+  if (n >= 2 && (args[n - 1] === undefined || isDict(args[n - 1]))) {
     options = args[n - 1];
     n -= 1;
   }
@@ -111,50 +116,121 @@ function isContainer(x) {
 
 /* ---- recursive shapes --------------------------------------------------- */
 
+/**
+ * A copy of an array's elements (holes read as undefined). An Array's own
+ * slice() is the fast path; a subclass's would construct the subclass.
+ */
+function copyArray(a) {
+  if (a.constructor === Array) return a.slice();
+  const n = a.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = a[i];
+  return out;
+}
+
 // A node of a nested input: { t: 'leaf', i } | { t: 'array', c: Node[] } |
 // { t: 'object', k: string[], c: Node[] } | { t: 'map', k: unknown[], c: Node[] }
-function walk(x, leaves, stack) {
+
+/**
+ * Opens container x for the walk: its node (children to come) and its
+ * entries, read now. `path` holds the containers being walked above it.
+ */
+function open(x, path) {
+  if (path.has(x)) throw new TypeError('recurse: the input contains a circular reference');
+  path.add(x);
+  let node;
+  let vals;
+  if (Array.isArray(x)) {
+    node = { t: 'array', c: [] };
+    vals = copyArray(x);
+  } else if (x instanceof Set) {
+    node = { t: 'array', c: [] };
+    vals = [...x];
+  } else if (x instanceof Map) {
+    const k = [];
+    vals = [];
+    for (const [key, v] of x) { k.push(key); vals.push(v); }
+    node = { t: 'map', k, c: [] };
+  } else {
+    const k = dictKeys(x);
+    vals = new Array(k.length);
+    for (let j = 0; j < k.length; j++) vals[j] = x[k[j]];
+    node = { t: 'object', k, c: [] };
+  }
+  return { x, node, vals, j: 0 };
+}
+
+/**
+ * The node of x, its leaves appended to `leaves` depth first. Iterative (an
+ * explicit stack of open containers), so the depth of nesting is bounded by
+ * memory, not by the call stack; `path` finds cycles (a container inside
+ * itself), while a container reached twice by different paths is fine.
+ */
+function walk(x, leaves, path) {
   if (!isContainer(x)) {
     leaves.push(x);
     return { t: 'leaf', i: leaves.length - 1 };
   }
-  if (stack.has(x)) throw new TypeError('recurse: the input contains a circular reference');
-  stack.add(x);
-  let node;
-  if (Array.isArray(x) || x instanceof Set) {
-    const c = [];
-    for (const v of x) c.push(walk(v, leaves, stack));
-    node = { t: 'array', c };
-  } else if (x instanceof Map) {
-    const k = [];
-    const c = [];
-    for (const [key, v] of x) { k.push(key); c.push(walk(v, leaves, stack)); }
-    node = { t: 'map', k, c };
-  } else {
-    const k = dictKeys(x);
-    const c = new Array(k.length);
-    for (let j = 0; j < k.length; j++) c[j] = walk(x[k[j]], leaves, stack);
-    node = { t: 'object', k, c };
+  const root = open(x, path);
+  const stack = [root];
+  while (stack.length !== 0) {
+    const f = stack[stack.length - 1];
+    if (f.j === f.vals.length) {
+      path.delete(f.x);
+      stack.pop();
+      continue;
+    }
+    const v = f.vals[f.j++];
+    if (isContainer(v)) {
+      const g = open(v, path);
+      f.node.c.push(g.node);
+      stack.push(g);
+    } else {
+      leaves.push(v);
+      f.node.c.push({ t: 'leaf', i: leaves.length - 1 });
+    }
   }
-  stack.delete(x);
-  return node;
+  return root.node;
 }
 
+function emptyOf(node) {
+  if (node.t === 'array') return new Array(node.c.length);
+  if (node.t === 'map') return new Map();
+  return {};
+}
+
+/** Fills `out` (node's container) with child j's value v. */
+function put(node, out, j, v) {
+  if (node.t === 'array') out[j] = v;
+  else if (node.t === 'map') out.set(node.k[j], v);
+  else setOwn(out, node.k[j], v);
+}
+
+/**
+ * The output of a node: its shape with values[i] at leaf i. Iterative, as
+ * walk is: each container is filled in its own order when taken off the
+ * stack, its child containers made empty and filled later.
+ */
 function rebuild(node, values) {
-  switch (node.t) {
-    case 'leaf': return values[node.i];
-    case 'array': return node.c.map((ch) => rebuild(ch, values));
-    case 'map': {
-      const m = new Map();
-      for (let j = 0; j < node.k.length; j++) m.set(node.k[j], rebuild(node.c[j], values));
-      return m;
-    }
-    default: {
-      const o = {};
-      for (let j = 0; j < node.k.length; j++) setOwn(o, node.k[j], rebuild(node.c[j], values));
-      return o;
+  if (node.t === 'leaf') return values[node.i];
+  const out = emptyOf(node);
+  const stack = [node, out];
+  while (stack.length !== 0) {
+    const o = stack.pop();
+    const nd = stack.pop();
+    const c = nd.c;
+    for (let j = 0; j < c.length; j++) {
+      const ch = c[j];
+      let v;
+      if (ch.t === 'leaf') v = values[ch.i];
+      else {
+        v = emptyOf(ch);
+        stack.push(ch, v);
+      }
+      put(nd, o, j, v);
     }
   }
+  return out;
 }
 
 function objectFrom(keys, values) {
@@ -187,7 +263,8 @@ export function flatten(input, kind, recurse) {
     switch (kind) {
       case 'array':
       case 'variadic': {
-        const leaves = /** @type {unknown[]} */ (input);
+        // variadic: the call's own arguments array, which nobody else holds.
+        const leaves = kind === 'array' ? copyArray(/** @type {unknown[]} */ (input)) : /** @type {unknown[]} */ (input);
         return {
           kind, leaves, recursive: false, groupStart: null,
           groupKeys: () => indexKeys(leaves.length),

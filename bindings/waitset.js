@@ -14,8 +14,8 @@
  * @module concurry-wasm/waitset
  */
 import {
-  C, Module, heap, waitsetCreate, keepAlive, addFunction, PROGRESS, DONE_FUTURE,
-  CY_ETIMEDOUT, CY_EAGAIN,
+  C, Module, heap, waitsetCreate, waitsetTake, keepAlive, addFunction, PROGRESS, DONE_FUTURE, scratchA,
+  CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, CY_ECANCELED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
 import { readReport } from './progress.js';
 import { PollingStrategy } from './polling.js';
@@ -98,14 +98,17 @@ const progressFn = addFunction((p, arg) => {
  * called after every poll that is not CY_EAGAIN (0: the condition holds;
  * CY_ETIMEDOUT), and also on CY_EAGAIN when `wantsEveryPoll` is set (the
  * iterator takes new items then). `onAbort(reason)` when the signal aborts or
- * a progress callback threw.
+ * a progress callback threw. An optional `beforePoll(waiter)` runs before
+ * every question to the core: an owner whose inputs are slots tells the core
+ * there of the slots settled since (so no poll sees the core behind them).
  */
 export class Waiter {
   /**
    * @param {number} fs  pointer to n cy_future pointers (copied by the core)
    * @param {number} n
    * @param {WaiterOptions} o
-   * @param {{ onPoll: (rc: number, w: Waiter) => void, onAbort: (reason: unknown, w: Waiter) => void }} handler
+   * @param {{ onPoll: (rc: number, w: Waiter) => void, onAbort: (reason: unknown, w: Waiter) => void,
+   *   beforePoll?: (w: Waiter) => void }} handler
    */
   constructor(fs, n, o, handler) {
     this.handler = handler;
@@ -246,6 +249,14 @@ export class Waiter {
   poll() {
     if (this.freed) return CY_EAGAIN;
     if (prePoll !== null) prePoll();
+    if (this.handler.beforePoll !== undefined) {
+      try {
+        this.handler.beforePoll(this);
+      } catch (e) {
+        this.abort(e);
+        return CY_EAGAIN;
+      }
+    }
     this.last = heap().u32[this.sig];
     const rc = C.cy_waitset_poll(this.ws);
     if (this.progressError !== undefined) {
@@ -278,6 +289,7 @@ export class Waiter {
       // 1 ms, which would poll in a loop. Waking early is harmless: the core
       // names the rest of the wait.
       this.timer = setTimeout(onTimer, Math.min(Math.ceil(wake), MAX_TIMER_MS), this);
+      if (this.weak) unrefTimer(this.timer, true);
     }
     if (this.foreign && !this.armed) this.arm();
   }
@@ -327,6 +339,7 @@ export class Waiter {
     if (was) this.deactivate();
     this.weak = weak;
     if (weak) this.ref ??= new WeakRef(this);
+    if (this.timer !== null) unrefTimer(this.timer, weak);
     if (was) {
       if (weak) weakActive.add(this.ref);
       else active.add(this);
@@ -425,6 +438,83 @@ export class Waiter {
   }
 
   doneCount() { return this.freed ? 0 : C.cy_waitset_done_count(this.ws); }
+
+  /* ---- slots and outcomes: the owner's door into the waitset ------------- */
+
+  /**
+   * The dense settle: states[i] (CY_STATE_*) for every entry; a pending slot
+   * whose state is SUCCEEDED, FAILED or CANCELLED is completed, any other
+   * value (and every future entry, or a slot already done) is left as it is.
+   * Slots completed together are in index order in the completion order.
+   * @param {Uint8Array} states n entries
+   */
+  settleSlots(states) {
+    if (this.freed || this.n === 0) return;
+    const p = scratchA.get(this.n);
+    heap().u8.set(states, p);
+    C.cy_waitset_settle_slots(this.ws, p);
+  }
+
+  /**
+   * Completes the slots indices[0..k), in that order, each with the state
+   * states[index] (CY_STATE_SUCCEEDED, _FAILED or _CANCELLED; anything else
+   * counts as succeeded). Slots already done are skipped by the core.
+   * @param {number[]} indices
+   * @param {Uint8Array} states indexed by entry
+   */
+  completeSlots(indices, states) {
+    const k = indices.length;
+    if (this.freed || k === 0) return;
+    const base = scratchA.get(k * 8);
+    const v = heap();
+    const u32 = v.u32;
+    const i32 = v.i32;
+    const p = base >> 2;
+    u32.set(indices, p);
+    for (let j = 0; j < k; j++) {
+      const s = states[indices[j]];
+      i32[p + k + j] = s === STATE_FAILED ? 1 : s === STATE_CANCELLED ? CY_ECANCELED : 0;
+    }
+    C.cy_waitset_complete_slots(this.ws, base, base + k * 4, k);
+  }
+
+  /** @returns {Uint8Array} the CY_STATE_* of every entry (a future's or a slot's) */
+  states() {
+    const n = this.n;
+    if (this.freed || n === 0) return new Uint8Array(n);
+    const p = scratchA.get(n);
+    C.cy_waitset_states(this.ws, p);
+    return heap().u8.slice(p, p + n);
+  }
+
+  /** @returns {number} entries done with a failure or cancelled */
+  failedCount() { return this.freed ? 0 : C.cy_waitset_failed_count(this.ws); }
+
+  /**
+   * Takes up to `max` entries from the completion order: their indices, in
+   * the order they completed (empty when none is waiting), or null once every
+   * entry has been taken.
+   * @param {number} max
+   * @returns {Uint32Array|null}
+   */
+  take(max) {
+    if (this.freed) return null;
+    const p = scratchA.get(max * 4);
+    const k = waitsetTake(this.ws, p, max);
+    if (k === CY_EOF) return null;
+    if (k <= 0) return new Uint32Array(0);
+    return heap().u32.slice(p >> 2, (p >> 2) + k);
+  }
+}
+
+/**
+ * A weak waiter's timer does not keep a Node process alive (nothing can wait
+ * on the timeout of an iterator nobody calls next() on); a strong one does.
+ * Browsers' timer ids are numbers, with nothing to do.
+ */
+function unrefTimer(t, unref) {
+  if (typeof t !== 'object' || t === null) return;
+  if (unref) { if (typeof t.unref === 'function') t.unref(); } else if (typeof t.ref === 'function') t.ref();
 }
 
 /**
