@@ -319,7 +319,11 @@ typedef int (*cy_task_fn)(void *arg, void **result); /* 0 = success; any other v
 /* A pool of nthreads pthreads; 0 runs every task inline at submit (and the
  * WASI build always does). NULL with nthreads < 0 or out of memory. */
 cy_executor *cy_executor_new(int nthreads);
-/* Stops accepting work, finishes queued and running tasks, joins, frees. */
+/* Stops accepting work, finishes queued and running tasks, joins, frees.
+ * On the main thread of an Emscripten build (the JS thread) it does not wait
+ * for threads whose Web Worker has not started yet, since starting needs that
+ * very thread: once started they finish the queued tasks (their futures
+ * complete as usual) and exit on their own, and the last frees the executor. */
 void         cy_executor_free(cy_executor *ex);
 int          cy_executor_nthreads(const cy_executor *ex);
 /* The future of a task: pending while queued, running while fn runs. NULL

@@ -8,10 +8,23 @@
  * starts, while a started one can no longer be cancelled.
  *
  * nthreads == 0 (and every WASI build) runs each task inline in cy_submit.
+ *
+ * Lifetime: the owner and every worker hold a reference; the last to drop it
+ * frees the executor. cy_executor_free joins the workers, except, on the main
+ * thread of an Emscripten build, those that have not started yet: their Web
+ * Worker is still loading and needs that thread's event loop to start, so a
+ * join there would wait forever. Those are detached instead; once started
+ * they find the executor stopping, finish the queue, exit, and the last one
+ * frees it. (Workers that have started are joined as everywhere: they need
+ * nothing from the main thread to finish.)
  */
 #include "internal.h"
 
 #include <stdlib.h>
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/threading.h>
+#endif
 
 typedef struct task {
   struct task *next;
@@ -23,12 +36,13 @@ typedef struct task {
 struct cy_executor {
   int nthreads;
 #ifndef CY_NO_THREADS
+  _Atomic int refs;  /* the owner's and one per started worker */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   task *head, *tail; /* guarded by mu */
   int stopping;      /* guarded by mu */
   int idle;          /* workers blocked on cv, guarded by mu */
-  pthread_t *threads;
+  struct worker_slot *threads;
 #endif
 };
 
@@ -42,8 +56,26 @@ static void run(cy_task_fn fn, void *arg, cy_future *f) {
 }
 
 #ifndef CY_NO_THREADS
+typedef struct worker_slot {
+  pthread_t th;
+  cy_executor *ex;
+  _Atomic int started; /* the thread runs (see the lifetime note above) */
+} worker_slot;
+
+static void unref(cy_executor *ex) {
+  if (atomic_fetch_sub_explicit(&ex->refs, 1, memory_order_acq_rel) != 1) return;
+  if (ex->threads) {
+    pthread_mutex_destroy(&ex->mu);
+    pthread_cond_destroy(&ex->cv);
+    free(ex->threads);
+  }
+  free(ex);
+}
+
 static void *worker(void *p) {
-  cy_executor *ex = p;
+  worker_slot *slot = p;
+  cy_executor *ex = slot->ex;
+  atomic_store_explicit(&slot->started, 1, memory_order_release);
   pthread_mutex_lock(&ex->mu);
   for (;;) {
     while (!ex->head && !ex->stopping) {
@@ -62,6 +94,7 @@ static void *worker(void *p) {
     pthread_mutex_lock(&ex->mu);
   }
   pthread_mutex_unlock(&ex->mu);
+  unref(ex); /* the last use of ex on this thread */
   return NULL;
 }
 #endif
@@ -75,6 +108,7 @@ static int create(cy_executor **out, int nthreads) {
   ex->nthreads = 0;
 #else
   ex->nthreads = nthreads;
+  atomic_init(&ex->refs, 1);
   if (nthreads > 0) {
     ex->threads = calloc((size_t)nthreads, sizeof *ex->threads);
     if (!ex->threads) {
@@ -84,7 +118,11 @@ static int create(cy_executor **out, int nthreads) {
     pthread_mutex_init(&ex->mu, NULL);
     pthread_cond_init(&ex->cv, NULL);
     for (int i = 0; i < nthreads; i++) {
-      if (pthread_create(&ex->threads[i], NULL, worker, ex) != 0) {
+      atomic_fetch_add_explicit(&ex->refs, 1, memory_order_relaxed);
+      ex->threads[i].ex = ex;
+      atomic_init(&ex->threads[i].started, 0);
+      if (pthread_create(&ex->threads[i].th, NULL, worker, &ex->threads[i]) != 0) {
+        atomic_fetch_sub_explicit(&ex->refs, 1, memory_order_relaxed);
         ex->nthreads = i; /* free joins the ones that started */
         cy_executor_free(ex);
         return CY_ENOMEM;
@@ -111,13 +149,22 @@ void cy_executor_free(cy_executor *ex) {
     ex->stopping = 1;
     pthread_cond_broadcast(&ex->cv);
     pthread_mutex_unlock(&ex->mu);
-    for (int i = 0; i < ex->nthreads; i++) pthread_join(ex->threads[i], NULL);
-    pthread_mutex_destroy(&ex->mu);
-    pthread_cond_destroy(&ex->cv);
-    free(ex->threads);
-  }
+    int main_thread = 0;
+#ifdef __EMSCRIPTEN__
+    main_thread = emscripten_is_main_browser_thread();
 #endif
+    for (int i = 0; i < ex->nthreads; i++) {
+      worker_slot *w = &ex->threads[i];
+      if (main_thread && !atomic_load_explicit(&w->started, memory_order_acquire))
+        pthread_detach(w->th);
+      else
+        pthread_join(w->th, NULL);
+    }
+  }
+  unref(ex);
+#else
   free(ex);
+#endif
 }
 
 /* 0 with *out, or CY_EINVAL, CY_ENOMEM, CY_ESHUTDOWN (cy_submit gives NULL). */

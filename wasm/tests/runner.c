@@ -229,6 +229,7 @@ int main(int argc, char **argv) {
 #ifdef CY_TEST_FORK
   in_process = o.no_fork;
 #endif
+  (void)in_process; /* WASI: always in process, nothing to decide */
 #ifdef CY_TEST_WATCHDOG
   if (!o.list && in_process) {
     pthread_t th;
