@@ -296,9 +296,13 @@ export class Waiter {
 
   arm() {
     if (!HAS_WAIT_ASYNC) { this.pace(); return; }
-    const value = C.cy_waitset_arm(this.ws);
+    // Sleep on the word as the last poll saw it (this.last), not as it is
+    // now: a completion between that poll and cy_waitset_arm bumped it
+    // without a wake (nobody was armed yet), and waiting on the bumped value
+    // would sleep through it. A moved word returns at once ('not-equal').
+    C.cy_waitset_arm(this.ws);
     const i32 = heap().i32;
-    const res = Atomics.waitAsync(i32, this.sig, value | 0);
+    const res = Atomics.waitAsync(i32, this.sig, this.last | 0);
     if (!res.async) {
       queueMicrotask(() => { if (!this.freed) this.poll(); });
       return;

@@ -97,12 +97,26 @@ function(cy_em_module target output_dir output_name)
     VERBATIM)
 endfunction()
 
+# Your own C kernels in the module the package loads: C files that register
+# kernels with CY_KERNEL_EXPORT (concurry-kernels.h), compiled and linked as
+# objects (so their constructors run) into dist/ and dist-test/; then
+# createWorker('builtin', { mode: 'c' }) calls them by name (README, "C tasks").
+#   cmake --preset emscripten -DCY_KERNEL_SOURCES="/abs/my-kernels.c;/abs/more.c"
+set(CY_KERNEL_SOURCES "" CACHE STRING
+    "Emscripten: C files of your own kernels (CY_KERNEL_EXPORT) to link into the module (a ;-list of absolute paths)")
+foreach(src IN LISTS CY_KERNEL_SOURCES)
+  if(NOT IS_ABSOLUTE "${src}" OR NOT EXISTS "${src}")
+    message(FATAL_ERROR "CY_KERNEL_SOURCES: '${src}' is not an absolute path to an existing C file")
+  endif()
+endforeach()
+
 if(CY_BUILD_DIST)
-  cy_em_module(concurry_core "${CY_DIST_DIR}" concurry-core "${cy_empty_c}")
+  cy_em_module(concurry_core "${CY_DIST_DIR}" concurry-core "${cy_empty_c}" ${CY_KERNEL_SOURCES})
 endif()
 
 # The test variant: dist's module plus the C tasks of wasm/tests/js/tasks.h
-# (a C task that sleeps on a pthread, for the Jest tests of C futures), in
+# (a C task that sleeps on a pthread, for the Jest tests of C futures) and the
+# user-style kernels of wasm/tests/js/kernels.c, in
 # CY_DIST_TEST_DIR (dist-test/ by default: outside the package's "files").
 # bindings/core.js loads it instead of dist/ when CONCURRY_WASM_CORE=test, so
 # the shipped module never exports a test helper.
@@ -115,7 +129,10 @@ if(CY_BUILD_DIST AND BUILD_TESTING AND EXISTS "${cy_test_tasks_dir}/tasks.c")
   cy_exports_json("${cy_functions};${cy_test_task_functions}" "_malloc;_free" cy_test_json)
   set(cy_test_exports_file "${PROJECT_BINARY_DIR}/concurry-test-exports.json")
   file(CONFIGURE OUTPUT "${cy_test_exports_file}" CONTENT "${cy_test_json}\n")
-  cy_em_module(concurry_core_test "${CY_DIST_TEST_DIR}" concurry-core "${cy_test_tasks_dir}/tasks.c")
+  # kernels.c registers kernels the way a user's file does (CY_KERNEL_EXPORT):
+  # the Jest tests call them through createWorker(..., { mode: 'c' }).
+  cy_em_module(concurry_core_test "${CY_DIST_TEST_DIR}" concurry-core "${cy_test_tasks_dir}/tasks.c"
+    "${cy_test_tasks_dir}/kernels.c" ${CY_KERNEL_SOURCES})
   # The later -sEXPORTED_FUNCTIONS wins over the dist list of cy_em_module.
   target_link_options(concurry_core_test PRIVATE "-sEXPORTED_FUNCTIONS=@${cy_test_exports_file}")
   set_property(TARGET concurry_core_test APPEND PROPERTY LINK_DEPENDS "${cy_test_exports_file}")

@@ -84,9 +84,11 @@ export { STATE_FAILED };
  * (not exported by index.js). The pointer is trusted to be a live future of
  * this core; what can be checked (a wasm32 address, not NULL) is.
  * @param {number} ptr  a cy_future*
- * @param {{ owned?: boolean }} [options]  owned (default true): the CFuture
- *   takes over one reference, released when it is garbage-collected; false:
- *   it takes a reference of its own.
+ * @param {{ owned?: boolean, kind?: typeof CFuture }} [options]  owned (default
+ *   true): the CFuture takes over one reference, released when it is
+ *   garbage-collected; false: it takes a reference of its own. kind: a
+ *   subclass of CFuture to make instead (the C tasks of modes/c.js), whose
+ *   constructor passes its arguments on to CFuture's.
  * @returns {CFuture}
  * @internal
  */
@@ -97,5 +99,9 @@ export function adoptCFuture(ptr, options = undefined) {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`adoptCFuture: 'options' must be an object; got ${options === null ? 'null' : typeof options}`);
   }
-  return new CFuture(kAdopt, ptr, !(options && options.owned === false));
+  const Kind = options && options.kind !== undefined ? options.kind : CFuture;
+  if (Kind !== CFuture && !(typeof Kind === 'function' && Kind.prototype instanceof CFuture)) {
+    throw new TypeError("adoptCFuture: 'options.kind' must be CFuture or a subclass of it");
+  }
+  return new Kind(kAdopt, ptr, !(options && options.owned === false));
 }

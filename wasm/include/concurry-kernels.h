@@ -55,7 +55,8 @@ cy_kernel_fn cy_kernel_lookup(const char *name);
 size_t       cy_kernel_count(void);
 const char  *cy_kernel_name(size_t i);
 /* Registers the built-in kernels (kernels_builtin.c): primes, mandelbrot,
- * fib, spin, sleep, fail, sum_bytes. Idempotent; 0 or the first error. */
+ * fib, spin, sleep, fail, sum_bytes, add, sleepThen. Idempotent; 0 or the
+ * first error. */
 int          cy_kernels_register_builtin(void);
 
 /* Registers fn as name before main() (and before the JS bindings look):

@@ -122,6 +122,26 @@ static int k_sleep(cy_kernel_call *c) {
   return 0;
 }
 
+/* The two kernels of the mode matrix's fixture vocabulary (tests/mode-matrix.js
+ * runs the same wait/gather tests over every mode): add(a, b) = a + b, and
+ * sleepThen(ms, value) = value after sleeping ms (cancellable, as sleep). */
+static int k_add(cy_kernel_call *c) {
+  if (cy_kernel_nargs(c) != 2) return CY_EINVAL;
+  cy_kernel_set_value(c, cy_kernel_arg(c, 0) + cy_kernel_arg(c, 1));
+  return 0;
+}
+static int k_sleep_then(cy_kernel_call *c) {
+  double ms = cy_kernel_arg(c, 0);
+  if (cy_kernel_nargs(c) != 2 || !(ms >= 0 && ms <= 3.6e6)) return CY_EINVAL;
+  double end = cy_now_ms() + ms;
+  for (double now = cy_now_ms(); now < end; now = cy_now_ms()) {
+    if (cy_kernel_cancelled(c)) return CY_ECANCELED;
+    cy__sleep_ms(end - now < 1 ? end - now : 1);
+  }
+  cy_kernel_set_value(c, cy_kernel_arg(c, 1));
+  return 0;
+}
+
 /* fail(code): fails with code (a non-zero integer in [-2^31, 2^31)). */
 static int k_fail(cy_kernel_call *c) {
   double code;
@@ -152,7 +172,7 @@ int cy_kernels_register_builtin(void) {
   static const struct { const char *name; cy_kernel_fn fn; } builtin[] = {
       {"primes", k_primes}, {"mandelbrot", k_mandelbrot}, {"fib", k_fib},
       {"spin", k_spin},     {"sleep", k_sleep},           {"fail", k_fail},
-      {"sum_bytes", k_sum_bytes},
+      {"sum_bytes", k_sum_bytes}, {"add", k_add},         {"sleepThen", k_sleep_then},
   };
   for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
     int rc = cy_kernel_register(builtin[i].name, builtin[i].fn);

@@ -85,6 +85,10 @@ static int check_builtins(int nthreads) {
   ASSERT(value_of(pool, "fib", a, 1) == 0);
   a[0] = 2, a[1] = 40;
   ASSERT(value_of(pool, "test_user_add", a, 2) == 42);
+  a[0] = 1.5, a[1] = -0.25;
+  ASSERT(value_of(pool, "add", a, 2) == 1.25);
+  a[0] = 2, a[1] = 17;
+  ASSERT(value_of(pool, "sleepThen", a, 2) == 17);
   a[0] = 3;
   ASSERT(value_of(pool, "spin", a, 1) == 3);
   ASSERT(value_of(pool, "sleep", a, 1) == 3);
@@ -130,7 +134,7 @@ static int check_builtins(int nthreads) {
   cy_kernel_pool_stats(pool, st);
   ASSERT_EQ(st[0], 0);
   ASSERT_EQ(st[1], 0);
-  ASSERT_EQ(st[2], 9);
+  ASSERT_EQ(st[2], 11);
   ASSERT_EQ(st[3], 4);
   ASSERT_EQ(st[4], 0);
   cy_kernel_pool_free(pool);

@@ -1,0 +1,441 @@
+/**
+ * Mode `c`: C functions ("kernels", wasm/include/concurry-kernels.h) run as
+ * tasks on a pthread pool of the core, called by name and awaited without
+ * blocking the event loop: a call's future is a CFuture (`c-future-`) over
+ * the core's own future for the call, so wait()/gather() wake on it through
+ * Atomics.waitAsync like any C future, and waitSync()/gatherSync() can block
+ * on it in a worker.
+ *
+ *   const w = await createWorker('builtin', { mode: 'c', maxWorkers: 2 });
+ *   const n = await w.primes(0, 1e6);                 // 78498
+ *   const px = await w.mandelbrot(256, 256, -2, -1.5, 1, 1.5, 500); // Uint8Array(65536)
+ *
+ * Target: `'builtin'` (every kernel registered in the core: the built-ins
+ * and any linked into the core with CY_KERNEL_EXPORT / cy_kernel_register,
+ * see README "C tasks"), or `{ kernels: ['name', ...] }` (only those, each
+ * checked when the worker is created).
+ *
+ * Arguments: numbers (each becomes a double) and at most one ArrayBuffer,
+ * typed array or DataView (its bytes are copied in as the kernel's input;
+ * `transfer` changes nothing, the bytes are copied either way). Result: the
+ * kernel's output bytes as a Uint8Array copied out of wasm memory when it
+ * made any, else its number. A kernel's non-zero return fails the call with
+ * a CoreError carrying `code` (and `codeName` for the core's CY_E* codes).
+ *
+ * cancel(), `signal` and `timeout` decide the call at once (CancelledError,
+ * TimeoutError): a queued task is removed; a running kernel cannot be
+ * interrupted (a pthread cannot be killed safely), it is told through
+ * cy_kernel_cancelled() and its thread is free once it returns (every
+ * built-in checks within about a millisecond). `onProgress` and `retries`
+ * do not apply: kernels report no progress, and a C task cannot crash on its
+ * own (a trap ends the whole module), so there is nothing to retry.
+ * @module concurry-wasm/modes/c
+ */
+import { CFuture, adoptCFuture } from '../futures/c.js';
+import { SyncFuture } from '../futures/sync.js';
+import { PromiseFuture } from '../futures/promise.js';
+import { cancelledError } from '../futures/base.js';
+import {
+  C, Module, heap, keepAlive, cstr, errName, strerror,
+  CY_ECANCELED, CY_ETIMEDOUT, CY_ENOENT, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
+} from '../core.js';
+import { CoreError, QueueFullError, TimeoutError } from '../errors.js';
+import { describeValue as describe } from '../options.js';
+import { unwrapArgs } from './unwrap.js';
+
+const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
+
+/** Releases a call (and with it its output) once its future is collected. */
+const callRegistry = new FinalizationRegistry((call) => C.cy_kernel_call_release(call));
+
+/** The names in the core's kernel registry. @returns {string[]} */
+export function kernelNames() {
+  const n = C.cy_kernel_count();
+  const names = [];
+  for (let i = 0; i < n; i++) names.push(Module.UTF8ToString(C.cy_kernel_name(i)));
+  return names;
+}
+
+/** The error of a failed kernel, by its code. */
+function kernelError(method, code) {
+  const name = code < 0 ? errName(code) : undefined;
+  return new CoreError(`C kernel '${method}' failed with code ${code}` +
+    (name ? ` (${name}: ${strerror(code)})` : ''), code, name);
+}
+
+/**
+ * The future of one C kernel call: a CFuture over the call's future in the
+ * core. running() follows the task (the call's own future stays pending
+ * until decided, so that a stop can cancel it while the kernel runs).
+ * @extends {CFuture}
+ */
+export class KernelFuture extends CFuture {
+  /** @protected */
+  _state() {
+    const s = C.cy_future_state(this._c);
+    if (s < STATE_SUCCEEDED && this._call && C.cy_kernel_call_task_state(this._call) === STATE_RUNNING) return STATE_RUNNING;
+    return s;
+  }
+
+  /** @protected */
+  _outcome(state) {
+    if (state === STATE_CANCELLED) return cancelledError(this);
+    if (state === STATE_SUCCEEDED) {
+      if (this._value === undefined) {
+        const call = this._call;
+        const len = C.cy_kernel_call_output_len(call);
+        if (len > 0) {
+          const at = C.cy_kernel_call_output(call);
+          this._value = heap().u8.slice(at, at + len);
+        } else {
+          this._value = C.cy_kernel_call_value(call);
+        }
+      }
+      return this._value;
+    }
+    if (state === STATE_FAILED) {
+      if (C.cy_kernel_call_stopped(this._call) === CY_ETIMEDOUT) {
+        return new TimeoutError(`C kernel '${this._method}' did not finish within its timeout of ${this._timeout} ms (${this.uuid})`,
+          { timeout: this._timeout });
+      }
+      const sp = Module.stackSave();
+      const code = Module.stackAlloc(8);
+      C.cy_future_exception(this._c, 0, code, code + 4);
+      const rc = heap().i32[code >> 2];
+      Module.stackRestore(sp);
+      return kernelError(this._method, rc);
+    }
+    return super._outcome(state);
+  }
+
+  /**
+   * Cancels the call, queued or running: true when it is cancelled (now or
+   * before). A running kernel is asked to stop (cy_kernel_cancelled) and
+   * frees its thread when it returns.
+   * @returns {boolean}
+   */
+  cancel() {
+    if (C.cy_kernel_call_stop(this._call, CY_ECANCELED) === 0) return true;
+    return this.cancelled();
+  }
+
+  /** The kernel's name. @returns {string} */
+  get method() { return this._method; }
+}
+
+/**
+ * The future of a C call whose arguments hold futures: pending while they
+ * are awaited, then following the kernel call. A PromiseFuture (its state in
+ * a C future of the core) whose cancel() also stops the kernel call.
+ */
+class ArgsFuture extends PromiseFuture {
+  static UUID_PREFIX = 'c-future-';
+  constructor(promise, onCancel) {
+    super(promise);
+    /** @private */ this._onCancel = onCancel;
+  }
+  cancel() {
+    const r = super.cancel();
+    if (r) this._onCancel();
+    return r;
+  }
+}
+
+/** Bytes of a buffer argument, as a view. */
+function bytesOf(a) {
+  if (a instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && a instanceof SharedArrayBuffer)) return new Uint8Array(a);
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * Numbers and at most one buffer; an Error naming the argument otherwise.
+ * @returns {{ nums: number[], input: Uint8Array|null } | Error}
+ */
+function convertArgs(method, args) {
+  const nums = [];
+  let input = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'number') { nums.push(a); continue; }
+    const isBuf = a instanceof ArrayBuffer || ArrayBuffer.isView(a) ||
+      (typeof SharedArrayBuffer === 'function' && a instanceof SharedArrayBuffer);
+    if (isBuf && input === null) { input = bytesOf(a); continue; }
+    return new TypeError(`C kernel '${method}': args[${i}] must be a number` +
+      (isBuf ? ' (only one buffer argument is allowed, and args hold one already)' : ' or one ArrayBuffer, typed array or DataView (the input bytes)') +
+      `; got ${describe(a)}`);
+  }
+  return { nums, input };
+}
+
+export class CBackend {
+  constructor(set, opts, names) {
+    this.set = set;               // Set of allowed names, or null (every registered one)
+    this.label = names;           // for messages
+    this.nthreads = opts.maxWorkers;
+    this.maxQueued = opts.maxQueued;
+    this.unwrap = opts.unwrapFutures;
+    this.pool = C.cy_kernel_pool_new(this.nthreads);
+    if (!this.pool) throw new Error(`createWorker(): mode 'c' could not start a pool of ${this.nthreads} pthreads (out of memory)`);
+    this.sig = C.cy_kernel_pool_signal(this.pool) >> 2;
+    this.waitingArgs = 0;        // calls whose argument futures are pending
+    this.argCalls = new Set();   // their cancel functions, for stop({ force })
+    this.checks = [];            // [cond, resolve] of whenIdle/whenAvailable
+    this.armed = false;
+    this.pollTimer = null;
+    this.stopping = null;
+    this.freed = false;
+    this.st = C.malloc(20);
+    this.argBuf = 0;
+    this.argCap = 0;
+    this.base = 0;               // the warm-up calls of createBackend, not the user's
+  }
+
+  counts() {
+    if (this.freed) return { queued: 0, running: 0, completed: this.final[2] - this.base, failed: this.final[3] };
+    C.cy_kernel_pool_stats(this.pool, this.st);
+    const u = heap().u32;
+    const at = this.st >> 2;
+    // A task in flight is running if a thread could have it: counting from
+    // the total, not the core's queued/running split, keeps a call that a
+    // free thread has not yet dequeued from counting as queued.
+    const inflight = u[at] + u[at + 1];
+    const running = Math.min(inflight, this.nthreads);
+    return { queued: inflight - running + this.waitingArgs, running, completed: u[at + 2] - this.base, failed: u[at + 3] };
+  }
+
+  stats() {
+    const c = this.counts();
+    const workers = this.freed ? 0 : this.nthreads;
+    return {
+      workers, idle: workers - c.running, running: c.running, queued: c.queued,
+      completed: c.completed, failed: c.failed, crashed: 0,
+    };
+  }
+
+  /** Wakes whenIdle/whenAvailable checks that now hold; arms for the rest. */
+  kick() {
+    if (this.checks.length === 0) return;
+    const still = [];
+    for (const ch of this.checks) {
+      if (ch[0]()) ch[1]();
+      else still.push(ch);
+    }
+    this.checks = still;
+    if (still.length) this.arm();
+  }
+
+  arm() {
+    if (this.armed || this.freed) return;
+    this.armed = true;
+    keepAlive(true);
+    const done = () => {
+      this.armed = false;
+      keepAlive(false);
+      this.kick();
+    };
+    if (HAS_WAIT_ASYNC) {
+      const i32 = heap().i32;
+      const v = Atomics.load(i32, this.sig);
+      // Re-check after reading the word: a task that ended before the read
+      // bumped it already, and its counts are visible now.
+      const res = Atomics.waitAsync(i32, this.sig, v);
+      if (res.async) res.value.then(done);
+      else queueMicrotask(done);
+    } else {
+      this.pollTimer = setTimeout(() => { this.pollTimer = null; done(); }, 2);
+    }
+  }
+
+  until(cond) {
+    if (cond()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.checks.push([cond, resolve]);
+      this.arm();
+      // The state may have changed between cond() and arming.
+      queueMicrotask(() => this.kick());
+    });
+  }
+
+  whenIdle() {
+    return this.until(() => { const c = this.counts(); return c.queued === 0 && c.running === 0; });
+  }
+
+  /** Whether a call now would be accepted under maxQueued (it queues only if every thread is busy). */
+  wouldAccept() {
+    if (this.maxQueued === Infinity) return true;
+    const q = this.counts();
+    return q.queued + Math.max(0, q.running + 1 - this.nthreads) <= this.maxQueued;
+  }
+
+  whenAvailable() {
+    return this.until(() => this.freed || this.wouldAccept());
+  }
+
+  /** The call, started now: a KernelFuture (or a failed SyncFuture for bad input). */
+  start(method, args, co) {
+    const conv = convertArgs(method, args);
+    if (conv instanceof Error) return SyncFuture.failed(conv);
+    const { nums, input } = conv;
+    const need = nums.length * 8 + (input ? input.byteLength : 0);
+    if (need > this.argCap) {
+      if (this.argBuf) C.free(this.argBuf);
+      this.argCap = Math.max(256, need * 2);
+      this.argBuf = C.malloc(this.argCap);
+      if (!this.argBuf) { this.argCap = 0; throw new Error('concurry-wasm: out of memory for the arguments of a C kernel'); }
+    }
+    const h = heap();
+    const argsAt = this.argBuf;
+    for (let i = 0; i < nums.length; i++) h.f64[(argsAt >> 3) + i] = nums[i];
+    const inAt = argsAt + nums.length * 8;
+    if (input) h.u8.set(input, inAt);
+    const sp = Module.stackSave();
+    const out = Module.stackAlloc(4);
+    const rc = C.cy_kernel_call_start(out, this.pool, cstr(method), argsAt, nums.length, input ? inAt : 0, input ? input.byteLength : 0);
+    const call = heap().u32[out >> 2];
+    Module.stackRestore(sp);
+    if (rc === CY_ENOENT) return SyncFuture.failed(this.missing(method));
+    if (rc !== 0) return SyncFuture.failed(new Error(`C kernel '${method}': cy_kernel_call_start failed: ${strerror(rc)} (${errName(rc)})`));
+    const f = /** @type {KernelFuture} */ (adoptCFuture(C.cy_kernel_call_future(call), { owned: false, kind: KernelFuture }));
+    f._call = call;
+    f._method = method;
+    f._timeout = co.timeout;
+    callRegistry.register(f, call);
+    this.watch(f, co);
+    return f;
+  }
+
+  missing(method) {
+    const names = this.set ? [...this.set] : kernelNames();
+    return new TypeError(`The C kernels (${this.label}) have no kernel '${method}' (there are: ${names.join(', ')}); ` +
+      'a C function of your own is linked in with CY_KERNEL_EXPORT (README, "C tasks")');
+  }
+
+  /** Timeout and signal of one call; both hold f (never a bare pointer). */
+  watch(f, co) {
+    const { signal, timeout } = co;
+    if (timeout < 0 && !signal) return;
+    let timer = null;
+    let onAbort = null;
+    if (timeout >= 0) {
+      timer = setTimeout(() => { C.cy_kernel_call_stop(f._call, CY_ETIMEDOUT); }, timeout);
+      if (typeof timer === 'object' && timer && typeof timer.unref === 'function') timer.unref();
+    }
+    if (signal) {
+      if (signal.aborted) { f.cancel(); }
+      else {
+        onAbort = () => f.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    }
+    if (f.done()) { if (timer) clearTimeout(timer); if (onAbort) signal.removeEventListener('abort', onAbort); return; }
+    f.addDoneCallback(() => {
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    });
+  }
+
+  call(method, args, co) {
+    if (this.stopping) throw new Error(`C kernel '${method}': the worker is stopping`);
+    if (co.onProgress) {
+      throw new TypeError(`callWith(): option 'onProgress' does not apply to mode 'c' (C kernels report no progress)`);
+    }
+    if (this.set && !this.set.has(method)) return SyncFuture.failed(this.missing(method));
+    if (!this.wouldAccept()) {
+      const queued = this.counts().queued;
+      throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
+        { maxQueued: this.maxQueued, queued });
+    }
+    if (co.signal && co.signal.aborted) {
+      // Cancelled before it could start: it never runs.
+      const f = new ArgsFuture(new Promise(() => {}), () => {});
+      f.cancel();
+      return f;
+    }
+    const pending = this.unwrap ? unwrapArgs(args) : null;
+    if (!pending) return this.start(method, args, co);
+    // Arguments hold futures: the call waits for them (counted as queued),
+    // then starts; its future follows the kernel's, and cancel() reaches the
+    // kernel call once there is one.
+    this.waitingArgs++;
+    let inner = null;
+    const settle = () => { this.waitingArgs--; this.argCalls.delete(f); this.kick(); };
+    const p = pending.then((resolved) => {
+      settle();
+      if (f.cancelled()) return undefined; // cancelled while waiting: never started
+      inner = this.start(method, resolved, co);
+      return inner.result();
+    }, (e) => { settle(); throw e; });
+    const f = new ArgsFuture(p, () => { if (inner) inner.cancel(); });
+    this.argCalls.add(f);
+    return f;
+  }
+
+  async stop({ force }) {
+    if (force) {
+      C.cy_kernel_pool_stop_all(this.pool, CY_ECANCELED);
+      for (const f of this.argCalls) f.cancel();
+      this.kick();
+    }
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        await this.until(() => this.waitingArgs === 0);
+        await this.whenIdle();
+        // Every task has ended: the threads are idle and joining them is quick.
+        C.cy_kernel_pool_stats(this.pool, this.st);
+        const at = this.st >> 2;
+        this.final = Array.from(heap().u32.subarray(at, at + 5));
+        this.freed = true;
+        Atomics.notify(heap().i32, this.sig);
+        C.cy_kernel_pool_free(this.pool);
+        this.pool = 0;
+        C.free(this.st);
+        if (this.argBuf) C.free(this.argBuf);
+        this.argBuf = 0;
+        if (this.pollTimer) clearTimeout(this.pollTimer);
+      })();
+    }
+    return this.stopping;
+  }
+}
+
+/**
+ * The kernel set a target names: null (every registered kernel) for
+ * 'builtin', else the Set of the names of `{ kernels: [...] }`, each checked.
+ * @returns {{ set: Set<string>|null, label: string }}
+ */
+function parseTarget(target) {
+  if (target === 'builtin') return { set: null, label: "'builtin'" };
+  if (target !== null && typeof target === 'object' && !Array.isArray(target) && Array.isArray(target.kernels)) {
+    const keys = Object.keys(target).filter((k) => k !== 'kernels');
+    if (keys.length) throw new TypeError(`createWorker(): mode 'c': unknown key '${keys[0]}' in the target (expected { kernels: [names] })`);
+    const known = new Set(kernelNames());
+    const set = new Set();
+    target.kernels.forEach((k, i) => {
+      if (typeof k !== 'string' || k.length === 0) throw new TypeError(`createWorker(): mode 'c': target.kernels[${i}] must be a kernel name (a non-empty string); got ${describe(k)}`);
+      if (!known.has(k)) {
+        throw new TypeError(`createWorker(): mode 'c': no C kernel '${k}' (target.kernels[${i}]) is registered in the core; registered: ${[...known].join(', ')}`);
+      }
+      set.add(k);
+    });
+    return { set, label: `kernels ${[...set].join(', ')}` };
+  }
+  throw new TypeError(`createWorker(): mode 'c' needs 'builtin' (every C kernel registered in the core) or { kernels: ['name', ...] } as 'target'; got ${describe(target)}`);
+}
+
+/**
+ * @param {unknown} target 'builtin' or { kernels: string[] }
+ * @param {{ maxWorkers: number, maxQueued: number, unwrapFutures: boolean }} opts normalized worker options
+ */
+export async function createBackend(target, opts) {
+  const rc = C.cy_kernels_register_builtin();
+  if (rc) throw new Error(`createWorker(): mode 'c': registering the built-in kernels failed: ${strerror(rc)}`);
+  const { set, label } = parseTarget(target);
+  const b = new CBackend(set, opts, label);
+  // Resolves once the pool's threads run: one short task per thread (Emscripten
+  // starts a pthread's Web Worker asynchronously).
+  const warm = [];
+  for (let i = 0; i < b.nthreads; i++) warm.push(b.start('sleep', [1], { timeout: -1, signal: null }));
+  for (const f of warm) await f.result();
+  b.base = warm.length;
+  return b;
+}
