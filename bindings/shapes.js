@@ -7,8 +7,10 @@
  * options can be passed on). `recurse` resolves nested arrays/Sets/objects/Maps
  * keeping the shape, at any depth (the walk keeps its own stack).
  *
- * The leaves are a snapshot taken at the call, as Promise.all reads its
- * input once: changing the input afterwards changes nothing.
+ * The input is read at the call, as Promise.all reads its input once, and
+ * changing it afterwards must change nothing: `leaves` is read only during
+ * the call of wait()/gather() (for an array input it is that array itself,
+ * not copied: gather/inputs.js keeps what it needs of it).
  *
  * A plain object that is itself future-like (a thenable `{ then() {...} }`, or
  * a worker handle exposing its future) is a single future, never dict input,
@@ -263,8 +265,8 @@ export function flatten(input, kind, recurse) {
     switch (kind) {
       case 'array':
       case 'variadic': {
-        // variadic: the call's own arguments array, which nobody else holds.
-        const leaves = kind === 'array' ? copyArray(/** @type {unknown[]} */ (input)) : /** @type {unknown[]} */ (input);
+        // Read during the call only (see the module's comment): not copied.
+        const leaves = /** @type {unknown[]} */ (input);
         return {
           kind, leaves, recursive: false, groupStart: null,
           groupKeys: () => indexKeys(leaves.length),

@@ -12,7 +12,10 @@
  *
  * `kinds[i]` is a slot's state in the core's numbers (CY_STATE_*), so the
  * array is what Waiter.settleSlots reads; entries that are not slots have
- * kinds no state uses.
+ * kinds no state uses. `vals[i]` is a slot's value or reason once settled,
+ * and while it is pending, the promise watched for it: the leaves are read
+ * only here, at the call (the caller's array may change afterwards), and
+ * vals is the snapshot, at no extra cost.
  *
  * How thenables are watched (`mode`):
  * - EXACT: an index-bound handler for each outcome, so the completion order
@@ -43,7 +46,7 @@ export const EXACT = 0;
 export const EACH = 1;
 export const GROUP = 2;
 
-/** A thenable not settled yet: a pending slot. */
+/** A thenable not settled yet: a pending slot (vals[i] is its promise). */
 export const K_PENDING = STATE_PENDING;
 /** A plain value or a fulfilled thenable (its value in vals[i]). */
 export const K_OK = STATE_SUCCEEDED;
@@ -101,6 +104,7 @@ function classify(leaves, n, kinds, vals, okFn, failFn, anyFailFn, mode, counts)
     const x = leaves[i];
     if (x instanceof Promise) {
       // kinds[i] stays K_PENDING
+      vals[i] = x;
       if (mode === EXACT) x.then(okFn.bind(i), failFn.bind(i));
       else if (mode === EACH) x.then(okFn.bind(i), anyFailFn);
       promises++;
@@ -166,21 +170,19 @@ function failedWith(kinds, vals, n, reason) {
 
 export class Inputs {
   /**
-   * Classifies `leaves` (a snapshot the caller will not change) and watches
-   * every thenable. Throws what wrapFuture throws for a bad handle (the
+   * Classifies `leaves` and watches every thenable; `leaves` is not read
+   * after this (it may be the caller's own array). Throws what wrapFuture throws for a bad handle (the
    * thenables seen so far are watched, so handled).
    * @param {unknown[]} leaves
    * @param {number} mode EXACT, EACH or GROUP
    */
   constructor(leaves, mode) {
     const n = leaves.length;
-    this.leaves = leaves;
     this.n = n;
     this.mode = mode;
     this.kinds = new Uint8Array(n);
-    this.vals = new Array(n);    // values and reasons of slots
+    this.vals = new Array(n);    // values and reasons of slots; promises of pending ones
     this.futs = null;            // BaseFuture entries (sparse), if any
-    this.proms = null;           // leaf -> Promise.resolve(thenable) for other thenables
     this.group = null;           // GROUP: { idx, ps } until the group fulfills
     this.q = [];                 // slots settled and not yet told to the core
     this.scheduled = false;      // a poll is queued for q
@@ -220,7 +222,7 @@ export class Inputs {
     const counts = [0, 0];
     classify(leaves, n, kinds, vals, this.okFn, this.failFn, this.anyFailFn, mode, counts);
     let pending = counts[1];
-    if (counts[0] > 0) pending += this.sort();
+    if (counts[0] > 0) pending += this.sort(leaves);
     this.pendingSlots = pending;
     if (mode === GROUP && counts[1] > 0) {
       const g = pendingPromises(leaves, kinds, n, counts[1]);
@@ -230,8 +232,8 @@ export class Inputs {
   }
 
   /** Classifies the K_UNSORTED leaves; returns how many became pending slots. */
-  sort() {
-    const { leaves, kinds, n, mode } = this;
+  sort(leaves) {
+    const { kinds, n, mode } = this;
     let pending = 0;
     for (let i = 0; i < n; i++) {
       if (kinds[i] !== K_UNSORTED) continue;
@@ -248,7 +250,7 @@ export class Inputs {
         kinds[i] = K_PENDING;
         pending++;
         const p = Promise.resolve(x);
-        (this.proms ??= new Map()).set(i, p);
+        this.vals[i] = p;
         p.then(this.okFn.bind(i), mode === EXACT ? this.failFn.bind(i) : this.anyFailFn);
       } else if (f instanceof SyncFuture) {
         this.vals[i] = f._outcome();
@@ -378,12 +380,9 @@ export class Inputs {
     if (this.firstReason === NONE) this.firstReason = reason;
     if (this.identity) return;
     this.identity = true;
-    const { kinds, leaves, failFn } = this;
+    const { kinds, vals, failFn } = this;
     for (let i = 0; i < this.n; i++) {
-      if (kinds[i] !== K_PENDING) continue;
-      const x = leaves[i];
-      const p = x instanceof Promise ? x : this.proms.get(i);
-      p.then(undefined, failFn.bind(i));
+      if (kinds[i] === K_PENDING) vals[i].then(undefined, failFn.bind(i));
     }
   }
 
@@ -417,10 +416,11 @@ export class Inputs {
   census() {
     if (this.group === null) return false;
     this.group = null;
-    const { leaves, kinds, okFn, failFn } = this;
+    // (A thenable adopted by Promise.resolve has its handlers already: a
+    // second pair is harmless, the first to run settles the slot.)
+    const { kinds, vals, okFn, failFn } = this;
     for (let i = 0; i < this.n; i++) {
-      const x = leaves[i];
-      if (kinds[i] === K_PENDING && x instanceof Promise) x.then(okFn.bind(i), failFn.bind(i));
+      if (kinds[i] === K_PENDING) vals[i].then(okFn.bind(i), failFn.bind(i));
     }
     if (!this.scheduled) {
       this.scheduled = true;

@@ -37,7 +37,7 @@ function done() { return { value: undefined, done: true }; }
  */
 export class GatherIterator {
   /**
-   * @param {import('../shapes.js').Shape} shape  its leaves a snapshot
+   * @param {import('../shapes.js').Shape} shape  its leaves read here, at the call, only
    * @param {import('../options.js').GatherOptions} o
    */
   constructor(shape, o) {

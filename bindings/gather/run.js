@@ -118,7 +118,7 @@ class GatherRun {
 }
 
 /**
- * The promise of a blocking gather over `shape` (its leaves a snapshot).
+ * The promise of a blocking gather over `shape` (its leaves read during this call only).
  * @param {import('../shapes.js').Shape} shape
  * @param {import('../options.js').GatherOptions} o
  * @returns {Promise<unknown>}
