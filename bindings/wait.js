@@ -225,12 +225,16 @@ function settledFutures(out, idx, futs) {
  */
 function waitGrouped(leaves, n, m, futs, o) {
   const { idx, ps } = promiseLeaves(leaves, n, m, futs);
-  // Promise.all observes every promise (rejections handled), whatever happens
-  // next, for much less than allSettled; only when one rejects is the full
-  // picture asked of allSettled.
-  const group = Promise.all(ps).then(
-    (values) => ({ values, failed: null }),
-    () => Promise.allSettled(ps).then(fromSettled));
+  const g = new GroupedWait(n, idx, futs);
+  // The group observes every promise (rejections handled), whatever happens
+  // next: one reaction for a single promise, else Promise.all (the engine's
+  // fast path, much cheaper than allSettled), and only when one rejects is
+  // the full picture asked of allSettled.
+  if (m === 1) ps[0].then((v) => g.settled([v], null), (e) => g.settled([e], ONE_FAILED));
+  else {
+    Promise.all(ps).then((values) => g.settled(values, null),
+      () => Promise.allSettled(ps).then((r) => { const x = fromSettled(r); g.settled(x.values, x.failed); }));
+  }
   if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
   let fs = 0;
   let foreign = false;
@@ -251,32 +255,60 @@ function waitGrouped(leaves, n, m, futs, o) {
     }
   }
   return new Promise((resolve, reject) => {
-    let results = null;
-    let w;
+    g.resolve = resolve;
+    g.reject = reject;
     try {
-      w = new Waiter(fs, n, waiterOptions(o, RETURN_WHEN_CODE.ALL_COMPLETED, true, foreign), {
-        onPoll(rc, waiter) {
-          // No deadline and no progress: rc is 0, once every entry is done.
-          settledFutures(results, idx, futs);
-          const done = new Set(futs);
-          endWait(waiter, { done, notDone: new Set() }, false, resolve, reject);
-        },
-        onAbort(reason, waiter) { endWait(waiter, reason, true, resolve, reject); },
-      });
+      g.w = new Waiter(fs, n, waiterOptions(o, RETURN_WHEN_CODE.ALL_COMPLETED, true, foreign), g);
     } catch (e) {
       reject(e);
       return;
     } finally {
       if (fs) C.free(fs);
     }
-    group.then((r) => {
-      if (w.freed) return;
-      results = r;
-      const p = scratchA.get(n);
-      slotStates(r, idx, heap().u8, p, n);
-      C.cy_waitset_settle_slots(w.ws, p);
-      w.poll();
-    });
-    w.begin();
+    if (g.values !== null) g.push();
+    g.w.begin();
   });
+}
+
+const ONE_FAILED = new Uint8Array([1]);
+
+/** The state of a grouped wait; it is its Waiter's handler. */
+class GroupedWait {
+  constructor(n, idx, futs) {
+    this.n = n;
+    this.idx = idx;
+    this.futs = futs;
+    this.values = null;  // the promises' outcomes, once all settled
+    this.failed = null;  // failed[t] = 1 for a rejection (null: none)
+    this.w = null;
+    this.resolve = null;
+    this.reject = null;
+  }
+
+  /** Every promise settled. */
+  settled(values, failed) {
+    this.values = values;
+    this.failed = failed;
+    if (this.w !== null) this.push();
+  }
+
+  /** Tells the core of the settled slots and asks it. */
+  push() {
+    const w = this.w;
+    if (w.freed) return;
+    const n = this.n;
+    const p = scratchA.get(n);
+    slotStates(this, this.idx, heap().u8, p, n);
+    C.cy_waitset_settle_slots(w.ws, p);
+    w.poll();
+  }
+
+  onPoll(rc, waiter) {
+    // No deadline and no progress: rc is 0, once every entry is done.
+    settledFutures(this, this.idx, this.futs);
+    const done = new Set(this.futs);
+    endWait(waiter, { done, notDone: new Set() }, false, this.resolve, this.reject);
+  }
+
+  onAbort(reason, waiter) { endWait(waiter, reason, true, this.resolve, this.reject); }
 }

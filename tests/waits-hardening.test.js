@@ -271,6 +271,20 @@ describe('wait() for all, no deadline, no progress: promises watched as one grou
     expect(called).toBe(1);
   });
 
+  test('a single promise (one reaction, no Promise.all): fulfilled or rejected, alone or beside values', async () => {
+    const boom = new Error('boom');
+    for (const [input, expected] of [
+      [[Promise.resolve(1)], [1]],
+      [[Promise.reject(boom)], [boom]],
+      [[Promise.reject(boom), 5], [boom, 5]],
+      [[5, sleep(2, 'z')], [5, 'z']],
+    ]) {
+      const { done, notDone } = await wait(input);
+      expect(notDone.size).toBe(0);
+      expect([...done].map((f) => f.exceptionNow() ?? f.resultNow())).toEqual(expected);
+    }
+  });
+
   test('an abort ends it; inputs that reject later stay handled', async () => {
     const ac = new AbortController();
     const d = deferred();
