@@ -272,6 +272,46 @@ export function gather<const T>(
 /** Variadic: gather(f1, f2, ..., options?) → array. */
 export function gather(f1: FutureLike, f2: FutureLike | GatherOptions, ...rest: (FutureLike | GatherOptions)[]): Promise<unknown[]>;
 
+/* ---- blocking forms: waitSync / gatherSync ------------------------------------- */
+
+/**
+ * Options of waitSync(): wait()'s, less `signal` (nothing can abort it while
+ * the thread is blocked) and with `progress` a function only.
+ */
+export interface WaitSyncOptions {
+  timeout?: number | null;
+  returnWhen?: ReturnWhenValue;
+  polling?: PollingOption;
+  progress?: ((report: ProgressReport) => void) | null;
+  recurse?: boolean;
+  cancelPending?: boolean;
+}
+/** Options of gatherSync(): gather()'s, less `signal` and `iter`, `progress` a function only. */
+export interface GatherSyncOptions {
+  returnExceptions?: boolean;
+  timeout?: number | null;
+  polling?: PollingOption;
+  progress?: ((report: ProgressReport) => void) | null;
+  recurse?: boolean;
+  cancelPending?: boolean;
+}
+/**
+ * wait(), blocking (worker threads, browser workers, Node's main thread):
+ * Atomics.wait on the core. Only futures that can complete while this thread
+ * blocks (C futures, thread-mode futures, ProbeFutures, done futures); a
+ * TypeError naming the kind of any other, and on a browser's main thread.
+ */
+export function waitSync(fs: Structure | FutureLike, options?: WaitSyncOptions): WaitResult;
+/** Variadic: waitSync(f1, f2, ..., options?). */
+export function waitSync(f1: FutureLike, f2: FutureLike | WaitSyncOptions, ...rest: (FutureLike | WaitSyncOptions)[]): WaitResult;
+/** gather(), blocking: the values in the input's shape (same inputs and rules as waitSync). */
+export function gatherSync<const T, O extends GatherSyncOptions & { recurse: true }>(
+  fs: T, options: O,
+): WithExceptionsOut<DeepResolved<T extends Set<infer V> ? V[] : T extends BaseFuture<unknown> | PromiseLike<unknown> ? [T] : T>, O>;
+export function gatherSync<const T, O extends GatherSyncOptions>(fs: T, options?: O): WithExceptionsOut<GatherOut<T>, O>;
+/** Variadic: gatherSync(f1, f2, ..., options?) → array. */
+export function gatherSync(f1: FutureLike, f2: FutureLike | GatherSyncOptions, ...rest: (FutureLike | GatherSyncOptions)[]): unknown[];
+
 /* ---- polling ------------------------------------------------------------------ */
 
 /** A polling strategy backed by the core; subclass (no name) for a custom one. */
@@ -424,5 +464,13 @@ export type WorkerHandle<T = Record<string, AnyFn>> = WorkerMethods<T> & {
  * asyncio). Rejects for bad options and for a module that cannot be loaded.
  * Type the module with `createWorker<typeof import('./tasks.js')>(...)`.
  */
+/**
+ * Mode 'c': C kernels of the core, by name: 'builtin' (every registered
+ * kernel: primes, mandelbrot, fib, spin, sleep, fail, sum_bytes, add,
+ * sleepThen, and any linked in with CY_KERNEL_EXPORT) or { kernels: [names] }.
+ * Arguments are numbers and at most one ArrayBuffer/view (input bytes); a
+ * call gives the kernel's number, or its output bytes as a Uint8Array.
+ */
+export function createWorker(target: 'builtin' | { kernels: readonly string[] }, options: WorkerOptions & { mode: 'c' }): Promise<WorkerHandle<Record<string, (...args: (number | ArrayBuffer | ArrayBufferView)[]) => number | Uint8Array>>>;
 export function createWorker<T = Record<string, AnyFn>>(target: string | URL, options?: WorkerOptions): Promise<WorkerHandle<T>>;
 export function createWorker<T extends object>(target: T, options?: WorkerOptions): Promise<WorkerHandle<T>>;

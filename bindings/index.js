@@ -20,6 +20,7 @@ export { ProbeFuture } from './futures/probe.js';
 export { wrapFuture } from './wrap.js';
 export { wait } from './wait.js';
 export { gather } from './gather.js';
+export { waitSync, gatherSync } from './sync-wait.js';
 export { ReturnWhen, PollingAlgorithm } from './options.js';
 export {
   PollingStrategy, FixedPollingStrategy, AdaptivePollingStrategy,

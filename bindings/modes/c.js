@@ -431,11 +431,27 @@ export async function createBackend(target, opts) {
   if (rc) throw new Error(`createWorker(): mode 'c': registering the built-in kernels failed: ${strerror(rc)}`);
   const { set, label } = parseTarget(target);
   const b = new CBackend(set, opts, label);
-  // Resolves once the pool's threads run: one short task per thread (Emscripten
-  // starts a pthread's Web Worker asynchronously).
-  const warm = [];
-  for (let i = 0; i < b.nthreads; i++) warm.push(b.start('sleep', [1], { timeout: -1, signal: null }));
-  for (const f of warm) await f.result();
-  b.base = warm.length;
+  // Resolves once every thread of the pool runs: Emscripten starts a
+  // pthread's Web Worker from this thread's event loop, so a thread not yet
+  // started when waitSync() blocks this thread would never start (and the
+  // calls queued for it would wait behind the others).
+  const calls = C.malloc(Math.max(4, b.nthreads * 4));
+  const n = C.cy_kernel_pool_warm(b.pool, calls);
+  const ptrs = n > 0 ? Array.from(heap().u32.subarray(calls >> 2, (calls >> 2) + n)) : [];
+  C.free(calls);
+  if (n < 0) {
+    await b.stop({ force: true });
+    throw new Error(`createWorker(): mode 'c' could not start its ${b.nthreads} pthreads: ${strerror(n)}`);
+  }
+  try {
+    for (const call of ptrs) {
+      const f = adoptCFuture(C.cy_kernel_call_future(call), { owned: false });
+      const e = await f.exception();
+      if (e) throw new Error(`createWorker(): mode 'c': a pthread of the pool did not start: ${e.message}`, { cause: e });
+    }
+  } finally {
+    for (const call of ptrs) C.cy_kernel_call_release(call);
+  }
+  b.base = n;
   return b;
 }

@@ -100,6 +100,13 @@ void            cy_kernel_pool_free(cy_kernel_pool *pool);
 void            cy_kernel_pool_stats(const cy_kernel_pool *pool, uint32_t *out);
 /* Bumped and woken at the end of every task (run or cancelled while queued). */
 const volatile uint32_t *cy_kernel_pool_signal(const cy_kernel_pool *pool);
+/* Starts one warm-up call per thread into calls[0..nthreads) (each with a
+ * reference): they finish once every thread of the pool has taken one, so
+ * waiting for them (without blocking the thread that made the pool: on
+ * Emscripten a pthread's Web Worker starts from that thread's event loop)
+ * proves every thread runs. They count as completed calls. Returns nthreads
+ * (0 for an inline pool), or CY_EINVAL / CY_ENOMEM. */
+int             cy_kernel_pool_warm(cy_kernel_pool *pool, cy_kernel_call **calls);
 /* cy_kernel_call_stop(reason) on every call of the pool not yet finished;
  * returns how many it stopped. */
 int             cy_kernel_pool_stop_all(cy_kernel_pool *pool, int reason);

@@ -89,6 +89,8 @@ struct cy_kernel_pool {
   cy_executor *ex;
   _Atomic uint32_t queued, running, completed, failed, cancelled;
   _Atomic uint32_t signal;
+  _Atomic uint32_t arrived; /* warm-up tasks that reached the barrier */
+  int nthreads;
   cy__mutex mu;
   cy_kernel_call *live; /* calls whose task has not ended, guarded by mu */
 };
@@ -116,6 +118,7 @@ cy_kernel_pool *cy_kernel_pool_new(int nthreads) {
   cy_kernel_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return NULL;
   pool->mu = (cy__mutex)CY__MUTEX_INIT;
+  pool->nthreads = nthreads;
   pool->ex = cy_executor_new(nthreads);
   if (!pool->ex) {
     free(pool);
@@ -240,6 +243,9 @@ static void task_done(cy_future *task, void *arg) {
   call_release(c);
 }
 
+static int start(cy_kernel_call **out, cy_kernel_pool *pool, cy_kernel_fn fn,
+                 const double *args, size_t nargs, const void *in, size_t in_len);
+
 int cy_kernel_call_start(cy_kernel_call **out, cy_kernel_pool *pool, const char *name,
                          const double *args, size_t nargs, const void *in, size_t in_len) {
   if (!out) return CY_EINVAL;
@@ -248,6 +254,46 @@ int cy_kernel_call_start(cy_kernel_call **out, cy_kernel_pool *pool, const char 
   if (nargs > (SIZE_MAX / 2) / sizeof(double) || in_len > SIZE_MAX / 2) return CY_ENOMEM;
   cy_kernel_fn fn = cy_kernel_lookup(name);
   if (!fn) return CY_ENOENT;
+  return start(out, pool, fn, args, nargs, in, in_len);
+}
+
+/* Waits until every thread of the pool holds one of these tasks (a thread
+ * holds one at a time, so n of them done means n threads ran). */
+static int barrier(cy_kernel_call *c) {
+  cy_kernel_pool *pool = c->pool;
+  uint32_t n = (uint32_t)pool->nthreads;
+  uint32_t v = atomic_fetch_add(&pool->arrived, 1) + 1;
+  double end = cy_now_ms() + 60000;
+  while (v < n) {
+    double left = end - cy_now_ms();
+    if (left <= 0) return CY_ETIMEDOUT;
+    if (cy_kernel_cancelled(c)) return CY_ECANCELED;
+    cy__futex_wait(&pool->arrived, v, left < 50 ? left : 50);
+    v = atomic_load(&pool->arrived);
+  }
+  cy__futex_wake(&pool->arrived);
+  return 0;
+}
+
+int cy_kernel_pool_warm(cy_kernel_pool *pool, cy_kernel_call **calls) {
+  if (!pool || (pool->nthreads > 0 && !calls)) return CY_EINVAL;
+  for (int i = 0; i < pool->nthreads; i++) {
+    int rc = start(&calls[i], pool, barrier, NULL, 0, NULL, 0);
+    if (rc) {
+      for (int j = 0; j < i; j++) {
+        cy_kernel_call_stop(calls[j], CY_ECANCELED);
+        cy_kernel_call_release(calls[j]);
+        calls[j] = NULL;
+      }
+      return rc;
+    }
+  }
+  return pool->nthreads;
+}
+
+static int start(cy_kernel_call **out, cy_kernel_pool *pool, cy_kernel_fn fn,
+                 const double *args, size_t nargs, const void *in, size_t in_len) {
+  *out = NULL;
   cy_kernel_call *c = calloc(1, sizeof *c + nargs * sizeof(double) + in_len);
   if (!c) return CY_ENOMEM;
   c->fn = fn;

@@ -252,6 +252,26 @@ static int t_stop_all_and_free(void) {
   return 0;
 }
 
+/* Warm-up: one call per thread, done only once every thread took one. */
+static int t_warm(void) {
+  cy_kernel_pool *pool = cy_kernel_pool_new(3);
+  cy_kernel_call *c[3];
+  ASSERT_EQ(cy_kernel_pool_warm(pool, c), 3);
+  for (int i = 0; i < 3; i++) {
+    ASSERT_ERR(cy_future_result(cy_kernel_call_future(c[i]), 10000, NULL), 0);
+    cy_kernel_call_release(c[i]);
+  }
+  uint32_t st[5];
+  cy_kernel_pool_stats(pool, st);
+  ASSERT_EQ(st[2], 3);
+  ASSERT_ERR(cy_kernel_pool_warm(NULL, c), CY_EINVAL);
+  cy_kernel_pool_free(pool);
+  cy_kernel_pool *inline_pool = cy_kernel_pool_new(0);
+  ASSERT_EQ(cy_kernel_pool_warm(inline_pool, NULL), 0);
+  cy_kernel_pool_free(inline_pool);
+  return 0;
+}
+
 /* Many short calls on 4 threads, each waited and released, some stopped
  * at random points: counts add up and nothing leaks (asan). */
 static int t_many(void) {
@@ -288,5 +308,6 @@ CY_TEST_TABLE(kernel) = {
     {"stop_queued_and_running", t_stop_queued_and_running, 1},
     {"stop_all_and_free", t_stop_all_and_free, 1},
     {"many", t_many, 1},
+    {"warm", t_warm, 1},
 #endif
     {0, 0, 0}};
