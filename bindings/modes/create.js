@@ -13,7 +13,8 @@
  * call) and hands a backend of the mode normalized input only:
  *
  *   backend = await createBackend(target, opts)  // target: module URL string,
- *                                                // or (sync, asyncio) an object
+ *                                                // or (sync, asyncio) an object;
+ *                                                // mode 'c': the target as given
  *   backend.call(method, args, callOpts) -> BaseFuture
  *   backend.stop({ force }) -> Promise<void>
  *   backend.stats() -> { workers, idle, running, queued, completed, failed, crashed }
@@ -159,8 +160,11 @@ export async function createWorker(target, options = undefined) {
     throw new Error("createWorker(): mode 'remote' is not available in this version of concurry-wasm " +
       "(use 'thread' or 'process' for work on this machine)");
   }
-  const kind = targetKind(target, opts.mode);
-  const t = kind === 'module' ? await moduleURL(/** @type {string|URL} */ (target), opts.mode) : target;
+  let t = target;
+  // Mode 'c' names C kernels, not a module: its backend reads and checks the target itself.
+  if (opts.mode !== 'c' && targetKind(target, opts.mode) === 'module') {
+    t = await moduleURL(/** @type {string|URL} */ (target), opts.mode);
+  }
   let mod;
   try {
     mod = await BACKENDS[opts.mode]();
