@@ -7,12 +7,12 @@
  *
  * Only futures that can complete while this thread is blocked are accepted:
  * done futures of any kind; C futures (mode 'c' calls, C tasks), which
- * pthreads complete; thread-mode futures whose pool completes them through
- * the core (the completion ring: `_foreign`); and ProbeFutures, whose probe
- * the core calls from this thread between sleeps. Anything else (a Promise
- * or PromiseFuture that needs this thread's event loop, a process-mode
- * future whose result arrives as a message) is refused with a TypeError
- * naming its kind, before any blocking: never a deadlock. On a browser's
+ * pthreads complete; ProbeFutures, whose probe the core calls from this
+ * thread between sleeps; and futures whose class answers `_blockable()`
+ * with true. Anything else (a Promise or PromiseFuture, which needs this
+ * thread's event loop; a thread- or process-mode call, handed to its worker
+ * and answered by messages this thread's event loop reads) is refused with a
+ * TypeError naming its kind, before any blocking: never a deadlock. On a browser's
  * main thread, where Atomics.wait is not allowed, both throw at once.
  * @module concurry-wasm/sync-wait
  */
@@ -23,6 +23,7 @@ import {
 } from './options.js';
 import { wrapFuture } from './wrap.js';
 import { ProbeFuture } from './futures/probe.js';
+import { CFuture } from './futures/c.js';
 import { cancelledError } from './futures/base.js';
 import {
   C, heap, waitsetCreate, coreFailure, CY_EAGAIN, CY_ETIMEDOUT,
@@ -97,18 +98,25 @@ function parseOptions(opts, where, gather) {
 }
 
 /**
- * True when f can complete while this thread blocks.
+ * True when f can complete while this thread blocks: done; a C future (a
+ * pthread completes it); a ProbeFuture (the core calls its probe from here);
+ * or a future whose class says so with `_blockable()` (a kind whose work is
+ * handed off and completed through the core with no event-loop turn of this
+ * thread). Not `_foreign` alone: a thread-mode call is completed through the
+ * core, but handed to its worker, and its value read, by this thread's event loop.
  * @param {import('./futures/base.js').BaseFuture} f
  */
 function canCompleteWhileBlocked(f) {
-  return f.done() || f._foreign === true || f instanceof ProbeFuture;
+  if (f.done() || f instanceof CFuture || f instanceof ProbeFuture) return true;
+  const b = /** @type {any} */ (f)._blockable;
+  return typeof b === 'function' && b.call(f) === true;
 }
 
 /** The TypeError for an input that only this thread's event loop could complete. */
 function refuse(where, f, key) {
   const kind = f.constructor && f.constructor.name ? f.constructor.name : 'future';
   return new TypeError(`${where}: input ${key} is a ${kind} (${f.uuid}) that can only complete on this thread's event loop, ` +
-    `which ${where.slice(0, -2)} would block: it could never finish. Accepted: C futures (mode 'c'), thread-mode futures, ` +
+    `which ${where.slice(0, -2)} would block: it could never finish. Accepted: C futures (mode 'c', C tasks), ` +
     'ProbeFutures and futures already done; await wait()/gather() for the others');
 }
 

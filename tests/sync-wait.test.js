@@ -155,14 +155,18 @@ describe('waitSync / gatherSync: what cannot complete while blocked is refused, 
     expect(waitSync([]).done.size).toBe(0);
   });
 
-  test('a process-mode future is refused (its result arrives as a message)', async () => {
-    const w = await createWorker(new URL('./fixtures/workers/basic.mjs', import.meta.url), { mode: 'process', maxWorkers: 1 });
+  test('a thread-mode call is refused (handed to its worker and answered through this thread\'s event loop)', async () => {
+    const w = await createWorker(new URL('./fixtures/workers/basic.mjs', import.meta.url), { mode: 'thread', maxWorkers: 1 });
     try {
-      const f = w.sleepThen(200, 1);
-      expect(() => waitSync([f])).toThrow(/input 0 is a \w+ \(process-future-\d+\) that can only complete on this thread's event loop/);
+      const f = w.sleepThen(50, 1);
+      const t0 = Date.now();
+      expect(() => waitSync([f])).toThrow(/input 0 is a \w+ \(thread-future-\d+\) that can only complete on this thread's event loop/);
+      expect(() => gatherSync({ k: f })).toThrow(/input "k" is a \w+ \(thread-future-\d+\)/);
+      expect(Date.now() - t0).toBeLessThan(1000);
       expect(await f).toBe(1);
+      expect(gatherSync([f])).toEqual([1]); // done now: accepted
     } finally {
-      await w.stop({ force: true });
+      await w.stop();
     }
   });
 
