@@ -303,3 +303,18 @@ describe('asyncio mode specifics', () => {
     expect(transfer(1, [])).toBeDefined();
   });
 });
+
+test('sync mode: the timeout of a call returning a Promise counts its synchronous part', async () => {
+  const w = await createWorker({
+    slowStart(ms) {
+      const end = Date.now() + ms;
+      while (Date.now() < end) { /* the synchronous part */ }
+      return new Promise((resolve) => setTimeout(() => resolve('late'), 40));
+    },
+  }, { mode: 'sync' });
+  // 50 ms from the call ends it ~10 ms after the synchronous part, before the
+  // promise settles (80 ms); counted from the end of the synchronous part it
+  // would succeed.
+  const e = await w.callWith({ timeout: 50 }, 'slowStart', 40).exception();
+  expect(e).toBeInstanceOf(TimeoutError);
+});

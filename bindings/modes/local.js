@@ -74,8 +74,9 @@ class LocalTask {
    * @param {unknown} self
    * @param {TaskContext} ctx
    * @param {{ signal: AbortSignal|null, timeout: number }} co
+   * @param {number} [elapsed] ms of the timeout already spent (a sync call's synchronous part)
    */
-  constructor(b, method, fn, self, ctx, co) {
+  constructor(b, method, fn, self, ctx, co, elapsed = 0) {
     this.b = b;
     this.method = method;
     this.fn = fn;
@@ -97,7 +98,7 @@ class LocalTask {
     if (b.head !== null) b.head.prev = this;
     b.head = this;
     if (co.timeout >= 0) {
-      this.timer = setTimeout(() => this.timedOut(co.timeout), co.timeout);
+      this.timer = setTimeout(() => this.timedOut(co.timeout), Math.max(0, co.timeout - elapsed));
     }
     if (co.signal) {
       const sig = co.signal;
@@ -263,6 +264,7 @@ export class LocalBackend {
     if (startsNow) {
       // Synchronous part at call time; a thenable result becomes a task like asyncio's.
       this.running++;
+      const t0 = co.timeout >= 0 ? performance.now() : 0;
       let r;
       try {
         r = runWithTask(ctx, found.fn, found.self, args);
@@ -280,7 +282,8 @@ export class LocalBackend {
         this.changed();
         return new SyncFuture(takeTransfer(r).value);
       }
-      const t = new LocalTask(this, method, found.fn, found.self, ctx, co);
+      // The timeout counts from the call: the synchronous part has used some of it.
+      const t = new LocalTask(this, method, found.fn, found.self, ctx, co, co.timeout >= 0 ? performance.now() - t0 : 0);
       t.started = true;
       t.adopt(r);
       return t.f;
