@@ -22,18 +22,26 @@ export const MODE_INFO = {
   asyncio: { options: {}, uuidPrefix: /^promise-future-/ },
   thread: { options: { maxWorkers: 2 }, uuidPrefix: /^thread-future-/ },
   process: { options: { maxWorkers: 2 }, uuidPrefix: /^process-future-/ },
+  // C kernels, not the fixture module: numbers in, a number out, and of the
+  // fixture's vocabulary only add(a, b), sleepThen(ms, v) and fail(code) (a
+  // code, not a message). Suites over the fixture use MODES (without it);
+  // those written for numbers use ALL_MODES (see tests/matrix-modes.js).
+  c: { options: { maxWorkers: 2 }, uuidPrefix: /^c-future-/, target: 'builtin' },
 };
 
-/** The modes in the matrix. */
-export const MODES = Object.keys(MODE_INFO);
+/** The modes that run the fixture module. */
+export const MODES = Object.keys(MODE_INFO).filter((m) => MODE_INFO[m].target === undefined);
+/** Every mode, 'c' included. */
+export const ALL_MODES = Object.keys(MODE_INFO);
 
 /**
- * A worker over `target` (default: the fixture module) in `mode`.
+ * A worker over `target` (default: the fixture module; for 'c', the built-in
+ * kernels) in `mode`.
  * @param {string} mode
  * @param {object} [options] more worker options
  * @param {string|URL|object} [target]
  */
-export async function makeWorker(mode, options = {}, target = FIXTURE) {
+export async function makeWorker(mode, options = {}, target = MODE_INFO[mode].target ?? FIXTURE) {
   const w = await createWorker(target, { mode, ...MODE_INFO[mode].options, ...options });
   made.add(w);
   return w;

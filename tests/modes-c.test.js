@@ -77,8 +77,12 @@ describe("mode 'c': built-in kernels", () => {
   });
 
   test("a kernel's non-zero code comes back as a CoreError with the code", async () => {
-    const e = await w.fail(42).exception();
+    const f = w.fail(42);
+    const e = await f.exception();
     expect(e).toBeInstanceOf(CoreError);
+    await expect(f.result()).rejects.toBe(e); // one error object per future
+    expect(() => f.resultNow()).toThrow(e);
+    expect(f.exceptionNow()).toBe(e);
     expect(e.code).toBe(42);
     expect(e.message).toBe("C kernel 'fail' failed with code 42");
     const e2 = await w.fib(100).exception(); // beyond the exact range: CY_EINVAL

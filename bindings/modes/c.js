@@ -94,18 +94,24 @@ export class KernelFuture extends CFuture {
       return this._value;
     }
     if (state === STATE_FAILED) {
-      if (C.cy_kernel_call_stopped(this._call) === CY_ETIMEDOUT) {
-        return new TimeoutError(`C kernel '${this._method}' did not finish within its timeout of ${this._timeout} ms (${this.uuid})`,
-          { timeout: this._timeout });
-      }
-      const sp = Module.stackSave();
-      const code = Module.stackAlloc(8);
-      C.cy_future_exception(this._c, 0, code, code + 4);
-      const rc = heap().i32[code >> 2];
-      Module.stackRestore(sp);
-      return kernelError(this._method, rc);
+      // One error object per future, as a settled Promise has one reason.
+      return this._error ??= this._failure();
     }
     return super._outcome(state);
+  }
+
+  /** @private The error of a failed call: its timeout, or the kernel's code. */
+  _failure() {
+    if (C.cy_kernel_call_stopped(this._call) === CY_ETIMEDOUT) {
+      return new TimeoutError(`C kernel '${this._method}' did not finish within its timeout of ${this._timeout} ms (${this.uuid})`,
+        { timeout: this._timeout });
+    }
+    const sp = Module.stackSave();
+    const code = Module.stackAlloc(8);
+    C.cy_future_exception(this._c, 0, code, code + 4);
+    const rc = heap().i32[code >> 2];
+    Module.stackRestore(sp);
+    return kernelError(this._method, rc);
   }
 
   /**
