@@ -797,9 +797,14 @@ export class Pool {
     // the first one not reported back (a process reports each outcome
     // before it starts the next call).
     let runningId = 0;
-    if (crashed) {
-      if (w.h && w.h.slot) runningId = Atomics.load(w.h.slot, 0);
-      else {
+    if (crashed && w.h) {
+      if (w.h.slot) runningId = Atomics.load(w.h.slot, 0);
+      else if (w.h.started) {
+        // The last call the child started: running if not reported back
+        // (calls after it had not started; those before it had finished but
+        // their outcomes were lost with the child: they run again).
+        runningId = w.h.started();
+      } else {
         for (const [id, t] of w.inflight) { runningId = id; void t; break; }
       }
     }

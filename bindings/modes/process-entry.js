@@ -5,7 +5,12 @@
  * parent that exits or dies never leaves it behind.
  * @module concurry-wasm/modes/process-entry
  */
+import { writeSync } from 'node:fs';
 import { startRuntime } from './runtime.js';
+
+/* fd 4: the pipe on which the pool learns which call runs (process.js). */
+const STARTED_FD = 4;
+const idBuf = Buffer.alloc(4);
 
 process.on('disconnect', () => process.exit(0));
 
@@ -13,8 +18,16 @@ startRuntime({
   send: (m) => { process.send(m); },
   onMessage: (fn) => process.on('message', fn),
   slot: null,
+  started(id) {
+    idBuf.writeInt32LE(id, 0);
+    try {
+      return writeSync(STARTED_FD, idBuf, 0, 4) === 4;
+    } catch {
+      return false; // no pipe (or it broke): outcomes go one by one instead
+    }
+  },
   ring: null,
-  flushEach: true,
+  flushEach: false,
   transfers: false,
   yieldNow: (fn) => setImmediate(fn),
   exit: () => process.exit(0),

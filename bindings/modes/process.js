@@ -19,15 +19,21 @@ function spawnChild(url, o) {
   return (slot) => {
     const c = fork(ENTRY, [], {
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // fd 4: ids of the calls the child starts (process-entry.js).
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
       // Not the parent's flags (an inspector port, a test runner's loader).
       execArgv: Array.isArray(o.execArgv) ? o.execArgv : [],
       env: o.env || process.env,
     });
     let exited = false;
     let err = null;
+    let lastStarted = 0;
+    let partial = null;
+    const startedPipe = c.stdio[4];
     const h = {
       slot: null,
+      /** The id of the last call the child started (0: none yet). */
+      started: () => lastStarted,
       onmessage: null,
       onexit: null,
       post(m) {
@@ -41,19 +47,39 @@ function spawnChild(url, o) {
         if (slot.zombies > 0 || slot.inflight.size > 0 || !c.connected) c.kill('SIGKILL');
         else c.disconnect();
       },
-      ref() { c.ref(); if (c.channel) c.channel.ref(); },
-      unref() { c.unref(); if (c.channel) c.channel.unref(); },
+      ref() { c.ref(); if (c.channel) c.channel.ref(); if (startedPipe) startedPipe.ref(); },
+      unref() { c.unref(); if (c.channel) c.channel.unref(); if (startedPipe) startedPipe.unref(); },
     };
+    if (startedPipe) {
+      startedPipe.on('data', (chunk) => {
+        let b = partial ? Buffer.concat([partial, chunk]) : chunk;
+        const whole = b.length - (b.length % 4);
+        if (whole >= 4) lastStarted = b.readInt32LE(whole - 4);
+        partial = whole < b.length ? Buffer.from(b.subarray(whole)) : null;
+        b = null;
+      });
+      startedPipe.on('error', () => {});
+    }
     c.on('message', (m) => h.onmessage(m));
     c.on('error', (e) => {
       err = e;
       // Could not be started at all: no exit event follows.
       if (c.pid === undefined && !exited) { exited = true; h.onexit(null, null, e); }
     });
-    c.on('exit', (code, signal) => {
-      if (exited) return;
+    // 'close', not 'exit': it comes once the pipe of started ids is read to its end.
+    // Reported once the child exited and the pipe of started ids is read to
+    // its end (so the last id it wrote is known).
+    let exitInfo = null;
+    let pipeDone = !startedPipe;
+    const report = () => {
+      if (exited || exitInfo === null || !pipeDone) return;
       exited = true;
-      h.onexit(code, signal, err);
+      h.onexit(exitInfo[0], exitInfo[1], err);
+    };
+    if (startedPipe) startedPipe.on('close', () => { pipeDone = true; report(); });
+    c.on('exit', (code, signal) => {
+      exitInfo = [code, signal];
+      report();
     });
     c.send(['init', url]);
     return h;

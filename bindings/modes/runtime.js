@@ -19,11 +19,12 @@
  * limit of piscina #316/#346): tasks arrive as messages, so timers and I/O
  * the module started keep running while the worker is idle.
  *
- * Which task runs is published before it starts (`slot`, a shared Int32 the
- * thread pool reads when the worker dies, so it fails exactly that task and
- * requeues the rest). Without a slot (process mode) each outcome is sent
- * before the next task starts, so the first unreported task is the one
- * running.
+ * Which task runs is published before it starts, so that when the worker
+ * dies the pool fails exactly that task and requeues the rest: in a shared
+ * Int32 (`slot`, threads) or by `started(id)` (processes: 4 bytes on a pipe
+ * the pool reads, far cheaper than a message). With neither, each outcome is
+ * sent before the next task starts (`flushEach`), so the first unreported
+ * task is the one running.
  * @module concurry-wasm/modes/runtime
  */
 import { runWithTask, takeTransfer } from '../task-context.js';
@@ -68,11 +69,14 @@ function openRing(info) {
  *   send(msg: unknown, transfer?: Transferable[]): void,
  *   onMessage(fn: (msg: any) => void): void,
  *   slot: Int32Array | null,
+ *   started?: ((id: number) => boolean) | null,
  *   flushEach: boolean,
  *   transfers: boolean,
  *   yieldNow(fn: () => void): void,
  * }} ch
  *   slot: where the running task's id is published (thread mode);
+ *   started: publishes the id of a task about to start (process mode); false
+ *     when it could not (the runtime falls back to flushEach);
  *   flushEach: send each outcome before the next task starts (process mode);
  *   transfers: ArrayBuffers given to transfer() move (thread) rather than copy;
  *   ring: a completion ring (ring.js's ringInfo) or null.
@@ -81,6 +85,8 @@ function openRing(info) {
 export function startRuntime(ch) {
   let fns = null;
   let thisOf = null;
+  let started = ch.started || null;
+  let flushEach = ch.flushEach;
   let moduleName = '';
   /** Tasks received and not started, as flat [id, method, args, attempt] records. */
   let queue = [];
@@ -226,6 +232,10 @@ export function startRuntime(ch) {
   function start(t) {
     cur = t;
     if (ch.slot) Atomics.store(ch.slot, 0, t.id);
+    else if (started !== null && !started(t.id)) {
+      started = null;
+      flushEach = true;
+    }
     const fn = fns[t.method];
     if (typeof fn !== 'function') {
       finish(t, false, missingMethodError(t.method, `the module '${moduleName}'`, fn));
@@ -253,7 +263,7 @@ export function startRuntime(ch) {
     let n = 0;
     try {
       while (qHead < queue.length) {
-        if (out.length && (ch.flushEach || ++n % FLUSH_EVERY === 0)) flush();
+        if (out.length && (flushEach || ++n % FLUSH_EVERY === 0)) flush();
         const t = queue[qHead];
         queue[qHead++] = undefined;
         if (qHead === queue.length) { queue = []; qHead = 0; }
