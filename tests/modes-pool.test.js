@@ -344,6 +344,17 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(r.n).toBe(4096);
     expect(r.buf).toBeInstanceOf(ArrayBuffer);
     expect(new Uint8Array(r.buf)[4095]).toBe(7);
+    // With an argument future to await first: moved once it resolved.
+    const buf2 = new Uint8Array(10).fill(3).buffer;
+    const g = w.callWith({ transfer: [buf2] }, 'byteSum', Promise.resolve(buf2));
+    expect(await g).toBe(30);
+    expect(buf2.byteLength).toBe(mode === 'thread' ? 0 : 10);
+    // Something in the list that cannot be transferred fails that call only
+    // (thread mode; process mode copies and ignores the list).
+    const g2 = w.callWith({ transfer: [{ not: 'a buffer' }] }, 'byteSum', new ArrayBuffer(1));
+    if (mode === 'thread') expect((await rejection(g2)).name).toMatch(/^(TypeError|DataCloneError)$/);
+    else expect(await g2).toBe(0);
+    expect(await w.add(1, 1)).toBe(2);
   });
 
   test('futures of a pool are BaseFutures: PromiseFutures and pool futures mix in one wait', async () => {

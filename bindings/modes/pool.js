@@ -286,17 +286,7 @@ export class Pool {
           { maxQueued: o.maxQueued, queued: q });
       }
     }
-    let transfer = co && co.transfer && co.transfer.length ? co.transfer : null;
-    let cloneError = null;
-    if (transfer !== null && this.kind === 'thread') {
-      // Moved at the call, as postMessage would: the caller's buffers are
-      // detached now, and the pool holds the only copies until the hand-off.
-      try {
-        [args, transfer] = structuredClone([args, transfer], { transfer });
-      } catch (e) {
-        cloneError = e;
-      }
-    }
+    const transfer = co && co.transfer && co.transfer.length ? co.transfer : null;
     const t = new Task(this, this.nextTaskId++, method, args, {
       transfer,
       onProgress: (co && co.onProgress) || null,
@@ -319,33 +309,49 @@ export class Pool {
       t.onAbort = () => this._stopTask(t, 0, null);
       signal.addEventListener('abort', t.onAbort, { once: true });
     }
-    if (cloneError !== null) {
-      this._finishTask(t);
-      this.counts.failed++;
-      completeTasks([f], [FAILED], [cloneError.name === 'DataCloneError'
-        ? dataCloneError(args, 'args', `the arguments of '${method}'`, cloneError) : cloneError]);
-      return f;
-    }
     const p = o.unwrapFutures && !allPrimitive(args) ? unwrapArgs(args) : null;
     if (p === null) {
-      this._enqueue(t);
+      if (this._move(t)) this._enqueue(t);
     } else {
       (this._unwrapSet ??= new Set()).add(t);
       p.then((a) => {
         this._unwrapSet.delete(t);
         if (t.state !== T_UNWRAP) return;
         t.args = a;
-        this._enqueue(t);
+        if (this._move(t)) this._enqueue(t);
       }, (e) => {
         this._unwrapSet.delete(t);
         if (t.state !== T_UNWRAP) return;
-        this._finishTask(t);
-        this.counts.failed++;
-        completeTasks([t.future], [FAILED], [e]);
-        this._changed();
+        this._fail(t, e);
       });
     }
     return f;
+  }
+
+  /**
+   * Thread mode moves the buffers of callWith({ transfer }) at the call (once
+   * argument futures are resolved), as postMessage would: the caller's
+   * buffers are detached now and the pool holds the only copies until the
+   * hand-off. False (and t failed) when they cannot be moved or cloned.
+   */
+  _move(t) {
+    if (t.transfer === null || this.kind !== 'thread') return true;
+    try {
+      [t.args, t.transfer] = structuredClone([t.args, t.transfer], { transfer: t.transfer });
+      return true;
+    } catch (e) {
+      this._fail(t, e && e.name === 'DataCloneError'
+        ? dataCloneError(t.args, 'args', `the arguments of '${t.method}'`, e) : e);
+      return false;
+    }
+  }
+
+  /** Fails a call that is not on a worker. */
+  _fail(t, e) {
+    this._finishTask(t);
+    this.counts.failed++;
+    completeTasks([t.future], [FAILED], [e]);
+    this._changed();
   }
 
   _enqueue(t, front = false) {
