@@ -115,3 +115,16 @@ test('the same with a crash while sharing the pool', async () => {
   }
   expect(w.stats().crashed).toBe(before + 1);
 });
+
+test('progress stays before the result when a wait wakes on the core (calls with onProgress complete by message)', async () => {
+  for (let round = 0; round < 20; round++) {
+    const seen = [];
+    const f = w.callWith({ onProgress: (v) => seen.push(v) }, 'progressSync', 50);
+    await handOff();
+    // Blocked long enough for the worker to finish: a core completion would be there already.
+    blockUntil(() => false, 20);
+    const { done } = await wait([f]);
+    expect(done.has(f)).toBe(true);
+    expect(seen.length).toBe(50);
+  }
+});

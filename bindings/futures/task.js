@@ -180,8 +180,8 @@ export class TaskFuture extends BaseFuture {
     return this._v;
   }
 
-  /** Completed by a worker thread through the core when the pool has a ring. */
-  get _foreign() { return this._task !== null && this._task.pool.ring === true; }
+  /** Completed by a worker thread through the core when the pool has a ring (and no onProgress). */
+  get _foreign() { return this._task !== null && this._task.pool.ring === true && this._task.onProgress === null; }
 
   /**
    * Cancels the call: a queued call is removed, a running one is told to stop

@@ -461,7 +461,7 @@ export class Pool {
     const msg = [];
     let tl = null;
     for (const t of tasks) {
-      msg.push(t.id, t.method, t.args, t.attempts, w.ring ? t.future._c : 0);
+      msg.push(t.id, t.method, t.args, t.attempts, ringFuture(w, t));
       if (t.transfer && this.kind === 'thread') (tl ??= []).push(...t.transfer);
     }
     try {
@@ -481,7 +481,7 @@ export class Pool {
         err = dataCloneError(t.args, 'args', `the arguments of '${t.method}'`, cause);
       } else {
         try {
-          w.h.post(['run', [t.id, t.method, t.args, t.attempts, w.ring ? t.future._c : 0]], t.transfer && this.kind === 'thread' ? t.transfer : null);
+          w.h.post(['run', [t.id, t.method, t.args, t.attempts, ringFuture(w, t)]], t.transfer && this.kind === 'thread' ? t.transfer : null);
           continue;
         } catch (e) {
           err = e && e.name === 'DataCloneError'
@@ -933,6 +933,15 @@ export class Pool {
     if (this._available()) return Promise.resolve();
     return new Promise((r) => this.availWaiters.push(r));
   }
+}
+
+/**
+ * The C future a worker completes through its ring for call t, or 0 (by
+ * message): a call with onProgress completes by message, behind its
+ * progress reports, so that nothing sees it done before they were delivered.
+ */
+function ringFuture(w, t) {
+  return w.ring && t.onProgress === null ? t.future._c : 0;
 }
 
 /** True when no argument is an object or function (nothing to unwrap; the common tiny call). */
