@@ -72,6 +72,9 @@ function setOwn(o, k, v) {
  * belongs to and `groupKeys[g]` that entry's key (index, property or Map key);
  * `groupStart[g]..groupStart[g+1]` are the leaves of entry g (only for recurse;
  * without it, group g is leaf g). `build(values)` makes the output of gather.
+ * `leaves` may be the caller's own array (array input): read it during the
+ * call of wait()/gather() only; what is needed later must be kept then
+ * (gather/inputs.js keeps the futures in `futs`, the promises in `vals`).
  * @typedef {{ kind: ShapeKind, leaves: unknown[], recursive: boolean,
  *   groupKeys: (() => unknown[]), groupStart: Int32Array|null,
  *   build: (values: unknown[]) => unknown, buildGroup: (g: number, values: unknown[]) => unknown }} Shape
