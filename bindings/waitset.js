@@ -494,6 +494,15 @@ export class Waiter {
   /** @returns {number} entries done with a failure or cancelled */
   failedCount() { return this.freed ? 0 : C.cy_waitset_failed_count(this.ws); }
 
+  /** @returns {Uint8Array} 1 for every entry that is done, 0 for the others */
+  doneFlags() {
+    const n = this.n;
+    if (this.freed || n === 0) return new Uint8Array(n);
+    const p = scratchA.get(n);
+    C.cy_waitset_done_flags(this.ws, p);
+    return heap().u8.slice(p, p + n);
+  }
+
   /**
    * Takes up to `max` entries from the completion order: their indices, in
    * the order they completed (empty when none is waiting), or null once every
