@@ -257,6 +257,13 @@ function waitGrouped(leaves, n, m, futs, o) {
   return new Promise((resolve, reject) => {
     g.resolve = resolve;
     g.reject = reject;
+    g.o = o;
+    if (m === n && o.signal === null) {
+      // Only promises, and nothing to listen to before they all settle: the
+      // waitset is made then, told their states and asked at once.
+      g.lazy = true;
+      return;
+    }
     try {
       g.w = new Waiter(fs, n, waiterOptions(o, RETURN_WHEN_CODE.ALL_COMPLETED, true, foreign), g);
     } catch (e) {
@@ -283,12 +290,22 @@ class GroupedWait {
     this.w = null;
     this.resolve = null;
     this.reject = null;
+    this.o = null;
+    this.lazy = false;   // the waiter is made when the promises have settled
   }
 
   /** Every promise settled. */
   settled(values, failed) {
     this.values = values;
     this.failed = failed;
+    if (this.lazy) {
+      try {
+        this.w = new Waiter(0, this.n, waiterOptions(this.o, RETURN_WHEN_CODE.ALL_COMPLETED, true, false), this);
+      } catch (e) {
+        this.reject(e);
+        return;
+      }
+    }
     if (this.w !== null) this.push();
   }
 
