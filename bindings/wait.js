@@ -4,6 +4,14 @@
  * FIRST_EXCEPTION); rejects with TimeoutError ("k of n completed") when the
  * timeout passes first, or with the signal's reason on abort. Every input
  * shape of shapes.js; futures stay usable afterwards.
+ *
+ * The core checks the condition before the deadline at every check, and the
+ * first check comes a microtask after the call (Waiter.begin), once inputs
+ * settled at the call have reached the core: `timeout: 0` gives what was
+ * done at the call. Every input is observed (a rejection is handled) on
+ * every way out. Two paths: a wait for ALL_COMPLETED with neither timeout
+ * nor progress watches native promises as one group of waitset slots
+ * (waitGrouped); any other wait has a future per input (waitFutures).
  * @module concurry-wasm/wait
  */
 import { splitArgs, flatten } from './shapes.js';
