@@ -17,7 +17,7 @@
 import { splitArgs, flatten } from './shapes.js';
 import { parseWaitOptions, RETURN_WHEN_CODE } from './options.js';
 import { wrapFuture } from './wrap.js';
-import { C, heap, scratchA, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } from './core.js';
+import { C, heap, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } from './core.js';
 import { settledPromiseFuture } from './futures/promise.js';
 import { Waiter } from './waitset.js';
 import { TimeoutError } from './errors.js';
@@ -127,13 +127,10 @@ function waitFutures(futs, n, o) {
             return;
           }
           if (!waiter.finish()) return;
-          const flags = C.malloc(n > 0 ? n : 1);
-          C.cy_waitset_done_flags(waiter.ws, flags);
-          const u8 = heap().u8;
+          const flags = waiter.doneFlags();
           const done = new Set();
           const notDone = new Set();
-          for (let i = 0; i < n; i++) (u8[flags + i] ? done : notDone).add(futs[i]);
-          C.free(flags);
+          for (let i = 0; i < n; i++) (flags[i] ? done : notDone).add(futs[i]);
           // A future listed twice is in one set only: done wins.
           for (const f of done) notDone.delete(f);
           end(waiter, { done, notDone }, false);
@@ -197,7 +194,7 @@ function fromSettled(results) {
 
 /**
  * Writes the core's states of the promise slots into u8[p..p+n) (entries of
- * futures 0: the core leaves them alone).
+ * futures 0: the core leaves them alone). u8 is zeroed.
  */
 function slotStates(out, idx, u8, p, n) {
   const { values, failed } = out;
@@ -205,7 +202,6 @@ function slotStates(out, idx, u8, p, n) {
     u8.fill(STATE_SUCCEEDED, p, p + n);
     return;
   }
-  if (idx !== null) u8.fill(0, p, p + n);
   for (let t = 0; t < values.length; t++) {
     u8[p + (idx === null ? t : idx[t])] = failed !== null && failed[t] ? STATE_FAILED : STATE_SUCCEEDED;
   }
@@ -322,9 +318,9 @@ class GroupedWait {
     const w = this.w;
     if (w.freed) return;
     const n = this.n;
-    const p = scratchA.get(n);
-    slotStates(this, this.idx, heap().u8, p, n);
-    C.cy_waitset_settle_slots(w.ws, p);
+    const states = new Uint8Array(n);
+    slotStates(this, this.idx, states, 0, n);
+    w.settleSlots(states);
     w.poll();
   }
 
