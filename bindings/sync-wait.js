@@ -26,10 +26,16 @@ import { ProbeFuture } from './futures/probe.js';
 import { CFuture } from './futures/c.js';
 import { cancelledError } from './futures/base.js';
 import {
-  C, heap, waitsetCreate, coreFailure, CY_EAGAIN, CY_ETIMEDOUT,
+  C, Module, heap, waitsetCreate, coreFailure, CY_EAGAIN, CY_ETIMEDOUT,
   STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
 import { timeoutError } from './wait.js';
+
+/** Longest sleep between checks, in ms (see block()). */
+const SLICE_MS = 5;
+/** emscripten_current_thread_process_queued_calls, where the module exports it. */
+const processQueued = typeof Module._emscripten_current_thread_process_queued_calls === 'function'
+  ? Module._emscripten_current_thread_process_queued_calls : null;
 
 const WAIT_KEYS = ['timeout', 'returnWhen', 'polling', 'progress', 'recurse', 'cancelPending'];
 const GATHER_KEYS = ['returnExceptions', 'timeout', 'polling', 'progress', 'recurse', 'cancelPending'];
@@ -162,9 +168,14 @@ function block(futs, returnWhen, o, where) {
       rc = C.cy_waitset_poll(ws);
       if (o.progress) report();
       if (rc !== CY_EAGAIN) break;
+      // Work the pool's pthreads proxy to this thread (their stdio, for one)
+      // waits for it: run it between checks, and sleep in slices of at most
+      // SLICE_MS so that a call proxied while this thread sleeps waits no
+      // longer than that (nothing wakes this thread for it).
+      if (processQueued) processQueued();
       const wake = C.cy_waitset_next_wakeup_ms(ws);
       C.cy_waitset_arm(ws);
-      Atomics.wait(heap().i32, sig, seen, wake < 0 ? Infinity : Math.max(0, wake));
+      Atomics.wait(heap().i32, sig, seen, wake < 0 ? SLICE_MS : Math.min(SLICE_MS, Math.max(0, wake)));
     }
     const flags = new Uint8Array(n);
     if (n > 0) {

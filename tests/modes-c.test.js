@@ -243,6 +243,15 @@ describe("mode 'c': targets", () => {
     expect(e.code).toBe(22);
   });
 
+  test('gatherSync on a kernel that prints: the proxied stdio is served while the caller blocks', async () => {
+    // A pthread's stdio is proxied to the thread that loaded the module; before
+    // sync-wait.js ran that queue between sleeps, this timed out (3 s).
+    const w = await cWorker({ maxWorkers: 2 });
+    const t0 = Date.now();
+    expect(pkg.gatherSync([w.test_print(5), w.test_print(6)], { timeout: 3000 })).toEqual([5, 6]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   test('the shipped dist/ has the built-ins but not the test kernels', () => {
     const env = { ...process.env };
     delete env.CONCURRY_WASM_CORE;

@@ -33,3 +33,15 @@ static int user_scale(cy_kernel_call *call) {
   return 0;
 }
 CY_KERNEL_EXPORT("test_scale", user_scale)
+
+/* print(x): writes a line to stdout from the pthread (stdio there is proxied
+ * to the thread that loaded the module), then value = x: the case of a
+ * kernel that prints while that thread blocks in waitSync(). */
+#include <stdio.h>
+static int user_print(cy_kernel_call *call) {
+  printf("kernel says %g\n", cy_kernel_arg(call, 0));
+  fflush(stdout);
+  cy_kernel_set_value(call, cy_kernel_arg(call, 0));
+  return 0;
+}
+CY_KERNEL_EXPORT("test_print", user_print)
