@@ -186,6 +186,16 @@ describe("mode 'c': cancel, timeouts, backpressure, stop", () => {
     expect(await w.fib(11)).toBe(89);
   });
 
+  test('whenIdle() after short calls always resolves (the signal word is read before the check)', async () => {
+    const w = await cWorker({ maxWorkers: 2 });
+    for (let i = 0; i < 300; i++) {
+      w.sleepThen(0, i);
+      if (i % 3 === 0) w.add(i, 1);
+      await w.whenIdle();
+      expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
+    }
+  });
+
   test('stats() counts completed and failed calls', async () => {
     const w = await cWorker({ maxWorkers: 2 });
     expect(w.stats()).toEqual({ workers: 2, idle: 2, running: 0, queued: 0, completed: 0, failed: 0, crashed: 0 });

@@ -218,20 +218,25 @@ export class CBackend {
     };
   }
 
-  /** Wakes whenIdle/whenAvailable checks that now hold; arms for the rest. */
+  /**
+   * Wakes whenIdle/whenAvailable checks that now hold and arms for the rest.
+   * The signal word is read before the checks: a task ending after them
+   * bumps it, and the wait on the value read returns at once.
+   */
   kick() {
     if (this.checks.length === 0) return;
+    const seen = this.freed ? 0 : Atomics.load(heap().i32, this.sig);
     const still = [];
     for (const ch of this.checks) {
       if (ch[0]()) ch[1]();
       else still.push(ch);
     }
     this.checks = still;
-    if (still.length) this.arm();
+    if (still.length) this.arm(seen);
   }
 
-  arm() {
-    if (this.armed || this.freed) return;
+  arm(seen) {
+    if (this.armed) return;
     this.armed = true;
     keepAlive(true);
     const done = () => {
@@ -239,12 +244,8 @@ export class CBackend {
       keepAlive(false);
       this.kick();
     };
-    if (HAS_WAIT_ASYNC) {
-      const i32 = heap().i32;
-      const v = Atomics.load(i32, this.sig);
-      // Re-check after reading the word: a task that ended before the read
-      // bumped it already, and its counts are visible now.
-      const res = Atomics.waitAsync(i32, this.sig, v);
+    if (HAS_WAIT_ASYNC && !this.freed) {
+      const res = Atomics.waitAsync(heap().i32, this.sig, seen);
       if (res.async) res.value.then(done);
       else queueMicrotask(done);
     } else {
@@ -256,9 +257,7 @@ export class CBackend {
     if (cond()) return Promise.resolve();
     return new Promise((resolve) => {
       this.checks.push([cond, resolve]);
-      this.arm();
-      // The state may have changed between cond() and arming.
-      queueMicrotask(() => this.kick());
+      this.kick();
     });
   }
 
