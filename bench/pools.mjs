@@ -10,8 +10,9 @@
 //   wake      wake latency in thread mode: a task sleeps 1 ms (the caller is
 //             parked in wait() by then) and returns process.hrtime taken as
 //             it finishes; the latency is the caller's hrtime once
-//             `await wait([f])` resolves minus that stamp (p50/p99); piscina's
-//             `await pool.run()` measured the same way beside it;
+//             `await wait([f])` resolves minus that stamp (p50/p99); beside
+//             it `await f`, a call completed by message (onProgress) and
+//             piscina's `await pool.run()`, measured the same way;
 //   c         a CPU kernel as C tasks on 1 vs 2 pthreads: runs W-C's
 //             bench/c-kernels.mjs (its own alternating medians).
 //
@@ -150,39 +151,56 @@ async function race(title, contenders) {
   return rows;
 }
 
-/** Wake latency: caller's hrtime when the wait resolves minus the task's finish stamp. */
+/**
+ * Wake latency: the caller's hrtime when the await resolves minus the task's
+ * finish stamp. Interleaved, one task in flight at a time: concurry's
+ * wait([f]) (the measure of the target), beside it `await f` and a call with
+ * onProgress (which completes by message, not through the core's ring:
+ * the breakdown of where wait()'s time goes), and piscina's `await run()`.
+ */
 async function wake() {
   const w = await createWorker(ADD, { mode: 'thread', maxWorkers: 2 });
   const pool = new Piscina({ filename: PEER, minThreads: 2, maxThreads: 2 });
-  const conc = [];
-  const pisc = [];
+  const variants = {
+    'concurry-wasm wait([f])': async () => {
+      const f = w.stampAfter(1);
+      await wait([f]);
+      return [process.hrtime.bigint(), f.resultNow()];
+    },
+    'concurry-wasm await f': async () => {
+      const f = w.stampAfter(1);
+      const s = await f;
+      return [process.hrtime.bigint(), s];
+    },
+    'concurry-wasm by message': async () => {
+      const f = w.callWith({ onProgress() {} }, 'stampAfter', 1);
+      await wait([f]);
+      return [process.hrtime.bigint(), f.resultNow()];
+    },
+    'piscina await run()': async () => {
+      const s = await pool.run({ ms: 1 }, { name: 'stampAfter' });
+      return [process.hrtime.bigint(), s];
+    },
+  };
+  const names = Object.keys(variants);
+  const samples = names.map(() => []);
   const warm = 50;
   for (let i = 0; i < WAKES + warm; i++) {
-    // Alternate which goes first; one task in flight at a time.
-    for (const which of i % 2 ? ['p', 'c'] : ['c', 'p']) {
-      if (which === 'c') {
-        const f = w.stampAfter(1);
-        await wait([f]);
-        const now = process.hrtime.bigint();
-        if (i >= warm) conc.push(Number(now - f.resultNow()) / 1e6);
-      } else {
-        const stamp = await pool.run({ ms: 1 }, { name: 'stampAfter' });
-        const now = process.hrtime.bigint();
-        if (i >= warm) pisc.push(Number(now - stamp) / 1e6);
-      }
+    for (let j = 0; j < names.length; j++) {
+      const k = (i + j) % names.length;
+      const [now, stamp] = await variants[names[k]]();
+      if (i >= warm) samples[k].push(Number(now - stamp) / 1e6);
     }
   }
   await w.stop();
   await pool.destroy();
-  const res = {
-    samples: WAKES,
-    concurry: { p50: pct(conc, 50), p99: pct(conc, 99), max: pct(conc, 100) },
-    piscina: { p50: pct(pisc, 50), p99: pct(pisc, 99), max: pct(pisc, 100) },
-  };
+  const res = { samples: WAKES };
+  names.forEach((n, k) => { res[n] = { p50: pct(samples[k], 50), p99: pct(samples[k], 99), max: pct(samples[k], 100) }; });
   if (!JSON_OUT) {
-    console.log(`wake latency, thread mode, worker finishing -> wait() resolving, ${WAKES} samples (ms)`);
-    for (const [k, v] of [['concurry-wasm wait([f])', res.concurry], ['piscina await run()', res.piscina]]) {
-      console.log(`  ${k.padEnd(26)} p50 ${v.p50.toFixed(3)}  p99 ${v.p99.toFixed(3)}  max ${v.max.toFixed(3)}`);
+    console.log(`wake latency, thread mode, worker finishing -> the await resolving, ${WAKES} samples each (ms)`);
+    for (const n of names) {
+      const v = res[n];
+      console.log(`  ${n.padEnd(26)} p50 ${v.p50.toFixed(3)}  p99 ${v.p99.toFixed(3)}  max ${v.max.toFixed(3)}`);
     }
   }
   return res;
