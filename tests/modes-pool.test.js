@@ -7,29 +7,9 @@ import {
 } from '../bindings/index.js';
 import { sleep } from './helpers.js';
 
-const TASKS = new URL('./fixtures/workers/pool-tasks.mjs', import.meta.url);
-const LOAD_FAILS = new URL('./fixtures/workers/throws-at-load.mjs', import.meta.url);
+import { make, rejection, closeAll, LOAD_FAILS } from './modes-pool-helpers.js';
 
-const open = [];
-async function make(mode, options = {}) {
-  const w = await createWorker(TASKS, { mode, maxWorkers: 1, ...options });
-  open.push(w);
-  return w;
-}
-afterEach(async () => {
-  const ws = open.splice(0);
-  await Promise.all(ws.map((w) => w.stop({ force: true }).catch(() => {})));
-});
-
-/** Rejection of a future (or promise), or a failure if it fulfils. */
-async function rejection(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+afterEach(closeAll);
 
 describe.each(['thread', 'process'])('%s pool', (mode) => {
   test('calls, method calls through the handle, kind prefix, wait and gather', async () => {
@@ -136,131 +116,9 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(sync).toEqual([...Array.from({ length: 20 }, (_, i) => i), 'done']);
   });
 
-  test('crash mid-batch: only the running call fails (exit code, method, attempts); the others run; the worker is replaced', async () => {
-    const w = await make(mode, { maxWorkers: 1 });
-    const before = w.add(1, 1);
-    const crash = w.exit(7);
-    const after = Array.from({ length: 10 }, (_, i) => w.add(i, 100));
-    const e = await rejection(crash);
-    expect(e).toBeInstanceOf(WorkerCrashedError);
-    expect(e.exitCode).toBe(7);
-    expect(e.signal).toBe(null);
-    expect(e.method).toBe('exit');
-    expect(e.attempts).toBe(1);
-    expect(await before).toBe(2);
-    expect(await gather(after)).toEqual(Array.from({ length: 10 }, (_, i) => i + 100));
-    const s = w.stats();
-    expect(s.crashed).toBe(1);
-    expect(s.workers).toBe(1);
-  });
-
-  test('an uncaught error at top level crashes the worker: its running call fails with WorkerCrashedError', async () => {
-    const w = await make(mode);
-    const e = await rejection(w.throwLater('late failure'));
-    expect(e).toBeInstanceOf(WorkerCrashedError);
-    expect(e.method).toBe('throwLater');
-    if (mode === 'thread') expect(e.message).toContain('late failure');
-    else expect(e.exitCode).toBe(1);
-    expect(await w.add(2, 3)).toBe(5);
-  });
-
-  if (mode === 'process') {
-    test('a killed child reports the signal', async () => {
-      const w = await make(mode);
-      const e = await rejection(w.kill());
-      expect(e).toBeInstanceOf(WorkerCrashedError);
-      expect(e.signal).toBe('SIGKILL');
-      expect(e.exitCode).toBe(null);
-      expect(await w.add(1, 2)).toBe(3);
-    });
-  }
-
-  test('retries re-run a crashed call up to N times (per worker and per call); attempt counts', async () => {
-    const w = await make(mode, { retries: 2 });
-    expect(await w.crashUntil(3, 'x')).toEqual({ value: 'x', attempt: 3 });
-    const e = await rejection(w.callWith({ retries: 1 }, 'crashUntil', 5, 'y'));
-    expect(e).toBeInstanceOf(WorkerCrashedError);
-    expect(e.attempts).toBe(2);
-    expect(e.exitCode).toBe(3);
-    expect(await w.attempt()).toBe(1);
-    expect(w.stats().crashed).toBe(4);
-  });
-
-  test('cancel() of a queued call removes it at once; the running one is unharmed', async () => {
-    const w = await make(mode, { maxWorkers: 1 });
-    const running = w.sleep(150, 'slept');
-    const queued = w.add(1, 2);
-    await sleep(20);
-    expect(queued.cancel()).toBe(true);
-    expect(queued.cancelled()).toBe(true);
-    expect(queued.done()).toBe(true);
-    expect(await rejection(queued)).toBeInstanceOf(CancelledError);
-    expect(await running).toBe('slept');
-    expect(w.stats().crashed).toBe(0);
-  });
-
-  test('cancel() of a running call: the signal fires inside, the worker is freed when the task settles (cooperative)', async () => {
-    const w = await make(mode, { maxWorkers: 1, cancelGraceMs: 5000 });
-    const who = await w.pid();
-    const f = w.waitForAbort();
-    await sleep(50);
-    expect(f.running()).toBe(true);
-    expect(f.cancel()).toBe(true);
-    expect(f.cancelled()).toBe(true);
-    expect(await rejection(f.result())).toBeInstanceOf(CancelledError);
-    // Same worker afterwards: it stopped by itself, nothing was terminated.
-    expect(await w.pid()).toBe(who);
-    expect(w.stats().crashed).toBe(0);
-  });
-
-  test('cancel() of a call that ignores its signal: the worker is terminated after cancelGraceMs and replaced; calls behind it move on', async () => {
-    const w = await make(mode, { maxWorkers: 1, cancelGraceMs: 100 });
-    const who = await w.pid();
-    const stuck = w.busyForever();
-    const behind = w.add(2, 2);
-    await sleep(50);
-    const t0 = Date.now();
-    expect(stuck.cancel()).toBe(true);
-    expect(await behind).toBe(4);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(80);
-    expect(await rejection(stuck)).toBeInstanceOf(CancelledError);
-    expect(await w.pid()).not.toBe(who);
-    expect(w.stats().crashed).toBe(0);
-  });
-
-  test('callWith timeout counts from the call (queue time included) and stops the work with TimeoutError', async () => {
-    const w = await make(mode, { maxWorkers: 1, cancelGraceMs: 100 });
-    const t0 = Date.now();
-    const running = w.callWith({ timeout: 80 }, 'busyForever');
-    const queued = w.callWith({ timeout: 40 }, 'add', 1, 1);
-    const qe = await queued.exception();
-    expect(qe).toBeInstanceOf(TimeoutError);
-    expect(Date.now() - t0).toBeLessThan(170); // the running call holds the worker for 80 + 100 ms
-    const re = await rejection(running);
-    expect(re).toBeInstanceOf(TimeoutError);
-    expect(running.cancelled()).toBe(false);
-    expect(await w.add(1, 2)).toBe(3);
-    const coop = w.callWith({ timeout: 30 }, 'waitForAbort');
-    expect(await coop.exception()).toBeInstanceOf(TimeoutError);
-  });
-
-  test('a per-call AbortSignal cancels the call', async () => {
-    const w = await make(mode);
-    const ac = new AbortController();
-    const f = w.callWith({ signal: ac.signal }, 'waitForAbort');
-    await sleep(30);
-    ac.abort();
-    expect(f.cancelled()).toBe(true);
-    const pre = new AbortController();
-    pre.abort();
-    const g = w.callWith({ signal: pre.signal }, 'add', 1, 1);
-    expect(g.cancelled()).toBe(true);
-    expect(await w.add(1, 1)).toBe(2);
-  });
-
   test('maxQueued: a call beyond it throws QueueFullError synchronously; whenAvailable and whenIdle for backpressure', async () => {
     const w = await make(mode, { maxWorkers: 1, maxQueued: 2 });
-    const fs = [w.sleep(100, 0)];
+    const fs = [w.sleep(400, 0)];
     await sleep(20);
     fs.push(w.add(1, 1), w.add(2, 2));
     expect(w.stats().queued).toBe(2);
@@ -280,58 +138,9 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(s.running).toBe(0);
   });
 
-  test('stop() drains queued and running calls; call() after stop throws InvalidStateError', async () => {
-    const w = await make(mode, { maxWorkers: 1 });
-    const fs = [w.sleep(50, 'a'), w.add(1, 2), w.add(3, 4)];
-    await w.stop();
-    expect(fs.every((f) => f.done())).toBe(true);
-    expect(await gather(fs)).toEqual(['a', 3, 7]);
-    expect(() => w.add(1, 1)).toThrow(InvalidStateError);
-    expect(() => w.add(1, 1)).toThrow(/stopped/);
-    expect(w.stats().workers).toBe(0);
-  });
-
-  test('stop({ force: true }) cancels what is queued and running and resolves once every worker exited', async () => {
-    const w = await make(mode, { maxWorkers: 2 });
-    const fs = [w.busyForever(), w.forever(), w.add(1, 1), w.add(Promise.resolve(1), 1)];
-    for (let i = 0; i < 5; i++) fs.push(w.sleep(10000));
-    await sleep(30);
-    await w.stop({ force: true });
-    for (const f of fs) expect(f.cancelled()).toBe(true);
-    expect(w.stats().workers).toBe(0);
-  });
-
   test('await createWorker rejects for a module that cannot be loaded', async () => {
     const e = await rejection(createWorker(LOAD_FAILS, { mode }));
     expect(e.message).toContain('this module fails at load');
-  });
-
-  test('maxTasksPerWorker recycles workers', async () => {
-    const w = await make(mode, { maxWorkers: 1, maxTasksPerWorker: 2 });
-    const ids = [];
-    for (let i = 0; i < 5; i++) ids.push(await w.pid());
-    expect(new Set(ids).size).toBe(3);
-    expect(ids[0]).toBe(ids[1]);
-    expect(ids[2]).toBe(ids[3]);
-    expect(w.stats().crashed).toBe(0);
-  });
-
-  test('idleTimeout: idle workers exit; a new one starts on demand', async () => {
-    const w = await make(mode, { maxWorkers: 2, idleTimeout: 50 });
-    expect(await w.add(1, 1)).toBe(2);
-    await sleep(400);
-    expect(w.stats().workers).toBe(0);
-    expect(await w.add(2, 2)).toBe(4);
-    expect(w.stats().workers).toBeGreaterThanOrEqual(1);
-  });
-
-  test('least-busy balance spreads calls over the workers', async () => {
-    const w = await make(mode, { maxWorkers: 2, balance: 'least-busy' });
-    await w.whenIdle();
-    while (w.stats().idle < 2) await sleep(10);
-    const t0 = Date.now();
-    expect(await gather([w.sleep(150, 1), w.sleep(150, 2)])).toEqual([1, 2]);
-    expect(Date.now() - t0).toBeLessThan(290);
   });
 
   test('transfer: buffers given with callWith move in thread mode and are copied in process mode; transfer() moves them back', async () => {
