@@ -173,7 +173,7 @@ function convertArgs(method, args) {
   return { nums, input };
 }
 
-export class CBackend {
+class CBackend {
   constructor(set, opts, names) {
     this.set = set;               // Set of allowed names, or null (every registered one)
     this.label = names;           // for messages
@@ -184,7 +184,7 @@ export class CBackend {
     if (!this.pool) throw new Error(`createWorker(): mode 'c' could not start a pool of ${this.nthreads} pthreads (out of memory)`);
     this.sig = C.cy_kernel_pool_signal(this.pool) >> 2;
     this.waitingArgs = 0;        // calls whose argument futures are pending
-    this.argCalls = new Set();   // their cancel functions, for stop({ force })
+    this.argCalls = new Set();   // their futures (ArgsFuture), cancelled by stop({ force })
     this.checks = [];            // [cond, resolve] of whenIdle/whenAvailable
     this.armed = false;
     this.pollTimer = null;
