@@ -1,6 +1,6 @@
-// The wait/gather suites over every execution mode (not a test file): the
-// modes of tests/mode-matrix.js plus mode 'c' (C kernels on the core's
-// pthread pool), one worker per mode shared by a suite, and per mode the few
+// The wait/gather suites over every execution mode (not a test file): every
+// mode of tests/mode-matrix.js (ALL_MODES: 'c' included, C kernels on the
+// core's pthread pool), one worker per mode shared by a suite, and per mode the few
 // operations the suites need, so that the same test runs everywhere:
 //
 //   ok(ms, v)   a future that succeeds with the number v after about ms
@@ -10,17 +10,16 @@
 // Values are numbers so that C kernels (numbers in, a number out) can take
 // part. Workers are made once per suite (workerFor caches them) and stopped
 // with stopMatrixWorkers in afterAll.
-import { createWorker, gather } from '../bindings/index.js';
-import { MODES, makeWorker, stopWorkers } from './mode-matrix.js';
+import { gather } from '../bindings/index.js';
+import { ALL_MODES, makeWorker, stopWorkers } from './mode-matrix.js';
 
-/** The modes the suites run in: the mode matrix's, and 'c'. */
-export const MATRIX = [...MODES.filter((m) => m !== 'c'), 'c'];
+/** The modes the suites run in: all of the mode matrix's. */
+export const MATRIX = ALL_MODES;
 
 /** Modes whose work runs outside this thread (they can crash, be terminated). */
 export const POOLED = MATRIX.filter((m) => m === 'thread' || m === 'process' || m === 'c');
 
 const cache = new Map();
-const ownC = new Set();
 
 /**
  * The suite's worker for `mode` (made on first use, warmed so that both
@@ -33,13 +32,7 @@ export function workerFor(mode) {
 }
 
 async function make(mode) {
-  let w;
-  if (mode === 'c' && !MODES.includes('c')) {
-    w = await createWorker('builtin', { mode: 'c', maxWorkers: 2 });
-    ownC.add(w);
-  } else {
-    w = await makeWorker(mode);
-  }
+  const w = await makeWorker(mode);
   const o = ops(mode, w);
   await gather([o.ok(1, 1), o.add(1, 2)]);
   // createWorker resolves once one pool worker is up; wait for the others
@@ -54,9 +47,7 @@ async function make(mode) {
 /** Stops every worker workerFor made (afterAll). */
 export async function stopMatrixWorkers() {
   cache.clear();
-  const cs = [...ownC];
-  ownC.clear();
-  await Promise.all([stopWorkers(), ...cs.map((w) => w.stop({ force: true }))]);
+  await stopWorkers();
 }
 
 /**
