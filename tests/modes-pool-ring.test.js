@@ -128,3 +128,17 @@ test('progress stays before the result when a wait wakes on the core (calls with
     expect(seen.length).toBe(50);
   }
 });
+
+test('stop({ force: true }) after a call completed through the core keeps its value (the core decided first)', async () => {
+  const one = await createWorker(TASKS, { mode: 'thread', maxWorkers: 1 });
+  await one.add(0, 0);
+  const f = one.sleep(10, 'kept');
+  const g = one.sleep(5000, 'never');
+  await handOff();
+  expect(blockUntil(() => f.done())).toBeGreaterThanOrEqual(0);
+  await one.stop({ force: true });
+  expect(f.cancelled()).toBe(false);
+  expect(f.resultNow()).toBe('kept');
+  expect(await f).toBe('kept');
+  expect(g.cancelled()).toBe(true);
+});

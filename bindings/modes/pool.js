@@ -870,21 +870,33 @@ export class Pool {
     const force = !!(options && options.force);
     this.stopping = true;
     if (force) {
-      const all = [];
+      const waiting = [];
       for (let i = this.qHead; i < this.queue.length; i++) {
         const t = this.queue[i];
-        if (t !== undefined && t.state === T_QUEUED) all.push(t);
+        if (t !== undefined && t.state === T_QUEUED) waiting.push(t);
       }
-      for (const w of this.workers) for (const t of w.inflight.values()) if (t.state === T_HANDED) all.push(t);
-      for (const t of this.unwrapping()) all.push(t);
+      for (const t of this.unwrapping()) waiting.push(t);
       const fs = [];
-      for (const t of all) {
+      for (const t of waiting) {
         this._finishTask(t);
         fs.push(t.future);
       }
       this.queue = [];
       this.qHead = 0;
+      // Running calls: cancelled in the core unless a worker's ring
+      // completion won already (then its message, read when the worker
+      // exits, gives the value).
+      const running = [];
+      for (const w of this.workers) {
+        for (const t of w.inflight.values()) {
+          if (t.state !== T_HANDED || !claimTask(t.future, CANCELLED)) continue;
+          this._finishTask(t);
+          w.zombies++;
+          running.push(t.future);
+        }
+      }
       completeTasks(fs, fs.map(() => CANCELLED), fs.map(() => undefined));
+      for (const f of running) finishClaim(f, CANCELLED, undefined);
       this.stopped = true;
       for (const w of this.workers) this._close(w);
     } else {
