@@ -171,8 +171,9 @@ function failedWith(kinds, vals, n, reason) {
 export class Inputs {
   /**
    * Classifies `leaves` and watches every thenable; `leaves` is not read
-   * after this (it may be the caller's own array). Throws what wrapFuture throws for a bad handle (the
-   * thenables seen so far are watched, so handled).
+   * after this (it may be the caller's own array). Throws what wrapFuture
+   * throws for a bad handle (the thenables seen so far are watched, so
+   * handled).
    * @param {unknown[]} leaves
    * @param {number} mode EXACT, EACH or GROUP
    */
@@ -193,8 +194,6 @@ export class Inputs {
     this.firstReason = NONE;     // the first rejection seen, in settlement order
     this.firstPlaced = false;    // ... and told to the core ahead of the others
     this.pendingSlots = 0;       // slots not done at the call
-    this.doneSlots = 0;          // slots done at the call (values)
-    this.foreign = false;
     this.target = null;          // the Waiter, or a WeakRef to it (weak)
     const inp = this;
     const kinds = this.kinds;
@@ -296,7 +295,6 @@ export class Inputs {
           if (!foreign && completesElsewhere(f)) foreign = true;
         }
       }
-      this.foreign = foreign;
       w = make(fs, foreign);
     } finally {
       if (fs) C.free(fs);
