@@ -177,4 +177,12 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(slow.done()).toBe(false);
     slow.cancel();
   });
+
+  test('async work inside a worker keeps running between calls (the worker never blocks while idle)', async () => {
+    const w = await make(mode);
+    expect(await w.startTicker()).toBe(true);
+    const t0 = await w.readTicks();
+    await sleep(150);
+    expect(await w.readTicks()).toBeGreaterThan(t0 + 5);
+  });
 });
