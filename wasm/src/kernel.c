@@ -118,12 +118,14 @@ cy_kernel_pool *cy_kernel_pool_new(int nthreads) {
   cy_kernel_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return NULL;
   pool->mu = (cy__mutex)CY__MUTEX_INIT;
-  pool->nthreads = nthreads;
   pool->ex = cy_executor_new(nthreads);
   if (!pool->ex) {
     free(pool);
     return NULL;
   }
+  /* What the executor runs, not what was asked: 0 in a build without threads
+   * (WASI), where the warm-up barrier must not wait for threads that never come. */
+  pool->nthreads = cy_executor_nthreads(pool->ex);
   return pool;
 }
 

@@ -172,6 +172,21 @@ static int t_invalid(void) {
   return 0;
 }
 
+/* A pool asked for threads in a build without them runs inline: its warm-up
+ * has nothing to wait for (it would sit out the barrier's 60 s otherwise). */
+static int t_warm_no_threads(void) {
+  cy_kernel_pool *pool = cy_kernel_pool_new(3);
+  cy_kernel_call *c[3] = {0};
+  int n = cy_kernel_pool_warm(pool, c);
+  ASSERT_EQ(n, cy_has_threads() ? 3 : 0);
+  for (int i = 0; i < n; i++) {
+    ASSERT_ERR(cy_future_result(cy_kernel_call_future(c[i]), 10000, NULL), 0);
+    cy_kernel_call_release(c[i]);
+  }
+  cy_kernel_pool_free(pool);
+  return 0;
+}
+
 #ifndef CY_NO_THREADS
 /* Waits up to 5 s for the task of c to end. */
 static int task_ends(cy_kernel_call *c) {
@@ -272,6 +287,7 @@ static int t_warm(void) {
   return 0;
 }
 
+
 /* Many short calls on 4 threads, each waited and released, some stopped
  * at random points: counts add up and nothing leaks (asan). */
 static int t_many(void) {
@@ -304,6 +320,7 @@ CY_TEST_TABLE(kernel) = {
     {"builtins_pool", t_builtins_pool, 1},
     {"builtins_inline", t_builtins_inline, 0},
     {"invalid", t_invalid, 0},
+    {"warm_no_threads", t_warm_no_threads, 0},
 #ifndef CY_NO_THREADS
     {"stop_queued_and_running", t_stop_queued_and_running, 1},
     {"stop_all_and_free", t_stop_all_and_free, 1},
