@@ -237,6 +237,13 @@ describe("mode 'c': targets", () => {
     await expect(createWorker({ kernels: [], extra: 1 }, { mode: 'c' })).rejects.toThrow(/unknown key 'extra'/);
   });
 
+  test('pool options that would recycle pthreads are refused, not ignored', async () => {
+    await expect(createWorker('builtin', { mode: 'c', idleTimeout: 100 })).rejects.toThrow(/'idleTimeout' does not apply to mode 'c'/);
+    await expect(createWorker('builtin', { mode: 'c', maxTasksPerWorker: 5 })).rejects.toThrow(/'maxTasksPerWorker' does not apply to mode 'c'/);
+    const w = await cWorker({ maxWorkers: 1, balance: 'least-busy', cancelGraceMs: 10, retries: 2 });
+    expect(await w.add(1, 2)).toBe(3);
+  });
+
   test("anything else is refused at createWorker, saying what a c target is", async () => {
     for (const t of ['./tasks.mjs', 42, null, ['fib'], {}]) {
       await expect(createWorker(t, { mode: 'c' })).rejects.toThrow(/mode 'c' needs 'builtin' .*or \{ kernels: \['name', \.\.\.\] \}/);

@@ -28,7 +28,12 @@
  * cy_kernel_cancelled() and its thread is free once it returns (every
  * built-in checks within about a millisecond). `onProgress` and `retries`
  * do not apply: kernels report no progress, and a C task cannot crash on its
- * own (a trap ends the whole module), so there is nothing to retry.
+ * own (a trap ends the whole module), so there is nothing to retry
+ * (`retries` is accepted and never used). Pool options: `maxWorkers` (the
+ * pthreads), `maxQueued`; `balance` is moot (one shared queue, a free thread
+ * takes the next call); `cancelGraceMs` has nothing to act on (a thread is
+ * never terminated); `idleTimeout` and `maxTasksPerWorker` are refused (the
+ * threads live as long as the worker).
  * @module concurry-wasm/modes/c
  */
 import { CFuture, adoptCFuture } from '../futures/c.js';
@@ -432,6 +437,17 @@ function parseTarget(target) {
  * @param {{ maxWorkers: number, maxQueued: number, unwrapFutures: boolean }} opts normalized worker options
  */
 export async function createBackend(target, opts) {
+  // Pool options that would need a pthread to exit or be replaced: the
+  // core's pool keeps its threads (a running kernel cannot be stopped), so
+  // they are refused rather than ignored. balance is moot (one shared queue:
+  // a free thread takes the next call), cancelGraceMs and retries have
+  // nothing to act on (see the module's comment).
+  if (opts.idleTimeout !== undefined && opts.idleTimeout !== -1) {
+    throw new TypeError("createWorker(): option 'idleTimeout' does not apply to mode 'c' (its pthreads are kept for the worker's life)");
+  }
+  if (opts.maxTasksPerWorker !== undefined && opts.maxTasksPerWorker !== Infinity) {
+    throw new TypeError("createWorker(): option 'maxTasksPerWorker' does not apply to mode 'c' (its pthreads are not recycled)");
+  }
   const rc = C.cy_kernels_register_builtin();
   if (rc) throw new Error(`createWorker(): mode 'c': registering the built-in kernels failed: ${strerror(rc)}`);
   const { set, label } = parseTarget(target);
