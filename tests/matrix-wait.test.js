@@ -1,11 +1,11 @@
 // wait() over futures that real workers make, in every mode (sync, asyncio,
 // thread, process and c; tests/matrix-modes.js): ALL_COMPLETED,
 // FIRST_COMPLETED, FIRST_EXCEPTION (also with no failure), timeouts ("k of n
-// completed", futures usable afterwards), the abort signal and the progress
-// callback; the future API on worker futures (result, exception, resultNow,
+// completed", futures usable afterwards), the abort signal, the progress
+// callback, every polling algorithm, a batch of 1000 calls; the future API on worker futures (result, exception, resultNow,
 // exceptionNow, addDoneCallback exactly once); errors across the boundary.
 import {
-  wait, gather, TimeoutError, InvalidStateError, ReturnWhen,
+  wait, gather, TimeoutError, InvalidStateError, ReturnWhen, PollingAlgorithm, FixedPollingStrategy,
 } from '../bindings/index.js';
 import { MATRIX, workerFor, stopMatrixWorkers, ops } from './matrix-modes.js';
 
@@ -101,6 +101,27 @@ describe.each(MATRIX)('%s mode', (mode) => {
     const finals = reports.filter((r) => r.final);
     expect(finals.length).toBe(1);
     expect(reports[reports.length - 1]).toMatchObject({ completed: 3, failed: 1, total: 3, final: true });
+  });
+
+  test('every polling algorithm (by name and as a strategy instance) waits for worker futures', async () => {
+    for (const polling of [...Object.values(PollingAlgorithm), new FixedPollingStrategy({ interval: 2 })]) {
+      const fs = [o.ok(15, 1), o.add(1, 1)];
+      await expect(gather(fs, { polling, timeout: 10000 })).resolves.toEqual([1, 2]);
+      const { done } = await wait([o.ok(5, 3), o.bad(1, 4)], { polling, timeout: 10000 });
+      expect(done.size).toBe(2);
+    }
+  });
+
+  test('a batch of 1000 calls: gather keeps input order, wait sees them all done', async () => {
+    const N = 1000;
+    const fs = Array.from({ length: N }, (_, i) => o.add(i, 1));
+    const out = await gather(fs);
+    expect(out.length).toBe(N);
+    expect(out[0]).toBe(1);
+    expect(out[N - 1]).toBe(N);
+    const { done, notDone } = await wait(Array.from({ length: N }, (_, i) => o.add(i, 2)));
+    expect(done.size).toBe(N);
+    expect(notDone.size).toBe(0);
   });
 
   test('result(), exception(), resultNow(), exceptionNow(); addDoneCallback runs exactly once, also when already done', async () => {
