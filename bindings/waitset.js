@@ -130,6 +130,7 @@ export class Waiter {
     this.weak = false;  // held weakly while active (setWeak)
     this.weakable = false; // an iterator's: its abort listener must not hold it
     this.ref = null;
+    this.left = undefined; // what leftovers() gave a FinalizationRegistry, if asked
     this.dirty = false;     // queued in `dirty`
     this.cleanupError = undefined; // what the signal's removeEventListener threw in free()
     this.watching = false;  // listed in `watchers`
@@ -198,6 +199,8 @@ export class Waiter {
         throw e;
       }
       this.abortListener = listener;
+      // A weak waiter collected without free() takes it off the signal then.
+      if (this.left !== undefined) { this.left.signal = signal; this.left.listener = listener; }
     }
     if (this.foreign) { keepAlive(true); this.holding = true; }
     this.schedule();
@@ -433,12 +436,19 @@ export class Waiter {
    * What finalizing this waiter's owner must release if it was never freed:
    * holds no reference back to the waiter (or its owner), so a
    * FinalizationRegistry can hold it.
-   * @returns {{ ws: number, progressId: number, watch: number|Uint32Array|null, ref: WeakRef<Waiter>|null }}
+   * @returns {{ ws: number, progressId: number, watch: number|Uint32Array|null, ref: WeakRef<Waiter>|null,
+   *   signal: AbortSignal|null, listener: Function|null }}
    */
   leftovers() {
     // A weakable waiter (an iterator's) is active and listed as its WeakRef.
     if (this.weakable) this.ref ??= new WeakRef(this);
-    return { ws: this.ws, progressId: this.progressId, watch: this.weakable ? this.watch : null, ref: this.ref };
+    // Kept: start() adds the abort listener to it (a weak one, holding no waiter).
+    this.left = {
+      ws: this.ws, progressId: this.progressId, watch: this.weakable ? this.watch : null, ref: this.ref,
+      signal: null, listener: null,
+    };
+    if (this.abortListener) { this.left.signal = this.signal; this.left.listener = this.abortListener; }
+    return this.left;
   }
 
   doneCount() { return this.freed ? 0 : C.cy_waitset_done_count(this.ws); }
@@ -537,6 +547,10 @@ function unrefTimer(t, unref) {
  */
 export function freeLeftovers(l) {
   if (l.progressId) progressWaiters.delete(l.progressId);
+  if (l.listener) {
+    // A long-lived signal would otherwise keep one listener per dropped iterator.
+    try { l.signal.removeEventListener('abort', l.listener); } catch { /* the signal's own failure: nothing to free */ }
+  }
   // A collected weak waiter may still be active and listed, as its dead WeakRef.
   if (l.ref !== null) weakActive.delete(l.ref);
   if (l.watch !== null && l.ref !== null) {

@@ -313,6 +313,30 @@ describe('smaller', () => {
   });
 });
 
+describe('a dropped iterator', () => {
+  test('collected, it takes its abort listener off a signal that lives on', async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    const ac = new AbortController();
+    const counts = { add: 0, remove: 0 };
+    const add = ac.signal.addEventListener.bind(ac.signal);
+    const remove = ac.signal.removeEventListener.bind(ac.signal);
+    ac.signal.addEventListener = (...a) => { counts.add++; return add(...a); };
+    ac.signal.removeEventListener = (...a) => { counts.remove++; return remove(...a); };
+    const never = deferred();
+    const dropOne = async () => {
+      const it = gather([1, never.promise], { iter: true, signal: ac.signal });
+      await it.next(); // take one, then drop the iterator
+    };
+    for (let i = 0; i < 20; i++) await dropOne();
+    for (let i = 0; i < 40 && counts.remove < 20; i++) { gc(); await sleep(10); }
+    expect(counts.add).toBe(20);
+    expect(counts.remove).toBe(20);
+  });
+});
+
 describe('one door into the core', () => {
   test('only waitset.js and core.js call the core\'s cy_waitset_* functions', () => {
     const dir = fileURLToPath(new URL('../bindings/', import.meta.url));
