@@ -32,6 +32,11 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     const s = w.stats();
     expect(s.crashed).toBe(1);
     expect(s.workers).toBe(1);
+    // Replaced at once, with nothing queued too.
+    const e2 = await rejection(w.exit(8));
+    expect(e2.exitCode).toBe(8);
+    expect(w.stats().workers).toBe(1);
+    expect(w.stats().crashed).toBe(2);
   });
 
   test('an uncaught error at top level crashes the worker: its running call fails with WorkerCrashedError', async () => {
@@ -64,5 +69,18 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(e.exitCode).toBe(3);
     expect(await w.attempt()).toBe(1);
     expect(w.stats().crashed).toBe(3);
+  });
+
+  test('workers that die before finishing any call are not restarted in a loop', async () => {
+    const w = await createWorker(new URL('./fixtures/workers/crashes-after-load.mjs', import.meta.url), { mode, maxWorkers: 1 });
+    try {
+      const t0 = Date.now();
+      while (w.stats().crashed < 3 && Date.now() - t0 < 8000) await sleep(20);
+      await sleep(300);
+      expect(w.stats().crashed).toBe(3);
+      expect(w.stats().workers).toBe(0);
+    } finally {
+      await w.stop({ force: true });
+    }
   });
 });

@@ -101,6 +101,8 @@ class Slot {
     this.idleTimer = null;
     this.graceTimer = null;
     this.refd = true;
+    /** Terminated because a cancelled call did not stop within cancelGraceMs. */
+    this.stuck = false;
     /** The completion ring this worker publishes on (a cy_js_ring*), or 0. */
     this.ring = 0;
     this.ringInfo = null;
@@ -142,6 +144,8 @@ export class Pool {
     this.availWaiters = [];
     this.exitWaiters = [];
     this.loadFailures = 0;
+    /** Workers in a row that crashed before finishing any call. */
+    this.barren = 0;
     this.firstReady = null;
     /** Calls whose argument futures are being awaited. @type {Set<Task>|null} */
     this._unwrapSet = null;
@@ -251,22 +255,30 @@ export class Pool {
 
   /* ---- calls ----------------------------------------------------------- */
 
-  /** Calls waiting for a worker: unwrapping, queued, and handed behind a running one. */
-  queuedCount() {
-    let running = 0;
-    for (const w of this.workers) if (w.inflight.size > w.zombies && w.inflight.size > 0) running++;
-    return this.nWaiting + Math.max(0, this.nHanded - this.zombieCount() - running);
+  /**
+   * Accepted calls not running (DESIGN.md, maxQueued), with `extra` more:
+   * of the live calls (unwrapping, queued, handed), as many as there are
+   * workers to run them count as running, the rest as queued, as mode 'c'
+   * counts. Counting from the total, not from where each call is, keeps
+   * calls made in one go (handed a microtask later) and calls handed behind
+   * a running one in a worker's pipeline alike.
+   */
+  queuedCount(extra = 0) {
+    const live = this.nWaiting + this.nHanded - this.zombieCount() + extra;
+    return live - Math.min(live, this._slots());
+  }
+
+  /** Workers that can run a call: maxWorkers, less those held by cancelled calls alone. */
+  _slots() {
+    let held = 0;
+    for (const w of this.workers) if (w.zombies > 0 && w.inflight.size === w.zombies) held++;
+    return Math.max(0, this.o.maxWorkers - held);
   }
 
   zombieCount() {
     let z = 0;
     for (const w of this.workers) z += w.zombies;
     return z;
-  }
-
-  hasIdleWorker() {
-    for (const w of this.workers) if (w.state === W_READY && w.inflight.size === 0 && !this._retiring(w)) return true;
-    return false;
   }
 
   /**
@@ -279,12 +291,10 @@ export class Pool {
   call(method, args, co) {
     if (this.stopping) throw new InvalidStateError(`call('${method}'): the worker is stopped`);
     const o = this.o;
-    if (o.maxQueued !== Infinity && this.nWaiting + this.nHanded >= o.maxQueued) {
+    if (o.maxQueued !== Infinity && this.queuedCount(1) > o.maxQueued) {
       const q = this.queuedCount();
-      if (q >= o.maxQueued && !this.hasIdleWorker()) {
-        throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
-          { maxQueued: o.maxQueued, queued: q });
-      }
+      throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
+        { maxQueued: o.maxQueued, queued: q });
     }
     const transfer = co && co.transfer && co.transfer.length ? co.transfer : null;
     const t = new Task(this, this.nextTaskId++, method, args, {
@@ -536,7 +546,7 @@ export class Pool {
       if (w.graceTimer === null) {
         w.graceTimer = setTimeout(() => {
           w.graceTimer = null;
-          if (w.zombies > 0) this._close(w);
+          if (w.zombies > 0) { w.stuck = true; this._close(w); }
         }, this.o.cancelGraceMs);
       }
     }
@@ -765,7 +775,7 @@ export class Pool {
   }
 
   _available() {
-    return this.o.maxQueued === Infinity || this.queuedCount() < this.o.maxQueued || this.hasIdleWorker();
+    return this.o.maxQueued === Infinity || this.queuedCount(1) <= this.o.maxQueued;
   }
 
   /* ---- worker exits ----------------------------------------------------- */
@@ -849,6 +859,20 @@ export class Pool {
     }
     if (fs.length) completeTasks(fs, fs.map(() => FAILED), vs);
     if (!this.stopped && this._hasQueued()) this._dispatch();
+    // A worker that crashed or was terminated for a stuck call is replaced at
+    // once (idle, so unref'd); one that left on purpose (idle, recycled) comes
+    // back on demand.
+    // Workers that die with nothing done (a module whose timer throws, say)
+    // are not restarted in a loop: after three in a row, only on demand.
+    if (crashed && !wasStarting) this.barren = w.done === 0 ? this.barren + 1 : 0;
+    if (!this.stopping && !wasStarting && (crashed || w.stuck) && this.barren < 3) {
+      let alive = 0;
+      for (const x of this.workers) if (x.state !== W_DEAD && !x.expected) alive++;
+      if (alive < this.o.maxWorkers) {
+        const r = this._spawn();
+        if (r !== null && !this._hasQueued()) this._setRef(r, false);
+      }
+    }
     this._changed();
     if (this.workers.length === 0 && this.exitWaiters.length) {
       const ws = this.exitWaiters;
@@ -898,11 +922,11 @@ export class Pool {
       completeTasks(fs, fs.map(() => CANCELLED), fs.map(() => undefined));
       for (const f of running) finishClaim(f, CANCELLED, undefined);
       this.stopped = true;
-      for (const w of this.workers) this._close(w);
+      this._closeAll();
     } else {
       await this.whenIdle();
       this.stopped = true;
-      for (const w of this.workers) this._close(w);
+      this._closeAll();
     }
     this._changed();
     if (this.workers.length) await new Promise((r) => this.exitWaiters.push(r));
@@ -910,6 +934,30 @@ export class Pool {
     for (const ring of this.freeRings) freeRing(ring);
     this.freeRings = [];
     this.holds.clear();
+  }
+
+  /**
+   * Ends every worker for stop(), each ref'd until its exit: stop()'s promise
+   * settles on the exit events, and an unref'd child (idle ones are) would
+   * let Node leave first, with that promise never settled.
+   */
+  _closeAll() {
+    for (const w of this.workers) {
+      this._setRef(w, true);
+      this._close(w);
+    }
+  }
+
+  /**
+   * Ends every worker for stop(), each ref'd until its exit: stop()'s promise
+   * settles on the exit events, and an unref'd child (idle ones are) would
+   * let Node leave first, with that promise never settled.
+   */
+  _closeAll() {
+    for (const w of this.workers) {
+      this._setRef(w, true);
+      this._close(w);
+    }
   }
 
   /** Calls still unwrapping their arguments (for stop({force})). */
