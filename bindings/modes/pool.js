@@ -948,18 +948,6 @@ export class Pool {
     }
   }
 
-  /**
-   * Ends every worker for stop(), each ref'd until its exit: stop()'s promise
-   * settles on the exit events, and an unref'd child (idle ones are) would
-   * let Node leave first, with that promise never settled.
-   */
-  _closeAll() {
-    for (const w of this.workers) {
-      this._setRef(w, true);
-      this._close(w);
-    }
-  }
-
   /** Calls still unwrapping their arguments (for stop({force})). */
   unwrapping() {
     return this._unwrapSet ? [...this._unwrapSet].filter((t) => t.state === T_UNWRAP) : [];
