@@ -15,6 +15,7 @@ import { parseGatherOptions } from './options.js';
 import { runGather } from './gather/run.js';
 import { GatherIterator } from './gather/iterator.js';
 import { observe } from './gather/inputs.js';
+import { cancellableFutures, cancelPendingFutures } from './cancel-pending.js';
 
 /**
  * Gathers the results of futures (or values).
@@ -31,13 +32,22 @@ export function gather(...args) {
   const o = parseGatherOptions(split.options);
   const shape = flatten(split.input, split.kind, o.recurse);
   if (o.iter) return new GatherIterator(shape, o);
+  // cancelPending: the futures among the inputs, taken now (the caller may
+  // change its array), cancelled if the gather fails fast, times out or aborts.
+  const cancellable = o.cancelPending ? cancellableFutures(shape.leaves) : null;
   if (o.signal && o.signal.aborted) {
     // Rejected before any wait: the inputs are still observed, so that their
     // later rejections are handled, as Promise.all's are.
     observe(shape.leaves);
+    if (cancellable !== null) cancelPendingFutures(cancellable);
     return Promise.reject(o.signal.reason);
   }
-  return runGather(shape, o);
+  const p = runGather(shape, o);
+  if (cancellable === null) return p;
+  return p.catch((e) => {
+    cancelPendingFutures(cancellable);
+    throw e;
+  });
 }
 
 export { GatherIterator };

@@ -170,6 +170,8 @@ export interface WaitOptions {
   progress?: ProgressOption;
   recurse?: boolean;
   signal?: AbortSignal;
+  /** Cancel the futures still pending once the result is decided, the timeout passes or the signal aborts. */
+  cancelPending?: boolean;
 }
 export interface GatherOptions {
   returnExceptions?: boolean;
@@ -179,6 +181,12 @@ export interface GatherOptions {
   progress?: ProgressOption;
   recurse?: boolean;
   signal?: AbortSignal;
+  /**
+   * Cancel the futures still pending once the gather fails fast, its timeout
+   * passes or its signal aborts; with `iter: true`, also when the loop is left
+   * early (break, return(), an error).
+   */
+  cancelPending?: boolean;
 }
 
 /* ---- wait ------------------------------------------------------------------- */

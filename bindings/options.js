@@ -32,8 +32,8 @@ const POLLING_NAMES = new Set(Object.values(PollingAlgorithm));
 /** Brand carried by polling strategy instances (see polling.js). */
 export const kPollingStrategy = Symbol.for('concurry-wasm.pollingStrategy');
 
-const WAIT_KEYS = ['timeout', 'returnWhen', 'polling', 'progress', 'recurse', 'signal'];
-const GATHER_KEYS = ['returnExceptions', 'iter', 'timeout', 'polling', 'progress', 'recurse', 'signal'];
+const WAIT_KEYS = ['timeout', 'returnWhen', 'polling', 'progress', 'recurse', 'signal', 'cancelPending'];
+const GATHER_KEYS = ['returnExceptions', 'iter', 'timeout', 'polling', 'progress', 'recurse', 'signal', 'cancelPending'];
 const RESULT_KEYS = ['timeout'];
 const WAIT_SET = new Set(WAIT_KEYS);
 const GATHER_SET = new Set(GATHER_KEYS);
@@ -169,7 +169,7 @@ export function signalToCore(v, where) {
 /**
  * Normalized options of wait().
  * @typedef {{ timeout: number, returnWhen: number, polling: null|string|object,
- *   progress: ProgressSpec|null, recurse: boolean, signal: AbortSignal|null }} WaitOptions
+ *   progress: ProgressSpec|null, recurse: boolean, signal: AbortSignal|null, cancelPending: boolean }} WaitOptions
  */
 
 /**
@@ -178,7 +178,7 @@ export function signalToCore(v, where) {
  */
 export function parseWaitOptions(opts) {
   const where = 'wait()';
-  if (opts === undefined) return { timeout: -1, returnWhen: 0, polling: null, progress: null, recurse: false, signal: null };
+  if (opts === undefined) return { timeout: -1, returnWhen: 0, polling: null, progress: null, recurse: false, signal: null, cancelPending: false };
   if (!isPlainObject(opts)) throw new TypeError(`${where}: options must be a plain object; got ${describe(opts)}`);
   checkKeys(opts, WAIT_SET, WAIT_KEYS, where);
   return {
@@ -188,13 +188,14 @@ export function parseWaitOptions(opts) {
     progress: progressToSpec(opts.progress, where),
     recurse: checkBool(opts.recurse, 'recurse', where),
     signal: signalToCore(opts.signal, where),
+    cancelPending: checkBool(opts.cancelPending, 'cancelPending', where),
   };
 }
 
 /**
  * Normalized options of gather().
  * @typedef {{ timeout: number, returnExceptions: boolean, iter: boolean, polling: null|string|object,
- *   progress: ProgressSpec|null, recurse: boolean, signal: AbortSignal|null }} GatherOptions
+ *   progress: ProgressSpec|null, recurse: boolean, signal: AbortSignal|null, cancelPending: boolean }} GatherOptions
  */
 
 /**
@@ -203,7 +204,7 @@ export function parseWaitOptions(opts) {
  */
 export function parseGatherOptions(opts) {
   const where = 'gather()';
-  if (opts === undefined) return { timeout: -1, returnExceptions: false, iter: false, polling: null, progress: null, recurse: false, signal: null };
+  if (opts === undefined) return { timeout: -1, returnExceptions: false, iter: false, polling: null, progress: null, recurse: false, signal: null, cancelPending: false };
   if (!isPlainObject(opts)) throw new TypeError(`${where}: options must be a plain object; got ${describe(opts)}`);
   checkKeys(opts, GATHER_SET, GATHER_KEYS, where);
   return {
@@ -214,6 +215,7 @@ export function parseGatherOptions(opts) {
     progress: progressToSpec(opts.progress, where),
     recurse: checkBool(opts.recurse, 'recurse', where),
     signal: signalToCore(opts.signal, where),
+    cancelPending: checkBool(opts.cancelPending, 'cancelPending', where),
   };
 }
 

@@ -21,6 +21,7 @@ import { C, heap, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } fro
 import { settledPromiseFuture } from './futures/promise.js';
 import { Waiter } from './waitset.js';
 import { TimeoutError } from './errors.js';
+import { cancelPendingFutures } from './cancel-pending.js';
 
 /**
  * Writes the C futures of `futs` into a fresh malloc'd array.
@@ -87,6 +88,7 @@ export function wait(...args) {
   const shape = flatten(split.input, split.kind, o.recurse);
   const leaves = shape.leaves;
   const n = leaves.length;
+  if (o.cancelPending) return waitCancellingPending(leaves, n, o);
   if (o.returnWhen === RETURN_WHEN_CODE.ALL_COMPLETED && o.timeout < 0 && o.progress === null) {
     const futs = new Array(n);
     const m = wrapAllButPromises(leaves, n, futs);
@@ -98,6 +100,19 @@ export function wait(...args) {
   const futs = new Array(n);
   for (let i = 0; i < n; i++) futs[i] = wrapFuture(leaves[i]);
   return waitFutures(futs, n, o);
+}
+
+/**
+ * wait() with `cancelPending: true`: the futures still pending when it
+ * settles (notDone; every one on a timeout or an abort) are cancelled before
+ * the caller hears of it.
+ */
+function waitCancellingPending(leaves, n, o) {
+  const futs = new Array(n);
+  for (let i = 0; i < n; i++) futs[i] = wrapFuture(leaves[i]);
+  return waitFutures(futs, n, o).then(
+    (r) => { cancelPendingFutures(r.notDone); return r; },
+    (e) => { cancelPendingFutures(futs); throw e; });
 }
 
 /**

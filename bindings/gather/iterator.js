@@ -10,6 +10,7 @@ import { Waiter, freeLeftovers } from '../waitset.js';
 import { waiterOptions, timeoutError } from '../wait.js';
 import { Inputs, EXACT, observe } from './inputs.js';
 import { Queue } from './queue.js';
+import { cancellableFutures, cancelPendingFutures } from '../cancel-pending.js';
 
 /** Indices taken from the core per call. */
 const TAKE = 256;
@@ -56,10 +57,14 @@ export class GatherIterator {
     this._leafGroup = null;
     this._in = null;
     this._w = null;
+    // cancelPending: the futures among the inputs (taken now), cancelled when
+    // the iteration closes (pending ones only: at its end none are).
+    this._cancellable = o.cancelPending ? cancellableFutures(shape.leaves) : null;
     if (o.signal && o.signal.aborted) {
       observe(shape.leaves);
       this._error = { reason: o.signal.reason, delivered: false };
       this._closed = true;
+      this._cancelPending();
       return;
     }
     if (shape.recursive) this._groups();
@@ -196,6 +201,15 @@ export class GatherIterator {
       if (!w.freed) w.finish();
       w.free();
     }
+    this._cancelPending();
+  }
+
+  /** With cancelPending: cancels the input futures not done (once). */
+  _cancelPending() {
+    const c = this._cancellable;
+    if (c === null) return;
+    this._cancellable = null;
+    cancelPendingFutures(c);
   }
 
   /** @returns {Promise<IteratorResult<[any, any]>>} */

@@ -1,5 +1,5 @@
 // Compile-only checks of the worker types (createWorker, concurry-wasm/worker).
-import { createWorker, BaseFuture, QueueFullError, DataCloneError, WorkerCrashedError } from 'concurry-wasm';
+import { createWorker, BaseFuture, QueueFullError, DataCloneError, WorkerCrashedError, wait, gather } from 'concurry-wasm';
 import type { WorkerHandle, WorkerStats } from 'concurry-wasm';
 import { currentTask, transfer } from 'concurry-wasm/worker';
 
@@ -35,6 +35,10 @@ async function main() {
   const e3 = new WorkerCrashedError('x', { exitCode: 1, method: 'm', attempts: 2 });
   const p: string | null = e2.path;
   const a: number = e3.attempts;
+  await wait([f, g], { returnWhen: 'FIRST_COMPLETED', cancelPending: true });
+  await gather([f, g], { cancelPending: true, timeout: 5 });
+  // @ts-expect-error cancelPending is a boolean
+  await gather([f], { cancelPending: 1 });
   void [f, g, h, k, s, any, e1, p, a];
 }
 
