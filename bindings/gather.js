@@ -23,7 +23,7 @@ import { cancellableFutures, cancelPendingFutures } from './cancel-pending.js';
  * `gather(fs, options?)` with fs an array, Set, plain object, Map or a single
  * future/value; or `gather(f1, f2, ..., options?)`. Options:
  * `returnExceptions`, `iter`, `timeout` (ms), `polling`, `progress`,
- * `recurse`, `signal`.
+ * `recurse`, `signal`, `cancelPending` (cancel the futures still pending when it fails fast, times out, aborts or, with `iter`, the loop is left early).
  * @param {...any} args
  * @returns {Promise<any> | AsyncIterableIterator<[any, any]>}
  */

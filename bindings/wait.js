@@ -78,7 +78,7 @@ export function timeoutError(where, timeout, completed, total) {
  *
  * `wait(fs, options?)` with fs an array, Set, plain object, Map or a single
  * future/value; or `wait(f1, f2, ..., options?)`. Options: `timeout` (ms),
- * `returnWhen`, `polling`, `progress`, `recurse`, `signal`.
+ * `returnWhen`, `polling`, `progress`, `recurse`, `signal`, `cancelPending` (cancel the futures still pending once it settles).
  * @param {...any} args
  * @returns {Promise<{ done: Set<import('./futures/base.js').BaseFuture>, notDone: Set<import('./futures/base.js').BaseFuture> }>}
  */
