@@ -75,3 +75,21 @@ describe.each(['thread', 'process'])('%s pool: maxQueued', (mode) => {
     expect(await Promise.all(fs)).toEqual([0, 1, 2, 3, 4, 5]);
   }, 20000);
 });
+
+describe.each(['sync', 'asyncio', 'thread', 'process', 'c'])('%s: whenIdle/whenAvailable after stop()', (mode) => {
+  test('reject with InvalidStateError; a whenAvailable() waiting at stop() rejects too', async () => {
+    const w = mode === 'c'
+      ? await createWorker('builtin', { mode, maxWorkers: 1, maxQueued: 1 })
+      : await make(mode, { maxQueued: 1 });
+    let pending = null;
+    if (mode === 'thread' || mode === 'process') {
+      w.sleep(100, 1);
+      w.sleep(100, 2); // the queue is full: whenAvailable waits
+      pending = expect(w.whenAvailable()).rejects.toThrow(InvalidStateError);
+    }
+    await w.stop({ force: true });
+    await pending;
+    await expect(w.whenIdle()).rejects.toThrow(/whenIdle\(\): the worker is stopped/);
+    await expect(w.whenAvailable()).rejects.toThrow(InvalidStateError);
+  }, 20000);
+});

@@ -76,6 +76,10 @@ function makeHandle(backend, opts) {
 
   const stopped = (where, method) => new InvalidStateError(
     `${where}('${method}'): the worker is stopped (stop() was called); create a new worker to run more calls`);
+  const stoppedWait = (where) => new InvalidStateError(
+    `${where}(): the worker is stopped (stop() was called); await stop() instead`);
+  /** Rejects of whenAvailable() promises still waiting: stop() rejects them (no call is accepted again). */
+  const availRejects = new Set();
 
   const handle = {
     /** The mode this worker runs in. */
@@ -114,16 +118,38 @@ function makeHandle(backend, opts) {
       const force = parseStop(how);
       if (stopping && (forced || !force)) return stopping;
       forced = force;
+      for (const reject of availRejects) reject(stoppedWait('whenAvailable'));
+      availRejects.clear();
       const p = Promise.resolve(backend.stop({ force })).then(() => {});
       stopping = stopping ? Promise.all([stopping, p]).then(() => {}) : p;
       return stopping;
     },
     /** @returns {{ workers: number, idle: number, running: number, queued: number, completed: number, failed: number, crashed: number }} */
     stats() { return backend.stats(); },
-    /** @returns {Promise<void>} resolves when nothing is queued or running */
-    whenIdle() { return backend.whenIdle(); },
-    /** @returns {Promise<void>} resolves when a call would be accepted under maxQueued */
-    whenAvailable() { return backend.whenAvailable(); },
+    /**
+     * Resolves when nothing is queued or running; after stop() was called it
+     * rejects with InvalidStateError (await stop() instead).
+     * @returns {Promise<void>}
+     */
+    whenIdle() {
+      if (stopping) return Promise.reject(stoppedWait('whenIdle'));
+      return backend.whenIdle();
+    },
+    /**
+     * Resolves when a call would be accepted under maxQueued; after stop() was
+     * called (also while waiting) it rejects with InvalidStateError: no call is
+     * accepted again.
+     * @returns {Promise<void>}
+     */
+    whenAvailable() {
+      if (stopping) return Promise.reject(stoppedWait('whenAvailable'));
+      return new Promise((resolve, reject) => {
+        availRejects.add(reject);
+        backend.whenAvailable().then(
+          () => { availRejects.delete(reject); resolve(); },
+          (e) => { availRejects.delete(reject); reject(e); });
+      });
+    },
     /** `await using w = await createWorker(...)`: stop() at the end of the scope. */
     [kAsyncDispose]() { return handle.stop(); },
     [Symbol.toStringTag]: 'Worker',
