@@ -93,3 +93,30 @@ describe.each(['sync', 'asyncio', 'thread', 'process', 'c'])('%s: whenIdle/whenA
     await expect(w.whenAvailable()).rejects.toThrow(InvalidStateError);
   }, 20000);
 });
+
+describe.each(['sync', 'asyncio', 'thread', 'process'])('%s: the task and its errors', (mode) => {
+  test('currentTask().method names the method in every mode', async () => {
+    const w = await make(mode);
+    expect(await w.method()).toBe('method');
+    expect(await w.call('method')).toBe('method');
+  });
+
+  test('an Error returned as a value keeps its class and own properties', async () => {
+    const w = await make(mode);
+    const e = await w.errorValue();
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e.message).toBe('as value');
+    expect(e.prop).toBe(5);
+    expect(e.nested).toEqual({ a: [1] });
+  });
+
+  test('a thrown AggregateError keeps its errors', async () => {
+    const w = await make(mode);
+    const e = await w.aggregate().exception();
+    expect(e).toBeInstanceOf(AggregateError);
+    expect(e.message).toBe('agg');
+    expect(e.errors.map((x) => [x.constructor.name, x.message])).toEqual([['Error', 'a'], ['RangeError', 'b']]);
+    expect(e.errors[1]).toBeInstanceOf(RangeError);
+    expect(e.errors[1].cause).toBe('c');
+  });
+});

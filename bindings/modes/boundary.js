@@ -30,6 +30,7 @@ const KNOWN = new Map([
   ['InvalidStateError', InvalidStateError], ['WorkerCrashedError', WorkerCrashedError],
   ['QueueFullError', QueueFullError], ['DataCloneError', DataCloneError],
   ['CoreError', CoreError],
+  ...(typeof AggregateError === 'function' ? [['AggregateError', AggregateError]] : []),
 ]);
 
 /** Classes made for foreign error names, one per name, so `instanceof` is stable. */
@@ -111,6 +112,11 @@ export function serializeError(err, depth = 0) {
       if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
       try { rec.props[k] = serializeValue(e[k], depth); } catch { rec.props[k] = '[property could not be read]'; }
     }
+    // An AggregateError's `errors` is own but not enumerable: kept as it is.
+    try {
+      const d = Object.getOwnPropertyDescriptor(e, 'errors');
+      if (d && !d.enumerable && Array.isArray(d.value)) rec.errors = d.value.map((x) => serializeValue(x, depth));
+    } catch { /* not readable: left out */ }
   }
   return rec;
 }
@@ -152,8 +158,33 @@ export function deserializeError(rec) {
   if (rec.hasCause) Object.defineProperty(err, 'cause', { value: deserializeMaybe(rec.cause), writable: true, configurable: true, enumerable: false });
   // Our classes (and user classes that set this.name) carry an own enumerable name.
   if (rec.name !== cls.prototype.name) err.name = rec.name;
+  if (Array.isArray(rec.errors)) Object.defineProperty(err, 'errors', { value: rec.errors.map(deserializeMaybe), writable: true, configurable: true, enumerable: false });
   for (const k of Object.keys(rec.props || {})) err[k] = deserializeMaybe(rec.props[k]);
   return err;
+}
+
+/**
+ * The result of a call as it crosses: an Error returned as a value travels as
+ * a thrown one does (serializeError: class, own properties, cause, errors),
+ * since structured clone would drop its own properties; anything else as is.
+ * Only the result itself is looked at, not errors nested inside it.
+ * @param {unknown} v
+ * @returns {unknown}
+ */
+export function encodeResult(v) {
+  return v !== null && typeof v === 'object' && (v instanceof Error || isErrorRecordLike(v))
+    ? { [TAG]: 3, error: serializeError(v) } : v;
+}
+
+/**
+ * The result encodeResult made, rebuilt (an Error returned by the task comes
+ * back as an Error with its own properties).
+ * @param {unknown} v
+ * @returns {unknown}
+ */
+export function decodeResult(v) {
+  return v !== null && typeof v === 'object' && /** @type {any} */ (v)[TAG] === 3
+    ? deserializeError(/** @type {any} */ (v).error) : v;
 }
 
 function deserializeMaybe(v) {

@@ -26,7 +26,7 @@
  */
 import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
 import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError } from '../errors.js';
-import { deserializeError, dataCloneError, findUncloneable } from './boundary.js';
+import { deserializeError, decodeResult, dataCloneError, findUncloneable } from './boundary.js';
 import { unwrapArgs } from './unwrap.js';
 import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED } from './runtime.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
@@ -597,6 +597,8 @@ export class Pool {
       if (kind === K_ERR) {
         a[i + 2] = deserializeError(a[i + 2]);
         a[i] = K_ERR_READY;
+      } else {
+        a[i + 2] = decodeResult(a[i + 2]); // again in _onBatch: a no-op on what it made
       }
       t.future._v = a[i + 2];
     }
@@ -703,7 +705,7 @@ export class Pool {
       if (kind === K_OK) {
         this.counts.completed++;
         cs.push(OK);
-        vs.push(a[i + 2]);
+        vs.push(decodeResult(a[i + 2]));
       } else {
         this.counts.failed++;
         cs.push(FAILED);

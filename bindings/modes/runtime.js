@@ -28,7 +28,7 @@
  * @module concurry-wasm/modes/runtime
  */
 import { runWithTask, takeTransfer } from '../task-context.js';
-import { serializeError, dataCloneError } from './boundary.js';
+import { serializeError, dataCloneError, encodeResult } from './boundary.js';
 import { moduleTable, missingMethodError } from './target.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 
@@ -208,7 +208,7 @@ export function startRuntime(ch) {
     if (ring !== null && t.fptr) fptrOf.set(t.id, t.fptr);
     if (ok) {
       const tv = takeTransfer(value);
-      push(K_OK, t.id, tv.value);
+      push(K_OK, t.id, encodeResult(tv.value));
       // Process mode copies: the list only says what to move in thread mode.
       if (ch.transfers) for (let i = 0; i < tv.list.length; i++) outTransfer.push(tv.list[i]);
     } else {
@@ -218,7 +218,7 @@ export function startRuntime(ch) {
 
   /** What currentTask() answers inside t (the signal is made on first use). */
   class Ctx {
-    constructor(t) { this.t = t; this.attempt = t.attempt; }
+    constructor(t) { this.t = t; this.attempt = t.attempt; this.method = t.method; }
     get signal() { return (this.t.ac ??= new AbortController()).signal; }
     progress(value) {
       const t = this.t;
