@@ -120,3 +120,41 @@ describe.each(['sync', 'asyncio', 'thread', 'process'])('%s: the task and its er
     expect(e.errors[1].cause).toBe('c');
   });
 });
+
+describe.each(['thread', 'process'])('%s pool: what cannot cross', (mode) => {
+  test('unwrapFutures: false and a future argument: the call fails with a DataCloneError naming its path', async () => {
+    const w = await make(mode, { unwrapFutures: false });
+    const e = await w.echo(wrapFuture(1)).exception();
+    expect(e).toBeInstanceOf(DataCloneError);
+    expect(e.path).toBe('args[0]');
+    expect(e.message).toMatch(/args\[0\] is a future, and a future cannot cross/);
+    const e2 = await w.echo({ x: [0, new Map([['k', wrapFuture(2)]])] }).exception();
+    expect(e2.path).toBe('args[0].x[1].get("k")');
+    expect(await w.echo({ x: [1, { y: 'z' }] })).toEqual({ x: [1, { y: 'z' }] });
+    expect(w.stats().failed).toBe(2);
+  });
+});
+
+describe('callWith({ transfer }): checked at the call, each item named', () => {
+  test.each([
+    ['an object', () => [{}], /'transfer\[0\]' must be an ArrayBuffer or a MessagePort/],
+    ['a number', () => [new ArrayBuffer(1), 5], /'transfer\[1\]' must be an ArrayBuffer or a MessagePort/],
+    ['a view', () => [new Uint8Array(4)], /'transfer\[0\]' is a Uint8Array, a view; transfer its buffer/],
+    ['a SharedArrayBuffer', () => [new SharedArrayBuffer(4)], /'transfer\[0\]' is a SharedArrayBuffer, which is shared/],
+    ['the same buffer twice', () => { const b = new ArrayBuffer(4); return [b, b]; }, /'transfer\[1\]' is transfer\[0\] again/],
+  ])('%s throws a TypeError synchronously', async (_, list, re) => {
+    const w = await make('thread');
+    expect(() => w.callWith({ transfer: list() }, 'add', 1, 2)).toThrow(re);
+    expect(() => w.callWith({ transfer: list() }, 'add', 1, 2)).toThrow(TypeError);
+    expect(w.stats().failed + w.stats().queued).toBe(0);
+  });
+
+  test('ArrayBuffers and MessagePorts are accepted', async () => {
+    const w = await make('thread');
+    const b = new ArrayBuffer(8);
+    const { port1, port2 } = new MessageChannel();
+    expect(await w.callWith({ transfer: [b, port1] }, 'echo', 7)).toBe(7);
+    expect(b.byteLength).toBe(0);
+    port2.close();
+  });
+});

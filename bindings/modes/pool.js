@@ -25,9 +25,9 @@
  * @module concurry-wasm/modes/pool
  */
 import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
-import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError } from '../errors.js';
+import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError, DataCloneError } from '../errors.js';
 import { deserializeError, decodeResult, dataCloneError, findUncloneable } from './boundary.js';
-import { unwrapArgs } from './unwrap.js';
+import { unwrapArgs, findFuture } from './unwrap.js';
 import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED } from './runtime.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
 
@@ -319,7 +319,20 @@ export class Pool {
       t.onAbort = () => this._stopTask(t, 0, null);
       signal.addEventListener('abort', t.onAbort, { once: true });
     }
-    const p = o.unwrapFutures && !allPrimitive(args) ? unwrapArgs(args) : null;
+    let p = null;
+    if (!allPrimitive(args)) {
+      if (o.unwrapFutures) {
+        p = unwrapArgs(args);
+      } else {
+        // Cloned, a future would arrive as its internals: the call fails instead.
+        const at = findFuture(args, 'args');
+        if (at !== null) {
+          this._fail(t, new DataCloneError(`Cannot send the arguments of '${t.method}': ${at} is a future, and a future cannot ` +
+            `cross to a ${this.kind} worker (unwrapFutures is false); pass its value (await it first) or leave unwrapFutures on`, { path: at }));
+          return f;
+        }
+      }
+    }
     if (p === null) {
       if (this._move(t)) this._enqueue(t);
     } else {

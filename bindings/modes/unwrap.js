@@ -168,3 +168,65 @@ export function unwrapArgs(args) {
     return /** @type {unknown[]} */ (out);
   });
 }
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Where `value` holds a future (a BaseFuture, or an object a future was made
+ * for), as a path like `args[0].x[1]`, or null. For `unwrapFutures: false`:
+ * structured clone would copy a future's internals as a plain object, so a
+ * call with one fails instead (a future cannot cross to a worker). Looks where
+ * structured clone does: array items, Map keys and values, Set members, own
+ * enumerable string keys of other objects (not inside binary data).
+ * @param {unknown} value
+ * @param {string} root the name of the value ('args')
+ * @returns {string|null}
+ */
+export function findFuture(value, root) {
+  const seen = new Set();
+  const walk = (v, path) => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return null;
+    seen.add(v);
+    if (v instanceof BaseFuture) return path;
+    try {
+      if (/** @type {any} */ (v)[kFutureOf] !== undefined) return path;
+    } catch { return null; /* a throwing proxy: the clone reports it */ }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return null;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const hit = walk(v[i], `${path}[${i}]`);
+        if (hit !== null) return hit;
+      }
+      return null;
+    }
+    if (v instanceof Map) {
+      let i = 0;
+      for (const [k, x] of v) {
+        const hit = walk(k, `${path}.keys()[${i}]`) ?? walk(x, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : `<key ${i}>`})`);
+        if (hit !== null) return hit;
+        i++;
+      }
+      return null;
+    }
+    if (v instanceof Set) {
+      let i = 0;
+      for (const x of v) {
+        const hit = walk(x, `${path}.values()[${i}]`);
+        if (hit !== null) return hit;
+        i++;
+      }
+      return null;
+    }
+    let keys;
+    try { keys = Object.keys(v); } catch { return null; }
+    for (const k of keys) {
+      let x;
+      try { x = v[k]; } catch { continue; }
+      const hit = walk(x, IDENT.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+      if (hit !== null) return hit;
+    }
+    return null;
+  };
+  return walk(value, root);
+}

@@ -172,6 +172,18 @@ export function normalizeWorkerOptions(options, defaultWorkers) {
   };
 }
 
+/** Transferable classes of this runtime besides ArrayBuffer (checked at the call: postMessage's own error names none). */
+const TRANSFERABLES = ['MessagePort', 'ReadableStream', 'WritableStream', 'TransformStream', 'ImageBitmap',
+  'OffscreenCanvas', 'VideoFrame', 'AudioData', 'RTCDataChannel', 'MediaSourceHandle']
+  .map((n) => /** @type {any} */ (globalThis)[n]).filter((c) => typeof c === 'function');
+const TRANSFERABLE_NAMES = TRANSFERABLES.map((c) => c.name).filter((n) => n !== 'MessagePort').join(', ') || 'none here';
+
+function isTransferable(x) {
+  if (x instanceof ArrayBuffer) return true;
+  for (const c of TRANSFERABLES) if (x instanceof c) return true;
+  return false;
+}
+
 /**
  * Validates callWith()'s options.
  * @param {unknown} options
@@ -192,14 +204,21 @@ export function normalizeCallOptions(options, worker) {
     if (!Array.isArray(o.transfer)) {
       throw new TypeError(`${where}: option 'transfer' must be an array of ArrayBuffers (or other transferables); got ${describe(o.transfer)}`);
     }
+    const at = new Map();
     for (let i = 0; i < o.transfer.length; i++) {
       const x = o.transfer[i];
       if (ArrayBuffer.isView(x)) {
         throw new TypeError(`${where}: option 'transfer[${i}]' is a ${x.constructor.name}, a view; transfer its buffer ('.buffer')`);
       }
-      if (x === null || typeof x !== 'object') {
-        throw new TypeError(`${where}: option 'transfer[${i}]' must be an ArrayBuffer (or another transferable object); got ${describe(x)}`);
+      if (typeof SharedArrayBuffer === 'function' && x instanceof SharedArrayBuffer) {
+        throw new TypeError(`${where}: option 'transfer[${i}]' is a SharedArrayBuffer, which is shared, not moved: pass it as an argument and leave it out of 'transfer'`);
       }
+      if (!isTransferable(x)) {
+        throw new TypeError(`${where}: option 'transfer[${i}]' must be an ArrayBuffer or a MessagePort (or another transferable: ${TRANSFERABLE_NAMES}); got ${describe(x)}`);
+      }
+      const j = at.get(x);
+      if (j !== undefined) throw new TypeError(`${where}: option 'transfer[${i}]' is transfer[${j}] again; list each object once`);
+      at.set(x, i);
     }
     transfer = o.transfer.slice();
   }
