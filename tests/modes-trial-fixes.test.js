@@ -158,3 +158,17 @@ describe('callWith({ transfer }): checked at the call, each item named', () => {
     port2.close();
   });
 });
+
+describe.each(['thread', 'process'])('%s: a module whose top-level await never settles', (mode) => {
+  test('createWorker rejects (it waited for ever) saying why', async () => {
+    const p = createWorker(new URL('./fixtures/workers/tla-forever.mjs', import.meta.url), { mode, maxWorkers: 1 });
+    await expect(p).rejects.toThrow(/exited while loading it \(exit code 0\): a top-level await that nothing can settle/);
+  }, 20000);
+
+  test('a top-level await on a timer still loads, and the worker waits for calls', async () => {
+    const w = await createWorker(new URL('./fixtures/workers/tla-timer.mjs', import.meta.url), { mode, maxWorkers: 1 });
+    open.push(w);
+    await sleep(100);
+    expect(await w.loaded()).toBe('loaded');
+  }, 20000);
+});

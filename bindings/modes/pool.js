@@ -820,8 +820,12 @@ export class Pool {
     const crashed = !w.expected;
     if (crashed && !wasStarting) this.counts.crashed++;
     if (wasStarting) {
+      // Exit code 0 while loading: the module's top-level code ended the
+      // worker, or left nothing to run while an await of it was pending
+      // (runtime.js lets go of the channel while loading).
       const e = w.loadError || err || new Error(`The ${this.kind} worker for '${this.moduleURL}' exited while loading it` +
-        ` (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+        ` (${signal ? `signal ${signal}` : `exit code ${code}`})` +
+        (code === 0 && !signal && !w.expected ? ': a top-level await that nothing can settle (or a process.exit(0) at the top level)' : ''));
       this._failStart(e);
     }
     // Which call was running: the one the worker published (threads), else

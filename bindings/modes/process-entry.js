@@ -31,4 +31,5 @@ startRuntime({
   transfers: false,
   yieldNow: (fn) => setImmediate(fn),
   exit: () => process.exit(0),
+  hold: (on) => { if (process.channel) { if (on) process.channel.ref(); else process.channel.unref(); } },
 });

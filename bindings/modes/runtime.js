@@ -79,7 +79,9 @@ function openRing(info) {
  *     when it could not (the runtime falls back to flushEach);
  *   flushEach: send each outcome before the next task starts (process mode);
  *   transfers: ArrayBuffers given to transfer() move (thread) rather than copy;
- *   ring: a completion ring (ring.js's ringInfo) or null.
+ *   ring: a completion ring (ring.js's ringInfo) or null;
+ *   hold(on): (optional) whether the channel keeps the worker alive (Node;
+ *     off while the module loads).
  * @returns {void}
  */
 export function startRuntime(ch) {
@@ -317,12 +319,18 @@ export function startRuntime(ch) {
   async function init(url) {
     moduleName = String(url);
     let ns;
+    // While the module loads, the channel does not keep the worker alive: a
+    // top-level await that nothing can settle any more ends the worker (the
+    // pool then fails the load) instead of leaving it waiting for ever.
+    if (ch.hold) ch.hold(false);
     try {
       ns = await import(url);
     } catch (e) {
+      if (ch.hold) ch.hold(true);
       ch.send(['loadError', serializeError(e)]);
       return;
     }
+    if (ch.hold) ch.hold(true);
     ({ fns, thisOf } = moduleTable(ns));
     ch.send(['ready']);
     pump();

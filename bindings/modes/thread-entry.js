@@ -22,6 +22,7 @@ if (isNode) {
     transfers: true,
     yieldNow: (fn) => setImmediate(fn),
     exit: () => process.exit(0),
+    hold: (on) => { if (on) parentPort.ref(); else parentPort.unref(); },
   });
 } else {
   // A module Web Worker: the slot comes with the first message.
