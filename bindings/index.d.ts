@@ -410,7 +410,7 @@ export interface WorkerOptions {
   cancelGraceMs?: number;
   /** Re-runs of a call whose worker crashed. Default 0. */
   retries?: number;
-  /** Await futures and Promises among the arguments (nested too). Default true. */
+  /** Await futures and Promises among the arguments (nested too). Default true; when false, a future among the arguments of a thread/process call fails it with DataCloneError. */
   unwrapFutures?: boolean;
 }
 
@@ -419,7 +419,7 @@ export interface CallOptions {
   signal?: AbortSignal | null;
   /** ms from the call, queue time included; the future fails with TimeoutError. */
   timeout?: number | null;
-  /** ArrayBuffers (and other transferables) among the arguments to move (thread mode). */
+  /** ArrayBuffers or MessagePorts (or other transferables) to move (thread mode); each checked at the call (a typed array: pass its .buffer). */
   transfer?: Transferable[] | null;
   /** Gets each `currentTask().progress(value)` of the task, in order, before the result. */
   onProgress?: ((value: any) => void) | null;
@@ -454,7 +454,9 @@ export interface WorkerMethods<T = Record<string, AnyFn>> {
   /** Drains; `{ force: true }` cancels queued and running calls. Later calls throw InvalidStateError. */
   stop(options?: { force?: boolean }): Promise<void>;
   stats(): WorkerStats;
+  /** Resolves when nothing is queued or running; rejects with InvalidStateError once stop() was called. */
   whenIdle(): Promise<void>;
+  /** Resolves when a call would be accepted under maxQueued; rejects with InvalidStateError once stop() was called (also while waiting). */
   whenAvailable(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
   /** Never thenable. */
