@@ -195,6 +195,7 @@ export class Inputs {
     this.firstPlaced = false;    // ... and told to the core ahead of the others
     this.pendingSlots = 0;       // slots not done at the call
     this.target = null;          // the Waiter, or a WeakRef to it (weak)
+    this.owner = null;           // deferred: whose ready() makes the waiter once the core has work (see defer)
     const inp = this;
     const kinds = this.kinds;
     const vals = this.vals;
@@ -214,6 +215,7 @@ export class Inputs {
       vals[i] = e;
       kinds[i] = K_FAILED;
       if (inp.started) inp.settled(i);
+      else if (inp.owner !== null) inp.wake();
     };
     this.anyFailFn = function onAnyRejected(e) { inp.anyFail(e); };
     this.pushFn = () => this.push();
@@ -304,6 +306,34 @@ export class Inputs {
     // abort before the first check reports them).
     if (this.pendingSlots < n) w.settleSlots(kinds);
     return w;
+  }
+
+  /**
+   * True when the waiter can wait for the group (GROUP: every pending slot is
+   * a native promise of the group, no futures): until the group fulfills or
+   * a leaf is named as rejected, the core has nothing to decide, so an owner
+   * with neither deadline nor signal defers making it (`defer`).
+   */
+  deferrable() {
+    const g = this.group;
+    return this.mode === GROUP && this.futs === null && g !== null && g.ps.length === this.pendingSlots;
+  }
+
+  /**
+   * Defers the waiter: `owner.ready()` is called once, when the group
+   * fulfills or a leaf's rejection is recorded; it attaches the waiter, whose
+   * first check then settles every slot densely, as a first check at the
+   * call does. Pending calls hold no waitset (N concurrent single gathers
+   * then hold N of these and N reactions, nothing more).
+   * @param {{ ready: () => void }} owner
+   */
+  defer(owner) { this.owner = owner; }
+
+  wake() {
+    const o = this.owner;
+    if (o === null || this.closed) return;
+    this.owner = null;
+    o.ready();
   }
 
   waiter() {
@@ -399,7 +429,10 @@ export class Inputs {
     } else {
       settleGroup(this.kinds, this.vals, g.idx, values);
     }
-    if (!this.started) return; // the first check settles them
+    if (!this.started) {
+      this.wake(); // deferred: the waiter is made now, and its first check settles them
+      return;
+    }
     this.dense = true;
     const w = this.waiter();
     if (w !== undefined && w !== null) w.poll();
@@ -443,5 +476,10 @@ export class Inputs {
     this.closed = true;
     this.q = [];
     this.group = null;
+    // The reactions on promises still pending hold this object until those
+    // settle (never, for some): it must not hold the waiter, and through its
+    // handler the whole gather, any longer.
+    this.target = null;
+    this.owner = null;
   }
 }

@@ -55,6 +55,28 @@ class GatherRun {
     const perLeaf = o.returnExceptions || o.progress !== null;
     const inp = new Inputs(this.shape.leaves, perLeaf ? EACH : GROUP);
     this.inp = inp;
+    if (o.timeout < 0 && o.signal === null && inp.deferrable()) {
+      // Nothing to listen to before the group has an outcome: the waiter is
+      // made then (ready), so a pending gather holds no waitset.
+      inp.defer(this);
+      return;
+    }
+    this.attach();
+  }
+
+  /** The deferred waiter: the group fulfilled or a leaf rejected (a promise reaction). */
+  ready() {
+    try {
+      this.attach();
+    } catch (e) {
+      this.end(e, true);
+    }
+  }
+
+  /** Makes the waiter over the inputs and schedules its first check. */
+  attach() {
+    const o = this.o;
+    const inp = this.inp;
     const handler = {
       onPoll: (rc) => this.onPoll(rc),
       onAbort: (reason) => this.end(reason, true),
