@@ -15,6 +15,7 @@ import { parseGatherOptions } from './options.js';
 import { runGather } from './gather/run.js';
 import { GatherIterator } from './gather/iterator.js';
 import { observe } from './gather/inputs.js';
+import { abortedAtCall } from './aborted-report.js';
 import { cancellableFutures, cancelPendingFutures } from './cancel-pending.js';
 
 /**
@@ -40,7 +41,7 @@ export function gather(...args) {
     // later rejections are handled, as Promise.all's are.
     observe(shape.leaves);
     if (cancellable !== null) cancelPendingFutures(cancellable);
-    return Promise.reject(o.signal.reason);
+    return Promise.reject(abortedAtCall(o.progress, shape.leaves, o.signal.reason));
   }
   const p = runGather(shape, o);
   if (cancellable === null) return p;

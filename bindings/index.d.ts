@@ -109,8 +109,9 @@ export class CFuture extends BaseFuture<number> {
 export type ProbeResult<T> = null | undefined | false | { value: T } | { error: unknown };
 /**
  * Probe-only work: waits call the probe when the polling strategy says so.
- * The probe answers synchronously; one that returns a Promise fails the
- * future with a TypeError at its first call.
+ * The probe answers synchronously; one that returns a Promise, or any other
+ * truthy answer that is neither `{ value }` nor `{ error }`, fails the future
+ * with a TypeError.
  */
 export class ProbeFuture<T = unknown> extends BaseFuture<T> {
   constructor(probe: () => ProbeResult<T>);

@@ -22,6 +22,7 @@ import { settledPromiseFuture } from './futures/promise.js';
 import { Waiter } from './waitset.js';
 import { TimeoutError } from './errors.js';
 import { cancelPendingFutures } from './cancel-pending.js';
+import { abortedAtCall } from './aborted-report.js';
 
 /**
  * Writes the C futures of `futs` into a fresh malloc'd array.
@@ -128,7 +129,7 @@ function endWait(waiter, value, isError, resolve, reject) {
 
 /** wait() over futures, one per input (every return condition and option). */
 function waitFutures(futs, n, o) {
-  if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
+  if (o.signal && o.signal.aborted) return Promise.reject(abortedAtCall(o.progress, futs, o.signal.reason));
   const { fs, foreign } = futurePointers(futs);
   return new Promise((resolve, reject) => {
     const end = (waiter, value, isError) => endWait(waiter, value, isError, resolve, reject);

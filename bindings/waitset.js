@@ -73,13 +73,33 @@ const progressFn = addFunction((p, arg) => {
   const w = ref && ref.deref();
   if (!w || !w.progressCb) return;
   const report = readReport(heap(), p, PROGRESS);
+  let r;
   try {
-    w.progressCb(report);
+    r = w.progressCb(report);
+    if (r !== null && (typeof r === 'object' || typeof r === 'function')) {
+      const then = r.then;
+      if (typeof then === 'function') then.call(r, undefined, asyncProgressFailure(ref));
+    }
   } catch (e) {
     // Never unwind through the core: remember it and reject the wait with it.
     if (w.progressError === undefined) w.progressError = e;
   }
 }, 'vii');
+
+/*
+ * A progress callback's result is not awaited (the core sets the cadence),
+ * but an async one's rejection is its throw, a little later: it ends the wait
+ * with that error if the wait is still pending, and is never left unhandled.
+ * Made outside the trampoline so that the handler holds only the WeakRef.
+ */
+function asyncProgressFailure(ref) {
+  return (e) => {
+    const w = ref.deref();
+    if (w === undefined || w.freed || w.progressError !== undefined) return;
+    w.progressError = e;
+    w.abort(e);
+  };
+}
 
 /**
  * @typedef {object} WaiterOptions

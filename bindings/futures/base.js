@@ -24,12 +24,36 @@ export const kFutureOf = Symbol.for('concurry-wasm.future');
  * @param {Function} fn @param {BaseFuture} fut
  */
 export function invokeCallback(fn, fut) {
+  let r;
   try {
-    fn(fut);
+    r = fn(fut);
   } catch (e) {
-    // eslint-disable-next-line no-console
-    console.error('concurry-wasm: exception in a done callback:', e);
+    reportCallbackError(e);
+    return;
   }
+  // An async callback's rejection is reported as a throw is, never left
+  // unhandled (it would end the process). Its result is not awaited.
+  if (r !== null && (typeof r === 'object' || typeof r === 'function')) {
+    let then;
+    try {
+      then = r.then;
+    } catch (e) {
+      reportCallbackError(e);
+      return;
+    }
+    if (typeof then === 'function') {
+      try {
+        then.call(r, undefined, reportCallbackError);
+      } catch (e) {
+        reportCallbackError(e);
+      }
+    }
+  }
+}
+
+function reportCallbackError(e) {
+  // eslint-disable-next-line no-console
+  console.error('concurry-wasm: exception in a done callback:', e);
 }
 
 /** Runs and clears fut._cb (a function or an array of them): exactly once. */

@@ -10,7 +10,8 @@
  * It answers synchronously: a probe that returns a Promise (or any thenable)
  * fails the future at its first call with a TypeError that says so (a wait
  * cannot tell "pending" from "done" by a promise it would have to await; for
- * work that is a promise, wait on the promise itself).
+ * work that is a promise, wait on the promise itself). Any other truthy
+ * answer (42, true, an object with neither key) fails it likewise.
  * @module concurry-wasm/futures/probe
  */
 import { BaseFuture, cancelledError, runCallbacks } from './base.js';
@@ -22,6 +23,16 @@ let nextId = 1;
 const ASYNC_PROBE = 'ProbeFuture: the probe returned a Promise (a thenable), which cannot be an answer: a probe ' +
   'answers synchronously with a falsy value while the work is pending, then { value } or { error }. For work ' +
   'that is a promise, wait on the promise itself (wrapFuture(promise))';
+
+const BAD_RESULT = 'ProbeFuture: the probe must return a falsy value while the work is pending, then { value } ' +
+  '(success) or { error } (failure)';
+
+function describe(r) {
+  if (typeof r === 'object') return Array.isArray(r) ? 'an array' : 'an object without \'value\' or \'error\'';
+  if (typeof r === 'string') return `the string ${JSON.stringify(r.length > 40 ? `${r.slice(0, 40)}...` : r)}`;
+  if (typeof r === 'function') return 'a function';
+  return `${typeof r} ${String(r)}`;
+}
 
 /** True when r has a callable `then` (read once; a throwing getter counts as a thenable's failure). */
 function isThenable(r) {
@@ -63,9 +74,14 @@ const trampoline = addFunction((id, codePtr, valuePtr) => {
   if (typeof r === 'object' && 'error' in r) {
     f._v = r.error;
     heap().i32[codePtr >> 2] = 1;
-  } else {
-    f._v = typeof r === 'object' ? r.value : undefined;
+  } else if (typeof r === 'object' && 'value' in r) {
+    f._v = r.value;
     heap().i32[codePtr >> 2] = 0;
+  } else {
+    // A truthy answer that is neither { value } nor { error } (42, true, {}):
+    // counting it as done with undefined would be a silent wrong answer.
+    f._v = new TypeError(`${BAD_RESULT}; got ${describe(r)}`);
+    heap().i32[codePtr >> 2] = 1;
   }
   heap().u32[valuePtr >> 2] = 0;
   return 1;

@@ -10,6 +10,7 @@ import { Waiter, freeLeftovers } from '../waitset.js';
 import { waiterOptions, timeoutError } from '../wait.js';
 import { Inputs, EXACT, observe } from './inputs.js';
 import { Queue } from './queue.js';
+import { abortedAtCall } from '../aborted-report.js';
 import { cancellableFutures, cancelPendingFutures } from '../cancel-pending.js';
 
 /** Indices taken from the core per call. */
@@ -62,7 +63,7 @@ export class GatherIterator {
     this._cancellable = o.cancelPending ? cancellableFutures(shape.leaves) : null;
     if (o.signal && o.signal.aborted) {
       observe(shape.leaves);
-      this._error = { reason: o.signal.reason, delivered: false };
+      this._error = { reason: abortedAtCall(o.progress, shape.leaves, o.signal.reason), delivered: false };
       this._closed = true;
       this._cancelPending();
       return;
