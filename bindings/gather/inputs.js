@@ -168,6 +168,50 @@ function failedWith(kinds, vals, n, reason) {
   return -1;
 }
 
+/*
+ * The handlers the thenables' reactions hold, made outside the class: a
+ * closure made in the constructor would share its context, and with it a
+ * reference to the Inputs, with every other closure made there.
+ */
+function leafHandlers(inp, cell) {
+  // The hot path of a gather over promises: no method calls until started.
+  /** @this {number} the leaf index */
+  inp.okFn = function onLeafFulfilled(v) {
+    const x = cell.inp;
+    if (x === null) return;
+    const i = this;
+    const kinds = x.kinds;
+    if (kinds[i] !== K_PENDING) return;
+    x.vals[i] = v;
+    kinds[i] = K_OK;
+    if (x.started) x.settled(i);
+  };
+  /** @this {number} */
+  inp.failFn = function onLeafRejected(e) {
+    const x = cell.inp;
+    if (x === null) return;
+    const i = this;
+    const kinds = x.kinds;
+    if (kinds[i] !== K_PENDING) return;
+    x.vals[i] = e;
+    kinds[i] = K_FAILED;
+    if (x.started) x.settled(i);
+    else if (x.owner !== null) x.wake();
+  };
+  inp.anyFailFn = function onAnyRejected(e) {
+    const x = cell.inp;
+    if (x !== null) x.anyFail(e);
+  };
+  inp.groupOkFn = function onGroupFulfilled(values) {
+    const x = cell.inp;
+    if (x !== null) x.groupOk(values);
+  };
+  inp.pushFn = function pushSettled() {
+    const x = cell.inp;
+    if (x !== null) x.push();
+  };
+}
+
 export class Inputs {
   /**
    * Classifies `leaves` and watches every thenable; `leaves` is not read
@@ -196,39 +240,22 @@ export class Inputs {
     this.pendingSlots = 0;       // slots not done at the call
     this.target = null;          // the Waiter, or a WeakRef to it (weak)
     this.owner = null;           // deferred: whose ready() makes the waiter once the core has work (see defer)
-    const inp = this;
-    const kinds = this.kinds;
-    const vals = this.vals;
-    // The hot path of a gather over promises: no method calls until started.
-    /** @this {number} the leaf index */
-    this.okFn = function onLeafFulfilled(v) {
-      const i = this;
-      if (kinds[i] !== K_PENDING) return;
-      vals[i] = v;
-      kinds[i] = K_OK;
-      if (inp.started) inp.settled(i);
-    };
-    /** @this {number} */
-    this.failFn = function onLeafRejected(e) {
-      const i = this;
-      if (kinds[i] !== K_PENDING) return;
-      vals[i] = e;
-      kinds[i] = K_FAILED;
-      if (inp.started) inp.settled(i);
-      else if (inp.owner !== null) inp.wake();
-    };
-    this.anyFailFn = function onAnyRejected(e) { inp.anyFail(e); };
-    this.pushFn = () => this.push();
+    // The reactions on the thenables hold the handlers until those settle,
+    // which may be never: the handlers hold only this cell, which close()
+    // empties, so a finished gather leaves a few words per pending input
+    // behind (as Promise.race does), not itself.
+    this.cell = { inp: this };
+    leafHandlers(this, this.cell);
 
     const counts = [0, 0];
-    classify(leaves, n, kinds, vals, this.okFn, this.failFn, this.anyFailFn, mode, counts);
+    classify(leaves, n, this.kinds, this.vals, this.okFn, this.failFn, this.anyFailFn, mode, counts);
     let pending = counts[1];
     if (counts[0] > 0) pending += this.sort(leaves);
     this.pendingSlots = pending;
     if (mode === GROUP && counts[1] > 0) {
-      const g = pendingPromises(leaves, kinds, n, counts[1]);
+      const g = pendingPromises(leaves, this.kinds, n, counts[1]);
       this.group = g;
-      Promise.all(g.ps).then((values) => this.groupOk(values), this.anyFailFn);
+      Promise.all(g.ps).then(this.groupOkFn, this.anyFailFn);
     }
   }
 
@@ -481,5 +508,6 @@ export class Inputs {
     // handler the whole gather, any longer.
     this.target = null;
     this.owner = null;
+    this.cell.inp = null;
   }
 }
