@@ -257,6 +257,38 @@ function indexKeys(n) {
 }
 
 /**
+ * A shape without recursion: leaf g is entry g. One object, no closures: a
+ * wait or gather holds its shape until it settles, and N concurrent ones
+ * hold N of these.
+ */
+class FlatShape {
+  /**
+   * @param {ShapeKind} kind
+   * @param {unknown[]} leaves
+   * @param {unknown[]|null} keys  the object's keys or the Map's; null: indices
+   */
+  constructor(kind, leaves, keys) {
+    this.kind = kind;
+    this.leaves = leaves;
+    this.recursive = false;
+    this.groupStart = null;
+    this.keys = keys;
+    // Read now: `leaves` may be the caller's array, which may change later.
+    this.n = leaves.length;
+  }
+
+  groupKeys() { return this.keys !== null ? this.keys : indexKeys(this.n); }
+
+  build(values) {
+    if (this.kind === 'object') return objectFrom(this.keys, values);
+    if (this.kind === 'map') return mapFrom(this.keys, values);
+    return values;
+  }
+
+  buildGroup(g, values) { return values[g]; }
+}
+
+/**
  * Flattens an input into leaves and a builder for gather's output.
  * @param {unknown} input
  * @param {ShapeKind} kind
@@ -267,57 +299,24 @@ export function flatten(input, kind, recurse) {
   if (!recurse) {
     switch (kind) {
       case 'array':
-      case 'variadic': {
+      case 'variadic':
         // Read during the call only (see the module's comment): not copied.
-        const leaves = /** @type {unknown[]} */ (input);
-        return {
-          kind, leaves, recursive: false, groupStart: null,
-          groupKeys: () => indexKeys(leaves.length),
-          build: (values) => values,
-          buildGroup: (g, values) => values[g],
-        };
-      }
-      case 'set': {
-        const leaves = [...(/** @type {Set<unknown>} */ (input))];
-        return {
-          kind, leaves, recursive: false, groupStart: null,
-          groupKeys: () => indexKeys(leaves.length),
-          build: (values) => values,
-          buildGroup: (g, values) => values[g],
-        };
-      }
+        return new FlatShape(kind, /** @type {unknown[]} */ (input), null);
+      case 'set':
+        return new FlatShape(kind, [...(/** @type {Set<unknown>} */ (input))], null);
       case 'object': {
         const o = /** @type {Record<string, unknown>} */ (input);
         const keys = dictKeys(o);
         const leaves = new Array(keys.length);
         for (let j = 0; j < keys.length; j++) leaves[j] = o[keys[j]];
-        return {
-          kind, leaves, recursive: false, groupStart: null,
-          groupKeys: () => keys,
-          build: (values) => objectFrom(keys, values),
-          buildGroup: (g, values) => values[g],
-        };
+        return new FlatShape(kind, leaves, keys);
       }
       case 'map': {
         const m = /** @type {Map<unknown, unknown>} */ (input);
-        const keys = [...m.keys()];
-        const leaves = [...m.values()];
-        return {
-          kind, leaves, recursive: false, groupStart: null,
-          groupKeys: () => keys,
-          build: (values) => mapFrom(keys, values),
-          buildGroup: (g, values) => values[g],
-        };
+        return new FlatShape(kind, [...m.values()], [...m.keys()]);
       }
-      default: {
-        const leaves = [input];
-        return {
-          kind, leaves, recursive: false, groupStart: null,
-          groupKeys: () => [0],
-          build: (values) => values,
-          buildGroup: (g, values) => values[g],
-        };
-      }
+      default:
+        return new FlatShape(kind, [input], null);
     }
   }
   // recurse: walk every top-level entry; group g covers leaves groupStart[g]..groupStart[g+1]
