@@ -26,10 +26,11 @@ import { ProbeFuture } from './futures/probe.js';
 import { CFuture } from './futures/c.js';
 import { cancelledError } from './futures/base.js';
 import {
-  C, Module, heap, waitsetCreate, coreFailure, CY_EAGAIN, CY_ETIMEDOUT,
+  C, Module, heap, coreFailure, CY_EAGAIN, CY_ETIMEDOUT,
   STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
 import { timeoutError } from './wait.js';
+import { BlockingWaiter } from './waitset.js';
 
 /** Longest sleep between checks, in ms (see block()). */
 const SLICE_MS = 5;
@@ -135,29 +136,28 @@ function block(futs, returnWhen, o, where) {
   const n = futs.length;
   const fs = C.malloc(n > 0 ? n * 4 : 4);
   if (!fs) throw coreFailure('malloc', -2);
-  let ws;
+  let w;
   try {
     for (let i = 0; i < n; i++) {
       const p = futs[i]._cptr(); // may allocate: views fetched after it
       heap().u32[(fs >> 2) + i] = p;
     }
-    ws = waitsetCreate(fs, n, {
+    w = new BlockingWaiter(fs, n, {
       returnWhen, timeout: o.timeout,
       polling: typeof o.polling === 'string' ? o.polling : null,
       strategy: o.polling !== null && typeof o.polling === 'object' ? o.polling._ptr : 0,
-      progressFn: 0, progressArg: 0, miniters: 0,
     });
   } finally {
     C.free(fs);
   }
   const start = performance.now();
-  const sig = C.cy_waitset_signal(ws) >> 2;
+  const sig = w.sig;
   let reported = -1;
   const report = () => {
-    const done = C.cy_waitset_done_count(ws);
+    const done = w.doneCount();
     if (done === reported) return;
     reported = done;
-    o.progress({ completed: done, failed: C.cy_waitset_failed_count(ws), total: n, elapsedMs: performance.now() - start });
+    o.progress({ completed: done, failed: w.failedCount(), total: n, elapsedMs: performance.now() - start });
   };
   let rc;
   try {
@@ -165,7 +165,7 @@ function block(futs, returnWhen, o, where) {
       // Read the word before the check: a completion after the check moves
       // it, and Atomics.wait on the old value then returns at once.
       const seen = Atomics.load(heap().i32, sig);
-      rc = C.cy_waitset_poll(ws);
+      rc = w.poll();
       if (o.progress) report();
       if (rc !== CY_EAGAIN) break;
       // Work the pool's pthreads proxy to this thread (their stdio, for one)
@@ -173,21 +173,12 @@ function block(futs, returnWhen, o, where) {
       // SLICE_MS so that a call proxied while this thread sleeps waits no
       // longer than that (nothing wakes this thread for it).
       if (processQueued) processQueued();
-      const wake = C.cy_waitset_next_wakeup_ms(ws);
-      C.cy_waitset_arm(ws);
+      const wake = w.prepareSleep();
       Atomics.wait(heap().i32, sig, seen, wake < 0 ? SLICE_MS : Math.min(SLICE_MS, Math.max(0, wake)));
     }
-    const flags = new Uint8Array(n);
-    if (n > 0) {
-      const p = C.malloc(n);
-      if (!p) throw coreFailure('malloc', -2);
-      C.cy_waitset_done_flags(ws, p);
-      flags.set(heap().u8.subarray(p, p + n));
-      C.free(p);
-    }
-    return { rc, flags, done: C.cy_waitset_done_count(ws) };
+    return { rc, flags: w.doneFlags(), done: w.doneCount() };
   } finally {
-    C.cy_waitset_free(ws);
+    w.free();
   }
 }
 

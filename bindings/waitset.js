@@ -551,6 +551,61 @@ export class Waiter {
 }
 
 /**
+ * A waitset driven by a thread that blocks on it (waitSync, gatherSync): no
+ * events, timers or progress trampoline; the caller asks, sleeps on the
+ * signal word between checks (Atomics.wait), and frees it. The door into the
+ * core for the blocking forms, as Waiter is for the async ones.
+ */
+export class BlockingWaiter {
+  /**
+   * @param {number} fs pointer to n cy_future pointers (copied by the core)
+   * @param {number} n
+   * @param {{ returnWhen: number, timeout: number, polling: string|null, strategy: number }} o
+   */
+  constructor(fs, n, o) {
+    this.n = n;
+    this.ws = waitsetCreate(fs, n, {
+      returnWhen: o.returnWhen, timeout: o.timeout, polling: o.polling, strategy: o.strategy,
+      progressFn: 0, progressArg: 0, miniters: 0,
+    });
+    /** Index of the signal word in heap().i32: it moves after every completion. */
+    this.sig = C.cy_waitset_signal(this.ws) >> 2;
+  }
+
+  /** @returns {number} 0 (the condition holds), CY_ETIMEDOUT or CY_EAGAIN */
+  poll() { return C.cy_waitset_poll(this.ws); }
+
+  /**
+   * Announces that the caller is about to sleep on the signal word; returns
+   * the ms until the core wants to be asked again (< 0: only a completion).
+   */
+  prepareSleep() {
+    const wake = C.cy_waitset_next_wakeup_ms(this.ws);
+    C.cy_waitset_arm(this.ws);
+    return wake;
+  }
+
+  doneCount() { return C.cy_waitset_done_count(this.ws); }
+
+  failedCount() { return C.cy_waitset_failed_count(this.ws); }
+
+  /** @returns {Uint8Array} 1 for every entry that is done, 0 for the others */
+  doneFlags() {
+    const n = this.n;
+    if (n === 0) return new Uint8Array(0);
+    const p = scratchA.get(n);
+    C.cy_waitset_done_flags(this.ws, p);
+    return heap().u8.slice(p, p + n);
+  }
+
+  free() {
+    if (this.ws === 0) return;
+    C.cy_waitset_free(this.ws);
+    this.ws = 0;
+  }
+}
+
+/**
  * A weak waiter's timer does not keep a Node process alive (nothing can wait
  * on the timeout of an iterator nobody calls next() on); a strong one does.
  * Browsers' timer ids are numbers, with nothing to do.
@@ -578,6 +633,41 @@ export function freeLeftovers(l) {
     else for (let i = 0; i < l.watch.length; i++) removeWatcher(l.watch[i], l.ref);
   }
   C.cy_waitset_free(l.ws);
+}
+
+/*
+ * The waitset options of a deferred decision (decideSettled): no deadline,
+ * strategy or progress. One object per return condition, made once.
+ */
+const settledOptions = [0, 1, 2].map((returnWhen) => Object.freeze({
+  returnWhen, timeout: -1, polling: null, strategy: 0, progressFn: 0, progressArg: 0, miniters: 0, returnExceptions: true,
+}));
+
+/**
+ * The core's verdict on n slots (entries without a C future) that are all
+ * known at once: a waitset over them is made, told `states` (CY_STATE_* per
+ * slot, as Waiter.settleSlots takes them), asked once and freed. For a wait
+ * deferred until its promises settled (no deadline, progress or signal): the
+ * core still decides, without a Waiter, its events or its bookkeeping.
+ * Returns cy_waitset_poll's answer (0: the condition holds; CY_EAGAIN: it
+ * does not); throws what making the waitset throws.
+ * @param {number} n
+ * @param {Uint8Array} states n entries
+ * @param {number} returnWhen the core's return condition
+ * @returns {number}
+ */
+export function decideSettled(n, states, returnWhen) {
+  const ws = waitsetCreate(0, n, settledOptions[returnWhen]);
+  try {
+    if (n !== 0) {
+      const p = scratchA.get(n);
+      heap().u8.set(states, p);
+      C.cy_waitset_settle_slots(ws, p);
+    }
+    return C.cy_waitset_poll(ws);
+  } finally {
+    C.cy_waitset_free(ws);
+  }
 }
 
 function addWatcher(ptr, entry) {

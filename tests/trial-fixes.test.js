@@ -4,6 +4,7 @@
 // progress and done callbacks that reject, ProbeFuture answers outside its
 // contract.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gather, wait, ProbeFuture } from '../bindings/index.js';
 
@@ -56,4 +57,20 @@ describe('ProbeFuture answers outside { value } / { error } fail the future', ()
     const e = new Error('x');
     await expect(gather([new ProbeFuture(() => ({ error: e }))])).rejects.toBe(e);
   });
+});
+
+test('one door: only waitset.js (and core.js, which makes the waitset) call the core\'s waitset functions', () => {
+  const dir = fileURLToPath(new URL('../bindings/', import.meta.url));
+  const files = [];
+  const walk = (d, rel) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${d}${e.name}/`, `${rel}${e.name}/`);
+      else if (e.name.endsWith('.js')) files.push(`${rel}${e.name}`);
+    }
+  };
+  walk(dir, '');
+  expect(files).toContain('sync-wait.js');
+  const offenders = files.filter((f) => f !== 'waitset.js' && f !== 'core.js' &&
+    /\bC\.cy_(js_)?waitset_|\bcy_(js_)?waitset_\w+\s*\(/.test(readFileSync(dir + f, 'utf8')));
+  expect(offenders).toEqual([]);
 });
