@@ -47,7 +47,7 @@ describe.each(['thread', 'process'])('%s pool: maxQueued', (mode) => {
   test('calls made in one go: maxWorkers run, maxQueued wait, the next throws QueueFullError', async () => {
     const w = await make(mode, { maxWorkers: 2, maxQueued: 3 });
     const fs = [];
-    for (let i = 0; i < 5; i++) fs.push(w.sleep(150, i));
+    for (let i = 0; i < 5; i++) fs.push(w.sleep(400, i));
     expect(w.stats().queued).toBe(3);
     expect(() => w.sleep(1, 'x')).toThrow(QueueFullError);
     let avail = false;
