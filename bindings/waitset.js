@@ -101,6 +101,9 @@ function asyncProgressFailure(ref) {
   };
 }
 
+/** The handler of a freed waiter: what reaches it is about a wait that ended. */
+const FREED = Object.freeze({ onPoll() {}, onAbort() {}, beforePoll: undefined });
+
 /**
  * @typedef {object} WaiterOptions
  * @property {number} returnWhen      core code (0 all, 1 first completed, 2 first exception)
@@ -237,10 +240,11 @@ export class Waiter {
     queueMicrotask(() => {
       if (this.freed) return;
       if (this.poll() !== CY_EAGAIN || this.freed) return;
+      const handler = this.handler; // start() frees the waiter before it throws
       try {
         this.start();
       } catch (e) {
-        this.handler.onAbort(e, this);
+        handler.onAbort(e, this);
       }
     });
   }
@@ -435,6 +439,14 @@ export class Waiter {
         this.cleanupError = e;
       }
     }
+    // A WeakRef made during this microtask checkpoint keeps its target until
+    // the checkpoint ends, which a loop of awaits on settled promises
+    // postpones indefinitely: a freed waiter holds nothing of its owner then.
+    this.handler = FREED;
+    this.watch = null;
+    this.signal = null;
+    this.pacer = null;
+    this.progressCb = null;
   }
 
   /**

@@ -24,3 +24,10 @@ test('a closed iterator over pending inputs holds < 0.5 KB once the microtask qu
   const per = Number(/bytes (-?\d+)/.exec(r.out)[1]);
   expect(per).toBeLessThan(512);
 }, 60000);
+
+test('closed iterators hold < 1 KB each while one microtask checkpoint runs on (was ~2.3 KB)', () => {
+  const r = run('leak-iter-job', ['--expose-gc']);
+  expect(r.code).toBe(0);
+  const per = Number(/bytes (-?\d+)/.exec(r.out)[1]);
+  expect(per).toBeLessThan(1024);
+}, 60000);
