@@ -172,13 +172,20 @@ export function signalToCore(v, where) {
  *   progress: ProgressSpec|null, recurse: boolean, signal: AbortSignal|null, cancelPending: boolean }} WaitOptions
  */
 
+/*
+ * The options of a call without any: one frozen object each, shared (a
+ * pending wait holds its options; N concurrent ones hold this one).
+ */
+const WAIT_DEFAULTS = Object.freeze({ timeout: -1, returnWhen: 0, polling: null, progress: null, recurse: false, signal: null, cancelPending: false });
+const GATHER_DEFAULTS = Object.freeze({ timeout: -1, returnExceptions: false, iter: false, polling: null, progress: null, recurse: false, signal: null, cancelPending: false });
+
 /**
  * @param {unknown} opts
  * @returns {WaitOptions}
  */
 export function parseWaitOptions(opts) {
   const where = 'wait()';
-  if (opts === undefined) return { timeout: -1, returnWhen: 0, polling: null, progress: null, recurse: false, signal: null, cancelPending: false };
+  if (opts === undefined) return WAIT_DEFAULTS;
   if (!isPlainObject(opts)) throw new TypeError(`${where}: options must be a plain object; got ${describe(opts)}`);
   checkKeys(opts, WAIT_SET, WAIT_KEYS, where);
   return {
@@ -204,7 +211,7 @@ export function parseWaitOptions(opts) {
  */
 export function parseGatherOptions(opts) {
   const where = 'gather()';
-  if (opts === undefined) return { timeout: -1, returnExceptions: false, iter: false, polling: null, progress: null, recurse: false, signal: null, cancelPending: false };
+  if (opts === undefined) return GATHER_DEFAULTS;
   if (!isPlainObject(opts)) throw new TypeError(`${where}: options must be a plain object; got ${describe(opts)}`);
   checkKeys(opts, GATHER_SET, GATHER_KEYS, where);
   return {

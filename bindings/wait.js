@@ -19,7 +19,7 @@ import { parseWaitOptions, RETURN_WHEN_CODE } from './options.js';
 import { wrapFuture } from './wrap.js';
 import { C, heap, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } from './core.js';
 import { settledPromiseFuture } from './futures/promise.js';
-import { Waiter } from './waitset.js';
+import { Waiter, decideSettled } from './waitset.js';
 import { TimeoutError } from './errors.js';
 import { cancelPendingFutures } from './cancel-pending.js';
 import { abortedAtCall } from './aborted-report.js';
@@ -250,7 +250,7 @@ function waitGrouped(leaves, n, m, futs, o) {
   // next: one reaction for a single promise, else Promise.all (the engine's
   // fast path, much cheaper than allSettled), and only when one rejects is
   // the full picture asked of allSettled.
-  if (m === 1) ps[0].then((v) => g.settled([v], null), (e) => g.settled([e], ONE_FAILED));
+  if (m === 1) ps[0].then(oneFulfilled.bind(g), oneRejected.bind(g));
   else {
     Promise.all(ps).then((values) => g.settled(values, null),
       () => Promise.allSettled(ps).then((r) => { const x = fromSettled(r); g.settled(x.values, x.failed); }));
@@ -299,6 +299,16 @@ function waitGrouped(leaves, n, m, futs, o) {
 
 const ONE_FAILED = new Uint8Array([1]);
 
+/*
+ * The reactions of a group of one promise, bound to its GroupedWait: made
+ * outside waitGrouped, they hold no context of that call (its options, its
+ * leaves) while the promise is pending.
+ */
+/** @this {GroupedWait} */
+function oneFulfilled(v) { this.settled([v], null); }
+/** @this {GroupedWait} */
+function oneRejected(e) { this.settled([e], ONE_FAILED); }
+
 /** The state of a grouped wait; it is its Waiter's handler. */
 class GroupedWait {
   constructor(n, idx, futs) {
@@ -319,14 +329,34 @@ class GroupedWait {
     this.values = values;
     this.failed = failed;
     if (this.lazy) {
-      try {
-        this.w = new Waiter(0, this.n, waiterOptions(this.o, RETURN_WHEN_CODE.ALL_COMPLETED, true, false), this);
-      } catch (e) {
-        this.reject(e);
-        return;
-      }
+      this.decide();
+      return;
     }
     if (this.w !== null) this.push();
+  }
+
+  /**
+   * Deferred (only promises, no signal): every slot is settled, so the core
+   * is asked once over all of them (decideSettled), with no Waiter.
+   */
+  decide() {
+    let rc;
+    try {
+      const n = this.n;
+      const states = new Uint8Array(n);
+      slotStates(this, this.idx, states, 0, n);
+      rc = decideSettled(n, states, RETURN_WHEN_CODE.ALL_COMPLETED);
+    } catch (e) {
+      this.reject(e);
+      return;
+    }
+    // Every slot is settled: ALL_COMPLETED holds, or the core disagrees.
+    if (rc !== 0) {
+      this.reject(coreFailure('cy_waitset_poll', rc));
+      return;
+    }
+    settledFutures(this, this.idx, this.futs);
+    this.resolve({ done: new Set(this.futs), notDone: new Set() });
   }
 
   /** Tells the core of the settled slots and asks it. */
