@@ -245,6 +245,14 @@ export class Inputs {
     // empties, so a finished gather leaves a few words per pending input
     // behind (as Promise.race does), not itself.
     this.cell = { inp: this };
+    // Declared here, set by leafHandlers: fields a constructor names are
+    // kept in the object itself, not in a separate property array.
+    this.okFn = null;
+    this.failFn = null;
+    this.anyFailFn = null;
+    this.groupOkFn = null;
+    this.pushFn = null;
+    this.groupOne = false;       // the group is one promise, watched by its own reaction
     leafHandlers(this, this.cell);
 
     const counts = [0, 0];
@@ -255,7 +263,14 @@ export class Inputs {
     if (mode === GROUP && counts[1] > 0) {
       const g = pendingPromises(leaves, this.kinds, n, counts[1]);
       this.group = g;
-      Promise.all(g.ps).then(this.groupOkFn, this.anyFailFn);
+      // One promise needs no Promise.all: a reaction of its own observes it
+      // (its rejection handled) for a fraction of the cost.
+      if (counts[1] === 1) {
+        this.groupOne = true;
+        g.ps[0].then(this.groupOkFn, this.anyFailFn);
+      } else {
+        Promise.all(g.ps).then(this.groupOkFn, this.anyFailFn);
+      }
     }
   }
 
@@ -446,6 +461,7 @@ export class Inputs {
     const g = this.group;
     if (this.closed || g === null) return;
     this.group = null;
+    if (this.groupOne) values = [values];
     if (g.idx === null) {
       // Every leaf is a promise of the group, and none failed (a rejection
       // ends the group first): the values are Promise.all's, in order. No
