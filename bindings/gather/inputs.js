@@ -162,6 +162,12 @@ function frontFirst(q, kinds, vals, reason) {
   return false;
 }
 
+/** True when some slot is done with a failure. */
+function anyFailed(kinds, n) {
+  for (let i = 0; i < n; i++) if (kinds[i] === K_FAILED) return true;
+  return false;
+}
+
 /** The first failed slot (input order) whose reason is `reason`, or -1. */
 function failedWith(kinds, vals, n, reason) {
   for (let i = 0; i < n; i++) if (kinds[i] === K_FAILED && vals[i] === reason) return i;
@@ -196,7 +202,7 @@ function leafHandlers(inp, cell) {
     x.vals[i] = e;
     kinds[i] = K_FAILED;
     if (x.started) x.settled(i);
-    else if (x.owner !== null) x.wake();
+    else if (x.owner !== null) x.wake(false);
   };
   inp.anyFailFn = function onAnyRejected(e) {
     const x = cell.inp;
@@ -358,24 +364,29 @@ export class Inputs {
    */
   deferrable() {
     const g = this.group;
-    return this.mode === GROUP && this.futs === null && g !== null && g.ps.length === this.pendingSlots;
+    if (this.mode !== GROUP || this.futs !== null || g === null || g.ps.length !== this.pendingSlots) return false;
+    // A slot failed at the call (a thenable whose `then` getter threw) ends
+    // a fail-fast gather at its first check: nothing to wait for.
+    return this.pendingSlots === this.n || !anyFailed(this.kinds, this.n);
   }
 
   /**
-   * Defers the waiter: `owner.ready()` is called once, when the group
-   * fulfills or a leaf's rejection is recorded; it attaches the waiter, whose
-   * first check then settles every slot densely, as a first check at the
-   * call does. Pending calls hold no waitset (N concurrent single gathers
+   * Defers the waiter: `owner.ready(ok)` is called once, when the group
+   * fulfills (ok: every slot succeeded) or a leaf's rejection is recorded;
+   * the owner then asks the core over the slots as they are (decideSettled),
+   * or attaches the waiter, whose first check settles every slot densely, as
+   * a first check at the call does. Pending calls hold no waitset (N concurrent single gathers
    * then hold N of these and N reactions, nothing more).
    * @param {{ ready: () => void }} owner
    */
   defer(owner) { this.owner = owner; }
 
-  wake() {
+  /** @param {boolean} ok  every slot succeeded (the group fulfilled) */
+  wake(ok) {
     const o = this.owner;
     if (o === null || this.closed) return;
     this.owner = null;
-    o.ready();
+    o.ready(ok);
   }
 
   waiter() {
@@ -473,7 +484,7 @@ export class Inputs {
       settleGroup(this.kinds, this.vals, g.idx, values);
     }
     if (!this.started) {
-      this.wake(); // deferred: the waiter is made now, and its first check settles them
+      this.wake(true); // deferred: the core is asked now
       return;
     }
     this.dense = true;

@@ -9,7 +9,7 @@
  * @module concurry-wasm/gather/run
  */
 import { CY_ETIMEDOUT, STATE_SUCCEEDED, ALL_COMPLETED, FIRST_EXCEPTION } from '../core.js';
-import { Waiter } from '../waitset.js';
+import { Waiter, decideSettled } from '../waitset.js';
 import { waiterOptions, timeoutError } from '../wait.js';
 import { Inputs, EACH, GROUP, K_FUTURE } from './inputs.js';
 
@@ -64,9 +64,19 @@ class GatherRun {
     this.attach();
   }
 
-  /** The deferred waiter: the group fulfilled or a leaf rejected (a promise reaction). */
-  ready() {
+  /**
+   * Deferred: the group fulfilled (ok: every slot succeeded) or a leaf
+   * rejected (a promise reaction). When all succeeded, the core is asked
+   * once over the slots (decideSettled), with no Waiter; a failure takes the
+   * Waiter, whose completion order names the first one.
+   * @param {boolean} ok
+   */
+  ready(ok) {
     try {
+      if (ok && decideSettled(this.n, this.inp.kinds, FIRST_EXCEPTION) === 0) {
+        this.end(this.shape.build(this.inp.vals), false);
+        return;
+      }
       this.attach();
     } catch (e) {
       this.end(e, true);
