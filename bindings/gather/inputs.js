@@ -204,6 +204,19 @@ function leafHandlers(inp, cell) {
     if (x.started) x.settled(i);
     else if (x.owner !== null) x.wake(false);
   };
+  inp.pushFn = function pushSettled() {
+    const x = cell.inp;
+    if (x !== null) x.push();
+  };
+}
+
+/*
+ * The handlers every gather watching a group needs; the per-leaf ones above
+ * are made when first needed (Inputs.leafFns): a gather over promises that
+ * all fulfill never binds one, and N concurrent single gathers hold N fewer
+ * sets of them.
+ */
+function groupHandlers(inp, cell) {
   inp.anyFailFn = function onAnyRejected(e) {
     const x = cell.inp;
     if (x !== null) x.anyFail(e);
@@ -211,10 +224,6 @@ function leafHandlers(inp, cell) {
   inp.groupOkFn = function onGroupFulfilled(values) {
     const x = cell.inp;
     if (x !== null) x.groupOk(values);
-  };
-  inp.pushFn = function pushSettled() {
-    const x = cell.inp;
-    if (x !== null) x.push();
   };
 }
 
@@ -259,7 +268,8 @@ export class Inputs {
     this.groupOkFn = null;
     this.pushFn = null;
     this.groupOne = false;       // the group is one promise, watched by its own reaction
-    leafHandlers(this, this.cell);
+    groupHandlers(this, this.cell);
+    if (mode !== GROUP) leafHandlers(this, this.cell);
 
     const counts = [0, 0];
     classify(leaves, n, this.kinds, this.vals, this.okFn, this.failFn, this.anyFailFn, mode, counts);
@@ -280,8 +290,14 @@ export class Inputs {
     }
   }
 
+  /** Makes the per-leaf handlers (okFn, failFn, pushFn) if not yet made. */
+  leafFns() {
+    if (this.okFn === null) leafHandlers(this, this.cell);
+  }
+
   /** Classifies the K_UNSORTED leaves; returns how many became pending slots. */
   sort(leaves) {
+    this.leafFns();
     const { kinds, n, mode } = this;
     let pending = 0;
     for (let i = 0; i < n; i++) {
@@ -400,6 +416,7 @@ export class Inputs {
     this.q.push(i);
     if (!this.scheduled) {
       this.scheduled = true;
+      this.leafFns();
       queueMicrotask(this.pushFn);
     }
   }
@@ -461,6 +478,7 @@ export class Inputs {
     if (this.firstReason === NONE) this.firstReason = reason;
     if (this.identity) return;
     this.identity = true;
+    this.leafFns();
     const { kinds, vals, failFn } = this;
     for (let i = 0; i < this.n; i++) {
       if (kinds[i] === K_PENDING) vals[i].then(undefined, failFn.bind(i));
@@ -503,12 +521,14 @@ export class Inputs {
     this.group = null;
     // (A thenable adopted by Promise.resolve has its handlers already: a
     // second pair is harmless, the first to run settles the slot.)
+    this.leafFns();
     const { kinds, vals, okFn, failFn } = this;
     for (let i = 0; i < this.n; i++) {
       if (kinds[i] === K_PENDING) vals[i].then(okFn.bind(i), failFn.bind(i));
     }
     if (!this.scheduled) {
       this.scheduled = true;
+      this.leafFns();
       queueMicrotask(this.pushFn);
     }
     return true;
