@@ -65,6 +65,25 @@ export function runCallbacks(fut) {
   else for (let i = 0; i < cb.length; i++) invokeCallback(cb[i], fut);
 }
 
+/**
+ * Resolves (with undefined) when `fut`'s done-callbacks run: for futures whose
+ * completion JS reports through runCallbacks (PromiseFuture, TaskFuture), a
+ * wait without a deadline needs no waitset. Resolved with a thunk, never with
+ * the future: a future is thenable, and resolving with it would adopt its
+ * outcome (exception() would then reject with the task's error).
+ * @param {BaseFuture} fut  a pending future
+ * @returns {Promise<void>}
+ */
+export function whenCallbacksRun(fut) {
+  return new Promise((resolve) => {
+    const fn = () => resolve();
+    const cb = fut._cb;
+    if (cb === undefined) fut._cb = fn;
+    else if (typeof cb === 'function') fut._cb = [cb, fn];
+    else cb.push(fn);
+  });
+}
+
 let uuidCounter = 0;
 
 /**

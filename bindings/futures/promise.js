@@ -15,34 +15,13 @@
  * behind an observer.
  * @module concurry-wasm/futures/promise
  */
-import { BaseFuture, runCallbacks, cancelledError } from './base.js';
+import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun } from './base.js';
 import {
-  C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure, DONE_FUTURE,
+  C, heap, complete, scratchA, DONE_FUTURE,
   CY_ECANCELED, STATE_SUCCEEDED, STATE_CANCELLED,
 } from '../core.js';
+import { takeCFuture, chunkToken } from './chunks.js';
 import { notify, futureDone, hasWatchers, setPrePoll } from '../waitset.js';
-
-/* ---- the pool of C futures --------------------------------------------- */
-
-const CHUNK = 512;
-const chunkRegistry = new FinalizationRegistry((addr) => {
-  futuresRelease(addr, CHUNK);
-  C.free(addr);
-});
-let chunkToken = null;
-let chunkPtrs = new Uint32Array(0);
-let chunkNext = CHUNK;
-
-function newChunk() {
-  const addr = C.malloc(CHUNK * 4);
-  if (!addr) throw coreFailure('malloc', -2);
-  const rc = futuresCreate(addr, CHUNK);
-  if (rc) { C.free(addr); throw coreFailure('cy_js_futures_create', rc); }
-  chunkPtrs = heap().u32.slice(addr >> 2, (addr >> 2) + CHUNK);
-  chunkToken = { addr };
-  chunkRegistry.register(chunkToken, addr);
-  chunkNext = 0;
-}
 
 /* ---- queued completions -------------------------------------------------- */
 
@@ -142,9 +121,8 @@ export class PromiseFuture extends BaseFuture {
       /** @private */ this._cb = undefined;
       return;
     }
-    if (chunkNext === CHUNK) newChunk();
-    /** @private the cy_future* */ this._c = chunkPtrs[chunkNext++];
-    /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken;
+    /** @private the cy_future* */ this._c = takeCFuture();
+    /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken();
     /** @private the settled value or reason (the core has the state) */ this._v = undefined;
     /** @private done-callbacks */ this._cb = undefined;
     const p = promise instanceof Promise ? promise : Promise.resolve(promise);
@@ -199,15 +177,7 @@ export class PromiseFuture extends BaseFuture {
    */
   _settled(timeout, where) {
     if (timeout >= 0 || this.done()) return super._settled(timeout, where);
-    return new Promise((resolve) => {
-      // Callbacks get the future, which is thenable: resolve(future) would
-      // adopt its outcome, and exception() would reject with the task's error.
-      const done = () => resolve();
-      const cb = this._cb;
-      if (cb === undefined) this._cb = done;
-      else if (typeof cb === 'function') this._cb = [cb, done];
-      else cb.push(done);
-    });
+    return whenCallbacksRun(this);
   }
 }
 

@@ -14,34 +14,13 @@
  * from the pool's record.
  * @module concurry-wasm/futures/task
  */
-import { BaseFuture, runCallbacks, cancelledError } from './base.js';
+import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun } from './base.js';
 import {
-  C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure,
+  C, heap, complete, scratchA,
   CY_ECANCELED, STATE_PENDING, STATE_RUNNING, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED,
 } from '../core.js';
+import { takeCFuture, chunkToken } from './chunks.js';
 import { notify, futureDone, hasWatchers } from '../waitset.js';
-
-/* ---- C futures from pooled chunks (one registry entry per chunk) -------- */
-
-const CHUNK = 512;
-const chunkRegistry = new FinalizationRegistry((addr) => {
-  futuresRelease(addr, CHUNK);
-  C.free(addr);
-});
-let chunkToken = null;
-let chunkPtrs = new Uint32Array(0);
-let chunkNext = CHUNK;
-
-function newChunk() {
-  const addr = C.malloc(CHUNK * 4);
-  if (!addr) throw coreFailure('malloc', -2);
-  const rc = futuresCreate(addr, CHUNK);
-  if (rc) { C.free(addr); throw coreFailure('cy_js_futures_create', rc); }
-  chunkPtrs = heap().u32.slice(addr >> 2, (addr >> 2) + CHUNK);
-  chunkToken = { addr };
-  chunkRegistry.register(chunkToken, addr);
-  chunkNext = 0;
-}
 
 /** Completion codes for `completeTasks`. */
 export const OK = 0;
@@ -149,9 +128,8 @@ export class TaskFuture extends BaseFuture {
    */
   constructor(task) {
     super();
-    if (chunkNext === CHUNK) newChunk();
-    /** @private the cy_future* */ this._c = chunkPtrs[chunkNext++];
-    /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken;
+    /** @private the cy_future* */ this._c = takeCFuture();
+    /** @private the pool chunk, kept alive while this future is */ this._k = chunkToken();
     /** @private the value or error, once done */ this._v = undefined;
     /** @private done-callbacks */ this._cb = undefined;
     /** @private not completed by this file yet (the value slot is free) */ this._pending = true;
@@ -206,15 +184,7 @@ export class TaskFuture extends BaseFuture {
    */
   _settled(timeout, where) {
     if (timeout >= 0 || this.done()) return super._settled(timeout, where);
-    return new Promise((resolve) => {
-      // Not resolve itself: it would be called with this (thenable) future
-      // and adopt its outcome.
-      const fn = () => resolve();
-      const cb = this._cb;
-      if (cb === undefined) this._cb = fn;
-      else if (typeof cb === 'function') this._cb = [cb, fn];
-      else cb.push(fn);
-    });
+    return whenCallbacksRun(this);
   }
 }
 
