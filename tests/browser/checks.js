@@ -175,5 +175,158 @@ export async function runChecks(where) {
     return { reports: reports.length, last: { completed: last.completed, total: last.total, final: last.final } };
   });
 
+  // Worker pools (issue 7): thread mode runs tasks.mjs in module Web Workers
+  // (nested ones when these checks run in a worker); c mode runs the core's
+  // built-in kernels on its pthread pool.
+  const tasksURL = new URL('./tasks.mjs', import.meta.url).href;
+  let tw = null;
+  const needThreads = () => {
+    if (!tw) throw Object.assign(new Error('not run: the thread pool did not start (see "thread createWorker and Proxy calls")'), { dependent: true });
+    return tw;
+  };
+
+  await check('thread createWorker and Proxy calls', async () => {
+    const { createWorker } = needPkg();
+    tw = await createWorker(tasksURL, { mode: 'thread', maxWorkers: 2 });
+    assert(typeof tw.then === 'undefined', 'the worker handle is thenable (the Proxy forwarded then)');
+    const f = tw.add(2, 3);
+    assert(typeof f.uuid === 'string' && f.uuid.startsWith('thread-future-'), `uuid ${f.uuid} should start with thread-future-`);
+    same(await f, 5, 'await w.add(2, 3)');
+    same(await tw.call('add', 'a', 'b'), 'ab', "await w.call('add', 'a', 'b')");
+    return f.uuid;
+  });
+
+  await check('thread gather over calls', async () => {
+    const { gather } = needPkg();
+    const w = needThreads();
+    const r = await gather(Array.from({ length: 40 }, (_, i) => w.add(i, 1000)));
+    same(r, Array.from({ length: 40 }, (_, i) => i + 1000), 'gather of 40 calls');
+    const o = await gather({ slow: w.sleepThen(30, 'slow'), fast: w.add(1, 1) });
+    same(o, { slow: 'slow', fast: 2 }, 'gather of an object of calls');
+    const ids = new Set(await gather(Array.from({ length: 8 }, () => w.sleepThen(20, 0).then(() => w.whoAmI()))));
+    return { stats: w.stats(), workersSeen: ids.size };
+  });
+
+  await check('thread error crosses the boundary', async () => {
+    const w = needThreads();
+    let err = null;
+    try { await w.failQuota('over quota', { code: 'E_QUOTA', limit: 10, nested: { a: [1, 2] } }); } catch (e) { err = e; }
+    assert(err !== null, 'the call did not reject');
+    assert(err instanceof Error, `not an Error: ${Object.prototype.toString.call(err)}`);
+    same([err.name, err.message], ['QuotaError', 'over quota'], '[name, message]');
+    same([err.code, err.limit, err.nested], ['E_QUOTA', 10, { a: [1, 2] }], 'own properties');
+    assert(err.cause && err.cause.name === 'TypeError' && err.cause.message === 'inner cause', `cause: ${err.cause && `${err.cause.name}: ${err.cause.message}`}`);
+    assert(typeof err.stack === 'string' && err.stack.includes('failQuota'), 'the stack does not name failQuota (the worker-side frame)');
+    return { name: err.name, message: err.message, code: err.code };
+  });
+
+  await check('thread progress before the result', async () => {
+    const w = needThreads();
+    const events = [];
+    const f = w.callWith({ onProgress: (v) => events.push(v) }, 'count', 6);
+    f.then((v) => events.push(`result ${v}`));
+    await f;
+    await delay(0);
+    return same(events, [1, 2, 3, 4, 5, 6, 'result done 6'], 'progress then result');
+  });
+
+  await check('thread cancel of a running call (cancelGraceMs)', async () => {
+    const { createWorker, CancelledError } = needPkg();
+    // One worker, so the call after the cancel shows which worker answered.
+    const w = await createWorker(tasksURL, { mode: 'thread', maxWorkers: 1, cancelGraceMs: 100 });
+    try {
+      const before = await w.whoAmI();
+      const c = w.spin(10_000);
+      await delay(100); // handed to the worker and spinning
+      same(w.stats().running, 1, 'stats().running while spinning');
+      const t = performance.now();
+      assert(c.cancel() === true, 'cancel() of a running call returned false');
+      assert(c.cancelled() && c.done(), 'the future is not cancelled at once');
+      let e = null;
+      try { await c; } catch (err) { e = err; }
+      assert(e instanceof CancelledError, `await of the cancelled call: ${e ? e.name : 'no rejection'}, want CancelledError`);
+      // The spinning worker cannot stop on its own: it is terminated after
+      // 100 ms and a new one answers (without termination this takes ~10 s).
+      const after = await w.whoAmI();
+      const ms = Math.round(performance.now() - t);
+      assert(after !== before, 'the same worker answered after the cancel: it was not replaced');
+      assert(ms < 5000, `the later call took ${ms} ms: the stuck worker was not terminated`);
+      same(await w.add(20, 22), 42, 'a later call');
+      return { ms, stats: w.stats() };
+    } finally {
+      await w.stop({ force: true });
+    }
+  });
+
+  await check('thread callWith timeout', async () => {
+    const { TimeoutError } = needPkg();
+    const w = needThreads();
+    const t = performance.now();
+    const f = w.callWith({ timeout: 50 }, 'sleepThen', 5000, 'late');
+    const e = await f.exception();
+    const ms = Math.round(performance.now() - t);
+    assert(e instanceof TimeoutError && e.name === 'TimeoutError', `exception() is ${e && `${e.name}: ${e.message}`}, want a TimeoutError`);
+    assert(ms >= 40 && ms < 3000, `timed out after ${ms} ms, timeout was 50 ms`);
+    same(await w.add(1, 2), 3, 'a call after the timeout');
+    return { message: e.message, ms };
+  });
+
+  await check('thread stop', async () => {
+    const { InvalidStateError } = needPkg();
+    const w = needThreads();
+    const last = w.sleepThen(20, 'finished');
+    await w.stop();
+    same(await last, 'finished', 'a call running at stop() completes');
+    let err = null;
+    try { w.add(1, 1); } catch (e) { err = e; }
+    assert(err instanceof InvalidStateError, `call after stop(): ${err ? `${err.name}: ${err.message}` : 'no synchronous throw'}`);
+    assert(/stopped/.test(err.message), `message "${err.message}" should say the worker is stopped`);
+    return { stats: w.stats() };
+  });
+
+  let cw = null;
+  await check('c mode builtin kernels with gather', async () => {
+    const { createWorker, gather } = needPkg();
+    cw = await createWorker('builtin', { mode: 'c', maxWorkers: 2 });
+    const f = cw.primes(0, 100_000);
+    assert(typeof f.uuid === 'string', 'a c-mode call has no uuid');
+    const r = await gather([f, cw.primes(100_000, 200_000), cw.add(1.5, 2), cw.fib(20), cw.sleepThen(10, 7)]);
+    same(r, [9592, 8392, 3.5, 6765, 7], 'gather of kernel calls');
+    const px = await cw.mandelbrot(16, 8, -2, -1.5, 1, 1.5, 50);
+    assert(px instanceof Uint8Array && px.length === 128, `mandelbrot tile: ${Object.prototype.toString.call(px)} of ${px && px.length}`);
+    return { uuid: f.uuid };
+  });
+
+  if (where === 'worker') {
+    await check('c gatherSync in a worker', async () => {
+      const { gatherSync, waitSync } = needPkg();
+      if (!cw) throw Object.assign(new Error('not run: no c-mode worker'), { dependent: true });
+      const t = performance.now();
+      const r = gatherSync([cw.primes(0, 100_000), cw.sleepThen(30, 4), 5], { timeout: 10_000 });
+      const ms = Math.round(performance.now() - t);
+      same(r, [9592, 4, 5], 'gatherSync over C futures');
+      assert(ms >= 25, `gatherSync returned after ${ms} ms, before sleepThen(30) could finish`);
+      const { done, notDone } = waitSync([cw.sleep(10), cw.sleep(5000)], { returnWhen: 'FIRST_COMPLETED', timeout: 10_000 });
+      same([done.size, notDone.size], [1, 1], 'waitSync FIRST_COMPLETED sizes');
+      for (const f of notDone) f.cancel();
+      return { ms };
+    });
+  } else {
+    await check('c gatherSync refused on the main thread', async () => {
+      const { gatherSync, waitSync } = needPkg();
+      if (!cw) throw Object.assign(new Error('not run: no c-mode worker'), { dependent: true });
+      const f = cw.sleepThen(10, 1);
+      for (const [name, run] of [['gatherSync', () => gatherSync([f])], ['waitSync', () => waitSync([f])]]) {
+        let err = null;
+        try { run(); } catch (e) { err = e; }
+        assert(err instanceof TypeError, `${name} on the main thread: ${err ? `${err.name}: ${err.message}` : 'did not throw'}`);
+        assert(/main thread/.test(err.message) && /Worker/.test(err.message), `${name}: unclear message "${err.message}"`);
+      }
+      same(await f, 1, 'the call still completes');
+      return true;
+    });
+  }
+  if (cw) await cw.stop();
+
   return { where, checks, ms: Math.round(performance.now() - t0) };
 }

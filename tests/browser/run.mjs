@@ -6,7 +6,9 @@
 //   1. opens tests/browser/index.html, which runs tests/browser/checks.js in the
 //      page and in a module worker (crossOriginIsolated, import of
 //      /bindings/index.js with no init, gather shapes, gather iter order, wait
-//      FIRST_COMPLETED, TimeoutError "k of n completed", progress final: true);
+//      FIRST_COMPLETED, TimeoutError "k of n completed", progress final: true;
+//      worker pools: thread mode over tests/browser/tasks.mjs, c-mode kernels,
+//      gatherSync in the worker and its refusal on the main thread);
 //   2. opens the demo (web-demo/index.html) and checks that its page and worker
 //      runs finish without errors.
 // Asserts on the JSON results here, prints one line per check, exits non-zero
@@ -74,13 +76,20 @@ const EXPECTED = [
   'crossOriginIsolated', 'import without init', 'wrapFuture of a Promise', 'gather array', 'gather object',
   'gather Map', 'gather variadic and options', 'gather iter completion order', 'wait FIRST_COMPLETED',
   'timeout rejects with TimeoutError', 'progress callback ends with final',
+  // Worker pools (issue 7): thread mode in module Web Workers, c mode kernels.
+  'thread createWorker and Proxy calls', 'thread gather over calls', 'thread error crosses the boundary',
+  'thread progress before the result', 'thread cancel of a running call (cancelGraceMs)', 'thread callWith timeout',
+  'thread stop', 'c mode builtin kernels with gather',
 ];
+/* Atomics.wait blocks only off the main thread: gatherSync runs in the worker,
+ * and the page checks that it refuses at once. */
+const ONLY = { page: ['c gatherSync refused on the main thread'], worker: ['c gatherSync in a worker'] };
 
 function assertChecks(where, r) {
   if (!r || typeof r !== 'object') return fail(`${where}: no result (${JSON.stringify(r)})`);
   if (r.error) fail(`${where}: ${r.error}`);
   const byName = new Map((r.checks || []).map((c) => [c.name, c]));
-  for (const name of EXPECTED) {
+  for (const name of [...EXPECTED, ...ONLY[where]]) {
     const c = byName.get(name);
     if (!c) fail(`${where}: check "${name}" did not run`);
     else if (!c.ok) fail(`${where}: ${name}: ${c.error}`);
