@@ -828,28 +828,39 @@ export class Pool {
         (code === 0 && !signal && !w.expected ? ': a top-level await that nothing can settle (or a process.exit(0) at the top level)' : ''));
       this._failStart(e);
     }
-    // Which call was running: the one the worker published (threads), else
-    // the first one not reported back (a process reports each outcome
-    // before it starts the next call).
+    // Which calls had started: in hand-off order (the order the worker runs
+    // them), every call up to the last one it started. Threads publish that
+    // id (and the running one) in a shared Int32; processes write it on a
+    // pipe; with neither, each outcome is sent before the next call starts,
+    // so the first call not reported back is the one running. A started call
+    // is never run again silently: whether it was running or had finished
+    // with its outcome lost with the worker, it fails with
+    // WorkerCrashedError, or is run again as a retry (within `retries`,
+    // attempts counted). Calls after it had not started: requeued.
+    let lastStarted = 0;
     let runningId = 0;
-    if (crashed && w.h) {
-      if (w.h.slot) runningId = Atomics.load(w.h.slot, 0);
-      else if (w.h.started) {
-        // The last call the child started: running if not reported back
-        // (calls after it had not started; those before it had finished but
-        // their outcomes were lost with the child: they run again).
-        runningId = w.h.started();
+    if (w.h) {
+      if (w.h.slot) {
+        runningId = Atomics.load(w.h.slot, 0);
+        lastStarted = w.h.slot.length > 1 ? Atomics.load(w.h.slot, 1) : runningId;
+      } else if (w.h.started) {
+        lastStarted = w.h.started();
       } else {
-        for (const [id, t] of w.inflight) { runningId = id; void t; break; }
+        for (const [id, t] of w.inflight) { lastStarted = id; void t; break; }
       }
+      // Reported back already: so were the calls before it; none left had started.
+      if (!w.inflight.has(lastStarted)) lastStarted = 0;
     }
     const fs = [];
     const vs = [];
     const back = [];
+    let before = lastStarted !== 0;
     for (const [id, t] of w.inflight) {
       this.nHanded--;
+      const started = before;
+      if (id === lastStarted) before = false;
       if (t.state !== T_HANDED) continue;
-      if (id === runningId) {
+      if (started) {
         if (t.attempts <= t.retries) {
           back.push(t);
         } else {
@@ -857,8 +868,10 @@ export class Pool {
           this.counts.failed++;
           fs.push(t.future);
           const how = signal ? `signal ${signal}` : `exit code ${code}`;
+          const lost = id !== lastStarted || (runningId === 0 && !!w.h.slot);
           vs.push(new WorkerCrashedError(
-            `The ${this.kind} worker running '${t.method}' crashed (${how}${err && err.message ? `: ${err.message}` : ''}) after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`,
+            `The ${this.kind} worker ${lost ? `that ran '${t.method}' crashed before its outcome was sent back` : `running '${t.method}' crashed`}` +
+            ` (${how}${err && err.message ? `: ${err.message}` : ''}) after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`,
             { exitCode: signal ? null : code, signal: signal || null, method: t.method, attempts: t.attempts, cause: err || undefined }));
         }
       } else {

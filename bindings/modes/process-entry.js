@@ -31,5 +31,7 @@ startRuntime({
   transfers: false,
   yieldNow: (fn) => setImmediate(fn),
   exit: () => process.exit(0),
+  // This child is the runtime's own process (IPC writes are synchronous while the pipe has room).
+  onExit: (fn) => process.on('exit', fn),
   hold: (on) => { if (process.channel) { if (on) process.channel.ref(); else process.channel.unref(); } },
 });

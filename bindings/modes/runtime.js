@@ -74,7 +74,9 @@ function openRing(info) {
  *   transfers: boolean,
  *   yieldNow(fn: () => void): void,
  * }} ch
- *   slot: where the running task's id is published (thread mode);
+ *   slot: where the running task's id is published (thread mode): [0] the
+ *     running task (0 between tasks), [1] when present the last one started;
+ *   onExit(fn): (optional) runs fn as the worker exits, whatever ends it;
  *   started: publishes the id of a task about to start (process mode); false
  *     when it could not (the runtime falls back to flushEach);
  *   flushEach: send each outcome before the next task starts (process mode);
@@ -88,7 +90,9 @@ export function startRuntime(ch) {
   let fns = null;
   let thisOf = null;
   let started = ch.started || null;
-  let flushEach = ch.flushEach;
+  // With no way to say which call runs, each outcome goes before the next
+  // call starts: then the first call not reported back is the one running.
+  let flushEach = ch.flushEach || (!ch.slot && !ch.started);
   let moduleName = '';
   /** Tasks received and not started, as flat [id, method, args, attempt] records. */
   let queue = [];
@@ -233,8 +237,11 @@ export function startRuntime(ch) {
   /** Starts t; true when it finished synchronously. */
   function start(t) {
     cur = t;
-    if (ch.slot) Atomics.store(ch.slot, 0, t.id);
-    else if (started !== null && !started(t.id)) {
+    if (ch.slot) {
+      Atomics.store(ch.slot, 0, t.id);
+      // Never cleared: the calls handed before it (in hand-off order) have run.
+      if (ch.slot.length > 1) Atomics.store(ch.slot, 1, t.id);
+    } else if (started !== null && !started(t.id)) {
       started = null;
       flushEach = true;
     }
@@ -335,6 +342,11 @@ export function startRuntime(ch) {
     ch.send(['ready']);
     pump();
   }
+
+  // A call that ends the worker (process.exit, an uncaught error) does not
+  // take the outcomes of the calls before it along: they go out first, so
+  // the pool neither runs those calls again nor fails them.
+  if (ch.onExit) ch.onExit(flush);
 
   ch.onMessage((m) => {
     switch (m[0]) {

@@ -23,6 +23,8 @@ if (isNode) {
     yieldNow: (fn) => setImmediate(fn),
     exit: () => process.exit(0),
     hold: (on) => { if (on) parentPort.ref(); else parentPort.unref(); },
+    // This thread's own process object: its 'exit' is this thread's.
+    onExit: (fn) => process.on('exit', fn),
   });
 } else {
   // A module Web Worker: the slot comes with the first message.

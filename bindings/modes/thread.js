@@ -20,7 +20,7 @@ if (isNode) NodeWorker = (await import('node:worker_threads')).Worker;
 
 function spawnNode(url, o) {
   const spawn = (slot) => {
-    const sab = new SharedArrayBuffer(4);
+    const sab = new SharedArrayBuffer(8);
     const { port1, port2 } = new MessageChannel();
     const w = new NodeWorker(ENTRY, {
       workerData: { slot: sab, port: port2, ring: slot.ringInfo || null },
@@ -57,7 +57,7 @@ function spawnBrowser(url) {
   return () => {
     const w = new Worker(ENTRY, { type: 'module' });
     const sab = typeof SharedArrayBuffer === 'function' && /** @type {any} */ (globalThis).crossOriginIsolated
-      ? new SharedArrayBuffer(4) : null;
+      ? new SharedArrayBuffer(8) : null;
     let gone = false;
     const h = {
       slot: sab ? new Int32Array(sab) : null,
