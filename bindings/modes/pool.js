@@ -989,15 +989,18 @@ export class Pool {
   stats() {
     let workers = 0;
     let idle = 0;
-    let running = 0;
     for (const w of this.workers) {
       if (w.state === W_DEAD) continue;
       workers++;
       if (w.state === W_READY && w.inflight.size === 0) idle++;
-      else if (w.inflight.size > w.zombies) running++;
     }
+    // As queuedCount(): of the live calls, as many as there are workers to
+    // run them are running, so running + queued is every accepted call not
+    // done, also in the microtask before the hand-off.
+    const live = this.nWaiting + this.nHanded - this.zombieCount();
+    const running = Math.min(live, this._slots());
     return {
-      workers, idle, running, queued: this.queuedCount(),
+      workers, idle: Math.max(0, Math.min(idle, workers - running)), running, queued: live - running,
       completed: this.counts.completed, failed: this.counts.failed, crashed: this.counts.crashed,
     };
   }
