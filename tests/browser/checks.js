@@ -284,6 +284,24 @@ export async function runChecks(where) {
     return { stats: w.stats() };
   });
 
+  await check('thread worker that closes itself fails its call', async () => {
+    const { createWorker, WorkerCrashedError } = needPkg();
+    const w = await createWorker(tasksURL, { mode: 'thread', maxWorkers: 1, cancelGraceMs: 50 });
+    try {
+      // DESIGN.md "Crashes": a worker that exits fails its running call with
+      // WorkerCrashedError and is replaced; nothing stays pending. The
+      // timeout only bounds this check (the exit is known at once when seen).
+      let e = null;
+      try { await w.callWith({ timeout: 1000 }, 'closeSelf'); } catch (err) { e = err; }
+      assert(e instanceof WorkerCrashedError, `the call failed with ${e ? `${e.name}: ${e.message}` : 'nothing'}, want WorkerCrashedError`);
+      same(e.method, 'closeSelf', 'error.method');
+      same(await w.add(1, 1), 2, 'a call on the replacement worker');
+      return { message: e.message };
+    } finally {
+      await w.stop({ force: true });
+    }
+  });
+
   let cw = null;
   await check('c mode builtin kernels with gather', async () => {
     const { createWorker, gather } = needPkg();

@@ -84,17 +84,33 @@ const EXPECTED = [
 /* Atomics.wait blocks only off the main thread: gatherSync runs in the worker,
  * and the page checks that it refuses at once. */
 const ONLY = { page: ['c gatherSync refused on the main thread'], worker: ['c gatherSync in a worker'] };
+/* Known bugs, each asserted to still fail the way it is reported (a check
+ * that starts passing fails the run, so that its mark is removed). */
+const KNOWN_FAILING = {
+  // A module Web Worker that ends itself (close()) sends no event to its
+  // owner: bindings/modes/thread.js spawnBrowser never calls onexit, so the
+  // call stays pending (here: until the check's 1000 ms timeout) and later
+  // calls queue behind the dead worker. Node reports the same exit
+  // (process.exit in a task) as WorkerCrashedError.
+  'thread worker that closes itself fails its call': /failed with TimeoutError: The call 'closeSelf' did not complete within 1000 ms.*want WorkerCrashedError/,
+};
 
 function assertChecks(where, r) {
   if (!r || typeof r !== 'object') return fail(`${where}: no result (${JSON.stringify(r)})`);
   if (r.error) fail(`${where}: ${r.error}`);
   const byName = new Map((r.checks || []).map((c) => [c.name, c]));
-  for (const name of [...EXPECTED, ...ONLY[where]]) {
+  const names = [...EXPECTED, ...ONLY[where], ...Object.keys(KNOWN_FAILING)];
+  for (const name of names) {
     const c = byName.get(name);
+    const known = KNOWN_FAILING[name];
     if (!c) fail(`${where}: check "${name}" did not run`);
+    else if (known && c.ok) fail(`${where}: ${name}: passes now; remove it from KNOWN_FAILING in tests/browser/run.mjs`);
+    else if (known && !known.test(c.error)) fail(`${where}: ${name}: fails otherwise than known: ${c.error}`);
+    else if (known) console.log(`  xfail ${where}: ${name} (known bug: ${c.error})`);
     else if (!c.ok) fail(`${where}: ${name}: ${c.error}`);
     else pass(`${where}: ${name} (${c.ms} ms)`);
   }
+  for (const c of r.checks || []) if (!names.includes(c.name)) fail(`${where}: check "${c.name}" is not listed in run.mjs`);
 }
 
 async function main() {

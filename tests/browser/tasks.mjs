@@ -42,3 +42,12 @@ export function spin(ms) {
 /** Which worker answered: a random id fixed when this module loaded. */
 const id = Math.random().toString(36).slice(2);
 export function whoAmI() { return id; }
+
+/**
+ * Ends its own worker (a Web Worker's close(), the browser's process.exit)
+ * and never settles: only the pool noticing the exit can fail the call.
+ */
+export function closeSelf() {
+  self.close();
+  return new Promise(() => {});
+}
