@@ -247,7 +247,12 @@ export async function runChecks(where) {
       assert(e instanceof CancelledError, `await of the cancelled call: ${e ? e.name : 'no rejection'}, want CancelledError`);
       // The spinning worker cannot stop on its own: it is terminated after
       // 100 ms and a new one answers (without termination this takes ~10 s).
-      const after = await w.whoAmI();
+      let after;
+      try {
+        after = await w.callWith({ timeout: 3000 }, 'whoAmI');
+      } catch (err) {
+        throw new Error(`the call after the cancel failed (${err.name}: ${err.message}): the stuck worker was not terminated after cancelGraceMs`);
+      }
       const ms = Math.round(performance.now() - t);
       assert(after !== before, 'the same worker answered after the cancel: it was not replaced');
       assert(ms < 5000, `the later call took ${ms} ms: the stuck worker was not terminated`);
