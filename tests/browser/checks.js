@@ -322,7 +322,7 @@ export async function runChecks(where) {
 
   if (where === 'worker') {
     await check('c gatherSync in a worker', async () => {
-      const { gatherSync, waitSync } = needPkg();
+      const { gatherSync, waitSync, TimeoutError } = needPkg();
       if (!cw) throw Object.assign(new Error('not run: no c-mode worker'), { dependent: true });
       const t = performance.now();
       const r = gatherSync([cw.primes(0, 100_000), cw.sleepThen(30, 4), 5], { timeout: 10_000 });
@@ -332,6 +332,15 @@ export async function runChecks(where) {
       const { done, notDone } = waitSync([cw.sleep(10), cw.sleep(5000)], { returnWhen: 'FIRST_COMPLETED', timeout: 10_000 });
       same([done.size, notDone.size], [1, 1], 'waitSync FIRST_COMPLETED sizes');
       for (const f of notDone) f.cancel();
+      const s = cw.sleep(5000);
+      let te = null;
+      try { gatherSync([s], { timeout: 50 }); } catch (e) { te = e; }
+      assert(te instanceof TimeoutError && /0 of 1 completed/.test(te.message), `gatherSync with timeout: ${te ? `${te.name}: ${te.message}` : 'returned'}`);
+      s.cancel();
+      // What only this thread's event loop can complete is refused, never a deadlock.
+      let re = null;
+      try { gatherSync([delay(5, 1)]); } catch (e) { re = e; }
+      assert(re instanceof TypeError && /input 0/.test(re.message), `gatherSync over a Promise: ${re ? `${re.name}: ${re.message}` : 'returned'}`);
       return { ms };
     });
   } else {
