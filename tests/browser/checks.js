@@ -276,6 +276,21 @@ export async function runChecks(where) {
     return { message: e.message, ms };
   });
 
+  await check('thread uncaught error crashes only its call', async () => {
+    const { WorkerCrashedError, gather } = needPkg();
+    const w = needThreads();
+    const crashedBefore = w.stats().crashed;
+    const other = w.sleepThen(50, 'other');
+    let e = null;
+    try { await w.callWith({ timeout: 3000 }, 'throwLater', 'uncaught in the worker'); } catch (err) { e = err; }
+    assert(e instanceof WorkerCrashedError, `the call failed with ${e ? `${e.name}: ${e.message}` : 'nothing'}, want WorkerCrashedError`);
+    same(e.method, 'throwLater', 'error.method');
+    assert(/uncaught in the worker/.test(e.message), `message "${e.message}" does not carry the worker's error`);
+    same(await gather([other, w.add(3, 4)]), ['other', 7], 'the other call, and one on the replacement');
+    same(w.stats().crashed, crashedBefore + 1, 'stats().crashed');
+    return { message: e.message };
+  });
+
   await check('thread stop', async () => {
     const { InvalidStateError } = needPkg();
     const w = needThreads();

@@ -79,7 +79,7 @@ const EXPECTED = [
   // Worker pools (issue 7): thread mode in module Web Workers, c mode kernels.
   'thread createWorker and Proxy calls', 'thread gather over calls', 'thread error crosses the boundary',
   'thread progress before the result', 'thread cancel of a running call (cancelGraceMs)', 'thread callWith timeout',
-  'thread stop', 'c mode builtin kernels with gather',
+  'thread uncaught error crashes only its call', 'thread stop', 'c mode builtin kernels with gather',
 ];
 /* Atomics.wait blocks only off the main thread: gatherSync runs in the worker,
  * and the page checks that it refuses at once. */

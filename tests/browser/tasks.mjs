@@ -51,3 +51,9 @@ export function closeSelf() {
   self.close();
   return new Promise(() => {});
 }
+
+/** Throws outside any call (an uncaught error in the worker) and never settles. */
+export function throwLater(message) {
+  setTimeout(() => { throw new Error(message); }, 1);
+  return new Promise(() => {});
+}
