@@ -99,6 +99,7 @@ struct cy_kernel_call {
   _Atomic int refs;
   _Atomic int stop;     /* the reason of the stop that decided the future, or 0 */
   _Atomic int cancel;   /* what cy_kernel_cancelled() reads */
+  _Atomic int phase;    /* QUEUED, RUNNING or ENDED: see cy_kernel_call_task_state */
   cy_kernel_fn fn;
   cy_kernel_pool *pool; /* NULL once the task ended (the pool may be gone) */
   cy_future *future;    /* the call's */
@@ -202,11 +203,21 @@ static void unlink_live(cy_kernel_pool *pool, cy_kernel_call *c) {
   cy__mutex_unlock(&pool->mu);
 }
 
+/* The call's phase, which cy_kernel_call_task_state reports instead of the
+ * task future's state: the executor marks the task RUNNING before run_kernel
+ * moves the counters, and done before task_done (a done-callback) moves them
+ * again and decides the call. A caller that saw the task's own state could so
+ * read counts that do not include the change yet (a "done" task still counted
+ * as running). Each phase is stored after the counters it stands for, so a
+ * caller that sees it sees them. */
+enum { QUEUED, RUNNING, ENDED };
+
 static int run_kernel(void *arg, void **result) {
   cy_kernel_call *c = arg;
   cy_kernel_pool *pool = c->pool;
   atomic_fetch_sub(&pool->queued, 1);
   atomic_fetch_add(&pool->running, 1);
+  atomic_store_explicit(&c->phase, RUNNING, memory_order_release);
   /* A stop that came between dequeue and here: skip the kernel. */
   int rc = atomic_load_explicit(&c->cancel, memory_order_relaxed) ? CY_ECANCELED : c->fn(c);
   *result = c;
@@ -242,6 +253,8 @@ static void task_done(cy_future *task, void *arg) {
   }
   atomic_fetch_add(&pool->signal, 1);
   cy__futex_wake(&pool->signal);
+  /* Last use but the release: the caller's reference keeps c alive to read it. */
+  atomic_store_explicit(&c->phase, ENDED, memory_order_release);
   call_release(c);
 }
 
@@ -348,7 +361,12 @@ static int start(cy_kernel_call **out, cy_kernel_pool *pool, cy_kernel_fn fn,
 cy_future *cy_kernel_call_future(const cy_kernel_call *c) { return c ? c->future : NULL; }
 
 int cy_kernel_call_task_state(const cy_kernel_call *c) {
-  return c ? cy_future_state(c->task) : CY_EINVAL;
+  if (!c) return CY_EINVAL;
+  switch (atomic_load_explicit(&((cy_kernel_call *)c)->phase, memory_order_acquire)) {
+  case QUEUED: return CY_STATE_PENDING;
+  case RUNNING: return CY_STATE_RUNNING;
+  default: return cy_future_state(c->task); /* done: SUCCEEDED, FAILED or CANCELLED */
+  }
 }
 
 int cy_kernel_call_stop(cy_kernel_call *c, int reason) {

@@ -246,6 +246,38 @@ static int t_stop_queued_and_running(void) {
   return 0;
 }
 
+/* What cy_kernel_call_task_state reports is already in the pool's counters:
+ * seen running, the call counts as running (not queued); seen done, as
+ * finished (neither). The executor marks a task running before the kernel's
+ * counters move and done before its done-callback moves them; reporting the
+ * task's own state made a caller that polls it see a done call still running
+ * now and then. Polled without sleeping, many times, to land in that window. */
+static int t_task_state_counted(void) {
+  ASSERT_ERR(cy_kernels_register_builtin(), 0);
+  cy_kernel_pool *pool = cy_kernel_pool_new(1);
+  uint32_t st[5];
+  enum { N = 300 };
+  for (int i = 0; i < N; i++) {
+    cy_kernel_call *c;
+    ASSERT_ERR(start(&c, pool, i % 2 ? "sleep" : "fib", i % 2 ? 60000 : 3, 0, 1), 0);
+    int s;
+    double end = cy_now_ms() + 5000;
+    while ((s = cy_kernel_call_task_state(c)) == CY_STATE_PENDING && cy_now_ms() < end) {}
+    cy_kernel_pool_stats(pool, st);
+    /* fib may have ended since (running 0 or 1); sleep runs until stopped. */
+    if (s == CY_STATE_RUNNING) ASSERT_EQ(st[0], 0);
+    if (i % 2) ASSERT_EQ(st[1], 1);
+    if (i % 2) ASSERT_ERR(cy_kernel_call_stop(c, CY_ECANCELED), 0);
+    while (cy_kernel_call_task_state(c) < CY_STATE_SUCCEEDED && cy_now_ms() < end) {}
+    cy_kernel_pool_stats(pool, st);
+    ASSERT_EQ(st[0] + st[1], 0);
+    ASSERT_EQ(st[2] + st[3] + st[4], (uint32_t)i + 1);
+    cy_kernel_call_release(c);
+  }
+  cy_kernel_pool_free(pool);
+  return 0;
+}
+
 static int t_stop_all_and_free(void) {
   ASSERT_ERR(cy_kernels_register_builtin(), 0);
   cy_kernel_pool *pool = cy_kernel_pool_new(2);
@@ -323,6 +355,7 @@ CY_TEST_TABLE(kernel) = {
     {"warm_no_threads", t_warm_no_threads, 0},
 #ifndef CY_NO_THREADS
     {"stop_queued_and_running", t_stop_queued_and_running, 1},
+    {"task_state_counted", t_task_state_counted, 1},
     {"stop_all_and_free", t_stop_all_and_free, 1},
     {"many", t_many, 1},
     {"warm", t_warm, 1},
