@@ -127,7 +127,9 @@ int        cy_kernel_call_start(cy_kernel_call **out, cy_kernel_pool *pool, cons
 cy_future *cy_kernel_call_future(const cy_kernel_call *call);
 /* CY_STATE_* of the task itself: pending (queued), running, or done (run,
  * or cancelled while queued). Differs from the future's after a stop of a
- * running kernel, which runs on until it returns. */
+ * running kernel, which runs on until it returns. The pool's stats already
+ * count what it reports: seen running, the call is counted running; seen
+ * done, it is counted finished and the pool's signal was bumped. */
 int        cy_kernel_call_task_state(const cy_kernel_call *call);
 /* Decides the call now: reason CY_ECANCELED cancels its future, CY_ETIMEDOUT
  * fails it with CY_ETIMEDOUT; a queued task is removed, a running kernel
