@@ -1,8 +1,9 @@
 /**
  * Thread mode: a pool (pool.js) of worker_threads in Node, module Web Workers
  * in browsers, each running runtime.js through thread-entry.js. Each worker
- * publishes the id of the call it runs in a shared Int32 (the slot), so a
- * crash fails exactly that call.
+ * publishes the id of the call it runs, and of the last one it started, in
+ * shared Int32s (the slot), so a crash fails exactly the calls that had
+ * started and not reported back, and requeues the rest.
  * @module concurry-wasm/modes/thread
  */
 import { Pool } from './pool.js';
