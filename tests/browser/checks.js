@@ -312,7 +312,7 @@ export async function runChecks(where) {
       // WorkerCrashedError and is replaced; nothing stays pending. The
       // timeout only bounds this check (the exit is known at once when seen).
       let e = null;
-      try { await w.callWith({ timeout: 1000 }, 'closeSelf'); } catch (err) { e = err; }
+      try { await w.callWith({ timeout: 500 }, 'closeSelf'); } catch (err) { e = err; }
       assert(e instanceof WorkerCrashedError, `the call failed with ${e ? `${e.name}: ${e.message}` : 'nothing'}, want WorkerCrashedError`);
       same(e.method, 'closeSelf', 'error.method');
       same(await w.add(1, 1), 2, 'a call on the replacement worker');

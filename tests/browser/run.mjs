@@ -89,10 +89,10 @@ const ONLY = { page: ['c gatherSync refused on the main thread'], worker: ['c ga
 const KNOWN_FAILING = {
   // A module Web Worker that ends itself (close()) sends no event to its
   // owner: bindings/modes/thread.js spawnBrowser never calls onexit, so the
-  // call stays pending (here: until the check's 1000 ms timeout) and later
+  // call stays pending (here: until the check's 500 ms timeout) and later
   // calls queue behind the dead worker. Node reports the same exit
   // (process.exit in a task) as WorkerCrashedError.
-  'thread worker that closes itself fails its call': /failed with TimeoutError: The call 'closeSelf' did not complete within 1000 ms.*want WorkerCrashedError/,
+  'thread worker that closes itself fails its call': /failed with TimeoutError: The call 'closeSelf' did not complete within 500 ms.*want WorkerCrashedError/,
 };
 
 function assertChecks(where, r) {
