@@ -29,6 +29,9 @@ if (isNode) {
 } else {
   // A module Web Worker: the slot comes with the first message.
   let started = false;
+  // A Web Worker that closes itself sends its owner no event: say so first.
+  const close = self.close.bind(self);
+  self.close = () => { self.postMessage(['closed']); close(); };
   self.addEventListener('message', function first(ev) {
     if (started) return;
     started = true;

@@ -73,7 +73,14 @@ function spawnBrowser(url) {
       ref() {},
       unref() {},
     };
-    w.onmessage = (ev) => h.onmessage(ev.data);
+    w.onmessage = (ev) => {
+      const m = ev.data;
+      if (Array.isArray(m) && m[0] === 'closed') {
+        if (!gone) { gone = true; w.terminate(); h.onexit(0, null, null); }
+        return;
+      }
+      h.onmessage(m);
+    };
     w.onerror = (ev) => {
       ev.preventDefault();
       if (gone) return;

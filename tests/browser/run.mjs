@@ -79,21 +79,14 @@ const EXPECTED = [
   // Worker pools (issue 7): thread mode in module Web Workers, c mode kernels.
   'thread createWorker and Proxy calls', 'thread gather over calls', 'thread error crosses the boundary',
   'thread progress before the result', 'thread cancel of a running call (cancelGraceMs)', 'thread callWith timeout',
-  'thread uncaught error crashes only its call', 'thread stop', 'c mode builtin kernels with gather',
+  'thread uncaught error crashes only its call', 'thread worker that closes itself fails its call', 'thread stop', 'c mode builtin kernels with gather',
 ];
 /* Atomics.wait blocks only off the main thread: gatherSync runs in the worker,
  * and the page checks that it refuses at once. */
 const ONLY = { page: ['c gatherSync refused on the main thread'], worker: ['c gatherSync in a worker'] };
 /* Known bugs, each asserted to still fail the way it is reported (a check
  * that starts passing fails the run, so that its mark is removed). */
-const KNOWN_FAILING = {
-  // A module Web Worker that ends itself (close()) sends no event to its
-  // owner: bindings/modes/thread.js spawnBrowser never calls onexit, so the
-  // call stays pending (here: until the check's 500 ms timeout) and later
-  // calls queue behind the dead worker. Node reports the same exit
-  // (process.exit in a task) as WorkerCrashedError.
-  'thread worker that closes itself fails its call': /failed with TimeoutError: The call 'closeSelf' did not complete within 500 ms.*want WorkerCrashedError/,
-};
+const KNOWN_FAILING = {};
 
 function assertChecks(where, r) {
   if (!r || typeof r !== 'object') return fail(`${where}: no result (${JSON.stringify(r)})`);
