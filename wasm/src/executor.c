@@ -141,6 +141,27 @@ cy_executor *cy_executor_new(int nthreads) {
 
 int cy_executor_nthreads(const cy_executor *ex) { return ex ? ex->nthreads : CY_EINVAL; }
 
+#if !defined(CY_NO_THREADS) && defined(__EMSCRIPTEN__)
+/* How long cy_executor_free on the main thread gives workers to start. A
+ * thread on a pooled, loaded Web Worker starts without this thread's help
+ * (within milliseconds); joining it returns its Worker to the pool, so a
+ * blocking wait right after (a new executor, then cy_wait on this thread)
+ * finds Workers to run on. A thread whose Worker is still loading cannot
+ * start until this thread yields: it is detached once the grace ends. */
+#define START_GRACE_MS 250.0
+
+static void await_starts(cy_executor *ex) {
+  double deadline = cy_now_ms() + START_GRACE_MS;
+  for (;;) {
+    int waiting = 0;
+    for (int i = 0; i < ex->nthreads; i++)
+      if (!atomic_load_explicit(&ex->threads[i].started, memory_order_acquire)) waiting = 1;
+    if (!waiting || cy_now_ms() >= deadline) return;
+    emscripten_current_thread_process_queued_calls();
+  }
+}
+#endif
+
 void cy_executor_free(cy_executor *ex) {
   if (!ex) return;
 #ifndef CY_NO_THREADS
@@ -153,6 +174,7 @@ void cy_executor_free(cy_executor *ex) {
 #ifdef __EMSCRIPTEN__
     main_thread = emscripten_is_main_browser_thread();
 #endif
+    if (main_thread) await_starts(ex);
     for (int i = 0; i < ex->nthreads; i++) {
       worker_slot *w = &ex->threads[i];
       if (main_thread && !atomic_load_explicit(&w->started, memory_order_acquire))
