@@ -173,8 +173,8 @@ void cy_executor_free(cy_executor *ex) {
     int main_thread = 0;
 #ifdef __EMSCRIPTEN__
     main_thread = emscripten_is_main_browser_thread();
-#endif
     if (main_thread) await_starts(ex);
+#endif
     for (int i = 0; i < ex->nthreads; i++) {
       worker_slot *w = &ex->threads[i];
       if (main_thread && !atomic_load_explicit(&w->started, memory_order_acquire))
