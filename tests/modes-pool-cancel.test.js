@@ -1,16 +1,10 @@
 // Thread and process pools: cancel() and timeouts that stop the work
 // (DESIGN.md, "cancel() and timeouts"), per-call signals, stop() and
 // stop({ force: true }). Every test runs in both modes, through createWorker().
-import {
-  createWorker, wait, gather, BaseFuture, CancelledError, TimeoutError, WorkerCrashedError,
-  QueueFullError, InvalidStateError, DataCloneError, PromiseFuture,
-} from '../bindings/index.js';
+import { gather, CancelledError, TimeoutError, InvalidStateError } from '../bindings/index.js';
 import { sleep } from './helpers.js';
 
-import { make, rejection, closeAll, LOAD_FAILS } from './modes-pool-helpers.js';
-
-afterEach(closeAll);
-
+import { make, rejection, closeAll } from './modes-pool-helpers.js';
 
 afterEach(closeAll);
 

@@ -2,16 +2,10 @@
 // the call running on it fails, with WorkerCrashedError (exit code or signal,
 // method, attempts); calls behind it run on its replacement; retries re-run
 // a crashed call. Every test runs in both modes, through createWorker().
-import {
-  createWorker, wait, gather, BaseFuture, CancelledError, TimeoutError, WorkerCrashedError,
-  QueueFullError, InvalidStateError, DataCloneError, PromiseFuture,
-} from '../bindings/index.js';
+import { createWorker, gather, WorkerCrashedError } from '../bindings/index.js';
 import { sleep } from './helpers.js';
 
-import { make, rejection, closeAll, LOAD_FAILS } from './modes-pool-helpers.js';
-
-afterEach(closeAll);
-
+import { make, rejection, closeAll } from './modes-pool-helpers.js';
 
 afterEach(closeAll);
 

@@ -1,10 +1,7 @@
 // Thread and process pools (DESIGN.md, "Workers", "Tasks inside workers",
 // "cancel() and timeouts", "Crashes", "Across the boundary"): every test
 // runs in both modes, through the public createWorker().
-import {
-  createWorker, wait, gather, BaseFuture, CancelledError, TimeoutError, WorkerCrashedError,
-  QueueFullError, InvalidStateError, DataCloneError, PromiseFuture,
-} from '../bindings/index.js';
+import { createWorker, wait, gather, BaseFuture, TimeoutError, QueueFullError, DataCloneError, PromiseFuture } from '../bindings/index.js';
 import { sleep } from './helpers.js';
 
 import { make, rejection, closeAll, LOAD_FAILS } from './modes-pool-helpers.js';
