@@ -17,10 +17,10 @@
  */
 import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun } from './base.js';
 import {
-  C, heap, complete, scratchA, DONE_FUTURE,
-  CY_ECANCELED, STATE_SUCCEEDED, STATE_CANCELLED,
+  C, heap,  DONE_FUTURE,
+  CY_ECANCELED, STATE_CANCELLED,
 } from '../core.js';
-import { takeCFuture, chunkToken } from './chunks.js';
+import { takeCFuture, chunkToken, completeInCore } from './chunks.js';
 import { notify, futureDone, hasWatchers, setPrePoll } from '../waitset.js';
 
 /* ---- queued completions -------------------------------------------------- */
@@ -50,18 +50,7 @@ export function pushPending() {
   const cs = qC;
   qF = [];
   qC = [];
-  const base = scratchA.get(n * 9);
-  let v = heap();
-  const u32 = v.u32;
-  const i32 = v.i32;
-  const p = base >> 2;
-  const c = p + n;
-  for (let i = 0; i < n; i++) {
-    u32[p + i] = fs[i]._c;
-    i32[c + i] = cs[i];
-  }
-  const won = base + n * 8;
-  complete(base, base + n * 4, n, won);
+  const won = completeInCore(fs, cs, n);
   const u8 = heap().u8;
   const watched = hasWatchers();
   for (let i = 0; i < n; i++) {
@@ -202,11 +191,6 @@ export function settledPromiseFuture(value, failed) {
   const f = new PromiseFuture(kSettled);
   settledValue = undefined;
   return f;
-}
-
-/** The value of a done PromiseFuture for the given state, without a wasm call. @internal */
-export function promiseOutcome(f, state) {
-  return state === STATE_SUCCEEDED ? f._v : f._outcome(state);
 }
 
 export { CY_ECANCELED };
