@@ -31,6 +31,7 @@ import {
 } from './core.js';
 import { timeoutError } from './wait.js';
 import { BlockingWaiter } from './waitset.js';
+import { cancelPendingFutures } from './cancel-pending.js';
 
 /** Longest sleep between checks, in ms (see block()). */
 const SLICE_MS = 5;
@@ -199,10 +200,6 @@ function inputs(shape, where) {
   return futs;
 }
 
-function cancelRest(futs) {
-  for (const f of futs) if (!f.done()) f.cancel();
-}
-
 /**
  * Blocks until the return condition holds; returns `{ done, notDone }` (Sets
  * of BaseFuture). Same inputs as wait() (array, Set, object, Map, one future
@@ -219,7 +216,7 @@ export function waitSync(...args) {
   const o = parseOptions(split.options, where, false);
   const futs = inputs(flatten(split.input, split.kind, o.recurse), where);
   const { rc, flags, done: k } = block(futs, o.returnWhen, o, where);
-  if (o.cancelPending) cancelRest(futs);
+  if (o.cancelPending) cancelPendingFutures(futs);
   if (rc === CY_ETIMEDOUT) throw timeoutError(where, o.timeout, k, futs.length);
   const done = new Set();
   const notDone = new Set();
@@ -248,7 +245,7 @@ export function gatherSync(...args) {
   const futs = inputs(shape, where);
   const returnWhen = o.returnExceptions ? RETURN_WHEN_CODE.ALL_COMPLETED : RETURN_WHEN_CODE.FIRST_EXCEPTION;
   const { rc, done: k } = block(futs, returnWhen, o, where);
-  if (o.cancelPending && (rc !== 0 || futs.some((f) => f.done() && f._state() !== STATE_SUCCEEDED))) cancelRest(futs);
+  if (o.cancelPending && (rc !== 0 || futs.some((f) => f.done() && f._state() !== STATE_SUCCEEDED))) cancelPendingFutures(futs);
   if (rc === CY_ETIMEDOUT) throw timeoutError(where, o.timeout, k, futs.length);
   const values = new Array(futs.length);
   for (let i = 0; i < futs.length; i++) {
