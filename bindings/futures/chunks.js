@@ -10,7 +10,7 @@
  * references in the core.
  * @module concurry-wasm/futures/chunks
  */
-import { C, heap, futuresCreate, futuresRelease, coreFailure, CY_ENOMEM } from '../core.js';
+import { C, heap, futuresCreate, futuresRelease, complete, scratchA, coreFailure, CY_ENOMEM } from '../core.js';
 
 const CHUNK = 512;
 const registry = new FinalizationRegistry((addr) => {
@@ -44,3 +44,27 @@ export function takeCFuture() {
 
 /** The token of the chunk the last `takeCFuture()` came from. @returns {object} */
 export function chunkToken() { return token; }
+
+/**
+ * Completes n of these C futures in the core with one call (cy_js_complete:
+ * one CAS each), `fs[i]._c` with `codes[i]`. Returns the address of n bytes
+ * in scratch memory, byte i = 1 when that completion won; read them (through
+ * a fresh `heap()`) before the next scratch user.
+ * @param {ArrayLike<{ _c: number }>} fs @param {ArrayLike<number>} codes @param {number} n
+ * @returns {number}
+ */
+export function completeInCore(fs, codes, n) {
+  const base = scratchA.get(n * 9);
+  const v = heap();
+  const u32 = v.u32;
+  const i32 = v.i32;
+  const p = base >> 2;
+  const c = p + n;
+  for (let i = 0; i < n; i++) {
+    u32[p + i] = fs[i]._c;
+    i32[c + i] = codes[i];
+  }
+  const won = base + n * 8;
+  complete(base, base + n * 4, n, won);
+  return won;
+}

@@ -16,10 +16,10 @@
  */
 import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun } from './base.js';
 import {
-  C, heap, complete, scratchA,
+  C, heap,
   CY_ECANCELED, STATE_PENDING, STATE_RUNNING, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED,
 } from '../core.js';
-import { takeCFuture, chunkToken } from './chunks.js';
+import { takeCFuture, chunkToken, completeInCore } from './chunks.js';
 import { notify, futureDone, hasWatchers } from '../waitset.js';
 
 /** Completion codes for `completeTasks`. */
@@ -41,18 +41,7 @@ export const CANCELLED = CY_ECANCELED;
 export function completeTasks(futures, codes, values, external = false) {
   const n = futures.length;
   if (n === 0) return 0;
-  const base = scratchA.get(n * 9);
-  const v = heap();
-  const u32 = v.u32;
-  const i32 = v.i32;
-  const p = base >> 2;
-  const c = p + n;
-  for (let i = 0; i < n; i++) {
-    u32[p + i] = futures[i]._c;
-    i32[c + i] = codes[i];
-  }
-  const won = base + n * 8;
-  complete(base, base + n * 4, n, won);
+  const won = completeInCore(futures, codes, n);
   const u8 = heap().u8;
   const watched = hasWatchers();
   let cbs = null;
@@ -83,6 +72,9 @@ function settled(f) {
   f._task = null;
 }
 
+const claimOne = [null];
+const claimCode = new Int32Array(1);
+
 /**
  * Decides one future's outcome in the core (the single CAS), without
  * running anything in JS yet: true when this completion won. Pair a win
@@ -91,12 +83,11 @@ function settled(f) {
  * @returns {boolean}
  */
 export function claimTask(f, code) {
-  const base = scratchA.get(9);
-  const v = heap();
-  v.u32[base >> 2] = f._c;
-  v.i32[(base >> 2) + 1] = code;
-  complete(base, base + 4, 1, base + 8);
-  return heap().u8[base + 8] === 1;
+  claimOne[0] = f;
+  claimCode[0] = code;
+  const won = completeInCore(claimOne, claimCode, 1);
+  claimOne[0] = null;
+  return heap().u8[won] === 1;
 }
 
 /**
