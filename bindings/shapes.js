@@ -31,7 +31,7 @@ const kFutureOf = Symbol.for('concurry-wasm.future');
  * @param {unknown} x
  * @returns {boolean}
  */
-export function isDict(x) {
+function isDict(x) {
   if (!isPlainObject(x)) return false;
   try {
     return typeof /** @type {any} */ (x).then !== 'function' && /** @type {any} */ (x)[kFutureOf] === undefined;
@@ -46,7 +46,7 @@ export function isDict(x) {
  * @param {object} o
  * @returns {PropertyKey[]}
  */
-export function dictKeys(o) {
+function dictKeys(o) {
   const keys = /** @type {PropertyKey[]} */ (Object.keys(o));
   const syms = Object.getOwnPropertySymbols(o);
   for (let j = 0; j < syms.length; j++) {

@@ -29,7 +29,7 @@ import { abortedAtCall } from './aborted-report.js';
  * @param {import('./futures/base.js').BaseFuture[]} futs
  * @returns {{ fs: number, foreign: boolean }}
  */
-export function futurePointers(futs) {
+function futurePointers(futs) {
   const n = futs.length;
   if (n === 1) {
     // The common single wait: no staging array.

@@ -47,11 +47,11 @@ export const EACH = 1;
 export const GROUP = 2;
 
 /** A thenable not settled yet: a pending slot (vals[i] is its promise). */
-export const K_PENDING = STATE_PENDING;
+const K_PENDING = STATE_PENDING;
 /** A plain value or a fulfilled thenable (its value in vals[i]). */
 export const K_OK = STATE_SUCCEEDED;
 /** A rejected thenable (its reason in vals[i]). */
-export const K_FAILED = STATE_FAILED;
+const K_FAILED = STATE_FAILED;
 /** An entry with a C future (futs[i]), not a slot: no state has this number. */
 export const K_FUTURE = 0xfe;
 /** Not classified yet (a thenable or a future-like object): only while classifying. */
@@ -81,7 +81,7 @@ export function observe(leaves) {
  * Atomics wake and holds the process): one rule for every wait.
  * @param {BaseFuture} f
  */
-export function completesElsewhere(f) {
+function completesElsewhere(f) {
   return f._foreign === true && !f.done();
 }
 
