@@ -64,8 +64,10 @@ function idleCheck() {
   if (store.inFlight === 0) store.als.disable();
 }
 
-function isThenable(x) {
+/** True when x has a callable `then` (a getter that throws: false). */
+export function isThenable(x) {
   if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return false;
+  if (x instanceof Promise) return true;
   try {
     return typeof /** @type {any} */ (x).then === 'function';
   } catch {

@@ -25,19 +25,9 @@
 import { SyncFuture } from '../futures/sync.js';
 import { PromiseFuture } from '../futures/promise.js';
 import { CancelledError, TimeoutError, QueueFullError } from '../errors.js';
-import { TaskContext, runWithTask, takeTransfer } from '../task-context.js';
+import { TaskContext, runWithTask, takeTransfer, isThenable } from '../task-context.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleTable, objectMember, missingMethodError } from './target.js';
-
-function isThenable(x) {
-  if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return false;
-  if (x instanceof Promise) return true;
-  try {
-    return typeof /** @type {any} */ (x).then === 'function';
-  } catch {
-    return false;
-  }
-}
 
 /** A cancelled future of the PromiseFuture kind (a call whose signal had already aborted). */
 function cancelledFuture() {
