@@ -205,7 +205,7 @@ export function currentTask() {
 const kTransfer = Symbol.for('concurry-wasm.transfer');
 
 /** A result that moves buffers instead of copying them (see transfer()). */
-export class Transfer {
+class Transfer {
   /** @param {unknown} value @param {Transferable[]} list */
   constructor(value, list) {
     this.value = value;

@@ -54,7 +54,7 @@ const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
 const callRegistry = new FinalizationRegistry((call) => C.cy_kernel_call_release(call));
 
 /** The names in the core's kernel registry. @returns {string[]} */
-export function kernelNames() {
+function kernelNames() {
   const n = C.cy_kernel_count();
   const names = [];
   for (let i = 0; i < n; i++) names.push(Module.UTF8ToString(C.cy_kernel_name(i)));
@@ -74,7 +74,7 @@ function kernelError(method, code) {
  * until decided, so that a stop can cancel it while the kernel runs).
  * @extends {CFuture}
  */
-export class KernelFuture extends CFuture {
+class KernelFuture extends CFuture {
   /** @protected */
   _state() {
     const s = C.cy_future_state(this._c);

@@ -177,7 +177,7 @@ class LocalTask {
   }
 }
 
-export class LocalBackend {
+class LocalBackend {
   /**
    * @param {'sync'|'asyncio'} mode
    * @param {{ fns: Record<string, unknown>, thisOf: Record<string, unknown> } | null} table module targets

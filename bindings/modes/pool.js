@@ -1046,7 +1046,7 @@ function onTaskTimeout(t, timeout) {
  * this accepts its normalized form and the raw one alike).
  * @param {any} o
  */
-export function normalizePoolOptions(o = {}) {
+function normalizePoolOptions(o = {}) {
   const n = (v, d) => (v === undefined || v === null ? d : v);
   const cores = defaultWorkers();
   return {

@@ -24,7 +24,7 @@ const isNode = typeof process === 'object' && process !== null &&
 export const receiveMessageOnPort = isNode ? (await import('node:worker_threads')).receiveMessageOnPort : null;
 
 /** Entries per ring: a worker with more outcomes waiting than this completes the rest by message. */
-export const RING_CAPACITY = 1024;
+const RING_CAPACITY = 1024;
 
 let drainer = 0;
 let layout = null;
