@@ -75,13 +75,23 @@ export function runCallbacks(fut) {
  * @returns {Promise<void>}
  */
 export function whenCallbacksRun(fut) {
-  return new Promise((resolve) => {
-    const fn = () => resolve();
-    const cb = fut._cb;
-    if (cb === undefined) fut._cb = fn;
-    else if (typeof cb === 'function') fut._cb = [cb, fn];
-    else cb.push(fn);
-  });
+  return new Promise((resolve) => { appendCallback(fut, () => resolve()); });
+}
+
+/**
+ * Adds fn to fut._cb (undefined, one function, or an array of them).
+ * @param {BaseFuture} fut @param {Function} fn
+ * @returns {boolean} true when fn is the first callback (nothing watched the future yet)
+ */
+function appendCallback(fut, fn) {
+  const cb = fut._cb;
+  if (cb === undefined) {
+    fut._cb = fn;
+    return true;
+  }
+  if (typeof cb === 'function') fut._cb = [cb, fn];
+  else cb.push(fn);
+  return false;
 }
 
 let uuidCounter = 0;
@@ -262,12 +272,7 @@ export class BaseFuture {
       invokeCallback(fn, this);
       return;
     }
-    const cb = this._cb;
-    if (cb === undefined) {
-      this._cb = fn;
-      this._watch();
-    } else if (typeof cb === 'function') this._cb = [cb, fn];
-    else cb.push(fn);
+    if (appendCallback(this, fn)) this._watch();
   }
 
   /**
