@@ -257,7 +257,16 @@ export function startRuntime(ch) {
       finish(t, false, e);
       return true;
     }
-    if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+    // As `await r` would: a `then` getter that throws fails the call (the
+    // throw must not escape pump(), which would leave `cur` set for ever).
+    let then;
+    try {
+      then = r !== null && (typeof r === 'object' || typeof r === 'function') ? r.then : undefined;
+    } catch (e) {
+      finish(t, false, e);
+      return true;
+    }
+    if (typeof then === 'function') {
       Promise.resolve(r).then((v) => { finish(t, true, v); pump(); }, (e) => { finish(t, false, e); pump(); });
       return false;
     }
