@@ -161,7 +161,7 @@ export class TaskFuture extends BaseFuture {
   cancel() {
     if (!this._pending) return this.cancelled();
     const t = this._task;
-    if (t !== null) return t.cancel(undefined);
+    if (t !== null) return t.cancel();
     return this.cancelled();
   }
 
@@ -188,5 +188,3 @@ export class ThreadFuture extends TaskFuture {
 export class ProcessFuture extends TaskFuture {
   static UUID_PREFIX = 'process-future-';
 }
-
-export { STATE_SUCCEEDED };
