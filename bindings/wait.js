@@ -17,6 +17,7 @@
 import { splitArgs, flatten } from './shapes.js';
 import { parseWaitOptions, RETURN_WHEN_CODE } from './options.js';
 import { wrapFuture } from './wrap.js';
+import { completesElsewhere } from './futures/base.js';
 import { C, heap, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } from './core.js';
 import { settledPromiseFuture } from './futures/promise.js';
 import { Waiter, decideSettled } from './waitset.js';
@@ -35,7 +36,7 @@ function futurePointers(futs) {
     // The common single wait: no staging array.
     const f = futs[0];
     const p = f._cptr();
-    const foreign = f._foreign && !f.done();
+    const foreign = completesElsewhere(f);
     const fs = C.malloc(4);
     if (!fs) throw coreFailure('malloc', -2);
     heap().u32[fs >> 2] = p;
@@ -46,7 +47,7 @@ function futurePointers(futs) {
   for (let i = 0; i < n; i++) {
     const f = futs[i];
     ptrs[i] = f._cptr();
-    if (f._foreign && !foreign && !f.done()) foreign = true;
+    if (!foreign && completesElsewhere(f)) foreign = true;
   }
   const fs = C.malloc(n > 0 ? n * 4 : 4);
   if (!fs) throw coreFailure('malloc', -2);
@@ -267,7 +268,7 @@ function waitGrouped(leaves, n, m, futs, o) {
         // _cptr() may allocate in wasm: fetch the views after it.
         const p = f === undefined ? 0 : f._cptr();
         heap().u32[(fs >> 2) + i] = p;
-        if (p !== 0 && !foreign && f._foreign && !f.done()) foreign = true;
+        if (p !== 0 && !foreign && completesElsewhere(f)) foreign = true;
       }
     } catch (e) {
       C.free(fs);

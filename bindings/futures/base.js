@@ -94,6 +94,16 @@ function appendCallback(fut, fn) {
   return false;
 }
 
+/**
+ * True when the future completes on another thread (a wait on it arms the
+ * Atomics wake and holds the process): one rule for every wait.
+ * @param {BaseFuture} f
+ * @returns {boolean}
+ */
+export function completesElsewhere(f) {
+  return f._foreign === true && !f.done();
+}
+
 let uuidCounter = 0;
 
 /**

@@ -38,7 +38,7 @@
  * @module concurry-wasm/gather/inputs
  */
 import { wrapFuture, isPlainThenable } from '../wrap.js';
-import { BaseFuture } from '../futures/base.js';
+import { BaseFuture, completesElsewhere } from '../futures/base.js';
 import { SyncFuture } from '../futures/sync.js';
 import { C, heap, coreFailure, CY_ENOMEM, STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED } from '../core.js';
 
@@ -74,15 +74,6 @@ export function observe(leaves) {
     const x = leaves[i];
     if (x instanceof Promise) x.then(undefined, ignore);
   }
-}
-
-/**
- * True when the future completes on another thread (a wait on it arms the
- * Atomics wake and holds the process): one rule for every wait.
- * @param {BaseFuture} f
- */
-function completesElsewhere(f) {
-  return f._foreign === true && !f.done();
 }
 
 /*
