@@ -1,0 +1,197 @@
+/**
+ * The wire contract of remote mode (/tmp/remote-protocol.md), shared by the
+ * client (remote.js) and the worker command (bin/concurry-worker.js): job
+ * data, outcomes, progress values and cancel messages, encoded one way on
+ * both sides.
+ *
+ * Values travel as base64 of v8.serialize (what process mode's IPC uses, so
+ * Maps, Sets, typed arrays, BigInts, Dates travel as they do there) inside
+ * BullMQ's JSON job data and return values. Errors go through boundary.js
+ * (class name, message, stack, cause, own enumerable properties), so every
+ * mode rebuilds them alike.
+ *
+ * Node only (node:v8, Buffer): remote mode runs in Node.
+ * @module concurry-wasm/modes/remote-wire
+ */
+import { serialize, deserialize } from 'node:v8';
+import { serializeError, deserializeError, encodeResult, decodeResult, dataCloneError } from './boundary.js';
+
+/** Version of job.data; a worker refuses jobs of another version (with an error outcome). */
+export const WIRE_VERSION = 1;
+
+/** Reasons a cancel message may carry. */
+export const CANCEL_REASONS = Object.freeze(['cancel', 'timeout']);
+
+/** Default cancel grace (ms), as createWorker's cancelGraceMs. */
+export const DEFAULT_CANCEL_GRACE_MS = 1000;
+
+/**
+ * The Redis pub/sub channel on which cancels and timeouts of `queue`'s running
+ * jobs reach the worker commands.
+ * @param {string} queue
+ * @returns {string}
+ */
+export function cancelChannel(queue) {
+  return `concurry:${queue}:cancel`;
+}
+
+function b64(buf) {
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('base64');
+}
+
+function unb64(s, what) {
+  if (typeof s !== 'string') throw new TypeError(`remote job: ${what} must be a base64 string; got ${s === null ? 'null' : typeof s}`);
+  return deserialize(Buffer.from(s, 'base64'));
+}
+
+/**
+ * The arguments of a call, for job.data.args. Throws DataCloneError naming the
+ * path of what cannot be cloned (`args[1].config.fn: function`).
+ * @param {unknown[]} args (futures already unwrapped)
+ * @param {string} method
+ * @returns {string}
+ */
+export function encodeArgs(args, method) {
+  try {
+    return b64(serialize(args));
+  } catch (e) {
+    throw dataCloneError(args, 'args', `the arguments of '${method}'`, e);
+  }
+}
+
+/**
+ * @param {string} s job.data.args
+ * @returns {unknown[]}
+ */
+export function decodeArgs(s) {
+  const a = unb64(s, 'data.args');
+  if (!Array.isArray(a)) throw new TypeError('remote job: data.args must encode an array of arguments');
+  return a;
+}
+
+/**
+ * job.data for a call.
+ * @param {{ method: string, args: unknown[], retries?: number, timeoutMs?: number|null, cancelGraceMs?: number }} c
+ * @returns {{ v: number, method: string, args: string, retries: number, timeoutMs: number|null, cancelGraceMs: number }}
+ */
+export function jobData(c) {
+  return {
+    v: WIRE_VERSION,
+    method: c.method,
+    args: encodeArgs(c.args, c.method),
+    retries: c.retries ?? 0,
+    timeoutMs: c.timeoutMs === undefined || c.timeoutMs === null || c.timeoutMs < 0 || c.timeoutMs === Infinity ? null : c.timeoutMs,
+    cancelGraceMs: c.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS,
+  };
+}
+
+/**
+ * Checks job.data from the queue (a job may come from anything that can write
+ * to Redis): the fields, normalized, or a TypeError saying what is wrong.
+ * @param {unknown} d
+ * @returns {{ method: string, args: unknown[], retries: number, timeoutMs: number|null, cancelGraceMs: number }}
+ */
+export function parseJobData(d) {
+  if (d === null || typeof d !== 'object') throw new TypeError('remote job: data must be an object { v, method, args, retries, timeoutMs, cancelGraceMs }');
+  const o = /** @type {Record<string, any>} */ (d);
+  if (o.v !== WIRE_VERSION) {
+    throw new TypeError(`remote job: data.v is ${JSON.stringify(o.v)}; this concurry-worker speaks version ${WIRE_VERSION} (client and worker must be the same concurry-wasm version)`);
+  }
+  if (typeof o.method !== 'string' || o.method === '') throw new TypeError('remote job: data.method must be a non-empty string');
+  const retries = o.retries ?? 0;
+  if (!Number.isInteger(retries) || retries < 0) throw new TypeError(`remote job: data.retries must be an integer >= 0; got ${JSON.stringify(o.retries)}`);
+  const timeoutMs = o.timeoutMs ?? null;
+  if (timeoutMs !== null && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+    throw new TypeError(`remote job: data.timeoutMs must be null or a finite number >= 0; got ${JSON.stringify(o.timeoutMs)}`);
+  }
+  const cancelGraceMs = o.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+  if (!(typeof cancelGraceMs === 'number' && cancelGraceMs >= 0 && Number.isFinite(cancelGraceMs))) {
+    throw new TypeError(`remote job: data.cancelGraceMs must be a finite number >= 0; got ${JSON.stringify(o.cancelGraceMs)}`);
+  }
+  return { method: o.method, args: decodeArgs(o.args), retries, timeoutMs, cancelGraceMs };
+}
+
+/**
+ * The job's return value for a task that returned `value`.
+ * @param {unknown} value
+ * @param {string} [method]
+ * @returns {{ ok: string } | { err: string }}
+ */
+export function encodeOk(value, method = 'task') {
+  try {
+    return { ok: b64(serialize(encodeResult(value))) };
+  } catch (e) {
+    return encodeErr(dataCloneError(value, 'result', `the result of '${method}'`, e));
+  }
+}
+
+/**
+ * The job's return value for a task that threw `err` (or an infrastructure
+ * failure: WorkerCrashedError, CancelledError, TimeoutError).
+ * @param {unknown} err
+ * @returns {{ err: string }}
+ */
+export function encodeErr(err) {
+  return { err: b64(serialize(serializeError(err))) };
+}
+
+/**
+ * A job's return value (from the `completed` event, or read from Redis, where
+ * BullMQ keeps it as JSON text) decoded.
+ * @param {unknown} rv
+ * @returns {{ ok: true, value: unknown } | { ok: false, error: unknown }}
+ */
+export function decodeOutcome(rv) {
+  let r = rv;
+  if (typeof r === 'string') r = JSON.parse(r);
+  if (r !== null && typeof r === 'object') {
+    if (typeof r.ok === 'string') return { ok: true, value: decodeResult(unb64(r.ok, 'returnvalue.ok')) };
+    if (typeof r.err === 'string') return { ok: false, error: deserializeError(unb64(r.err, 'returnvalue.err')) };
+  }
+  throw new TypeError(`remote job: the return value is not a concurry outcome ({ ok } or { err }): ${String(JSON.stringify(r)).slice(0, 200)}`);
+}
+
+/**
+ * What job.updateProgress() gets for a progress value.
+ * @param {unknown} value
+ * @returns {{ cy: string }}
+ */
+export function encodeProgress(value) {
+  return { cy: b64(serialize(value)) };
+}
+
+/**
+ * The progress value of a `progress` event; `ours` is false for progress
+ * that is not ours (e.g. a number set by another tool).
+ * @param {unknown} p
+ * @returns {{ ours: boolean, value: unknown }}
+ */
+export function decodeProgress(p) {
+  if (p !== null && typeof p === 'object' && typeof /** @type {any} */ (p).cy === 'string') {
+    return { ours: true, value: unb64(/** @type {any} */ (p).cy, 'progress.cy') };
+  }
+  return { ours: false, value: undefined };
+}
+
+/**
+ * A cancel message for the cancel channel.
+ * @param {string} id job id
+ * @param {'cancel'|'timeout'} reason
+ * @returns {string}
+ */
+export function encodeCancel(id, reason) {
+  return JSON.stringify({ id: String(id), reason });
+}
+
+/**
+ * A message from the cancel channel, or null when it is not one.
+ * @param {string|Buffer} msg
+ * @returns {{ id: string, reason: 'cancel'|'timeout' } | null}
+ */
+export function parseCancel(msg) {
+  try {
+    const o = JSON.parse(String(msg));
+    if (o && typeof o.id === 'string' && CANCEL_REASONS.includes(o.reason)) return { id: o.id, reason: o.reason };
+  } catch { /* not ours */ }
+  return null;
+}
