@@ -58,6 +58,11 @@ for p in $presets; do
   fi
 done
 
+# The C library installs (cmake --install) and examples/ builds against the installed copy.
+for p in $presets; do
+  case "$p" in native|wasi|emscripten) echo "== C examples ($p)"; step "c-examples $p" bash scripts/c-examples.sh "$p" ;; esac
+done
+
 if node -e 'const s = require("./package.json").scripts || {}; process.exit(s["test:js"] ? 0 : 1)'; then
   echo "== js"
   step "js (npm run test:js)" npm run --silent test:js
