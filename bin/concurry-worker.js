@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+/**
+ * concurry-worker: serves a remote-mode queue from any machine (DESIGN.md,
+ * "Workers", remote mode; the wire contract is bindings/modes/remote-wire.js).
+ *
+ *   concurry-worker --redis redis://host:6379 --queue jobs --module ./tasks.js [--concurrency 4]
+ *
+ * Prints `concurry-worker: ready <queue> pid=<pid>` on stdout once it serves
+ * the queue. SIGTERM / SIGINT: stop taking jobs, let running ones finish
+ * (after --shutdown-timeout, or at a second signal, hand them back to the
+ * queue for another worker), exit 0; nothing stays "active".
+ *
+ * Exit codes: 0 stopped by a signal; 1 cannot serve (Redis unreachable, the
+ * module does not load); 2 bad command line.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+
+const USAGE = `Usage: concurry-worker --redis URL --queue NAME --module PATH [options]
+
+Serves the remote-mode queue NAME on Redis at URL: runs each job (a call made
+with createWorker(PATH, { mode: 'remote', redis: URL, queue: NAME })) in a
+sandbox child process running the functions that PATH exports.
+
+Required:
+  --redis URL              redis://[user:password@]host[:port][/db] or rediss://...
+  --queue NAME             the queue name (the client's 'queue' option)
+  --module PATH            the module of task functions (a file path or file: URL)
+
+Options:
+  --concurrency N          jobs run at once, each in its own child process
+                           (integer >= 1; default: cores - 1, at least 1)
+  --connect-timeout MS     give up when Redis does not answer at start (default 5000)
+  --shutdown-timeout MS    on SIGTERM/SIGINT, how long running jobs may finish
+                           before they are handed back to the queue (default 30000)
+  -h, --help               this text
+
+Prints "concurry-worker: ready <queue> pid=<pid>" on stdout once serving.
+SIGTERM/SIGINT stop it gracefully (a second signal hands running jobs back at once).
+`;
+
+class UsageError extends Error {}
+
+const FLAGS = {
+  '--redis': 'redis',
+  '--queue': 'queue',
+  '--module': 'module',
+  '--concurrency': 'concurrency',
+  '--connect-timeout': 'connectTimeout',
+  '--shutdown-timeout': 'shutdownTimeout',
+};
+
+function intFlag(flag, v, min) {
+  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
+    throw new UsageError(`${flag} expects an integer >= ${min}; got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+/**
+ * The command line, checked.
+ * @param {string[]} argv
+ * @returns {{ help: true } | { help: false, redis: string, queue: string, module: string,
+ *   concurrency: number, connectTimeout: number, shutdownTimeout: number }}
+ */
+function parseArgs(argv) {
+  /** @type {Record<string, string>} */
+  const raw = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') return { help: true };
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    if (!Object.hasOwn(FLAGS, flag)) {
+      throw new UsageError(a.startsWith('-')
+        ? `unknown option ${flag} (expected one of ${Object.keys(FLAGS).join(', ')}, --help)`
+        : `unexpected argument ${JSON.stringify(a)} (every value follows its option, e.g. --queue NAME)`);
+    }
+    let v;
+    if (eq > 0) v = a.slice(eq + 1);
+    else {
+      v = argv[++i];
+      if (v === undefined || (v.startsWith('--') && v.length > 2)) {
+        throw new UsageError(`${flag} expects a value${v === undefined ? '' : `; got the option ${v}`}`);
+      }
+    }
+    if (Object.hasOwn(raw, FLAGS[flag])) throw new UsageError(`${flag} is given twice`);
+    raw[FLAGS[flag]] = v;
+  }
+  for (const f of ['--redis', '--queue', '--module']) {
+    if (raw[FLAGS[f]] === undefined) throw new UsageError(`${f} is required (see --help)`);
+  }
+  let url;
+  try {
+    url = new URL(raw.redis);
+  } catch {
+    throw new UsageError(`--redis expects a URL like redis://host:6379; got ${JSON.stringify(raw.redis)}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new UsageError(`--redis expects a redis:// or rediss:// URL; got ${JSON.stringify(raw.redis)}`);
+  }
+  if (url.port && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
+    throw new UsageError(`--redis: the port must be 1..65535; got ${url.port}`);
+  }
+  if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) {
+    throw new UsageError(`--redis: the path must be a database number (redis://host:6379/0); got ${JSON.stringify(url.pathname)}`);
+  }
+  const queue = raw.queue;
+  if (queue === '' || queue.includes(':')) {
+    throw new UsageError(`--queue expects a non-empty name without ':' (BullMQ uses ':' in its keys); got ${JSON.stringify(queue)}`);
+  }
+  let mod = raw.module;
+  if (mod === '') throw new UsageError('--module expects the path of a module of task functions; got ""');
+  if (mod.startsWith('file:')) {
+    try { mod = fileURLToPath(mod); } catch { throw new UsageError(`--module: not a valid file: URL: ${JSON.stringify(raw.module)}`); }
+  }
+  mod = resolve(mod);
+  if (!existsSync(mod)) throw new UsageError(`--module: no such file: ${mod}`);
+  if (!statSync(mod).isFile()) throw new UsageError(`--module expects a file; ${mod} is not one`);
+  return {
+    help: false,
+    redis: raw.redis,
+    queue,
+    module: mod,
+    concurrency: raw.concurrency === undefined ? Math.max(1, availableParallelism() - 1) : intFlag('--concurrency', raw.concurrency, 1),
+    connectTimeout: raw.connectTimeout === undefined ? 5000 : intFlag('--connect-timeout', raw.connectTimeout, 1),
+    shutdownTimeout: raw.shutdownTimeout === undefined ? 30000 : intFlag('--shutdown-timeout', raw.shutdownTimeout, 0),
+  };
+}
+
+function fail(msg, code) {
+  process.stderr.write(`concurry-worker: ${msg}\n`);
+  process.exitCode = code;
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    fail(`${e.message}\nRun concurry-worker --help for usage.`, 2);
+    return;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { probeRedis, serveQueue } = await import('../bindings/modes/remote-serve.js');
+  try {
+    await probeRedis(opts.redis, opts.connectTimeout);
+  } catch (e) {
+    fail(e.message, 1);
+    return;
+  }
+  // Signals during start-up end it once serving (or at once, before).
+  let server = null;
+  let signals = 0;
+  const onSignal = (sig) => {
+    signals++;
+    if (server === null) { process.exit(0); }
+    if (signals === 1) {
+      const n = server.running();
+      process.stderr.write(`concurry-worker: ${sig}: stopping (${n} running job${n === 1 ? '' : 's'} may finish; ` +
+        `after ${opts.shutdownTimeout} ms or at a second signal they go back to the queue)\n`);
+      const t = setTimeout(() => server.handBack(), opts.shutdownTimeout);
+      t.unref();
+      server.close().then(() => {
+        clearTimeout(t);
+        process.stderr.write(`concurry-worker: stopped ${opts.queue} pid=${process.pid}\n`);
+        process.exit(0);
+      }, (e) => {
+        process.stderr.write(`concurry-worker: error while stopping: ${e && e.message}\n`);
+        process.exit(1);
+      });
+    } else {
+      const n = server.handBack();
+      process.stderr.write(`concurry-worker: ${sig} again: handing ${n} running job${n === 1 ? '' : 's'} back to the queue\n`);
+    }
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  try {
+    server = await serveQueue({ redis: opts.redis, queue: opts.queue, module: opts.module, concurrency: opts.concurrency });
+  } catch (e) {
+    fail(`cannot serve queue ${JSON.stringify(opts.queue)} with ${opts.module}: ${e && e.message}`, 1);
+    process.exit(1);
+  }
+  process.stdout.write(`concurry-worker: ready ${opts.queue} pid=${process.pid}\n`);
+}
+
+main().catch((e) => {
+  fail(e && e.stack ? e.stack : String(e), 1);
+  process.exit(1);
+});

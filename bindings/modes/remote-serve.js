@@ -1,0 +1,289 @@
+/**
+ * The serving side of remote mode (what bin/concurry-worker.js runs): a
+ * BullMQ Worker on one queue whose processor runs each job in a sandbox child
+ * process of our own process-mode pool, so a job gets the same task API
+ * (`currentTask().signal`, `progress()`, `attempt`), crash detection
+ * (WorkerCrashedError), retries, timeouts and cancel grace as a process-mode
+ * call (/tmp/remote-protocol.md; DESIGN.md, "Workers", remote mode).
+ *
+ * Invariants:
+ * - Every job this worker takes ends in exactly one of: completed with a
+ *   concurry outcome ({ ok } / { err }, also for cancel, timeout, crashes and
+ *   malformed job data), or handed back to wait (shutdown). BullMQ's failed
+ *   path is left to what BullMQ itself decides (a lost lock, say).
+ * - Progress reaches Redis in order and before the job's completion (the
+ *   processor awaits the chain of updateProgress calls before returning).
+ * - A cancel for a job that is active here but not yet registered by the
+ *   processor (the message raced the hand-off) is remembered for a while and
+ *   applied when the processor starts it.
+ * - Host deaths count against the job's `retries` (job.stalledCounter).
+ * @module concurry-wasm/modes/remote-serve
+ */
+import { Worker, WaitingError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createWorker } from './create.js';
+import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import {
+  cancelChannel, parseJobData, encodeOk, encodeErr, encodeProgress, parseCancel,
+} from './remote-wire.js';
+
+/** BullMQ lock of a running job (ms): a dead host's jobs are stalled after this. */
+export const LOCK_DURATION_MS = 4000;
+/** How often the stalled check runs (ms): a dead host's job is back in wait within ~LOCK + 2 x this. */
+export const STALLED_INTERVAL_MS = 2000;
+/** Stalls BullMQ itself tolerates; the job's own `retries` decides first (see the processor). */
+const MAX_STALLED_COUNT = 1000;
+/** How long a cancel for a job not (yet) running here is remembered (ms). */
+const EARLY_CANCEL_TTL_MS = 60000;
+const EARLY_CANCEL_MAX = 10000;
+
+/**
+ * ioredis options for a redis:// or rediss:// URL (username, password, db,
+ * TLS) with a reconnect strategy that keeps retrying about once a second, so
+ * a restarted Redis or a link that comes back is picked up within seconds.
+ * @param {string} url
+ * @returns {import('ioredis').RedisOptions}
+ */
+export function redisOptions(url) {
+  const u = new URL(url);
+  /** @type {import('ioredis').RedisOptions} */
+  const o = {
+    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+  };
+  if (u.username) o.username = decodeURIComponent(u.username);
+  if (u.password) o.password = decodeURIComponent(u.password);
+  const db = u.pathname.replace(/^\//, '');
+  if (db) o.db = Number(db);
+  if (u.protocol === 'rediss:') o.tls = {};
+  return o;
+}
+
+/**
+ * The URL without its password, for messages.
+ * @param {string} url
+ * @returns {string}
+ */
+export function redactURL(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.href.replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Resolves once Redis at `url` answers PING, or rejects within `timeoutMs`
+ * with an error naming the URL.
+ * @param {string} url
+ * @param {number} timeoutMs
+ * @returns {Promise<void>}
+ */
+export async function probeRedis(url, timeoutMs) {
+  const c = new Redis({
+    ...redisOptions(url), lazyConnect: true, retryStrategy: () => null,
+    maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false,
+  });
+  let last = null;
+  c.on('error', (e) => { last = e; });
+  let timer = null;
+  try {
+    await Promise.race([
+      (async () => { await c.connect(); await c.ping(); })(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (e) {
+    const why = (last && last.message) || (e && /** @type {any} */ (e).message) || String(e);
+    throw new Error(`cannot reach Redis at ${redactURL(url)}: ${why}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    c.disconnect();
+  }
+}
+
+/** One job this worker runs. */
+class Running {
+  constructor(job, token) {
+    this.job = job;
+    this.token = token;
+    this.ac = new AbortController();
+    /** 'cancel' | 'timeout' | 'handback' once stopped from outside. */
+    this.reason = null;
+  }
+
+  stop(reason) {
+    if (this.reason !== null) return;
+    this.reason = reason;
+    this.ac.abort(reason === 'timeout' ? new TimeoutError('The remote job was timed out by its caller')
+      : reason === 'handback' ? new CancelledError('The worker command is shutting down; the job goes back to the queue')
+        : new CancelledError('The remote job was cancelled by its caller'));
+  }
+}
+
+/**
+ * Serves `queue` on Redis `url` with the functions of `modulePath`.
+ * @param {{ redis: string, queue: string, module: string, concurrency: number,
+ *   log?: (line: string) => void }} o
+ * @returns {Promise<{ close(): Promise<void>, handBack(): number, running(): number }>}
+ *   close(): stop taking jobs, let running ones finish (or be handed back),
+ *   end the sandboxes and connections. handBack(): stop the running jobs now
+ *   and return them to the queue; returns how many.
+ */
+export async function serveQueue(o) {
+  const log = o.log || ((line) => process.stderr.write(`${line}\n`));
+  const connection = { ...redisOptions(o.redis), maxRetriesPerRequest: null };
+
+  /* Sandbox pools, one per cancel grace (the pool's grace is per pool; callers
+   * almost always use one value, so there is almost always one pool). */
+  /** @type {Map<number, Promise<any>>} */
+  const pools = new Map();
+  const poolFor = (grace) => {
+    let p = pools.get(grace);
+    if (!p) {
+      p = createWorker(o.module, { mode: 'process', maxWorkers: o.concurrency, cancelGraceMs: grace });
+      pools.set(grace, p);
+      p.catch(() => pools.delete(grace));
+    }
+    return p;
+  };
+  // The module must load before we take jobs: a bad module fails here, not per job.
+  await poolFor(1000);
+
+  /** @type {Map<string, Running>} */
+  const active = new Map();
+  /** Cancels for jobs not running here (yet): id -> [reason, at]. */
+  const early = new Map();
+  const remember = (id, reason) => {
+    // Bounded: the oldest go first (a Map iterates in insertion order).
+    while (early.size >= EARLY_CANCEL_MAX) early.delete(early.keys().next().value);
+    early.set(id, [reason, Date.now()]);
+  };
+  const takeEarly = (id) => {
+    const e = early.get(id);
+    if (!e) return null;
+    early.delete(id);
+    return Date.now() - e[1] < EARLY_CANCEL_TTL_MS ? e[0] : null;
+  };
+
+  const sub = new Redis(connection);
+  sub.on('error', () => { /* reconnects by itself; the worker's own errors are logged */ });
+  sub.on('message', (_ch, msg) => {
+    const m = parseCancel(msg);
+    if (m === null) return;
+    const r = active.get(m.id);
+    if (r) r.stop(m.reason);
+    else remember(m.id, m.reason);
+  });
+  await sub.subscribe(cancelChannel(o.queue));
+
+  const processor = async (job, token) => {
+    const r = new Running(job, token);
+    active.set(String(job.id), r);
+    try {
+      return await runJob(r);
+    } finally {
+      active.delete(String(job.id));
+    }
+  };
+
+  async function runJob(r) {
+    const { job, token } = r;
+    let d;
+    try {
+      d = parseJobData(job.data);
+    } catch (e) {
+      return encodeErr(e);
+    }
+    const stalls = job.stalledCounter || 0;
+    if (stalls > d.retries) {
+      return encodeErr(new WorkerCrashedError(
+        `The call '${d.method}' was running on a concurry-worker that stopped (it died or lost Redis) ` +
+        `${stalls} time${stalls === 1 ? '' : 's'}; retries is ${d.retries}`,
+        { method: d.method, attempts: stalls, exitCode: null, signal: null }));
+    }
+    let timeout;
+    if (d.timeoutMs !== null) {
+      // From the call, queue time included (job.timestamp is the caller's clock).
+      const left = d.timeoutMs - Math.max(0, Date.now() - job.timestamp);
+      if (left <= 0) return encodeErr(timeoutError(d));
+      timeout = left;
+    }
+    const pre = takeEarly(String(job.id));
+    if (pre !== null) r.stop(pre);
+    if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${d.method}' was cancelled before it started`));
+    if (r.reason === 'timeout') return encodeErr(timeoutError(d));
+
+    let chain = Promise.resolve();
+    const onProgress = (v) => {
+      let p;
+      try { p = encodeProgress(v); } catch { return; }
+      chain = chain.then(() => job.updateProgress(p)).catch(() => { /* the job's lock or Redis is gone: nothing to tell */ });
+    };
+    let outcome;
+    try {
+      const w = await poolFor(d.cancelGraceMs);
+      const value = await w.callWith({ signal: r.ac.signal, timeout, onProgress, retries: d.retries - stalls }, d.method, ...d.args);
+      outcome = encodeOk(value, d.method);
+    } catch (e) {
+      let err = e;
+      if (r.reason === 'handback') {
+        await chain;
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (r.reason === 'timeout' && err instanceof CancelledError) err = timeoutError(d);
+      if (stalls > 0 && err instanceof WorkerCrashedError) err.attempts += stalls;
+      outcome = encodeErr(err);
+    }
+    await chain;
+    return outcome;
+  }
+
+  function timeoutError(d) {
+    return new TimeoutError(`The call '${d.method}' did not complete within ${d.timeoutMs} ms (remote worker)`, { timeout: d.timeoutMs });
+  }
+
+  const worker = new Worker(o.queue, processor, {
+    connection,
+    concurrency: o.concurrency,
+    lockDuration: LOCK_DURATION_MS,
+    stalledInterval: STALLED_INTERVAL_MS,
+    maxStalledCount: MAX_STALLED_COUNT,
+    autorun: false,
+  });
+  // BullMQ reports each failed reconnect; one line per distinct message per 5 s is enough.
+  const lastSaid = new Map();
+  worker.on('error', (e) => {
+    const msg = (e && e.message) || String(e);
+    const now = Date.now();
+    if (now - (lastSaid.get(msg) || 0) < 5000) return;
+    lastSaid.set(msg, now);
+    log(`concurry-worker: ${msg}`);
+  });
+  worker.run().catch((e) => log(`concurry-worker: ${e && e.message}`));
+  await worker.waitUntilReady();
+
+  let closing = null;
+  return {
+    running: () => active.size,
+    handBack() {
+      let n = 0;
+      for (const r of active.values()) { if (r.reason === null) n++; r.stop('handback'); }
+      return n;
+    },
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        const ps = await Promise.allSettled([...pools.values()]);
+        await Promise.allSettled(ps.filter((p) => p.status === 'fulfilled').map((p) => p.value.stop({ force: true })));
+        await sub.quit().catch(() => sub.disconnect());
+      })();
+      return closing;
+    },
+  };
+}
