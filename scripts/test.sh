@@ -63,6 +63,10 @@ for p in $presets; do
   case "$p" in native|wasi|emscripten) echo "== C examples ($p)"; step "c-examples $p" bash scripts/c-examples.sh "$p" ;; esac
 done
 
+# The npm package as users get it: npm pack, install without a toolchain, use (needs dist/).
+echo "== package"
+step "package (pack-test)" node scripts/pack-test.mjs
+
 if node -e 'const s = require("./package.json").scripts || {}; process.exit(s["test:js"] ? 0 : 1)'; then
   echo "== js"
   step "js (npm run test:js)" npm run --silent test:js
