@@ -6,9 +6,12 @@
  * `{ completed, failed, total, elapsedMs, final }`.
  *
  * `progress` may be: a function (called with each report); `true` (a terminal
- * bar on stderr in a TTY: rendered by a later version, accepted now); a plain
- * object of bar options (`desc`, `unit`, `miniters`, ..., and `callback` for a
- * function too); false/null/undefined for none.
+ * bar on stderr when it is a TTY, nothing otherwise); a plain object of bar
+ * options (`desc`, `unit`, `miniters`, `mininterval`, `total`, `leave`,
+ * `stream`, `plain` for sparse plain lines on a stream that is not a
+ * terminal, ..., and `callback` for a function too); false/null/undefined
+ * for none. A bar is a progress callback like any other (./progress/bar.js):
+ * it draws the reports the core sends, at the core's cadence.
  * @module concurry-wasm/progress
  */
 
@@ -24,7 +27,9 @@
  * @typedef {{ callback: ((r: ProgressReport) => void)|null, bar: object|null, miniters: number }} ProgressSpec
  */
 
-const PROGRESS_KEYS = ['desc', 'unit', 'miniters', 'total', 'width', 'ncols', 'color', 'disable', 'leave', 'stream', 'callback'];
+import { barCallback, barMode } from './progress/bar.js';
+
+const PROGRESS_KEYS = ['desc', 'unit', 'miniters', 'mininterval', 'total', 'width', 'ncols', 'color', 'disable', 'leave', 'plain', 'stream', 'callback'];
 const PROGRESS_SET = new Set(PROGRESS_KEYS);
 
 function isPlain(x) {
@@ -47,7 +52,7 @@ function kind(x) {
  */
 export function progressToSpec(v, where) {
   if (v === undefined || v === null || v === false) return null;
-  if (v === true) return { callback: null, bar: {}, miniters: 0 };
+  if (v === true) return barSpec({}, null, 0);
   if (typeof v === 'function') return { callback: /** @type {any} */ (v), bar: null, miniters: 0 };
   if (isPlain(v)) {
     const o = /** @type {Record<string, any>} */ (v);
@@ -63,7 +68,7 @@ export function progressToSpec(v, where) {
     for (const k of ['desc', 'unit', 'color']) {
       if (o[k] !== undefined && typeof o[k] !== 'string') throw new TypeError(`${where}: option 'progress.${k}' must be a string; got ${kind(o[k])}`);
     }
-    for (const k of ['disable', 'leave']) {
+    for (const k of ['disable', 'leave', 'plain']) {
       if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new TypeError(`${where}: option 'progress.${k}' must be a boolean; got ${kind(o[k])}`);
     }
     for (const k of ['width', 'ncols']) {
@@ -75,6 +80,10 @@ export function progressToSpec(v, where) {
     if (o.total !== undefined) {
       if (typeof o.total !== 'number') throw new TypeError(`${where}: option 'progress.total' must be a finite number >= 0; got ${kind(o.total)}`);
       if (!Number.isFinite(o.total) || o.total < 0) throw new RangeError(`${where}: option 'progress.total' must be a finite number >= 0; got ${String(o.total)}`);
+    }
+    if (o.mininterval !== undefined) {
+      if (typeof o.mininterval !== 'number') throw new TypeError(`${where}: option 'progress.mininterval' must be a finite number of ms >= 0; got ${kind(o.mininterval)}`);
+      if (!Number.isFinite(o.mininterval) || o.mininterval < 0) throw new RangeError(`${where}: option 'progress.mininterval' must be a finite number of ms >= 0; got ${String(o.mininterval)}`);
     }
     if (o.stream !== undefined && (o.stream === null || typeof o.stream !== 'object' || typeof o.stream.write !== 'function')) {
       throw new TypeError(`${where}: option 'progress.stream' must be a writable stream (an object with write()); got ${kind(o.stream)}`);
@@ -90,9 +99,23 @@ export function progressToSpec(v, where) {
       throw new TypeError(`${where}: option 'progress.callback' must be a function; got ${kind(o.callback)}`);
     }
     if (o.disable === true) return o.callback ? { callback: o.callback, bar: null, miniters } : null;
-    return { callback: o.callback || null, bar: o, miniters };
+    return barSpec(o, o.callback || null, miniters);
   }
   throw new TypeError(`${where}: option 'progress' must be a boolean, a function ({completed, failed, total, elapsedMs}) => void, or a plain object of bar options; got ${kind(v)}`);
+}
+
+/**
+ * The spec of a bar: its callback draws each report (and calls the user's
+ * callback), or is the user's callback alone when there is nothing to draw
+ * on (`true` in a non-TTY: no bar, no cost).
+ * @param {Record<string, any>} o  validated bar options
+ * @param {Function|null} user
+ * @param {number} miniters
+ * @returns {ProgressSpec}
+ */
+function barSpec(o, user, miniters) {
+  const callback = barMode(o) === null ? user : barCallback(o, /** @type {any} */ (user));
+  return { callback: /** @type {any} */ (callback), bar: o, miniters };
 }
 
 /**
