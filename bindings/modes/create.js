@@ -40,6 +40,7 @@ const BACKENDS = {
   thread: () => import('./thread.js'),
   process: () => import('./process.js'),
   c: () => import('./c.js'),
+  remote: () => import('./remote.js'),
 };
 
 /** Symbol.asyncDispose, or the registered symbol polyfills use where the engine has none. */
@@ -182,10 +183,6 @@ function makeHandle(backend, opts) {
  */
 export async function createWorker(target, options = undefined) {
   const opts = normalizeWorkerOptions(options, await defaultMaxWorkers());
-  if (opts.mode === 'remote') {
-    throw new Error("createWorker(): mode 'remote' is not available in this version of concurry-wasm " +
-      "(use 'thread' or 'process' for work on this machine)");
-  }
   let t = target;
   // Mode 'c' names C kernels, not a module: its backend reads and checks the target itself.
   if (opts.mode !== 'c' && targetKind(target, opts.mode) === 'module') {

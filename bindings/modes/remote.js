@@ -1,0 +1,743 @@
+/**
+ * Remote mode (the original's Ray mode): calls become BullMQ jobs on Redis,
+ * run by `concurry-worker` processes on any machine (bin/concurry-worker.js;
+ * the wire contract, encoded by remote-wire.js on both sides: job data { v,
+ * method, args, retries, timeoutMs, cancelGraceMs }, outcome { ok } | { err }
+ * as the job's return value, progress { cy }, cancel/timeout on the channel
+ * `concurry:<queue>:cancel`).
+ *
+ * Per handle: one ioredis connection for commands (the Queue's adds, the
+ * batch check, cancel publishes) and one BullMQ QueueEvents (its own
+ * connection, made and ready BEFORE the first job is added, reading from the
+ * stream position taken at start), shared by every future: no listener per
+ * job. Calls made in the same tick go out together: one addBulk per chunk of
+ * ADD_CHUNK, our own job ids (so an event can never arrive for an id we do
+ * not know yet). Outcomes of one events read reach the core in one
+ * completeTasks call.
+ *
+ * No lost wake-ups: futures are probe-only in the core, so every wait over
+ * them runs probe rounds paced by its polling strategy; a round asks for a
+ * check here (coalesced over every future probed, at most one check in
+ * flight, at most one per CHECK_FLOOR ms). The check is one EVALSHA
+ * (remote-check.js) that first asks whether events this handle has not read
+ * were deleted from the stream (trimming) and only then, or after a
+ * reconnect, or every FULL_EVERY ms as a backstop, reads the jobs' states,
+ * one round trip per chunk of 1000.
+ *
+ * Faults: Redis unreachable at start rejects createWorker within
+ * connectTimeout, naming the URL; a Redis that stays away longer than
+ * connectTimeout fails every pending call (and new calls, until it is back)
+ * rather than leaving them hanging; a short outage (a restart with its
+ * append-only file) only makes the next check read every pending job.
+ * @module concurry-wasm/modes/remote
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents } from 'bullmq';
+import IORedis from 'ioredis';
+import { RemoteFuture } from '../futures/remote.js';
+import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
+import {
+  TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError, DataCloneError,
+} from '../errors.js';
+import { jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel } from './remote-wire.js';
+import { unwrapArgs, findFuture } from './unwrap.js';
+import { moduleURL } from './target.js';
+import { createChecker, J_MISSING, J_ACTIVE, J_COMPLETED, J_FAILED } from './remote-check.js';
+import { isPlainObject, describeValue as describe } from '../options.js';
+
+const MODE = 'remote';
+/** BullMQ's key prefix (the protocol uses the default). */
+const PREFIX = 'bull';
+/** Most jobs per addBulk. */
+const ADD_CHUNK = 500;
+/** Least time between two batch checks (ms). */
+const CHECK_FLOOR = 10;
+/** A full check (every pending job's state) at least this often while calls are pending (ms). */
+const FULL_EVERY = 5000;
+/** Job options of the protocol: BullMQ's retries off (crash retries are ours), finished jobs kept an hour. */
+const KEEP = Object.freeze({ age: 3600, count: 100000 });
+const BIN = fileURLToPath(new URL('../../bin/concurry-worker.js', import.meta.url));
+
+const C_UNWRAP = 0; // arguments being unwrapped
+const C_BATCH = 1; // waiting for this tick's addBulk
+const C_ADDING = 2; // addBulk sent
+const C_ADDED = 3; // on Redis
+const C_DONE = 4;
+
+const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
+
+function unref(t) {
+  if (t && typeof t.unref === 'function') t.unref();
+  return t;
+}
+
+/** The URL without its password, for messages. */
+function redact(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.href.replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The remote options of createWorker (worker-options.js hands them on as
+ * given): redis (a redis:// or rediss:// URL, required), queue (a name
+ * without ':', default 'concurry'), localWorkers (integer >= 0, default 0),
+ * connectTimeout (ms, default 5000).
+ * @param {any} r
+ */
+export function normalizeRemoteOptions(r) {
+  const where = 'createWorker()';
+  const o = r || {};
+  if (typeof o.redis !== 'string' || !/^rediss?:\/\//.test(o.redis)) {
+    throw new TypeError(`${where}: mode 'remote' needs option 'redis', a URL 'redis://host:port' (or 'rediss://...'); got ${describe(o.redis)}`);
+  }
+  let queue = 'concurry';
+  if (o.queue !== undefined) {
+    if (typeof o.queue !== 'string' || o.queue.length === 0 || o.queue.includes(':')) {
+      throw new TypeError(`${where}: option 'queue' must be a non-empty string without ':' (a BullMQ queue name); got ${describe(o.queue)}`);
+    }
+    queue = o.queue;
+  }
+  let localWorkers = 0;
+  if (o.localWorkers !== undefined) {
+    if (typeof o.localWorkers !== 'number') throw new TypeError(`${where}: option 'localWorkers' must be an integer >= 0; got ${describe(o.localWorkers)}`);
+    if (!Number.isInteger(o.localWorkers) || o.localWorkers < 0) throw new RangeError(`${where}: option 'localWorkers' must be an integer >= 0; got ${describe(o.localWorkers)}`);
+    localWorkers = o.localWorkers;
+  }
+  let connectTimeout = 5000;
+  if (o.connectTimeout !== undefined) {
+    if (typeof o.connectTimeout !== 'number') throw new TypeError(`${where}: option 'connectTimeout' must be a finite number of milliseconds >= 0; got ${describe(o.connectTimeout)}`);
+    if (!(o.connectTimeout >= 0) || !Number.isFinite(o.connectTimeout)) throw new RangeError(`${where}: option 'connectTimeout' must be a finite number of milliseconds >= 0; got ${describe(o.connectTimeout)}`);
+    connectTimeout = o.connectTimeout;
+  }
+  return { redis: o.redis, queue, localWorkers, connectTimeout };
+}
+
+/** ioredis options for our connections: commands wait for a reconnect (we bound that ourselves). */
+function redisOptions() {
+  return {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (n) => Math.min(50 * n, 500),
+  };
+}
+
+/**
+ * Connects, or rejects within `ms` with an error naming the URL.
+ * @returns {Promise<IORedis>}
+ */
+async function connect(url, ms, role) {
+  const c = new IORedis(url, redisOptions());
+  let last = null;
+  const onError = (e) => { last = e; };
+  c.on('error', onError);
+  try {
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        c.off('ready', onReady);
+        reject(new Error(`createWorker(): cannot reach Redis at ${redact(url)} within ${ms} ms (connectTimeout)` +
+          `${last ? `: ${last.message}` : ''}`, last ? { cause: last } : undefined));
+      }, ms);
+      const onReady = () => { clearTimeout(t); resolve(undefined); };
+      c.once('ready', onReady);
+      c.connect().catch(() => { /* retried until ready or the timeout */ });
+    });
+  } catch (e) {
+    c.disconnect();
+    throw e;
+  }
+  c.off('error', onError);
+  c.on('error', () => { /* connection state is followed through its events */ });
+  void role;
+  return c;
+}
+
+/** The stream id this handle starts reading events at: the stream's last id, or '0-0'. */
+async function streamTop(c, key) {
+  try {
+    const info = /** @type {any[]} */ (await c.call('XINFO', 'STREAM', key));
+    for (let i = 0; i < info.length; i += 2) if (info[i] === 'last-generated-id') return String(info[i + 1]);
+  } catch { /* no stream yet */ }
+  return '0-0';
+}
+
+/** The job's return value (the protocol's outcome) as [code, value]. */
+function decodeOutcome(rv) {
+  try {
+    const o = decodeWire(rv);
+    return o.ok ? [OK, o.value] : [FAILED, o.error];
+  } catch (e) {
+    return [FAILED, e];
+  }
+}
+
+/** One accepted call. */
+class Call {
+  constructor(b, id, method, co) {
+    this.b = b;
+    this.id = id;
+    this.method = method;
+    this.onProgress = co.onProgress || null;
+    this.retries = co.retries;
+    this.timeout = co.timeout;
+    this.state = C_UNWRAP;
+    this.active = false;
+    /** job.data until the add is sent. */
+    this.data = null;
+    this.timer = null;
+    this.signal = null;
+    this.onAbort = null;
+    /** 'cancel' | 'timeout' once stopped before its add came back. */
+    this.stopWhy = null;
+    this.future = null;
+  }
+
+  /** The future's probe: check this job in the next batch. */
+  probe() { this.b._wantCheck(this); }
+
+  /** The future's cancel(). */
+  cancel() { return this.b._stop(this, 'cancel'); }
+}
+
+/**
+ * A remote-mode backend (create.js's interface: call, stop, stats, whenIdle,
+ * whenAvailable).
+ */
+class RemoteBackend {
+  constructor(url, o, r) {
+    this.url = url;
+    this.o = o;
+    this.r = r;
+    this.where = redact(r.redis);
+    this.tag = Math.random().toString(36).slice(2, 10);
+    this.nextId = 1;
+    /** jobId -> Call, for every call not done. */
+    this.calls = new Map();
+    this.nLive = 0;
+    this.nActive = 0;
+    this.batch = [];
+    this.batchQueued = false;
+    this.outF = [];
+    this.outC = [];
+    this.outV = [];
+    this.outQueued = false;
+    this.counts = { completed: 0, failed: 0, crashed: 0 };
+    this.idleWaiters = [];
+    this.availWaiters = [];
+    this.stopping = false;
+    this.closed = false;
+    // Checks.
+    this.toCheck = new Set();
+    this.checkTimer = null;
+    this.checking = false;
+    this.lastCheckAt = -Infinity;
+    this.lastFull = now();
+    this.suspect = false;
+    /** Id of the last event read from the stream (every event, not only ours). */
+    this.lastSeen = '0-0';
+    /** lastSeen when the last check was sent: what the stream guard compares with. */
+    this.verified = '0-0';
+    // Redis going away.
+    this.downSince = null;
+    this.downTimer = null;
+    this.gone = null;
+    this.stopOps = new Set();
+    this.locals = [];
+  }
+
+  async start() {
+    const { redis, queue, connectTimeout } = this.r;
+    this.conn = await connect(redis, connectTimeout, 'commands');
+    try {
+      const events = `${PREFIX}:${queue}:events`;
+      this.verified = this.lastSeen = await streamTop(this.conn, events);
+      this.evConn = await connect(redis, connectTimeout, 'events');
+      this.queue = new Queue(queue, { connection: this.conn, prefix: PREFIX });
+      this.queue.on('error', () => { /* followed through the connection */ });
+      this.qe = new QueueEvents(queue, {
+        connection: this.evConn, prefix: PREFIX, lastEventId: this.lastSeen, autorun: false,
+      });
+      this._listen();
+      this.qe.run().catch(() => { /* closed, or the connection: the checks take over */ });
+      await this.qe.waitUntilReady();
+      this.check = createChecker(this.conn, PREFIX, queue);
+      this.channel = cancelChannel(queue);
+      this._followConnection(this.conn);
+      this._followConnection(this.evConn);
+      for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal());
+      await Promise.all(this.locals.map((l) => l.ready));
+    } catch (e) {
+      await this._close();
+      throw e;
+    }
+  }
+
+  /* ---- events ---------------------------------------------------------- */
+
+  _listen() {
+    const qe = this.qe;
+    const emit = qe.emit;
+    // Every event (ours or not) moves the read position the stream guard
+    // compares with: its stream id is the last argument.
+    qe.emit = (event, ...args) => {
+      const id = args[args.length - 1];
+      if (typeof id === 'string' && id.includes('-')) this.lastSeen = id;
+      return emit.call(qe, event, ...args);
+    };
+    qe.on('error', () => { this.suspect = true; });
+    qe.on('active', ({ jobId }) => {
+      const c = this.calls.get(jobId);
+      if (c !== undefined && !c.active && c.state !== C_DONE) {
+        c.active = true;
+        this.nActive++;
+        this._changed();
+      }
+    });
+    qe.on('progress', ({ jobId, data }) => {
+      const c = this.calls.get(jobId);
+      if (c === undefined || c.onProgress === null || c.state === C_DONE) return;
+      let p;
+      try {
+        p = decodeProgress(data);
+      } catch {
+        return;
+      }
+      if (!p.ours) return;
+      try {
+        c.onProgress(p.value);
+      } catch (e) {
+        // eslint-disable-next-line no-console
+        console.error('concurry-wasm: exception in an onProgress callback:', e);
+      }
+    });
+    qe.on('completed', ({ jobId, returnvalue }) => {
+      const c = this.calls.get(jobId);
+      if (c === undefined) return;
+      const [code, value] = decodeOutcome(returnvalue);
+      this._settle(c, code, value);
+    });
+    qe.on('failed', ({ jobId, failedReason }) => {
+      const c = this.calls.get(jobId);
+      if (c === undefined) return;
+      this._settle(c, FAILED, this._failedError(c, failedReason));
+    });
+  }
+
+  _failedError(c, reason) {
+    return new WorkerCrashedError(`The job for '${c.method}' (${c.id}) failed in BullMQ: ${reason || 'no reason given'}`,
+      { method: c.method, attempts: 1 });
+  }
+
+  /** A connection's outages: the next check reads every job; one longer than connectTimeout fails what is pending. */
+  _followConnection(conn) {
+    conn.on('close', () => {
+      if (this.closed) return;
+      this.suspect = true;
+      if (this.downSince === null) {
+        this.downSince = now();
+        this.downTimer = unref(setTimeout(() => this._wentAway(), this.r.connectTimeout));
+      }
+    });
+    conn.on('ready', () => {
+      if (this.closed) return;
+      this.suspect = true;
+      if (this.conn.status === 'ready' && this.evConn.status === 'ready') {
+        this.downSince = null;
+        this.gone = null;
+        if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
+        // Catch up at once on what happened while away.
+        for (const c of this.calls.values()) if (c.state === C_ADDED) this.toCheck.add(c);
+        if (this.toCheck.size) this._scheduleCheck();
+      }
+    });
+  }
+
+  _wentAway() {
+    this.downTimer = null;
+    if (this.closed || this.downSince === null) return;
+    if (this.conn.status === 'ready' && this.evConn.status === 'ready') { this.downSince = null; return; }
+    this.gone = new Error(`Redis at ${this.where} is unreachable (no connection for ${this.r.connectTimeout} ms, connectTimeout): ` +
+      'the outcome of the call is unknown');
+    for (const c of [...this.calls.values()]) {
+      if (c.state === C_DONE) continue;
+      this._settle(c, FAILED, this.gone);
+    }
+  }
+
+  /* ---- calls ----------------------------------------------------------- */
+
+  queuedCount(extra = 0) { return this.nLive - this.nActive + extra; }
+
+  /**
+   * Accepts a call (create.js validated method and options).
+   * @param {string} method @param {unknown[]} args
+   * @param {{ signal: AbortSignal|null, timeout: number, onProgress: Function|null, retries: number }} co
+   */
+  call(method, args, co) {
+    if (this.stopping) throw new InvalidStateError(`call('${method}'): the worker is stopped`);
+    const o = this.o;
+    if (o.maxQueued !== Infinity && this.queuedCount(1) > o.maxQueued) {
+      const q = this.queuedCount();
+      throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
+        { maxQueued: o.maxQueued, queued: q });
+    }
+    const c = new Call(this, `cy${this.tag}-${this.nextId++}`, method, co);
+    const f = new RemoteFuture(c);
+    c.future = f;
+    this.calls.set(c.id, c);
+    this.nLive++;
+    if (c.timeout >= 0 && c.timeout !== Infinity) c.timer = unref(setTimeout(() => this._stop(c, 'timeout'), c.timeout));
+    if (co.signal) {
+      if (co.signal.aborted) {
+        this._stop(c, 'cancel');
+        return f;
+      }
+      c.signal = co.signal;
+      c.onAbort = () => this._stop(c, 'cancel');
+      c.signal.addEventListener('abort', c.onAbort, { once: true });
+    }
+    if (this.gone !== null) {
+      this._settle(c, FAILED, new Error(`call('${method}'): ${this.gone.message}`, { cause: this.gone }));
+      return f;
+    }
+    let p = null;
+    if (o.unwrapFutures) p = unwrapArgs(args);
+    else {
+      const at = findFuture(args, 'args');
+      if (at !== null) {
+        this._settle(c, FAILED, new DataCloneError(`Cannot send the arguments of '${method}': ${at} is a future, and a future cannot ` +
+          'cross to a remote worker (unwrapFutures is false); pass its value (await it first) or leave unwrapFutures on', { path: at }));
+        return f;
+      }
+    }
+    if (p === null) this._encode(c, args);
+    else {
+      p.then((a) => { if (c.state === C_UNWRAP) this._encode(c, a); },
+        (e) => { if (c.state === C_UNWRAP) this._settle(c, FAILED, e); });
+    }
+    return f;
+  }
+
+  /** Serializes the arguments (v8, as process mode's channel does) and joins this tick's addBulk. */
+  _encode(c, args) {
+    try {
+      c.data = jobData({
+        method: c.method, args, retries: c.retries, timeoutMs: c.timeout, cancelGraceMs: this.o.cancelGraceMs,
+      });
+    } catch (e) {
+      this._settle(c, FAILED, e);
+      return;
+    }
+    c.state = C_BATCH;
+    this.batch.push(c);
+    if (!this.batchQueued) {
+      this.batchQueued = true;
+      queueMicrotask(() => this._flushAdds());
+    }
+  }
+
+  _flushAdds() {
+    this.batchQueued = false;
+    const all = this.batch.filter((c) => c.state === C_BATCH);
+    this.batch = [];
+    for (let i = 0; i < all.length; i += ADD_CHUNK) this._add(all.slice(i, i + ADD_CHUNK));
+  }
+
+  _add(chunk) {
+    const jobs = chunk.map((c) => {
+      c.state = C_ADDING;
+      return { name: c.method, data: c.data, opts: { jobId: c.id, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } };
+    });
+    this.queue.addBulk(jobs).then(() => {
+      for (const c of chunk) {
+        c.data = null;
+        if (c.state === C_ADDING) c.state = C_ADDED;
+        else if (c.stopWhy !== null) this._remoteStop(c);
+      }
+    }, (e) => {
+      for (const c of chunk) {
+        c.data = null;
+        if (c.state === C_DONE) continue;
+        this._settle(c, FAILED, new Error(`call('${c.method}'): the job could not be added to Redis at ${this.where}: ${e && e.message}`, { cause: e }));
+      }
+    });
+  }
+
+  /** Clears a call's timer and signal listener and marks it done. */
+  _finish(c) {
+    if (c.state === C_DONE) return;
+    c.state = C_DONE;
+    this.calls.delete(c.id);
+    this.toCheck.delete(c);
+    this.nLive--;
+    if (c.active) this.nActive--;
+    if (c.timer !== null) { clearTimeout(c.timer); c.timer = null; }
+    if (c.onAbort !== null) {
+      try { c.signal.removeEventListener('abort', c.onAbort); } catch { /* the signal's business */ }
+      c.onAbort = null;
+      c.signal = null;
+    }
+  }
+
+  /**
+   * Settles a call with its outcome: collected and pushed into the core in
+   * one completeTasks per microtask (all the events of one read together).
+   */
+  _settle(c, code, value) {
+    if (c.state === C_DONE) return;
+    this._finish(c);
+    this.outF.push(c.future);
+    this.outC.push(code);
+    this.outV.push(value);
+    if (code === OK) this.counts.completed++;
+    else {
+      this.counts.failed++;
+      if (value instanceof WorkerCrashedError) this.counts.crashed++;
+    }
+    if (!this.outQueued) {
+      this.outQueued = true;
+      queueMicrotask(() => this._flushOutcomes());
+    }
+  }
+
+  _flushOutcomes() {
+    this.outQueued = false;
+    const f = this.outF;
+    const codes = this.outC;
+    const v = this.outV;
+    this.outF = [];
+    this.outC = [];
+    this.outV = [];
+    completeTasks(f, codes, v);
+    this._changed();
+  }
+
+  /**
+   * Cancel or timeout: the future settles now (CancelledError, TimeoutError);
+   * the job is removed if still waiting, else told to stop on the channel.
+   */
+  _stop(c, why) {
+    if (c.state === C_DONE) return c.future.cancelled();
+    const code = why === 'timeout' ? FAILED : CANCELLED;
+    if (!claimTask(c.future, code)) return false;
+    const prev = c.state;
+    c.stopWhy = why;
+    this._finish(c);
+    if (prev === C_ADDED) this._remoteStop(c);
+    // C_ADDING: done once its addBulk comes back (_add).
+    let value;
+    if (why === 'timeout') {
+      value = new TimeoutError(`The call '${c.method}' did not complete within ${c.timeout} ms (remote worker)`, { timeout: c.timeout });
+      this.counts.failed++;
+    }
+    finishClaim(c.future, code, value);
+    this._changed();
+    return true;
+  }
+
+  /** Removes a waiting job, or publishes the stop for a running one. */
+  _remoteStop(c) {
+    const msg = encodeCancel(c.id, c.stopWhy);
+    const p = (async () => {
+      let removed = 0;
+      try { removed = await this.queue.remove(c.id); } catch { removed = 0; }
+      if (removed !== 1) await this.conn.publish(this.channel, msg);
+    })().catch(() => { /* Redis away: the worker's own timeout still holds */ });
+    this.stopOps.add(p);
+    p.finally(() => this.stopOps.delete(p));
+  }
+
+  /* ---- the batch check ------------------------------------------------- */
+
+  _wantCheck(c) {
+    if (c.state !== C_ADDED || this.closed) return;
+    this.toCheck.add(c);
+    this._scheduleCheck();
+  }
+
+  _scheduleCheck() {
+    if (this.checkTimer !== null || this.checking || this.closed) return;
+    const wait = Math.max(0, this.lastCheckAt + CHECK_FLOOR - now());
+    this.checkTimer = unref(setTimeout(() => { this.checkTimer = null; this._runCheck(); }, wait));
+  }
+
+  async _runCheck() {
+    if (this.closed || this.toCheck.size === 0) return;
+    if (this.conn.status !== 'ready') { this.toCheck.clear(); return; }
+    this.checking = true;
+    const calls = [...this.toCheck];
+    this.toCheck.clear();
+    const seen = this.lastSeen;
+    try {
+      let force = this.suspect || now() - this.lastFull >= FULL_EVERY;
+      this.suspect = false;
+      const ids = calls.map((c) => c.id);
+      let r = await this.check(force ? ids : [], this.verified, force);
+      if (r.lost && !force) {
+        force = true;
+        r = await this.check(ids, this.verified, true);
+      }
+      this.verified = seen;
+      if (r.states !== null) {
+        this.lastFull = now();
+        this._apply(calls, r.states, r.payloads);
+      }
+    } catch {
+      this.suspect = true;
+    } finally {
+      this.checking = false;
+      this.lastCheckAt = now();
+      if (this.toCheck.size) this._scheduleCheck();
+    }
+  }
+
+  _apply(calls, states, payloads) {
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i];
+      if (c.state !== C_ADDED) continue;
+      const s = states[i];
+      if (s === J_COMPLETED) {
+        const [code, value] = decodeOutcome(payloads[i]);
+        this._settle(c, code, value);
+      } else if (s === J_FAILED) {
+        this._settle(c, FAILED, this._failedError(c, payloads[i]));
+      } else if (s === J_MISSING) {
+        this._settle(c, FAILED, new WorkerCrashedError(`The job for '${c.method}' (${c.id}) is gone from Redis at ${this.where} ` +
+          '(removed, or lost by a Redis without persistence) before it finished', { method: c.method, attempts: 1 }));
+      } else if (s === J_ACTIVE && !c.active) {
+        c.active = true;
+        this.nActive++;
+      }
+    }
+    this._changed();
+  }
+
+  /* ---- local workers --------------------------------------------------- */
+
+  _spawnLocal() {
+    const mod = this.url.startsWith('file:') ? fileURLToPath(this.url) : this.url;
+    const args = [BIN, '--redis', this.r.redis, '--queue', this.r.queue, '--module', mod, '--concurrency', String(this.o.maxWorkers)];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const l = { child, exited: false, ready: null, exit: null };
+    l.exit = new Promise((resolve) => child.once('exit', (code, signal) => { l.exited = true; resolve({ code, signal }); }));
+    const ms = Math.max(this.r.connectTimeout, 10000);
+    l.ready = new Promise((resolve, reject) => {
+      let buf = '';
+      const t = setTimeout(() => reject(new Error(`createWorker(): a local concurry-worker did not report ready within ${ms} ms`)), ms);
+      const onData = (d) => {
+        buf += d;
+        if (buf.includes(`concurry-worker: ready ${this.r.queue}`)) {
+          clearTimeout(t);
+          child.stdout.off('data', onData);
+          child.stdout.resume();
+          resolve(undefined);
+        }
+      };
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', onData);
+      child.once('error', (e) => { clearTimeout(t); reject(new Error(`createWorker(): cannot start concurry-worker (${BIN}): ${e.message}`, { cause: e })); });
+      l.exit.then(({ code, signal }) => {
+        clearTimeout(t);
+        reject(new Error(`createWorker(): a local concurry-worker exited (${signal ? `signal ${signal}` : `exit code ${code}`}) before it was ready` +
+          ` (queue '${this.r.queue}', module ${mod})`));
+      });
+    });
+    l.ready.catch(() => {});
+    return l;
+  }
+
+  /* ---- state, backpressure, stop --------------------------------------- */
+
+  _changed() {
+    if (this.idleWaiters.length && this.nLive === 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+    if (this.availWaiters.length && this._available()) {
+      const w = this.availWaiters;
+      this.availWaiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  _available() { return this.o.maxQueued === Infinity || this.queuedCount() < this.o.maxQueued; }
+
+  /** @returns {{ workers: number, idle: number, running: number, queued: number, completed: number, failed: number, crashed: number }} */
+  stats() {
+    const workers = this.locals.filter((l) => !l.exited).length;
+    return {
+      workers,
+      idle: Math.max(0, workers - this.nActive),
+      running: this.nActive,
+      queued: this.nLive - this.nActive,
+      completed: this.counts.completed,
+      failed: this.counts.failed,
+      crashed: this.counts.crashed,
+    };
+  }
+
+  whenIdle() {
+    if (this.nLive === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  whenAvailable() {
+    if (this._available()) return Promise.resolve();
+    return new Promise((r) => this.availWaiters.push(r));
+  }
+
+  /** Drains (or, with force, cancels) the calls, then ends local workers and closes the connections. */
+  async stop({ force }) {
+    this.stopping = true;
+    if (force) {
+      for (const c of [...this.calls.values()]) this._stop(c, 'cancel');
+    } else {
+      await this.whenIdle();
+    }
+    await this._close();
+  }
+
+  async _close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.checkTimer !== null) { clearTimeout(this.checkTimer); this.checkTimer = null; }
+    if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
+    // Cancel messages go out before the connection does (bounded: Redis may be away).
+    if (this.stopOps.size) await Promise.race([Promise.allSettled([...this.stopOps]), new Promise((r) => unref(setTimeout(r, 1000)))]);
+    const ends = this.locals.map(async (l) => {
+      if (l.exited) return;
+      l.child.kill('SIGTERM');
+      const t = setTimeout(() => { if (!l.exited) l.child.kill('SIGKILL'); }, 10000);
+      await l.exit;
+      clearTimeout(t);
+    });
+    const closeQuietly = async (x) => { try { if (x) await x.close(); } catch { /* going anyway */ } };
+    await Promise.all([...ends, closeQuietly(this.qe), closeQuietly(this.queue)]);
+    for (const c of [this.evConn, this.conn]) if (c) c.disconnect();
+  }
+}
+
+/**
+ * A remote backend over `target` (a module URL or path that the workers
+ * load; the client never loads it): connects to Redis (rejecting within
+ * connectTimeout, naming the URL), subscribes to the queue's events, and
+ * starts `localWorkers` concurry-worker processes (resolving once each says
+ * it is ready).
+ * @param {string|URL} target
+ * @param {object} opts normalized worker options (opts.remote: the remote ones)
+ * @returns {Promise<RemoteBackend>}
+ */
+export async function createBackend(target, opts) {
+  const url = await moduleURL(target, MODE);
+  const r = normalizeRemoteOptions(isPlainObject(opts.remote) ? opts.remote : {});
+  const b = new RemoteBackend(url, opts, r);
+  await b.start();
+  return b;
+}
