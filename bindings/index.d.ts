@@ -148,17 +148,35 @@ export interface ProgressReport {
   /** True on the last report of a wait: exactly once, before it settles. */
   final: boolean;
 }
+/**
+ * A bar like tqdm's: drawn on `stream` (default stderr) when it is a TTY, one
+ * shared block of lines per stream for concurrent bars; ends green (all
+ * done), red (a failure) or grey (stopped early: timeout, abort, ...).
+ */
 export interface ProgressBarOptions {
+  /** Label before the bar. */
   desc?: string;
+  /** Unit of the rate (default 'it'). */
   unit?: string;
+  /** The core reports at most every `miniters` completions (and always at the end). */
   miniters?: number;
+  /** Redraws at most every `mininterval` ms (default 100; plain lines: 1000). */
+  mininterval?: number;
+  /** The total to show (default: the number of futures). */
   total?: number;
+  /** Bar cells (default: what the columns leave, at most 60). */
   width?: number;
+  /** Columns of the whole line (default: the stream's). */
   ncols?: number;
+  /** Colour while running: a name ('cyan', ...) or '#rrggbb'. */
   color?: string;
   disable?: boolean;
+  /** Keep the bar on screen in its end state (default true). */
   leave?: boolean;
-  stream?: unknown;
+  /** On a stream that is not a TTY: sparse plain lines instead of nothing. */
+  plain?: boolean;
+  /** Where to draw: an object with write() (and isTTY, columns); default process.stderr. */
+  stream?: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
   /** Also called with each report. */
   callback?: (report: ProgressReport) => void;
 }

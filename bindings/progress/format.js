@@ -69,10 +69,12 @@ export function formatInterval(ms) {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** `40.21it/s`, or `1.52s/it` when slower than one a second (as tqdm). */
+/** `40.21it/s`, `15.6kit/s`, or `1.52s/it` when slower than one a second (as tqdm). */
 export function formatRate(n, ms, unit) {
   if (!(ms > 0) || n <= 0) return `?${unit}/s`;
   const perS = (n * 1000) / ms;
+  if (perS >= 1e6) return `${(perS / 1e6).toFixed(1)}M${unit}/s`;
+  if (perS >= 1e4) return `${(perS / 1e3).toFixed(1)}k${unit}/s`;
   if (perS >= 1) return `${perS >= 100 ? perS.toFixed(0) : perS.toFixed(2)}${unit}/s`;
   return `${(ms / 1000 / n).toFixed(2)}s/${unit}`;
 }
