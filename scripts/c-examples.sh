@@ -67,13 +67,13 @@ case "$preset" in
     ;;
   emscripten)
     # main() blocks in cy_wait, so it runs on a pthread (PROXY_TO_PTHREAD)
-    # and the JS thread stays free to start the pool's Workers. emcc writes
-    # CommonJS; this tree is inside the repo's "type": "module".
+    # and the JS thread stays free to start the pool's Workers. SINGLE_FILE:
+    # emcc 3.1.6's loader would fetch() the .wasm by file path, which Node's
+    # fetch refuses. emcc writes CommonJS; this tree is inside the repo's
+    # "type": "module".
     echo '{ "type": "commonjs" }' > package.json
-    echo "emcc examples/native.c \$(pkg-config --cflags --libs concurry) -sPROXY_TO_PTHREAD -sEXIT_RUNTIME"
-    run env NODE_PATH=/usr/share/nodejs emcc "${warn[@]}" "$root/examples/native.c" "${pc[@]}" \
-      -sPROXY_TO_PTHREAD -sEXIT_RUNTIME -sPTHREAD_POOL_SIZE=5 -sENVIRONMENT=node,worker -sSINGLE_FILE \
-      -o native.js
+    echo "emcc examples/native.c \$(pkg-config --cflags --libs concurry) -sPROXY_TO_PTHREAD -sEXIT_RUNTIME -sSINGLE_FILE"
+    run emcc "${warn[@]}" "$root/examples/native.c" "${pc[@]}" -sPROXY_TO_PTHREAD -sEXIT_RUNTIME -sSINGLE_FILE -o native.js
     node native.js
     ;;
   *)
