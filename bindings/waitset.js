@@ -14,7 +14,7 @@
  * @module concurry-wasm/waitset
  */
 import {
-  C, Module, heap, waitsetCreate, waitsetTake, keepAlive, addFunction, PROGRESS, DONE_FUTURE, scratchA,
+  C, Module, heap, waitsetCreate, waitsetTake, keepAlive, addFunction, PROGRESS, DONE_FUTURE, scratchA, coreFailure,
   CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, CY_ECANCELED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
 import { readReport } from './progress.js';
@@ -647,39 +647,28 @@ export function freeLeftovers(l) {
   C.cy_waitset_free(l.ws);
 }
 
-/*
- * The waitset options of a deferred decision (decideSettled): no deadline,
- * strategy or progress. One object per return condition, made once.
- */
-const settledOptions = [0, 1, 2].map((returnWhen) => Object.freeze({
-  returnWhen, timeout: -1, polling: null, strategy: 0, progressFn: 0, progressArg: 0, miniters: 0, returnExceptions: true,
-}));
-
 /**
- * The core's verdict on n slots (entries without a C future) that are all
- * known at once: a waitset over them is made, told `states` (CY_STATE_* per
- * slot, as Waiter.settleSlots takes them), asked once and freed. For a wait
- * deferred until its promises settled (no deadline, progress or signal): the
- * core still decides, without a Waiter, its events or its bookkeeping.
- * Returns cy_waitset_poll's answer (0: the condition holds; CY_EAGAIN: it
- * does not); throws what making the waitset throws.
+ * The core's verdict on n slots (entries without a C future) whose states are
+ * all known at once, as a waitset of those slots with no deadline, settled
+ * densely with `states` and polled once, would give: for a wait deferred
+ * until its promises settled (no deadline, progress or signal). The core
+ * decides (cy_slots_condition) without a waitset: nothing is allocated and
+ * no clock is read.
+ * Returns 0 (the condition holds) or CY_EAGAIN (it does not).
  * @param {number} n
- * @param {Uint8Array} states n entries
+ * @param {ArrayLike<number>} states n entries, CY_STATE_* (as Waiter.settleSlots takes them)
  * @param {number} returnWhen the core's return condition
  * @returns {number}
  */
 export function decideSettled(n, states, returnWhen) {
-  const ws = waitsetCreate(0, n, settledOptions[returnWhen]);
-  try {
-    if (n !== 0) {
-      const p = scratchA.get(n);
-      heap().u8.set(states, p);
-      C.cy_waitset_settle_slots(ws, p);
-    }
-    return C.cy_waitset_poll(ws);
-  } finally {
-    C.cy_waitset_free(ws);
+  let p = 0;
+  if (n !== 0) {
+    p = scratchA.get(n);
+    heap().u8.set(states, p);
   }
+  const rc = C.cy_slots_condition(returnWhen, p, n);
+  if (rc !== 0 && rc !== CY_EAGAIN) throw coreFailure('cy_slots_condition', rc);
+  return rc;
 }
 
 function addWatcher(ptr, entry) {

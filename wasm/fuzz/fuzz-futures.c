@@ -837,6 +837,10 @@ static void op_ws_poll(wsm *w, int how) {
   size_t done, nexc;
   counts(w, &done, &nexc);
   int cond = condition(w->return_when, w->n, done, nexc);
+  /* The same verdict from the entries' states alone, with no waitset. */
+  unsigned char st[MAXN];
+  for (size_t i = 0; i < w->n; i++) st[i] = (unsigned char)entry_state(w, i);
+  CHECK(cy_slots_condition(w->return_when, st, w->n) == (cond ? 0 : CY_EAGAIN));
   if (how == 0) check_timeout_rc(r, cond, w->tclass == 0 ? 2 : w->tclass, 1);
   else check_timeout_rc(r, cond, 1, 0);
 }

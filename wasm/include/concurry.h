@@ -396,6 +396,14 @@ int  cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const in
 int  cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states);
 /* CY_STATE_* of every entry (a future's state, or a slot's) into states[0..n). */
 void cy_waitset_states(const cy_waitset *ws, unsigned char *states);
+/* The answer cy_waitset_poll gives for a waitset of n slots and no deadline,
+ * settled with cy_waitset_settle_slots(states) (the same reading of states:
+ * SUCCEEDED, FAILED and CANCELLED are done, FAILED is an exception, any
+ * other value pending), without making one: 0 when return_when holds over
+ * them, CY_EAGAIN when it does not, CY_EINVAL for a bad return_when or
+ * states NULL with n > 0. For a caller that learns every outcome at once
+ * (the JS bindings' deferred waits): no allocation, no clock. */
+int  cy_slots_condition(int return_when, const unsigned char *states, size_t n);
 /* Non-blocking, one check: runs a probe round when one is due, reports
  * progress when due, and returns 0 when the condition holds (even past the
  * deadline: the condition is tested first), else CY_ETIMEDOUT once the

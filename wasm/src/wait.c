@@ -283,9 +283,14 @@ int cy_waitset_complete_slots(cy_waitset *ws, const uint32_t *indices, const int
   return (int)m;
 }
 
+/* Whether st is a final state a slot can be settled with. */
+static int final_state(unsigned char st) {
+  return st >= CY_STATE_SUCCEEDED && st <= CY_STATE_CANCELLED;
+}
+
 /* Whether states[i] completes entry i: a pending slot and a final state. */
 static int settles(const cy_waitset *ws, size_t i, unsigned char st) {
-  return ws->slot[i] == SLOT_PENDING && st >= CY_STATE_SUCCEEDED && st <= CY_STATE_CANCELLED;
+  return ws->slot[i] == SLOT_PENDING && final_state(st);
 }
 
 int cy_waitset_settle_slots(cy_waitset *ws, const unsigned char *states) {
@@ -323,16 +328,36 @@ void cy_waitset_states(const cy_waitset *ws, unsigned char *states) {
 }
 
 
+/* The return conditions, the one place they are spelled: over n entries of
+ * which `done` are done and `exc` of those failed (a cancelled entry is done
+ * but no exception). */
+static int condition_over(int return_when, size_t n, size_t done, size_t exc) {
+  switch (return_when) {
+  case CY_FIRST_COMPLETED:
+    return done > 0 || n == 0;
+  case CY_FIRST_EXCEPTION:
+    return done == n || exc > 0;
+  default:
+    return done == n;
+  }
+}
+
 static int condition_holds(const cy_waitset *ws) {
   size_t done = atomic_load_explicit(&ws->ndone, memory_order_acquire);
-  switch (ws->return_when) {
-  case CY_FIRST_COMPLETED:
-    return done > 0 || ws->n == 0;
-  case CY_FIRST_EXCEPTION:
-    return done == ws->n || atomic_load_explicit(&ws->nexc, memory_order_relaxed) > 0;
-  default:
-    return done == ws->n;
+  return condition_over(ws->return_when, ws->n, done,
+                        atomic_load_explicit(&ws->nexc, memory_order_relaxed));
+}
+
+int cy_slots_condition(int return_when, const unsigned char *states, size_t n) {
+  if (return_when < CY_ALL_COMPLETED || return_when > CY_FIRST_EXCEPTION) return CY_EINVAL;
+  if (n && !states) return CY_EINVAL;
+  size_t done = 0, exc = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char st = states[i];
+    done += final_state(st);
+    exc += st == CY_STATE_FAILED;
   }
+  return condition_over(return_when, n, done, exc) ? 0 : CY_EAGAIN;
 }
 
 static int probes_pending(const cy_waitset *ws) {

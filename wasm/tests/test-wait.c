@@ -524,6 +524,39 @@ static int t_settle_slots_dense(void) {
   return 0;
 }
 
+/* cy_slots_condition answers as a waitset of slots settled with the same
+ * states and polled once would, for each return condition. */
+static int t_slots_condition(void) {
+  unsigned char cases[][3] = {
+      {CY_STATE_SUCCEEDED, CY_STATE_SUCCEEDED, CY_STATE_SUCCEEDED},
+      {CY_STATE_SUCCEEDED, CY_STATE_PENDING, CY_STATE_SUCCEEDED},
+      {CY_STATE_FAILED, CY_STATE_PENDING, CY_STATE_PENDING},
+      {CY_STATE_CANCELLED, CY_STATE_PENDING, CY_STATE_PENDING},
+      {CY_STATE_PENDING, CY_STATE_RUNNING, 77},
+      {CY_STATE_CANCELLED, CY_STATE_FAILED, CY_STATE_SUCCEEDED},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int rw = CY_ALL_COMPLETED; rw <= CY_FIRST_EXCEPTION; rw++) {
+      cy_wait_opts o;
+      cy_wait_opts_init(&o);
+      o.return_when = rw;
+      o.timeout_ms = -1;
+      cy_waitset *ws;
+      ASSERT_ERR(cy_waitset_create_slots(&ws, NULL, 3, &o), 0);
+      cy_waitset_settle_slots(ws, cases[c]);
+      int expected = cy_waitset_poll(ws);
+      cy_waitset_free(ws);
+      ASSERT_ERR(cy_slots_condition(rw, cases[c], 3), expected);
+    }
+  }
+  ASSERT_ERR(cy_slots_condition(CY_ALL_COMPLETED, NULL, 0), 0);
+  ASSERT_ERR(cy_slots_condition(CY_FIRST_COMPLETED, NULL, 0), 0);
+  ASSERT_ERR(cy_slots_condition(CY_ALL_COMPLETED, NULL, 1), CY_EINVAL);
+  ASSERT_ERR(cy_slots_condition(3, cases[0], 3), CY_EINVAL);
+  ASSERT_ERR(cy_slots_condition(-1, cases[0], 3), CY_EINVAL);
+  return 0;
+}
+
 #ifndef CY_NO_THREADS
 
 static int t_slots_race_futures(void) {
@@ -583,5 +616,6 @@ CY_TEST_TABLE(wait) = {
     {"slots", t_slots, 0},
     {"slots_conditions", t_slots_conditions, 0},
     {"settle_slots_dense", t_settle_slots_dense, 0},
+    {"slots_condition", t_slots_condition, 0},
     {"slots_race_futures", t_slots_race_futures, 1},
     {0, 0, 0}};
