@@ -8,7 +8,7 @@
 # 2. the example compiled with `pkg-config --cflags --libs concurry`
 #    (PKG_CONFIG_PATH=build/install-P/lib/pkgconfig) and run: natively,
 #    under node:wasi (scripts/wasi-run.mjs), or under node (Emscripten);
-# 3. native only: the same example built by CMake through find_package(concurry).
+# 3. native and wasi: the same example built by CMake through find_package(concurry).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root=$PWD
@@ -64,6 +64,11 @@ case "$preset" in
     echo "clang --target=wasm32-wasi examples/wasi.c \$(pkg-config --cflags --libs concurry)"
     run clang --target=wasm32-wasi "${sysroot[@]}" "${warn[@]}" "$root/examples/wasi.c" "${pc[@]}" -o wasi.wasm
     node "$root/scripts/wasi-run.mjs" wasi.wasm
+    echo "cmake find_package(concurry): examples/CMakeLists.txt"
+    run cmake -S "$root/examples" -B cmake -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/wasi.cmake" \
+      -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="${warn[*]}"
+    run cmake --build cmake
+    run node "$root/scripts/wasi-run.mjs" cmake/wasi.wasm
     ;;
   emscripten)
     # main() blocks in cy_wait, so it runs on a pthread (PROXY_TO_PTHREAD)
