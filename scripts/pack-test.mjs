@@ -11,10 +11,12 @@
 //    of tasks (ESM and CommonJS), C kernels and wait; a CommonJS app finds
 //    that require() is refused and `await import()` works (README,
 //    "CommonJS"); tsc --strict checks a TypeScript file against the shipped
-//    types; `concurry-worker --help` runs from node_modules/.bin.
+//    types; `concurry-worker --help` runs from node_modules/.bin, and serves
+//    a queue on a real redis-server for a remote-mode gather.
 // Exit status 0 when all hold; the temp project is removed unless --keep or
 // a check failed (its path is printed then).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +27,10 @@ const keep = process.argv.includes('--keep');
 const MAX_TARBALL = 500 * 1024;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+const T0 = Date.now();
 let failures = 0;
 function check(ok, what, detail = '') {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? `: ${detail}` : ''}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? `: ${String(detail).trim()}` : ''} (${((Date.now() - T0) / 1000).toFixed(1)} s)`);
   if (!ok) failures++;
   return ok;
 }
@@ -195,6 +198,52 @@ const worker = join(app, 'node_modules/.bin/concurry-worker');
 if (check(existsSync(worker), 'node_modules/.bin/concurry-worker is installed')) {
   const h = run(worker, ['--help'], { cwd: app, env: userEnv, timeout: 30_000 });
   check(h.status === 0 && /--redis URL/.test(h.out) && /--queue NAME/.test(h.out), 'concurry-worker --help', h.status === 0 ? '' : h.out);
+}
+
+// A tiny remote job: a real redis-server (tests/redis-server.js, the test
+// harness, not the user's), the installed concurry-worker serving the queue,
+// and a remote-mode client in the project.
+if (existsSync(worker)) await remoteSmoke();
+
+async function remoteSmoke() {
+  const { startRedis } = await import('../tests/redis-server.js');
+  let redis = null;
+  let server = null;
+  try {
+    redis = await startRedis();
+    server = spawn(worker, ['--redis', redis.url, '--queue', 'packtest', '--module', 'tasks.mjs', '--concurrency', '1'],
+      { cwd: app, env: userEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    server.stderr.on('data', (d) => { log += d; });
+    const ready = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 30_000);
+      server.stdout.on('data', (d) => {
+        log += d;
+        if (/concurry-worker: ready packtest/.test(log)) { clearTimeout(timer); resolve(true); }
+      });
+      server.once('exit', () => { clearTimeout(timer); resolve(false); });
+    });
+    if (!check(ready, 'concurry-worker serves a queue', ready ? '' : log)) return;
+    writeFileSync(join(app, 'remote.mjs'), `import assert from 'node:assert/strict';
+import { createWorker, gather } from '${pkg.name}';
+const w = await createWorker(new URL('./tasks.mjs', import.meta.url), { mode: 'remote', redis: process.argv[2], queue: 'packtest' });
+assert.deepEqual(await gather([w.square(4), w.square(5)]), [16, 25]);
+await w.stop();
+console.log('remote: ok');
+`);
+    const r = spawnSync(process.execPath, ['remote.mjs', redis.url], { cwd: app, env: userEnv, encoding: 'utf8', timeout: 60_000 });
+    const out = `${r.stdout || ''}${r.stderr || ''}`;
+    check(r.status === 0 && /remote: ok/.test(out), 'remote-mode gather through the installed concurry-worker', r.status === 0 ? '' : out + log);
+    const exited = once(server, 'exit');
+    server.kill('SIGTERM');
+    const [code] = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(['timeout']), 30_000))]);
+    check(code === 0, 'concurry-worker stops on SIGTERM with status 0', String(code));
+  } catch (e) {
+    check(false, 'remote smoke run', String(e && e.stack || e));
+  } finally {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    if (redis) await redis.stop();
+  }
 }
 
 finish();
