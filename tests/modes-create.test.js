@@ -76,8 +76,8 @@ describe('createWorker() validates eagerly', () => {
     await expect(createWorker('', { mode: 'sync' })).rejects.toThrow(/empty string/);
   });
 
-  test("mode 'remote' says it is not available in this version", async () => {
-    await expect(createWorker(FIXTURE, { mode: 'remote' })).rejects.toThrow(/mode 'remote' is not available in this version/);
+  test("mode 'remote' needs a redis URL (checked before connecting)", async () => {
+    await expect(createWorker(FIXTURE, { mode: 'remote' })).rejects.toThrow(/mode 'remote' needs option 'redis', a URL/);
   });
 });
 

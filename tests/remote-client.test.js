@@ -1,0 +1,278 @@
+// Remote mode, client side (DESIGN.md, "Workers", remote mode): calls on a
+// real redis-server, run by real concurry-worker processes (the bin): results
+// and errors across the boundary, calls of one tick in one addBulk per chunk
+// (counted by Redis itself, INFO commandstats), progress before the result,
+// cancel of a queued job (removed) and of a running one (its signal fires on
+// the worker), timeouts that stop the job, the handle's checks.
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { Queue } from 'bullmq';
+import {
+  createWorker, gather, wait, CancelledError, TimeoutError, InvalidStateError, DataCloneError, QueueFullError,
+} from '../bindings/index.js';
+import { startRedis } from './redis-server.js';
+import {
+  TASKS, admin, commandStats, delta, startBin, killBins, queueName, until, sleep,
+} from './remote-helpers.js';
+
+jest.setTimeout(60000);
+
+let redis;
+let ad;
+let dir;
+let w; // shared handle: 1 local worker, 2 jobs at a time
+const handles = [];
+
+async function handle(options) {
+  const h = await createWorker(TASKS, { mode: 'remote', redis: redis.url, ...options });
+  handles.push(h);
+  return h;
+}
+
+const lines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
+let logN = 0;
+const logFile = () => join(dir, `log${++logN}`);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  ad = admin(redis);
+  dir = mkdtempSync(join(tmpdir(), 'cy-rc-'));
+  w = await handle({ queue: queueName('shared'), localWorkers: 1, maxWorkers: 2 });
+});
+afterAll(async () => {
+  await Promise.all(handles.map((h) => h.stop({ force: true })));
+  await killBins();
+  if (ad) ad.disconnect();
+  if (redis) await redis.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('calls', () => {
+  test('results come back as remote futures; values keep their types', async () => {
+    const f = w.add(1, 2);
+    expect(f.uuid).toMatch(/^remote-future-/);
+    expect(await f).toBe(3);
+    expect(f.done()).toBe(true);
+    expect(f.resultNow()).toBe(3);
+    const v = { m: new Map([[1, 'a']]), s: new Set([2]), b: 10n ** 20n, d: new Date(5), u: new Uint8Array([1, 2]), n: [null, undefined] };
+    const back = await w.echo(v);
+    // v8.deserialize builds them in Node's realm, not the test's: compare by kind and content.
+    const kind = (x) => Object.prototype.toString.call(x);
+    expect(kind(back.m)).toBe('[object Map]');
+    expect([...back.m]).toEqual([[1, 'a']]);
+    expect(kind(back.s)).toBe('[object Set]');
+    expect([...back.s]).toEqual([2]);
+    expect(back.b).toBe(10n ** 20n);
+    expect(kind(back.d)).toBe('[object Date]');
+    expect(back.d.getTime()).toBe(5);
+    expect(kind(back.u)).toBe('[object Uint8Array]');
+    expect([...back.u]).toEqual([1, 2]);
+    expect(back.n).toEqual([null, undefined]);
+    // call() and callWith() and the Proxy are one path.
+    expect(await w.call('add', 2, 3)).toBe(5);
+    expect(await w.callWith({ retries: 1 }, 'add', 3, 4)).toBe(7);
+  });
+
+  test('futures and promises among the arguments are awaited first (unwrapFutures)', async () => {
+    const a = w.add(1, 1);
+    expect(await w.add(a, Promise.resolve(3))).toBe(5);
+    expect(await w.echo({ x: [w.add(2, 2)] })).toEqual({ x: [4] });
+  });
+
+  test('calls made in one tick go out in one addBulk per chunk of 500; one Redis command per job', async () => {
+    // No worker yet: the only commands on this Redis are this handle's (and the test's own INFO/LLEN).
+    const q = queueName('bulk');
+    const h = await handle({ queue: q });
+    const sizes = [];
+    const addBulk = Queue.prototype.addBulk;
+    Queue.prototype.addBulk = function spy(jobs) { sizes.push(jobs.length); return addBulk.call(this, jobs); };
+    let before;
+    const fs = [];
+    try {
+      before = await commandStats(ad);
+      for (let i = 0; i < 1200; i++) fs.push(h.add(i, 1));
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1200, 'the 1200 jobs on Redis');
+      const mid = delta(before, await commandStats(ad));
+      expect(sizes).toEqual([500, 500, 200]);
+      // BullMQ's add script, once per job (EVALSHA; its first use may be an EVAL), and no command per call
+      // from our layer: nothing else counts anywhere near one per job (the commands BullMQ's script runs
+      // inside Redis are counted by Redis too, so they are left out).
+      expect(mid.evalsha + (mid.eval || 0)).toBeGreaterThanOrEqual(1200);
+      expect(mid.evalsha + (mid.eval || 0)).toBeLessThanOrEqual(1201);
+      const inside = ['hmset', 'hset', 'xadd', 'lpush', 'rpush', 'zadd', 'incr', 'exists', 'hget', 'hmget', 'get', 'set',
+        'zcard', 'llen', 'hexists', 'xtrim', 'pexpire', 'expire', 'zscore', 'del', 'hincrby', 'sadd', 'zrange', 'lrange',
+        'ttl', 'pttl', 'smembers', 'hgetall', 'scard', 'sismember', 'zrangebyscore', 'rpoplpush', 'lmove'];
+      const perCall = Object.entries(mid).filter(([k, n]) => n >= 100 && k !== 'evalsha' && !inside.includes(k));
+      expect(perCall).toEqual([]);
+      // A call in a later tick is a batch of its own.
+      fs.push(h.add(1, 1));
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1201, 'one more job');
+      expect(sizes).toEqual([500, 500, 200, 1]);
+    } finally {
+      Queue.prototype.addBulk = addBulk;
+    }
+    expect(h.stats()).toMatchObject({ queued: 1201, running: 0 });
+    // A worker command on "another machine" (a separate process) serves them.
+    await startBin(redis, q, { concurrency: 4 });
+    const res = await gather(fs);
+    expect(res.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(res[1199]).toBe(1200);
+    expect(res[1200]).toBe(2);
+    expect(h.stats()).toMatchObject({ queued: 0, running: 0, completed: 1201 });
+  });
+});
+
+describe('errors across the boundary', () => {
+  test('name, message, stack, cause and own properties', async () => {
+    const e = await w.failCustom('boom', 'E42').exception();
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('CustomError');
+    expect(e.constructor.name).toBe('CustomError');
+    expect(e.message).toBe('boom');
+    expect(e.code).toBe('E42');
+    expect(e.stack).toContain('failCustom');
+    expect(e.cause).toBeInstanceOf(TypeError);
+    expect(e.cause.message).toBe('inner cause');
+    expect([...e.details.tags]).toEqual(['a', 'b']);
+    expect(e.details.n).toBe(7n);
+    await expect(w.failCustom('again', 1)).rejects.toThrow('again');
+  });
+
+  test('an argument that cannot be cloned fails that call with DataCloneError naming its path', async () => {
+    const f = w.echo({ config: { fn: () => 1 } });
+    const e = await f.exception();
+    expect(e).toBeInstanceOf(DataCloneError);
+    expect(e.message).toContain('args[0].config.fn: function');
+    expect(await w.add(1, 1)).toBe(2);
+  });
+
+  test('a missing method fails its future naming the method and the module', async () => {
+    const e = await w.call('noSuchThing', 1).exception();
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toContain('noSuchThing');
+    expect(e.message).toContain('remote-client-tasks.mjs');
+  });
+});
+
+describe('progress', () => {
+  test('onProgress gets every report in order, all before the result', async () => {
+    const seen = [];
+    const f = w.callWith({ onProgress: (p) => seen.push(p.step) }, 'count', 8);
+    f.addDoneCallback(() => seen.push('done'));
+    expect(await f).toBe(8);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 'done']);
+  });
+});
+
+describe('cancel and timeouts', () => {
+  test('cancel() of a queued job removes it from Redis: it never runs', async () => {
+    const q = queueName('cq');
+    const h = await handle({ queue: q, localWorkers: 1, maxWorkers: 1 });
+    const log = logFile();
+    const first = h.marked(log, 600, 'first');
+    await until(() => lines(log).includes('start first'), 'the first job to start');
+    const second = h.marked(log, 10, 'second');
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1, 'the second job waiting on Redis');
+    expect(second.running()).toBe(false);
+    expect(second.cancel()).toBe(true);
+    expect(second.cancelled()).toBe(true);
+    await expect(second.result()).rejects.toBeInstanceOf(CancelledError);
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 0, 'the job removed');
+    expect(await first).toBe('first');
+    await sleep(300);
+    expect(lines(log)).toEqual(['start first', 'end first']);
+    expect(second.cancel()).toBe(true); // already cancelled: still true
+  });
+
+  test('cancel() of a running job reaches it: its signal fires on the worker', async () => {
+    const log = logFile();
+    const f = w.waitForAbort(20000, log);
+    await until(() => lines(log).some((l) => l.startsWith('started')), 'the job to start');
+    await until(() => f.running(), 'the future to say running');
+    const t0 = Date.now();
+    expect(f.cancel()).toBe(true);
+    expect(f.cancelled()).toBe(true);
+    await expect(f.exception()).rejects.toBeInstanceOf(CancelledError);
+    await until(() => lines(log).some((l) => l.startsWith('aborted')), 'the signal on the worker', 5000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await w.add(2, 2)).toBe(4);
+  });
+
+  test('a timeout fails the future with TimeoutError at once and stops the job', async () => {
+    const log = logFile();
+    const t0 = Date.now();
+    const f = w.callWith({ timeout: 400 }, 'waitForAbort', 20000, log);
+    const e = await f.exception();
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.message).toContain('400 ms');
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await until(() => lines(log).some((l) => l.startsWith('aborted')), 'the job stopped', 5000);
+    // A queued job that times out is removed and never runs.
+    const q = queueName('tq');
+    const h = await handle({ queue: q, localWorkers: 1, maxWorkers: 1 });
+    const log2 = logFile();
+    const busy = h.marked(log2, 700, 'busy');
+    const late = h.callWith({ timeout: 200 }, 'marked', log2, 1, 'late');
+    await expect(late.result()).rejects.toBeInstanceOf(TimeoutError);
+    expect(await busy).toBe('busy');
+    await sleep(300);
+    expect(lines(log2)).toEqual(['start busy', 'end busy']);
+  });
+
+  test('an AbortSignal cancels the call', async () => {
+    const log = logFile();
+    const ac = new AbortController();
+    const f = w.callWith({ signal: ac.signal }, 'waitForAbort', 20000, log);
+    await until(() => lines(log).length > 0, 'the job to start');
+    ac.abort();
+    expect(f.cancelled()).toBe(true);
+    await until(() => lines(log).some((l) => l.startsWith('aborted')), 'the signal on the worker', 5000);
+    const pre = new AbortController();
+    pre.abort();
+    expect(w.callWith({ signal: pre.signal }, 'add', 1, 1).cancelled()).toBe(true);
+  });
+});
+
+describe('the handle', () => {
+  test('wait() over remote futures, FIRST_COMPLETED, with a timeout', async () => {
+    const slow = w.sleepThen(1500, 'slow');
+    const fast = w.sleepThen(10, 'fast');
+    const { done, notDone } = await wait([slow, fast], { returnWhen: 'FIRST_COMPLETED' });
+    expect(done.has(fast)).toBe(true);
+    expect(notDone.has(slow)).toBe(true);
+    await expect(wait([slow], { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(await slow).toBe('slow');
+  });
+
+  test('maxQueued refuses calls beyond it; whenAvailable and whenIdle', async () => {
+    const h = await handle({ queue: queueName('mq'), maxQueued: 2 });
+    const a = h.add(1, 1);
+    const b = h.add(1, 2);
+    expect(() => h.add(1, 3)).toThrow(QueueFullError);
+    const avail = h.whenAvailable();
+    a.cancel();
+    await avail;
+    b.cancel();
+    await h.whenIdle();
+    expect(h.stats()).toMatchObject({ queued: 0, running: 0 });
+  });
+
+  test('bad remote options are refused naming the option', async () => {
+    await expect(createWorker(TASKS, { mode: 'remote', redis: 'http://x' })).rejects.toThrow(/option 'redis'/);
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: 'a:b' })).rejects.toThrow(/option 'queue'/);
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, localWorkers: -1 })).rejects.toThrow(RangeError);
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, connectTimeout: 'x' })).rejects.toThrow(/connectTimeout/);
+  });
+
+  test('stop() drains, ends the local workers; calls after it throw InvalidStateError', async () => {
+    const h = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: queueName('st'), localWorkers: 1, maxWorkers: 1 });
+    const f = h.sleepThen(200, 'drained');
+    await h.stop();
+    expect(f.done()).toBe(true);
+    expect(f.resultNow()).toBe('drained');
+    expect(() => h.add(1, 1)).toThrow(InvalidStateError);
+    expect(h.stats().workers).toBe(0);
+  });
+});
