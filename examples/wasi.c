@@ -8,7 +8,7 @@
  *   cmake --install build/wasi --prefix PREFIX
  *   export PKG_CONFIG_PATH=PREFIX/lib/pkgconfig
  *   clang --target=wasm32-wasi -std=c11 examples/wasi.c $(pkg-config --cflags --libs concurry) -o wasi.wasm
- *   node scripts/wasi-run.mjs wasi.wasm      # or: wasmtime wasi.wasm
+ *   node scripts/wasi-run.mjs wasi.wasm
  *
  * Exit status 0 and "wasi: ok" at the end.
  */
