@@ -148,9 +148,11 @@ assert.throws(() => require('${pkg.name}/worker'), (e) => ['ERR_REQUIRE_ASYNC_MO
 (async () => {
   const { gather, createWorker } = await import('${pkg.name}');
   assert.deepEqual(await gather([1, Promise.resolve(2)]), [1, 2]);
-  const w = await createWorker(require.resolve('./tasks.cjs'), { mode: 'thread' });
-  assert.deepEqual(await gather({ x: w.triple(5) }), { x: 15 });
-  await w.stop();
+  for (const mode of ['thread', 'process']) {
+    const w = await createWorker(require.resolve('./tasks.cjs'), { mode });
+    assert.deepEqual(await gather({ x: w.triple(5) }), { x: 15 });
+    await w.stop();
+  }
   console.log('cjs: ok');
 })().catch((e) => { console.error(e); process.exitCode = 1; });
 `);
@@ -185,7 +187,7 @@ writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
 const esm = run(process.execPath, ['main.mjs'], { cwd: app, env: userEnv, timeout: 60_000 });
 check(esm.status === 0 && /esm: ok/.test(esm.out), 'ESM: thread-mode gather (ESM and CommonJS task modules), wait, C kernels; exits by itself', esm.status === 0 ? '' : esm.out);
 const cjs = run(process.execPath, ['main.cjs'], { cwd: app, env: userEnv, timeout: 60_000 });
-check(cjs.status === 0 && /cjs: ok/.test(cjs.out), `CommonJS: require() refused, await import() works (node ${process.version})`, cjs.status === 0 ? '' : cjs.out);
+check(cjs.status === 0 && /cjs: ok/.test(cjs.out), `CommonJS: require() refused, await import() works, CommonJS task modules in thread and process mode (node ${process.version})`, cjs.status === 0 ? '' : cjs.out);
 
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 if (check(existsSync(tsc), 'typescript (devDependency) is installed')) {
