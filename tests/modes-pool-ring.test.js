@@ -4,7 +4,9 @@
 // is done while this thread is blocked and has not handled a single message;
 // its value is read synchronously then (it was posted before the ring
 // entry), so a future is never done before its value can be read.
+import { Worker } from 'node:worker_threads';
 import { createWorker, wait, CancelledError } from '../bindings/index.js';
+import { Module, STATE_PENDING, STATE_SUCCEEDED } from '../bindings/core.js';
 import { sleep } from './helpers.js';
 
 const TASKS = new URL('./fixtures/workers/pool-tasks.mjs', import.meta.url);
@@ -141,4 +143,36 @@ test('stop({ force: true }) after a call completed through the core keeps its va
   expect(f.resultNow()).toBe('kept');
   expect(await f).toBe('kept');
   expect(g.cancelled()).toBe(true);
+});
+
+// The core's completing state (wasm/src/internal.h: CY__S_COMPLETING | CY__LOCK):
+// a completion between its CAS and the store of the final state.
+const COMPLETING_LOCKED = 2 | 8;
+
+test('the value stands when the message is handled while the drainer is still completing the future (a preempted drainer)', async () => {
+  // The drainer thread's completion of a ring entry is a CAS to "completing",
+  // then the store of the final state; a drainer preempted in between leaves
+  // the future reading as running. The pool handling the value's message
+  // right then loses its own completion and must still keep the value (it
+  // used to drop it: done a moment later, resultNow() undefined). Here this
+  // test is that drainer: it takes the future first, and a helper thread
+  // stores the final state 300 ms later, whatever the main thread does.
+  const f = w.sleep(30, { kept: true });
+  await handOff();
+  const i32 = new Int32Array(Module.wasmMemory.buffer);
+  const at = f._c >> 2;
+  expect(Atomics.compareExchange(i32, at, STATE_PENDING, COMPLETING_LOCKED)).toBe(STATE_PENDING);
+  const helper = new Worker(`
+    const { workerData: { buffer, at, value } } = require('node:worker_threads');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    Atomics.store(new Int32Array(buffer), at, value);`,
+  { eval: true, workerData: { buffer: Module.wasmMemory.buffer, at, value: STATE_SUCCEEDED } });
+  const exited = new Promise((r) => helper.once('exit', r));
+  const completed = w.stats().completed;
+  // The worker's message is handled (its ring entry loses to "our" drainer).
+  while (w.stats().completed === completed) await sleep(5);
+  await exited;
+  expect(f.done()).toBe(true);
+  expect(f.resultNow()).toEqual({ kept: true });
+  expect(await f).toEqual({ kept: true });
 });

@@ -52,7 +52,7 @@ export function completeTasks(futures, codes, values, external = false) {
       // Done before: by the ring with this outcome (take the value), or by
       // a cancel or another completion (keep that).
       if (!external || !f._pending || codes[i] === CANCELLED) continue;
-      if (C.cy_future_state(f._c) !== (codes[i] === OK ? STATE_SUCCEEDED : STATE_FAILED)) continue;
+      if (ringState(f) !== (codes[i] === OK ? STATE_SUCCEEDED : STATE_FAILED)) continue;
     }
     // Set after the core call and before anything in JS can look: no JS runs
     // in between, and other threads never read it.
@@ -65,6 +65,25 @@ export function completeTasks(futures, codes, values, external = false) {
   if (cbs !== null) for (let i = 0; i < cbs.length; i++) runCallbacks(cbs[i]);
   notify();
   return taken;
+}
+
+/**
+ * The final state of f, whose completion by this thread lost: a pending
+ * TaskFuture that a worker also completes through its ring. Besides this
+ * thread only the ring's drainer completes these C futures, and its
+ * completion is a CAS to "completing" (read as running) and then the store of
+ * the final state: a drainer preempted in between (a scheduler slice on a
+ * loaded machine) leaves the future not done yet. Skipping it then would drop
+ * the value of the message being handled (nothing brings it again), and the
+ * future would turn done a moment later without it. So this waits for that
+ * store: a few instructions of the drainer's that need nothing of this thread.
+ * @param {TaskFuture} f
+ * @returns {number}
+ */
+function ringState(f) {
+  let s = C.cy_future_state(f._c);
+  while (s < STATE_SUCCEEDED) s = C.cy_future_state(f._c);
+  return s;
 }
 
 function settled(f) {
