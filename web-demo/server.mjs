@@ -1,6 +1,7 @@
 // A tiny static server for the web demo and the browser test.
 //
-//   node web-demo/server.mjs [--port 8080] [--host 127.0.0.1]
+//   npm run web-demo                     (PORT=8080 by default)
+//   node web-demo/server.mjs [--port 8080] [--host 127.0.0.1] [--no-isolation]
 //
 // Serves the repository root (so the page can `import ... from '/bindings/index.js'`
 // and the package finds dist/concurry-core.* next to it) with the headers a
@@ -11,6 +12,11 @@
 // and the right MIME types for .js/.mjs (text/javascript: module scripts and
 // module workers refuse anything else) and .wasm (application/wasm, needed by
 // WebAssembly.instantiateStreaming). `/` redirects to the demo page.
+//
+// Without isolation: a request whose query has `coi=0` (e.g.
+// /web-demo/?coi=0) gets no COOP/COEP headers, and `--no-isolation` (or
+// `startServer({ isolation: false })`) drops them everywhere, to see how a
+// page that is not cross-origin isolated behaves (no SharedArrayBuffer).
 //
 // Also a module: `startServer({ port: 0 })` resolves to { url, port, close() }.
 import { createServer } from 'node:http';
@@ -35,28 +41,35 @@ const types = {
   '.ico': 'image/x-icon',
 };
 
-/** The handler: isolation headers on every response, files under `root` only. */
-function handler(root) {
+/**
+ * The handler: isolation headers on every response (unless `isolation` is
+ * false or the query says `coi=0`), files under `root` only.
+ */
+function handler(root, isolation) {
   return (req, res) => {
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    res.setHeader('Cache-Control', 'no-store');
     const fail = (code, msg) => {
       res.statusCode = code;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end(msg + '\n');
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
+    let url;
     let path;
     try {
-      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      url = new URL(req.url, 'http://x');
+      path = decodeURIComponent(url.pathname);
     } catch {
       return fail(400, 'bad request');
     }
+    if (isolation && url.searchParams.get('coi') !== '0') {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
     if (path === '/') {
       res.statusCode = 302;
-      res.setHeader('Location', '/web-demo/');
+      res.setHeader('Location', `/web-demo/${url.search}`);
       return res.end();
     }
     // No dotfiles (.git, .ci), no node_modules, nothing outside the root.
@@ -72,7 +85,7 @@ function handler(root) {
       if (st.isDirectory()) {
         if (!path.endsWith('/')) {
           res.statusCode = 301;
-          res.setHeader('Location', path + '/');
+          res.setHeader('Location', path + '/' + url.search);
           return res.end();
         }
         file = join(file, 'index.html');
@@ -91,11 +104,12 @@ function handler(root) {
 
 /**
  * Starts the server.
- * @param {{ port?: number, host?: string, root?: string }} [opts] port 0 picks a free one
+ * @param {{ port?: number, host?: string, root?: string, isolation?: boolean }} [opts] port 0 picks a
+ *   free one; isolation false sends no COOP/COEP headers at all
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export async function startServer({ port = 8080, host = '127.0.0.1', root = defaultRoot } = {}) {
-  const server = createServer(handler(resolve(root)));
+export async function startServer({ port = 8080, host = '127.0.0.1', root = defaultRoot, isolation = true } = {}) {
+  const server = createServer(handler(resolve(root), isolation));
   await new Promise((ok, ko) => {
     server.once('error', ko);
     server.listen(port, host, () => { server.off('error', ko); ok(); });
@@ -120,13 +134,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const port = Number(opt('--port', process.env.PORT ?? 8080));
   const host = opt('--host', '127.0.0.1');
+  const isolation = !args.includes('--no-isolation');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`server.mjs: --port must be an integer 0..65535, got ${opt('--port')}`);
     process.exit(2);
   }
   try {
-    const s = await startServer({ port, host });
-    console.log(`concurry-wasm web demo: ${s.url}web-demo/  (COOP/COEP on, Ctrl-C stops)`);
+    const s = await startServer({ port, host, isolation });
+    console.log(`concurry-wasm web demo: ${s.url}web-demo/`);
+    console.log(isolation
+      ? `  COOP/COEP on (cross-origin isolated); ${s.url}web-demo/?coi=0 serves the page without them. Ctrl-C stops.`
+      : '  COOP/COEP off (--no-isolation): the page is not cross-origin isolated. Ctrl-C stops.');
     const stop = () => s.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

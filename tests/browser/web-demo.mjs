@@ -1,0 +1,174 @@
+// The web demo's part of the browser test (called by tests/browser/run.mjs):
+//   1. a full run of web-demo/ (autorun): cross-origin isolated, <body
+//      data-state> reaches "done", every mode's card drew every tile, and every
+//      tile's pixels on every card equal the tile computed here in Node by the
+//      package's C kernel and coloured with the demo's palette; a screenshot of
+//      the finished page goes to build/web-demo.png;
+//   2. a cancelled run: Render, then Cancel while the Web Workers are drawing:
+//      data-state "cancelled", fewer tiles than the total and no more after,
+//      the later modes never start, the pool's Web Workers are gone, no error;
+//   3. the same cancel while the blocking worker (waitSync) runs: it notices
+//      the shared flag and stops well before the page's 2 s fallback.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tileGrid, palette, colorize } from '../../web-demo/mandelbrot.mjs';
+
+const VIEW = 'full';
+const ITERS = 500;
+const WORKERS = 2;
+const SCREENSHOT = fileURLToPath(new URL('../../build/web-demo.png', import.meta.url));
+
+/** FNV-1a over bytes: the page hashes each tile's canvas pixels, this file the expected ones. */
+function fnv1a(bytes) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The expected RGBA hash of each tile, the bytes made by the package's C
+ * kernel in Node (not by the page's code), coloured by the demo's palette.
+ */
+async function expectedTiles(tiles) {
+  const { createWorker } = await import('../../bindings/index.js');
+  const w = await createWorker('builtin', { mode: 'c', maxWorkers: 2 });
+  try {
+    const lut = palette();
+    const bytes = await Promise.all(tiles.map((t) => w.mandelbrot(...t.args)));
+    return bytes.map((b) => ({ hash: fnv1a(colorize(b, lut)), colours: new Set(b).size }));
+  } finally {
+    await w.stop();
+  }
+}
+
+/** Per card: mode, status, drawn, total, ms, and the hash of each tile's pixels. */
+function readCards(page, tiles) {
+  return page.evaluate(({ tiles, src }) => {
+    const hash = new Function(`return (${src})`)();
+    return [...document.querySelectorAll('.card')].map((card) => {
+      const g = card.querySelector('canvas.img').getContext('2d');
+      return {
+        mode: card.dataset.mode, status: card.dataset.status, drawn: Number(card.dataset.tiles),
+        total: Number(card.dataset.total), ms: card.dataset.ms === undefined ? null : Number(card.dataset.ms),
+        time: card.querySelector('.time').textContent,
+        hashes: tiles.map((t) => hash(g.getImageData(t.x, t.y, t.w, t.h).data)),
+      };
+    });
+  }, { tiles: tiles.map(({ x, y, w, h }) => ({ x, y, w, h })), src: fnv1a.toString() });
+}
+
+const state = (page) => page.evaluate(() => ({
+  state: document.body.dataset.state, error: document.body.dataset.error ?? null,
+  status: document.getElementById('status').textContent,
+}));
+
+/** Waits until <body data-state> leaves "running"/"idle" (or ms pass); returns the state. */
+async function settled(page, ms) {
+  await page.waitForFunction(() => !['running', 'idle'].includes(document.body.dataset.state), null, { timeout: ms, polling: 50 })
+    .catch(() => {});
+  return state(page);
+}
+
+/**
+ * @param {{ context: import('playwright-core').BrowserContext, url: string,
+ *   pass: (m: string) => void, fail: (m: string) => void, watch: Function }} t
+ */
+export async function checkWebDemo({ context, url, pass, fail, watch }) {
+  const tiles = tileGrid(VIEW, ITERS);
+  const expected = await expectedTiles(tiles);
+  const colours = new Set(expected.map((e) => e.hash)).size;
+  // The check could not fail if the image were flat: it is not.
+  if (colours < tiles.length / 2) fail(`web demo: only ${colours} distinct tiles expected of ${tiles.length}: the reference is degenerate`);
+
+  // 1. A full run.
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  const logs = watch(page, 'web demo');
+  const resp = await page.goto(`${url}web-demo/?view=${VIEW}&iters=${ITERS}&workers=${WORKERS}`, { timeout: 10_000 });
+  const h = resp ? resp.headers() : {};
+  if (!resp || !resp.ok()) fail(`web demo: HTTP ${resp && resp.status()}`);
+  if (h['cross-origin-opener-policy'] !== 'same-origin' || h['cross-origin-embedder-policy'] !== 'require-corp') {
+    fail(`web demo: headers COOP=${h['cross-origin-opener-policy']} COEP=${h['cross-origin-embedder-policy']}`);
+  }
+  const iso = await page.evaluate(() => self.crossOriginIsolated);
+  if (iso === true) pass('web demo: crossOriginIsolated');
+  else fail(`web demo: crossOriginIsolated is ${iso}`);
+  const t0 = Date.now();
+  const s = await settled(page, 40_000);
+  if (s.state === 'done') pass(`web demo: data-state="done" after ${Date.now() - t0} ms (${s.status})`);
+  else fail(`web demo: data-state="${s.state}" after ${Date.now() - t0} ms${s.error ? `: ${s.error}` : ''} (${s.status})`);
+  const cards = await readCards(page, tiles);
+  const modes = cards.map((c) => c.mode).join(',');
+  if (modes !== 'sync,thread,c,blocking') fail(`web demo: cards ${modes}, want sync,thread,c,blocking`);
+  for (const c of cards) {
+    const bad = [];
+    c.hashes.forEach((hsh, i) => { if (hsh !== expected[i].hash) bad.push(i); });
+    if (c.status !== 'done' || c.drawn !== tiles.length || c.total !== tiles.length || !(c.ms > 0)) {
+      fail(`web demo: ${c.mode}: status ${c.status}, ${c.drawn}/${c.total} tiles, ms ${c.ms}`);
+    } else if (bad.length) {
+      fail(`web demo: ${c.mode}: ${bad.length} of ${tiles.length} tiles differ from the C kernel in Node (tiles ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ', ...' : ''})`);
+    } else {
+      pass(`web demo: ${c.mode}: all ${tiles.length} tiles match the C kernel in Node pixel for pixel (${c.time})`);
+    }
+  }
+  mkdirSync(fileURLToPath(new URL('../../build/', import.meta.url)), { recursive: true });
+  // The overlay's highlight of the last tiles fades out within 450 ms.
+  await new Promise((r) => setTimeout(r, 600));
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  console.log(`        screenshot: ${SCREENSHOT}; times: ${cards.map((c) => `${c.mode} ${c.time}`).join(', ')}`);
+
+  // 2. Cancel while the Web Workers draw (a second run of the page's own
+  // Render button, heavier so that there is time to press Cancel).
+  await cancelRun(context, url, watch, pass, fail, 'thread', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=thread,c,blocking`);
+  // 3. The same in the worker that blocks in waitSync.
+  await cancelRun(context, url, watch, pass, fail, 'blocking', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=blocking`);
+
+  const errs = logs.filter((l) => !l.includes('console.warning'));
+  if (errs.length) fail(`web demo logged errors:\n${errs.map((l) => `        ${l}`).join('\n')}`);
+  await page.close();
+}
+
+async function cancelRun(context, url, watch, pass, fail, mode, pageUrl) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  const logs = watch(page, `web demo cancel (${mode})`);
+  await page.goto(pageUrl, { timeout: 10_000 });
+  await page.waitForFunction(() => !document.getElementById('run').disabled || document.body.dataset.state === 'error', null, { timeout: 10_000 });
+  await page.click('#run');
+  const card = `.card[data-mode=${mode}]`;
+  try {
+    await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.tiles) >= 2, card, { timeout: 20_000, polling: 20 });
+  } catch {
+    const s = await state(page);
+    fail(`web demo cancel (${mode}): no tiles drawn in 20 s (state ${s.state}${s.error ? `: ${s.error}` : ''})`);
+    await page.close();
+    return;
+  }
+  const t = Date.now();
+  await page.click('#cancel');
+  const s = await settled(page, 5_000);
+  const ms = Date.now() - t;
+  const first = await readCards(page, []);
+  await new Promise((r) => setTimeout(r, 500));
+  const later = await readCards(page, []);
+  const c = first.find((x) => x.mode === mode);
+  const after = later.find((x) => x.mode === mode);
+  const rest = later.filter((x) => x.mode !== mode);
+  const threadWorkers = page.workers().filter((w) => w.url().includes('/bindings/modes/thread-entry.js')).length;
+  const problems = [];
+  if (s.state !== 'cancelled') problems.push(`data-state "${s.state}"${s.error ? ` (${s.error})` : ''}, want "cancelled"`);
+  if (c.status !== 'cancelled') problems.push(`card status ${c.status}`);
+  if (!(c.drawn >= 2 && c.drawn < c.total)) problems.push(`${c.drawn} of ${c.total} tiles drawn`);
+  if (after.drawn !== c.drawn) problems.push(`tiles kept coming after the cancel (${c.drawn} -> ${after.drawn})`);
+  if (rest.some((x) => x.drawn !== 0 || x.status !== 'idle')) problems.push(`later modes ran: ${rest.map((x) => `${x.mode} ${x.status} ${x.drawn}`).join(', ')}`);
+  if (threadWorkers) problems.push(`${threadWorkers} thread-mode Web Workers still alive`);
+  if (mode === 'blocking' && ms > 1500) problems.push(`the blocking worker took ${ms} ms to stop (it should notice the flag within ~50 ms)`);
+  const errs = logs.filter((l) => !l.includes('console.warning'));
+  if (errs.length) problems.push(`errors logged: ${errs.join(' | ')}`);
+  if (problems.length) fail(`web demo cancel (${mode}): ${problems.join('; ')}`);
+  else pass(`web demo cancel (${mode}): stopped at ${c.drawn}/${c.total} tiles, ${ms} ms after the click ("${s.status}")`);
+  await page.close();
+}

@@ -1,0 +1,14 @@
+// Task module of the demo's thread mode: each pool worker (a module Web
+// Worker) imports this file and runs `mandelbrot` for the tiles it is handed.
+// The bytes move back to the page instead of being copied (transfer()).
+import { transfer } from '/bindings/worker.js';
+import { mandelbrotTile } from './mandelbrot.mjs';
+
+/**
+ * One tile: the same arguments and bytes as the core's C kernel `mandelbrot`.
+ * @returns {Uint8Array}
+ */
+export function mandelbrot(width, height, x0, y0, x1, y1, maxIter) {
+  const px = mandelbrotTile(width, height, x0, y0, x1, y1, maxIter);
+  return transfer(px, [px.buffer]);
+}
