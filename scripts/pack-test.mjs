@@ -189,6 +189,14 @@ check(esm.status === 0 && /esm: ok/.test(esm.out), 'ESM: thread-mode gather (ESM
 const cjs = run(process.execPath, ['main.cjs'], { cwd: app, env: userEnv, timeout: 60_000 });
 check(cjs.status === 0 && /cjs: ok/.test(cjs.out), `CommonJS: require() refused, await import() works, CommonJS task modules in thread and process mode (node ${process.version})`, cjs.status === 0 ? '' : cjs.out);
 
+// README's CommonJS example, verbatim, as the .cjs file it says it is.
+const readmeCjs = /## CommonJS\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'));
+if (check(readmeCjs !== null, "README's CommonJS example is there")) {
+  writeFileSync(join(app, 'readme-commonjs.cjs'), readmeCjs[1]);
+  const r = run(process.execPath, ['readme-commonjs.cjs'], { cwd: app, env: userEnv, timeout: 60_000 });
+  check(r.status === 0 && r.out.trim() === '[ 1, 2 ]', "README's CommonJS example runs as app.cjs", r.out);
+}
+
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 if (check(existsSync(tsc), 'typescript (devDependency) is installed')) {
   const t = run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app, env: userEnv, timeout: 120_000 });
