@@ -118,6 +118,9 @@ endforeach()
 if(CY_BUILD_DIST)
   cy_em_module(concurry_core "${CY_DIST_DIR}" concurry-core "${cy_empty_c}" ${CY_KERNEL_SOURCES})
 endif()
+# dist/concurry-core-st.*: the same core without threads, for pages that are
+# not cross-origin isolated.
+include("${CMAKE_CURRENT_LIST_DIR}/emscripten-st.cmake")
 
 # The test variant: dist's module plus the C tasks of wasm/tests/js/tasks.h
 # (a C task that sleeps on a pthread, for the Jest tests of C futures) and the
