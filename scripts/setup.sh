@@ -45,7 +45,7 @@ packages=(
   cmake ninja-build gcc clang lld libclang-rt-14-dev   # native, sanitizers, fuzzers
   emscripten                                          # emcc 3.1.6: dist/ and the JS package
   wasi-libc libclang-rt-14-dev-wasm32                 # clang --target=wasm32-wasi
-  redis-server                                        # remote mode (BullMQ) tests
+  redis-server iproute2                               # remote mode (BullMQ) tests; ip netns: the second-host test
   chromium                                            # browser tests
 )
 missing=()
