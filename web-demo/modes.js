@@ -9,10 +9,12 @@
 // call to the last tile handed to onTile: the number the page compares.
 import { mandelbrotTile } from './mandelbrot.mjs';
 
-/** Gives the browser a turn (input, paint) between tiles of the main-thread run. */
-const yieldToBrowser = () => (globalThis.scheduler && typeof scheduler.yield === 'function'
-  ? scheduler.yield()
-  : new Promise((r) => setTimeout(r, 0)));
+/**
+ * Gives the browser a turn (input, paint) between tiles of the main-thread
+ * run. A timer task, not scheduler.yield(): a yield's continuation is
+ * scheduled ahead of input, and a click on Cancel then waited for the whole run.
+ */
+const yieldToBrowser = () => new Promise((r) => setTimeout(r, 0));
 
 /**
  * Main thread, one tile after another: a `sync` worker runs each call at call

@@ -8,7 +8,8 @@
 //      data-state "cancelled", fewer tiles than the total and no more after,
 //      the later modes never start, the pool's Web Workers are gone, no error;
 //   3. the same cancel while the blocking worker (waitSync) runs: it notices
-//      the shared flag and stops well before the page's 2 s fallback.
+//      the shared flag and stops well before the page's 2 s fallback;
+//   4. served without COOP/COEP (?coi=0): data-state "error" saying why.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tileGrid, palette, colorize } from '../../web-demo/mandelbrot.mjs';
@@ -54,6 +55,7 @@ function readCards(page, tiles) {
         mode: card.dataset.mode, status: card.dataset.status, drawn: Number(card.dataset.tiles),
         total: Number(card.dataset.total), ms: card.dataset.ms === undefined ? null : Number(card.dataset.ms),
         time: card.querySelector('.time').textContent,
+        bar: `${card.querySelector('.bar').getAttribute('aria-valuenow')}/${card.querySelector('.bar').getAttribute('aria-valuemax')}`,
         hashes: tiles.map((t) => hash(g.getImageData(t.x, t.y, t.w, t.h).data)),
       };
     });
@@ -106,8 +108,8 @@ export async function checkWebDemo({ context, url, pass, fail, watch }) {
   for (const c of cards) {
     const bad = [];
     c.hashes.forEach((hsh, i) => { if (hsh !== expected[i].hash) bad.push(i); });
-    if (c.status !== 'done' || c.drawn !== tiles.length || c.total !== tiles.length || !(c.ms > 0)) {
-      fail(`web demo: ${c.mode}: status ${c.status}, ${c.drawn}/${c.total} tiles, ms ${c.ms}`);
+    if (c.status !== 'done' || c.drawn !== tiles.length || c.total !== tiles.length || !(c.ms > 0) || c.bar !== `${tiles.length}/${tiles.length}`) {
+      fail(`web demo: ${c.mode}: status ${c.status}, ${c.drawn}/${c.total} tiles, progress bar ${c.bar}, ms ${c.ms}`);
     } else if (bad.length) {
       fail(`web demo: ${c.mode}: ${bad.length} of ${tiles.length} tiles differ from the C kernel in Node (tiles ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ', ...' : ''})`);
     } else {
@@ -125,6 +127,13 @@ export async function checkWebDemo({ context, url, pass, fail, watch }) {
   await cancelRun(context, url, watch, pass, fail, 'thread', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=thread,c,blocking`);
   // 3. The same in the worker that blocks in waitSync.
   await cancelRun(context, url, watch, pass, fail, 'blocking', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=blocking`);
+
+  // 4. Served without COOP/COEP (?coi=0): the page says why it cannot run.
+  await page.goto(`${url}web-demo/?coi=0`, { timeout: 10_000 });
+  const n = await settled(page, 10_000);
+  const nIso = await page.evaluate(() => self.crossOriginIsolated);
+  if (nIso === false && n.state === 'error' && /cross-origin isolated/.test(n.error)) pass('web demo: without COOP/COEP it shows data-state="error" and says why');
+  else fail(`web demo ?coi=0: crossOriginIsolated ${nIso}, data-state "${n.state}", error ${JSON.stringify(n.error)}`);
 
   const errs = logs.filter((l) => !l.includes('console.warning'));
   if (errs.length) fail(`web demo logged errors:\n${errs.map((l) => `        ${l}`).join('\n')}`);
@@ -157,14 +166,21 @@ async function cancelRun(context, url, watch, pass, fail, mode, pageUrl) {
   const c = first.find((x) => x.mode === mode);
   const after = later.find((x) => x.mode === mode);
   const rest = later.filter((x) => x.mode !== mode);
-  const threadWorkers = page.workers().filter((w) => w.url().includes('/bindings/modes/thread-entry.js')).length;
+  // stop({ force: true }) has ended them before the page said "cancelled";
+  // the browser tells Playwright a little later.
+  const threadWorkers = async () => page.workers().filter((w) => w.url().includes('/bindings/modes/thread-entry.js')).length;
+  let alive = await threadWorkers();
+  for (let i = 0; alive && i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    alive = await threadWorkers();
+  }
   const problems = [];
   if (s.state !== 'cancelled') problems.push(`data-state "${s.state}"${s.error ? ` (${s.error})` : ''}, want "cancelled"`);
   if (c.status !== 'cancelled') problems.push(`card status ${c.status}`);
   if (!(c.drawn >= 2 && c.drawn < c.total)) problems.push(`${c.drawn} of ${c.total} tiles drawn`);
   if (after.drawn !== c.drawn) problems.push(`tiles kept coming after the cancel (${c.drawn} -> ${after.drawn})`);
   if (rest.some((x) => x.drawn !== 0 || x.status !== 'idle')) problems.push(`later modes ran: ${rest.map((x) => `${x.mode} ${x.status} ${x.drawn}`).join(', ')}`);
-  if (threadWorkers) problems.push(`${threadWorkers} thread-mode Web Workers still alive`);
+  if (alive) problems.push(`${alive} thread-mode Web Workers still alive 2.5 s after the cancel`);
   if (mode === 'blocking' && ms > 1500) problems.push(`the blocking worker took ${ms} ms to stop (it should notice the flag within ~50 ms)`);
   const errs = logs.filter((l) => !l.includes('console.warning'));
   if (errs.length) problems.push(`errors logged: ${errs.join(' | ')}`);
