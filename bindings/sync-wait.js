@@ -9,10 +9,14 @@
  * done futures of any kind; C futures (mode 'c' calls, C tasks), which
  * pthreads complete; ProbeFutures, whose probe the core calls from this
  * thread between sleeps; and futures whose class answers `_blockable()`
- * with true. Anything else (a Promise or PromiseFuture, which needs this
- * thread's event loop; a thread- or process-mode call, handed to its worker
- * and answered by messages this thread's event loop reads) is refused with a
- * TypeError naming its kind, before any blocking: never a deadlock. On a browser's
+ * with true: thread-mode calls in Node, whose pool this thread runs between
+ * its sleeps (`_syncPump()`: hand-offs, the workers' messages read with
+ * receiveMessageOnPort, exits, call timeouts) while their workers complete
+ * them in the core (the completion rings wake the sleep). Anything else (a
+ * Promise or PromiseFuture, which needs this thread's event loop; a
+ * process-mode call, whose outcome comes over IPC that only the event loop
+ * reads; a thread-mode call in a browser) is refused with a TypeError naming
+ * its kind and why, before any blocking: never a deadlock. On a browser's
  * main thread, where Atomics.wait is not allowed, both throw at once.
  * @module concurry-wasm/sync-wait
  */
@@ -108,24 +112,27 @@ function parseOptions(opts, where, gather) {
 /**
  * True when f can complete while this thread blocks: done; a C future (a
  * pthread completes it); a ProbeFuture (the core calls its probe from here);
- * or a future whose class says so with `_blockable()` (a kind whose work is
- * handed off and completed through the core with no event-loop turn of this
- * thread). Not `_foreign` alone: a thread-mode call is completed through the
- * core, but handed to its worker, and its value read, by this thread's event loop.
+ * or a future whose class says so with `_blockable()` (a thread-mode call in
+ * Node: this thread runs its pool through `_syncPump()` between sleeps).
+ * Otherwise false, or a string saying why (from `_blockable()`).
  * @param {import('./futures/base.js').BaseFuture} f
+ * @returns {true|false|string}
  */
 function canCompleteWhileBlocked(f) {
   if (f.done() || f instanceof CFuture || f instanceof ProbeFuture) return true;
   const b = /** @type {any} */ (f)._blockable;
-  return typeof b === 'function' && b.call(f) === true;
+  if (typeof b !== 'function') return false;
+  const r = b.call(f);
+  return r === true ? true : typeof r === 'string' ? r : false;
 }
 
 /** The TypeError for an input that only this thread's event loop could complete. */
-function refuse(where, f, key) {
+function refuse(where, f, key, why) {
   const kind = f.constructor && f.constructor.name ? f.constructor.name : 'future';
-  return new TypeError(`${where}: input ${key} is a ${kind} (${f.uuid}) that can only complete on this thread's event loop, ` +
-    `which ${where.slice(0, -2)} would block: it could never finish. Accepted: C futures (mode 'c', C tasks), ` +
-    'ProbeFutures and futures already done; await wait()/gather() for the others');
+  return new TypeError(`${where}: input ${key} is a ${kind} (${f.uuid}) that can only complete on this thread's event loop` +
+    `${typeof why === 'string' ? ` (${why})` : ''}, which ${where.slice(0, -2)} would block: it could never finish. ` +
+    "Accepted: C futures (mode 'c', C tasks), thread-mode calls in Node, ProbeFutures and futures already done; " +
+    'await wait()/gather() for the others');
 }
 
 /**
@@ -135,6 +142,14 @@ function refuse(where, f, key) {
  */
 function block(futs, returnWhen, o, where) {
   const n = futs.length;
+  // The pools this thread runs between sleeps (thread-mode calls): hand-offs
+  // and their workers' messages would otherwise wait for the event loop.
+  let pumps = null;
+  for (let i = 0; i < n; i++) {
+    const sp = /** @type {any} */ (futs[i])._syncPump;
+    const p = typeof sp === 'function' && !futs[i].done() ? sp.call(futs[i]) : null;
+    if (p !== null && p !== undefined) (pumps ??= new Set()).add(p);
+  }
   const fs = C.malloc(n > 0 ? n * 4 : 4);
   if (!fs) throw coreFailure('malloc', -2);
   let w;
@@ -166,6 +181,7 @@ function block(futs, returnWhen, o, where) {
       // Read the word before the check: a completion after the check moves
       // it, and Atomics.wait on the old value then returns at once.
       const seen = Atomics.load(heap().i32, sig);
+      if (pumps !== null) for (const p of pumps) p.pumpSync();
       rc = w.poll();
       if (o.progress) report();
       if (rc !== CY_EAGAIN) break;
@@ -190,10 +206,11 @@ function inputs(shape, where) {
   let keys = null;
   for (let i = 0; i < leaves.length; i++) {
     const f = wrapFuture(leaves[i]);
-    if (!canCompleteWhileBlocked(f)) {
+    const ok = canCompleteWhileBlocked(f);
+    if (ok !== true) {
       keys ??= shape.recursive ? null : shape.groupKeys();
       const key = keys ? keys[i] : i;
-      throw refuse(where, f, typeof key === 'number' ? String(key) : JSON.stringify(String(key)));
+      throw refuse(where, f, typeof key === 'number' ? String(key) : JSON.stringify(String(key)), ok);
     }
     futs[i] = f;
   }

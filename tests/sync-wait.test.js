@@ -134,6 +134,88 @@ describe('waitSync / gatherSync in a worker thread, over C tasks', () => {
   });
 });
 
+const TASKS = new URL('./fixtures/workers/pool-tasks.mjs', import.meta.url).href;
+
+/** Runs `body` in a worker thread that made `tp`, a thread pool (2 workers) over the pool fixture; resolves with what it returns. */
+function inPoolWorker(body) {
+  const src = `
+    import { parentPort } from 'node:worker_threads';
+    const pkg = await import(${JSON.stringify(bindings)});
+    const tp = await pkg.createWorker(${JSON.stringify(TASKS)}, { mode: 'thread', maxWorkers: 2 });
+    try {
+      const out = await (async () => { ${body} })();
+      parentPort.postMessage({ ok: out });
+    } catch (e) {
+      parentPort.postMessage({ err: String(e && e.stack || e) });
+    } finally {
+      await tp.stop({ force: true });
+    }`;
+  return new Promise((resolve, reject) => {
+    const t = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`));
+    t.once('message', (m) => (m.err ? reject(new Error(m.err)) : resolve(m.ok)));
+    t.once('error', reject);
+    t.once('exit', (code) => reject(new Error(`worker exited (${code}) before answering`)));
+  });
+}
+
+describe('waitSync / gatherSync across workers: a worker thread blocks on the calls of a thread pool it made', () => {
+  test('gatherSync and waitSync over thread-mode calls: values, shapes, FIRST_COMPLETED; many calls (hand-offs and refills while blocked)', async () => {
+    const out = await inPoolWorker(`
+      const { gatherSync, waitSync } = pkg;
+      const small = gatherSync({ a: tp.add(1, 2), b: tp.sleep(30, 'x'), c: tp.echo({ v: [1] }) });
+      const slow = tp.sleep(2000, 'slow'), fast = tp.sleep(20, 'fast');
+      const t0 = performance.now();
+      const r = waitSync([slow, fast], { returnWhen: 'FIRST_COMPLETED' });
+      const t1 = performance.now() - t0;
+      const first = [r.done.has(fast), r.notDone.has(slow), fast.resultNow()];
+      slow.cancel();
+      const fs = Array.from({ length: 3000 }, (_, i) => tp.add(i, 1));
+      const many = gatherSync(fs);
+      return { small, first, t1, many: many.every((v, i) => v === i + 1), n: many.length };
+    `);
+    expect(out.small).toEqual({ a: 3, b: 'x', c: { v: [1] } });
+    expect(out.first).toEqual([true, true, 'fast']);
+    expect(out.t1).toBeLessThan(1500);
+    expect(out.many).toBe(true);
+    expect(out.n).toBe(3000);
+  });
+
+  test('errors cross as for await; a per-call timeout passes while blocked (its timer could not fire)', async () => {
+    const out = await inPoolWorker(`
+      const { gatherSync, TimeoutError } = pkg;
+      let e1; try { gatherSync([tp.fail('blocked', { code: 'E_B' })]); } catch (e) { e1 = [e.name, e.message, e.code]; }
+      const t0 = performance.now();
+      let e2; try { gatherSync([tp.callWith({ timeout: 50 }, 'forever')]); } catch (e) { e2 = [e instanceof TimeoutError, e.message]; }
+      const t2 = performance.now() - t0;
+      return { e1, e2, t2, after: gatherSync([tp.add(2, 2)]) };
+    `);
+    expect(out.e1).toEqual(['RangeError', 'blocked', 'E_B']);
+    expect(out.e2).toEqual([true, "The call 'forever' did not complete within 50 ms (thread worker)"]);
+    expect(out.t2).toBeGreaterThanOrEqual(45);
+    expect(out.t2).toBeLessThan(1500);
+    expect(out.after).toEqual([4]);
+  });
+
+  test('a worker that dies while the caller is blocked (process.exit, an uncaught error) fails its running call; the rest go on: no deadlock', async () => {
+    const out = await inPoolWorker(`
+      const { gatherSync } = pkg;
+      const res = [];
+      for (const [m, ...a] of [['exit', 7], ['throwLater', 'late boom']]) {
+        const t0 = performance.now();
+        const v = gatherSync([tp.call(m, ...a), tp.sleep(30, 'ok')], { returnExceptions: true });
+        res.push([v[0].name, v[0].exitCode, v[0].method, v[1], performance.now() - t0 < 5000]);
+      }
+      return { res, after: gatherSync([tp.add(1, 1), tp.add(2, 2)]), crashed: tp.stats().crashed };
+    `);
+    expect(out.res).toEqual([
+      ['WorkerCrashedError', 7, 'exit', 'ok', true],
+      ['WorkerCrashedError', 1, 'throwLater', 'ok', true],
+    ]);
+    expect(out.after).toEqual([2, 4]);
+    expect(out.crashed).toBe(2);
+  });
+});
+
 describe('waitSync / gatherSync: what cannot complete while blocked is refused, never a deadlock', () => {
   test('a PromiseFuture (or a Promise) of this thread: TypeError naming its kind and uuid, at once', () => {
     const pf = new PromiseFuture(new Promise(() => {}));
@@ -155,16 +237,27 @@ describe('waitSync / gatherSync: what cannot complete while blocked is refused, 
     expect(waitSync([]).done.size).toBe(0);
   });
 
-  test('a thread-mode call is refused (handed to its worker and answered through this thread\'s event loop)', async () => {
-    const w = await createWorker(new URL('./fixtures/workers/basic.mjs', import.meta.url), { mode: 'thread', maxWorkers: 1 });
+  test('a process-mode call is refused, naming its kind and why (its outcome comes over IPC, read by the event loop)', async () => {
+    const w = await createWorker(new URL('./fixtures/workers/basic.mjs', import.meta.url), { mode: 'process', maxWorkers: 1 });
     try {
       const f = w.sleepThen(50, 1);
       const t0 = Date.now();
-      expect(() => waitSync([f])).toThrow(/input 0 is a \w+ \(thread-future-\d+\) that can only complete on this thread's event loop/);
-      expect(() => gatherSync({ k: f })).toThrow(/input "k" is a \w+ \(thread-future-\d+\)/);
+      expect(() => waitSync([f])).toThrow(/input 0 is a ProcessFuture \(process-future-\d+\) that can only complete on this thread's event loop \(a process-mode call's outcome comes over the child's IPC channel/);
+      expect(() => gatherSync({ k: f })).toThrow(/input "k" is a ProcessFuture \(process-future-\d+\)/);
       expect(Date.now() - t0).toBeLessThan(1000);
       expect(await f).toBe(1);
       expect(gatherSync([f])).toEqual([1]); // done now: accepted
+    } finally {
+      await w.stop();
+    }
+  });
+
+  test('a thread-mode call whose arguments hold futures is refused until they resolved (awaited on the event loop)', async () => {
+    const w = await createWorker(new URL('./fixtures/workers/basic.mjs', import.meta.url), { mode: 'thread', maxWorkers: 1 });
+    try {
+      const f = w.add(wrapFuture(new Promise((r) => setTimeout(r, 20, 1))), 2);
+      expect(() => waitSync([f])).toThrow(/input 0 is a ThreadFuture \(thread-future-\d+\) .*\(the futures among its arguments are awaited on this thread's event loop/);
+      expect(await f).toBe(3);
     } finally {
       await w.stop();
     }

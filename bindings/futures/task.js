@@ -168,6 +168,23 @@ export class TaskFuture extends BaseFuture {
     return this._v;
   }
 
+  /**
+   * For waitSync/gatherSync: true when this call can complete while the
+   * thread that made it blocks (a Node thread pool, which the blocked thread
+   * runs through _syncPump()), else why not.
+   * @returns {true|string}
+   * @protected
+   */
+  _blockable() { return this._task === null ? true : this._task.pool.blockable(this._task); }
+
+  /**
+   * What a blocked thread runs between its sleeps so that this call makes
+   * progress (pool.pumpSync), or null.
+   * @returns {{ pumpSync(): void } | null}
+   * @protected
+   */
+  _syncPump() { return this._task !== null && this._task.pool.syncPump ? this._task.pool : null; }
+
   /** Completed by a worker thread through the core when the pool has a ring (and no onProgress). */
   get _foreign() { return this._task !== null && this._task.pool.ring === true && this._task.onProgress === null; }
 

@@ -70,6 +70,9 @@ class Task {
     /** Runs started (1 on the first hand-off). */
     this.attempts = 0;
     this.timer = null;
+    /** With a timeout: when it passes (now()), for pumpSync(), which runs where timers cannot. */
+    this.deadline = Infinity;
+    this.timeout = -1;
     this.signal = null;
     this.onAbort = null;
     this.future = null;
@@ -158,6 +161,14 @@ export class Pool {
     /** Messages read synchronously (_drainSync), handled in order before any later one. */
     this.deferred = [];
     this.deferredQueued = false;
+    /**
+     * Whether a thread blocked in waitSync/gatherSync can run this pool
+     * (pumpSync): thread workers in Node, whose messages can be read
+     * synchronously and which say in their slot that they exited.
+     */
+    this.syncPump = kind === 'thread' && spawn.syncPump === true && receiveMessageOnPort !== null;
+    /** Calls with a timeout, while they have one (pumpSync checks their deadlines). @type {Set<Task>|null} */
+    this.timed = null;
   }
 
   /* ---- lifecycle ------------------------------------------------------- */
@@ -308,6 +319,9 @@ export class Pool {
     const timeout = co && co.timeout !== undefined && co.timeout !== null ? co.timeout : -1;
     if (timeout >= 0 && timeout !== Infinity) {
       t.timer = unrefTimer(setTimeout(onTaskTimeout, timeout, t, timeout));
+      t.deadline = now() + timeout;
+      t.timeout = timeout;
+      if (this.syncPump) (this.timed ??= new Set()).add(t);
     }
     const signal = co && co.signal;
     if (signal) {
@@ -530,6 +544,7 @@ export class Pool {
     if (t.state === T_UNWRAP || t.state === T_QUEUED) this.nWaiting--;
     t.state = T_DONE;
     if (t.timer !== null) { clearTimeout(t.timer); t.timer = null; }
+    if (this.timed !== null && t.deadline !== Infinity) this.timed.delete(t);
     if (t.onAbort !== null) {
       try { t.signal.removeEventListener('abort', t.onAbort); } catch { /* the signal's business */ }
       t.onAbort = null;
@@ -598,6 +613,60 @@ export class Pool {
       this.deferredQueued = true;
       queueMicrotask(() => { this.deferredQueued = false; this._processDeferred(); });
     }
+  }
+
+  /**
+   * Whether call t can complete while the thread that made it is blocked in
+   * waitSync/gatherSync (pumpSync runs the pool then): true, or why not.
+   * @param {Task} t
+   * @returns {true|string}
+   */
+  blockable(t) {
+    if (!this.syncPump) {
+      return this.kind === 'process'
+        ? "a process-mode call's outcome comes over the child's IPC channel, which only this thread's event loop reads"
+        : "a Web Worker's messages reach this thread only through its event loop";
+    }
+    if (t.state === T_UNWRAP) return 'the futures among its arguments are awaited on this thread\'s event loop before the call is made';
+    return true;
+  }
+
+  /**
+   * What this thread's event loop does for the pool, done synchronously for
+   * a thread blocked in waitSync/gatherSync on its calls (block() in
+   * sync-wait.js calls it between sleeps; Node thread pools only, see
+   * syncPump): hands queued calls to workers, reads and handles what the
+   * workers posted (outcomes, ready, load errors; receiveMessageOnPort),
+   * handles workers that exited (they say so in their slot before the exit
+   * event could be delivered; the exit event then finds them gone), and
+   * times out calls whose timeout passed (their timers cannot fire here).
+   */
+  pumpSync() {
+    if (!this.syncPump) return;
+    if (this.deferred.length) this._processDeferred();
+    const ws = this.workers.slice(); // _onExit changes the list
+    for (const w of ws) {
+      const port = w.h && w.h.port;
+      if (!port || w.state === W_DEAD) continue;
+      for (;;) {
+        let r;
+        try { r = receiveMessageOnPort(port); } catch { r = undefined; }
+        if (r === undefined) break;
+        this._handle(w, r.message);
+      }
+      const code = w.h.exitCode ? w.h.exitCode() : null;
+      if (code !== null && w.state !== W_DEAD) this._onExit(w, code, null, null);
+    }
+    if (this.timed !== null && this.timed.size) {
+      const t1 = now();
+      for (const t of this.timed) {
+        if (t1 >= t.deadline && t.timer !== null) {
+          clearTimeout(t.timer);
+          onTaskTimeout(t, t.timeout);
+        }
+      }
+    }
+    if (this.dispatchQueued) this._dispatch();
   }
 
   /** Gives live calls of batch `a` their values now (errors rebuilt once, kept in the batch). */

@@ -13,10 +13,11 @@ if (isNode) {
   // Outcomes go through a port of their own, which the pool can read
   // synchronously (receiveMessageOnPort) when the ring says a call is done.
   const out = workerData && workerData.port ? workerData.port : parentPort;
+  const slot = workerData && workerData.slot ? new Int32Array(workerData.slot) : null;
   startRuntime({
     send: (m, t) => out.postMessage(m, t),
     onMessage: (fn) => parentPort.on('message', fn),
-    slot: workerData && workerData.slot ? new Int32Array(workerData.slot) : null,
+    slot,
     ring: workerData && workerData.ring ? workerData.ring : null,
     flushEach: false,
     transfers: true,
@@ -26,6 +27,10 @@ if (isNode) {
     // This thread's own process object: its 'exit' is this thread's.
     onExit: (fn) => process.on('exit', fn),
   });
+  // Registered after the runtime's own exit listener (which posts the last
+  // outcomes): a pool thread blocked in waitSync reads those, then this
+  // (thread.js, exitCode()). Not written when terminated or out of memory.
+  if (slot !== null && slot.length > 2) process.on('exit', (code) => { Atomics.store(slot, 2, (code | 0) + 1); });
 } else {
   // A module Web Worker: the slot comes with the first message.
   let started = false;

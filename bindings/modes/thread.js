@@ -3,7 +3,10 @@
  * in browsers, each running runtime.js through thread-entry.js. Each worker
  * publishes the id of the call it runs, and of the last one it started, in
  * shared Int32s (the slot), so a crash fails exactly the calls that had
- * started and not reported back, and requeues the rest.
+ * started and not reported back, and requeues the rest. In Node the slot's
+ * third Int32 is the exit code + 1 once the worker is exiting (process.exit,
+ * an uncaught error), written after its last outcomes were posted, so a
+ * thread blocked in waitSync sees the exit without its event loop.
  * @module concurry-wasm/modes/thread
  */
 import { Pool } from './pool.js';
@@ -21,7 +24,7 @@ if (isNode) NodeWorker = (await import('node:worker_threads')).Worker;
 
 function spawnNode(url, o) {
   const spawn = (slot) => {
-    const sab = new SharedArrayBuffer(8);
+    const sab = new SharedArrayBuffer(12);
     const { port1, port2 } = new MessageChannel();
     const w = new NodeWorker(ENTRY, {
       workerData: { slot: sab, port: port2, ring: slot.ringInfo || null },
@@ -35,6 +38,8 @@ function spawnNode(url, o) {
       onmessage: null,
       onexit: null,
       post(m, tl) { w.postMessage(m, tl || undefined); },
+      /** The code the worker is exiting with, or null (read by pool.pumpSync). */
+      exitCode() { const c = Atomics.load(h.slot, 2); return c === 0 ? null : c - 1; },
       terminate() { w.terminate(); },
       ref() { w.ref(); port1.ref(); },
       unref() { w.unref(); port1.unref(); },
@@ -51,6 +56,7 @@ function spawnNode(url, o) {
     return h;
   };
   spawn.rings = true;
+  spawn.syncPump = true;
   return spawn;
 }
 
