@@ -325,8 +325,9 @@ export interface GatherSyncOptions {
 /**
  * wait(), blocking (worker threads, browser workers, Node's main thread):
  * Atomics.wait on the core. Only futures that can complete while this thread
- * blocks (C futures, ProbeFutures, done futures); a TypeError naming the kind
- * of any other, and on a browser's main thread.
+ * blocks (C futures, ProbeFutures, done futures, thread-mode calls in Node);
+ * a TypeError naming the kind of any other (process-mode calls among them),
+ * and on a browser's main thread.
  */
 export function waitSync(fs: Structure | FutureLike, options?: WaitSyncOptions): WaitResult;
 /** Variadic: waitSync(f1, f2, ..., options?). */
