@@ -13,6 +13,14 @@
  * entry points of wasm/include/concurry-js.h. A module without them (a stale
  * build) is refused at import, with the command that rebuilds it.
  *
+ * Without SharedArrayBuffer (a browser page that is not cross-origin
+ * isolated: most static hosts, GitHub Pages among them, cannot send COOP/COEP)
+ * the -pthread module cannot start; the single-threaded build of the same core
+ * (dist/concurry-core-st.*, same exports, C tasks run inline) is loaded
+ * instead and `singleThreaded` says why (thread mode then completes by
+ * message; waitSync/gatherSync refuse). In Node, CONCURRY_WASM_CORE=st loads
+ * it too (tests).
+ *
  * Tests only: in Node, the environment variable CONCURRY_WASM_CORE=test loads
  * the test variant of the module instead (dist-test/, built by the emscripten
  * preset next to dist/ and never shipped), which adds the C tasks of
@@ -21,16 +29,32 @@
  * @module concurry-wasm/core
  */
 import createDistCore from '../dist/concurry-core.mjs';
+import createSingleThreadedCore from '../dist/concurry-core-st.mjs';
 import { CY_ENOMEM } from './constants.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
 
 const variant = isNode && process.env ? process.env.CONCURRY_WASM_CORE : undefined;
-let createConcurryCore = createDistCore;
-if (variant) {
+
+/**
+ * Why the single-threaded core is loaded (a sentence for error messages), or
+ * null when the -pthread core is. A browser without `crossOriginIsolated`
+ * cannot share memory with workers even where SharedArrayBuffer exists.
+ * @type {string|null}
+ */
+export const singleThreaded = variant === 'st'
+  ? 'CONCURRY_WASM_CORE=st selects it'
+  : typeof SharedArrayBuffer !== 'function'
+    ? 'SharedArrayBuffer is not available here (a browser page needs cross-origin isolation: the headers `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`)'
+    : !isNode && /** @type {any} */ (globalThis).crossOriginIsolated === false
+      ? 'this page is not cross-origin isolated (serve it with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`)'
+      : null;
+
+let createConcurryCore = singleThreaded ? createSingleThreadedCore : createDistCore;
+if (variant && variant !== 'st') {
   if (variant !== 'test') {
-    throw new Error(`concurry-wasm: CONCURRY_WASM_CORE='${variant}' is not a core variant; unset it (the shipped core) or set it to 'test' (the test build, dist-test/)`);
+    throw new Error(`concurry-wasm: CONCURRY_WASM_CORE='${variant}' is not a core variant; unset it (the shipped core), set it to 'st' (the single-threaded core) or to 'test' (the test build, dist-test/)`);
   }
   try {
     createConcurryCore = (await import('../dist-test/concurry-core.mjs')).default;
@@ -50,12 +74,9 @@ try {
   loadError = e;
 }
 if (loadError) {
-  // In a browser the usual cause is a page that is not cross-origin isolated
-  // (no SharedArrayBuffer for the pthread build), not a missing build.
-  const hint = !isNode && typeof SharedArrayBuffer === 'undefined'
-    ? 'This page is not cross-origin isolated: serve it with the headers `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (see web-demo/server.mjs).'
-    : 'Build it with `cmake --preset emscripten && cmake --build --preset emscripten`.';
-  throw new Error(`concurry-wasm: cannot load the wasm core (dist/concurry-core.*): ${loadError && loadError.message}. ${hint}`, { cause: loadError });
+  const which = singleThreaded ? 'dist/concurry-core-st.*' : 'dist/concurry-core.*';
+  throw new Error(`concurry-wasm: cannot load the wasm core (${which}): ${loadError && loadError.message}. ` +
+    'Build it with `cmake --preset emscripten && cmake --build --preset emscripten`.', { cause: loadError });
 }
 
 /** The Emscripten Module object. */

@@ -30,7 +30,7 @@ import { ProbeFuture } from './futures/probe.js';
 import { CFuture } from './futures/c.js';
 import { cancelledError } from './futures/base.js';
 import {
-  C, Module, heap, coreFailure, CY_EAGAIN, CY_ETIMEDOUT,
+  C, Module, heap, coreFailure, singleThreaded, CY_EAGAIN, CY_ETIMEDOUT,
   STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
 import { timeoutError } from './wait.js';
@@ -60,6 +60,12 @@ const NOT_HERE = {
  * @param {string} where
  */
 function checkCanBlock(where) {
+  // The single-threaded core has no memory shared with other threads: nothing
+  // could complete a future while this thread sleeps in Atomics.wait.
+  if (singleThreaded) {
+    throw new TypeError(`${where}: cannot block: the single-threaded core is loaded because ${singleThreaded}; ` +
+      'use await wait()/gather()');
+  }
   const g = /** @type {any} */ (globalThis);
   const isNode = typeof g.process === 'object' && g.process !== null && g.process.versions && g.process.versions.node;
   if (isNode) return;

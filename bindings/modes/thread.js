@@ -24,7 +24,9 @@ if (isNode) NodeWorker = (await import('node:worker_threads')).Worker;
 
 function spawnNode(url, o) {
   const spawn = (slot) => {
-    const sab = new SharedArrayBuffer(12);
+    // No SharedArrayBuffer (node --no-harmony-sharedarraybuffer): no slot;
+    // the runtime then reports each outcome before the next call starts.
+    const sab = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(12) : null;
     const { port1, port2 } = new MessageChannel();
     const w = new NodeWorker(ENTRY, {
       workerData: { slot: sab, port: port2, ring: slot.ringInfo || null },
@@ -33,13 +35,13 @@ function spawnNode(url, o) {
     });
     let err = null;
     const h = {
-      slot: new Int32Array(sab),
+      slot: sab ? new Int32Array(sab) : null,
       port: port1,
       onmessage: null,
       onexit: null,
       post(m, tl) { w.postMessage(m, tl || undefined); },
       /** The code the worker is exiting with, or null (read by pool.pumpSync). */
-      exitCode() { const c = Atomics.load(h.slot, 2); return c === 0 ? null : c - 1; },
+      exitCode() { const c = h.slot ? Atomics.load(h.slot, 2) : 0; return c === 0 ? null : c - 1; },
       terminate() { w.terminate(); },
       ref() { w.ref(); port1.ref(); },
       unref() { w.unref(); port1.unref(); },
