@@ -2,7 +2,7 @@
 // time), the timings summary, and the state the browser test reads:
 //   <body data-state="idle|running|done|cancelled|error" data-error="...">
 //   <article class="card" data-mode=".." data-status="idle|running|done|cancelled|error"
-//            data-tiles="drawn" data-total=".." data-ms="..">
+//            data-tiles="drawn" data-total=".." data-ms=".." data-stopped-by="worker|terminate">
 // Query parameters preset the controls: workers, view, iters, autorun (1 by
 // default: a run starts on load), modes (a comma list of mode ids).
 import { MODES } from './modes.js';
@@ -72,6 +72,7 @@ class Card {
     this.el.dataset.tiles = '0';
     this.el.dataset.total = String(tiles.length);
     delete this.el.dataset.ms;
+    delete this.el.dataset.stoppedBy;
     const g = this.ctx;
     g.fillStyle = '#070a10';
     g.fillRect(0, 0, WIDTH, HEIGHT);
@@ -99,14 +100,14 @@ class Card {
     }
   }
 
-  /** Outlines each new tile, fading out over 450 ms (on the overlay: the image stays exact). */
+  /** Outlines each new tile, fading out over 350 ms (on the overlay: the image stays exact). */
   animate(now) {
     const fx = this.fx;
     fx.clearRect(0, 0, WIDTH, HEIGHT);
-    this.flashes = this.flashes.filter((f) => now - f.at < 450);
+    this.flashes = this.flashes.filter((f) => now - f.at < 350);
     for (const f of this.flashes) {
-      const a = 1 - (now - f.at) / 450;
-      fx.fillStyle = `rgba(255,255,255,${0.18 * a})`;
+      const a = 1 - (now - f.at) / 350;
+      fx.fillStyle = `rgba(255,255,255,${0.12 * a})`;
       fx.fillRect(f.t.x, f.t.y, f.t.w, f.t.h);
       fx.strokeStyle = `rgba(255,255,255,${0.8 * a})`;
       fx.lineWidth = 2;
@@ -126,6 +127,14 @@ class Card {
 
   startup(ms) {
     if (this.mode.pooled) this.el.querySelector('.extra').textContent = `pool start ${fmt(ms)}`;
+  }
+
+  /** How a cancelled blocking worker ended (shown, and read by the browser test). */
+  stopped(by, ms) {
+    this.el.dataset.stoppedBy = by;
+    this.el.querySelector('.extra').textContent = by === 'worker'
+      ? `worker stopped ${fmt(ms)} after Cancel`
+      : `worker did not answer in ${fmt(ms)}: terminated`;
   }
 
   finish(status, ms) {
@@ -235,6 +244,7 @@ async function main() {
           onStart: (ms) => card.startup(ms),
           onTile: (i, bytes) => card.drawTile(i, bytes),
           onProgress: (p) => card.progress(p),
+          onStopped: ({ by, ms }) => card.stopped(by, ms),
         });
         results.set(card.mode.id, r);
         card.finish('done', r.ms);

@@ -6,7 +6,9 @@
 // tiles: the kernel arguments of each tile (mandelbrot.mjs tileGrid); onTile(index,
 // bytes) draws one; onProgress({ completed, failed, total, elapsedMs }) moves the
 // bar. startMs is the pool's start-up (createWorker), ms the time from the first
-// call to the last tile handed to onTile: the number the page compares.
+// call to the last tile handed to onTile: the number the page compares. The
+// blocking mode also calls onStopped({ by: 'worker' | 'terminate', ms }) after a
+// cancel: whether its worker saw the flag, or had to be terminated.
 import { mandelbrotTile } from './mandelbrot.mjs';
 
 /**
@@ -87,7 +89,7 @@ async function runC(pkg, opts) {
  * C tasks again, but created and waited for inside a module Web Worker that
  * blocks in waitSync (blocking-worker.js); the page only draws what it posts.
  */
-function runBlocking(pkg, { tiles, workers, signal, onStart, onTile, onProgress }) {
+function runBlocking(pkg, { tiles, workers, signal, onStart, onTile, onProgress, onStopped = () => {} }) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./blocking-worker.js', import.meta.url), { type: 'module' });
     const cancel = new Int32Array(new SharedArrayBuffer(4));
@@ -96,6 +98,7 @@ function runBlocking(pkg, { tiles, workers, signal, onStart, onTile, onProgress 
     let drawn = 0;
     let settled = false;
     let grace = null;
+    let abortedAt = 0;
     const finish = (fn, v) => {
       if (settled) return;
       settled = true;
@@ -105,9 +108,13 @@ function runBlocking(pkg, { tiles, workers, signal, onStart, onTile, onProgress 
       fn(v);
     };
     const onAbort = () => {
+      abortedAt = performance.now();
       Atomics.store(cancel, 0, 1);
       // It notices within its waitSync slice; if it does not answer, end it anyway.
-      grace = setTimeout(() => finish(reject, signal.reason), 2000);
+      grace = setTimeout(() => {
+        onStopped({ by: 'terminate', ms: performance.now() - abortedAt });
+        finish(reject, signal.reason);
+      }, 2000);
     };
     signal.addEventListener('abort', onAbort);
     worker.onmessage = ({ data }) => {
@@ -124,6 +131,7 @@ function runBlocking(pkg, { tiles, workers, signal, onStart, onTile, onProgress 
         if (signal.aborted) finish(reject, signal.reason);
         else finish(resolve, { startMs, ms: performance.now() - t1, workerMs: data.ms, waits: data.waits });
       } else if (data.type === 'cancelled') {
+        if (!settled) onStopped({ by: 'worker', ms: performance.now() - abortedAt });
         finish(reject, signal.reason);
       } else if (data.type === 'error') {
         finish(reject, new Error(`blocking worker: ${data.message}`));
