@@ -43,6 +43,9 @@ SIGTERM/SIGINT stop it gracefully (a second signal hands running jobs back at on
 
 class UsageError extends Error {}
 
+/** After --shutdown-timeout, how long handing jobs back and closing may take before it gives up (ms). */
+const HAND_BACK_MS = 15000;
+
 const FLAGS = {
   '--redis': 'redis',
   '--queue': 'queue',
@@ -167,8 +170,17 @@ async function main() {
         `after ${opts.shutdownTimeout} ms or at a second signal they go back to the queue)\n`);
       const t = setTimeout(() => server.handBack(), opts.shutdownTimeout);
       t.unref();
+      // Handing back needs Redis too: if it stays away, give up rather than hang
+      // (the jobs' locks expire and other workers pick them up as stalled).
+      const giveUp = setTimeout(() => {
+        process.stderr.write('concurry-worker: could not finish stopping (is Redis reachable?); exiting: ' +
+          'jobs still active here are picked up again by other workers once their locks expire\n');
+        process.exit(1);
+      }, opts.shutdownTimeout + HAND_BACK_MS);
+      giveUp.unref();
       server.close().then(() => {
         clearTimeout(t);
+        clearTimeout(giveUp);
         process.stderr.write(`concurry-worker: stopped ${opts.queue} pid=${process.pid}\n`);
         process.exit(0);
       }, (e) => {

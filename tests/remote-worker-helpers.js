@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { jobData, decodeOutcome, decodeProgress, encodeCancel, cancelChannel } from '../bindings/modes/remote-wire.js';
+import {
+  jobData, decodeOutcome, decodeProgress, encodeCancel, cancelChannel, cancelKey, CANCEL_KEY_TTL_MS,
+} from '../bindings/modes/remote-wire.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../bin/concurry-worker.js', import.meta.url));
@@ -123,7 +125,18 @@ export async function producer(redis, queue) {
         await sleep(10);
       }
     },
-    cancel(id, reason = 'cancel') { return pub.publish(cancelChannel(queue), encodeCancel(id, reason)); },
+    /**
+     * Cancels an active job as the client does: the cancel key, then the
+     * message, in one round trip. Resolves to how many subscribers got it.
+     */
+    async cancel(id, reason = 'cancel') {
+      const r = await pub.multi()
+        .set(cancelKey(queue, id), reason, 'PX', CANCEL_KEY_TTL_MS)
+        .publish(cancelChannel(queue), encodeCancel(id, reason))
+        .exec();
+      return r[1][1];
+    },
+    pub,
     async close() {
       await Promise.allSettled([q.close(), events.close()]);
       pub.disconnect();

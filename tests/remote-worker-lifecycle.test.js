@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from './redis-server.js';
 import { startWorker, producer, logLines, until, alive, cleanup } from './remote-worker-helpers.js';
-import { WorkerCrashedError } from '../bindings/index.js';
+import { WorkerCrashedError, CancelledError } from '../bindings/index.js';
 
 jest.setTimeout(90000);
 
@@ -130,4 +130,38 @@ test('killed mid-job with retries 0: the job ends with WorkerCrashedError (attem
   expect(o.error.method).toBe('slowFirst');
   expect(o.error.message).toContain('concurry-worker that stopped');
   expect(logLines(log).length).toBe(1);
+});
+
+test('after a Redis restart the worker command serves again and its cancel channel is subscribed again', async () => {
+  const w = await startWorker(redis, q, { concurrency: 1 });
+  expect(await p.outcome(await p.add('add', [1, 2]))).toEqual({ ok: true, value: 3 });
+  await redis.restart();
+  expect(await p.outcome(await p.add('add', [3, 4]), 30000)).toEqual({ ok: true, value: 7 });
+  const log = join(dir, `restart-${q}.log`);
+  const id = await p.add('waitForAbort', [30000, log]);
+  await until(() => logLines(log).length > 0, 'the job to start');
+  await p.cancel(id);
+  const o = await p.outcome(id);
+  expect(o.error).toBeInstanceOf(CancelledError);
+  await until(() => logLines(log).length > 1, 'the task to see its signal');
+  expect(alive(w.pid)).toBe(true);
+});
+
+test('a cancel published while the worker\'s subscriber is disconnected is applied once it is subscribed again (cancel key)', async () => {
+  await startWorker(redis, q, { concurrency: 1 });
+  const log = join(dir, `missed-${q}.log`);
+  const id = await p.add('waitForAbort', [30000, log]);
+  await until(() => logLines(log).length > 0, 'the job to start');
+  // Drop every pub/sub connection, then cancel before the worker reconnects (it waits >= 100 ms):
+  // nobody receives the message.
+  let receivers = -1;
+  for (let i = 0; i < 5 && receivers !== 0; i++) {
+    await p.pub.client('KILL', 'TYPE', 'pubsub');
+    receivers = await p.cancel(id);
+  }
+  expect(receivers).toBe(0);
+  const o = await p.outcome(id);
+  expect(o.error).toBeInstanceOf(CancelledError);
+  await until(() => logLines(log).length > 1, 'the task to see its signal');
+  expect(logLines(log)[1]).toMatch(/^aborted \d+ CancelledError$/);
 });

@@ -15,7 +15,8 @@
  *   processor awaits the chain of updateProgress calls before returning).
  * - A cancel for a job that is active here but not yet registered by the
  *   processor (the message raced the hand-off) is remembered for a while and
- *   applied when the processor starts it.
+ *   applied when the processor starts it; one published while the subscriber
+ *   was disconnected is read from its cancel key once subscribed again.
  * - Host deaths count against the job's `retries` (job.stalledCounter).
  * @module concurry-wasm/modes/remote-serve
  */
@@ -24,7 +25,7 @@ import { Redis } from 'ioredis';
 import { createWorker } from './create.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import {
-  cancelChannel, parseJobData, encodeOk, encodeErr, encodeProgress, parseCancel,
+  cancelChannel, cancelKey, parseJobData, encodeOk, encodeErr, encodeProgress, parseCancel,
 } from './remote-wire.js';
 
 /** BullMQ lock of a running job (ms): a dead host's jobs are stalled after this. */
@@ -170,8 +171,12 @@ export async function serveQueue(o) {
     return Date.now() - e[1] < EARLY_CANCEL_TTL_MS ? e[0] : null;
   };
 
+  const channel = cancelChannel(o.queue);
   const sub = new Redis(connection);
+  // For reading cancel keys after a reconnect (a subscribed connection runs no MGET).
+  const cmd = new Redis(connection);
   sub.on('error', () => { /* reconnects by itself; the worker's own errors are logged */ });
+  cmd.on('error', () => { /* likewise */ });
   sub.on('message', (_ch, msg) => {
     const m = parseCancel(msg);
     if (m === null) return;
@@ -179,7 +184,28 @@ export async function serveQueue(o) {
     if (r) r.stop(m.reason);
     else remember(m.id, m.reason);
   });
-  await sub.subscribe(cancelChannel(o.queue));
+  await sub.subscribe(channel);
+  // Messages published while the subscriber was away are lost; the client sets
+  // a key before each publish, so once subscribed again (confirmed), the keys of
+  // the jobs running here say what was missed.
+  let subscribed = true;
+  sub.on('close', () => { subscribed = false; });
+  sub.on('ready', () => {
+    if (subscribed) return;
+    subscribed = true;
+    (async () => {
+      await sub.subscribe(channel);
+      const ids = [...active.keys()];
+      if (ids.length === 0) return;
+      const reasons = await cmd.mget(ids.map((id) => cancelKey(o.queue, id)));
+      for (let i = 0; i < ids.length; i++) {
+        const reason = reasons[i];
+        if (reason !== 'cancel' && reason !== 'timeout') continue;
+        const r = active.get(ids[i]);
+        if (r) r.stop(reason);
+      }
+    })().catch(() => { /* Redis went away again: the next 'ready' retries */ });
+  });
 
   const processor = async (job, token) => {
     const r = new Running(job, token);
@@ -281,7 +307,7 @@ export async function serveQueue(o) {
         await worker.close();
         const ps = await Promise.allSettled([...pools.values()]);
         await Promise.allSettled(ps.filter((p) => p.status === 'fulfilled').map((p) => p.value.stop({ force: true })));
-        await sub.quit().catch(() => sub.disconnect());
+        await Promise.allSettled([sub.quit().catch(() => sub.disconnect()), cmd.quit().catch(() => cmd.disconnect())]);
       })();
       return closing;
     },

@@ -35,6 +35,21 @@ export function cancelChannel(queue) {
   return `concurry:${queue}:cancel`;
 }
 
+/** How long a cancel key lives (ms): as long as finished jobs are kept. */
+export const CANCEL_KEY_TTL_MS = 3600000;
+
+/**
+ * The key a client sets (to the reason, with CANCEL_KEY_TTL_MS) right before it
+ * publishes a cancel for an active job: a worker whose subscriber was away when
+ * the message went out reads it when it reconnects.
+ * @param {string} queue
+ * @param {string} id job id
+ * @returns {string}
+ */
+export function cancelKey(queue, id) {
+  return `concurry:${queue}:cancelled:${id}`;
+}
+
 function b64(buf) {
   return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('base64');
 }
