@@ -199,6 +199,8 @@ async function main() {
   $('cores').textContent = `${cores} logical cores`;
   const cards = modes.map((m) => new Card(m));
   $('cards').append(...cards.map((c) => c.el));
+  // The empty tile grid of the current settings until the first run.
+  for (const c of cards) c.reset(tileGrid($('view').value, Number($('iters').value)));
   showSummary(cards, new Map());
 
   const iso = $('iso');
