@@ -495,12 +495,14 @@ export type WorkerHandle<T = Record<string, AnyFn>> = WorkerMethods<T> & {
  * Type the module with `createWorker<typeof import('./tasks.js')>(...)`.
  */
 /**
- * Mode 'c': C kernels of the core, by name: 'builtin' (every registered
- * kernel: primes, mandelbrot, fib, spin, sleep, fail, sum_bytes, add,
- * sleepThen, and any linked in with CY_KERNEL_EXPORT) or { kernels: [names] }.
+ * Mode 'c': C kernels of the core, by name. The target is a module URL or
+ * path whose `kernels` export (or its default export's `kernels`) lists the
+ * kernels its worker calls, or 'builtin' (every registered kernel: primes,
+ * mandelbrot, fib, spin, sleep, fail, sum_bytes, add, sleepThen, and any
+ * linked in with CY_KERNEL_EXPORT), or { kernels: [names] }.
  * Arguments are numbers and at most one ArrayBuffer/view (input bytes); a
  * call gives the kernel's number, or its output bytes as a Uint8Array.
  */
-export function createWorker(target: 'builtin' | { kernels: readonly string[] }, options: WorkerOptions & { mode: 'c' }): Promise<WorkerHandle<Record<string, (...args: (number | ArrayBuffer | ArrayBufferView)[]) => number | Uint8Array>>>;
+export function createWorker(target: 'builtin' | string | URL | { kernels: readonly string[] }, options: WorkerOptions & { mode: 'c' }): Promise<WorkerHandle<Record<string, (...args: (number | ArrayBuffer | ArrayBufferView)[]) => number | Uint8Array>>>;
 export function createWorker<T = Record<string, AnyFn>>(target: string | URL, options?: WorkerOptions): Promise<WorkerHandle<T>>;
 export function createWorker<T extends object>(target: T, options?: WorkerOptions): Promise<WorkerHandle<T>>;

@@ -4,6 +4,7 @@
 // user's file); the last tests check the shipped dist/ in a child process.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
 process.env.CONCURRY_WASM_CORE = 'test';
 const pkg = await import('../bindings/index.js');
@@ -244,9 +245,28 @@ describe("mode 'c': targets", () => {
     expect(await w.add(1, 2)).toBe(3);
   });
 
-  test("anything else is refused at createWorker, saying what a c target is", async () => {
-    for (const t of ['./tasks.mjs', 42, null, ['fib'], {}]) {
-      await expect(createWorker(t, { mode: 'c' })).rejects.toThrow(/mode 'c' needs 'builtin' .*or \{ kernels: \['name', \.\.\.\] \}/);
+  test("a module URL or path (DESIGN.md's target) whose 'kernels' export lists the kernels it calls", async () => {
+    const url = new URL('./fixtures/workers/c-kernels.mjs', import.meta.url);
+    const w = await cWorker({ maxWorkers: 1 }, url);
+    expect(await w.fib(10)).toBe(55);
+    expect(await w.add(2, 3)).toBe(5);
+    await expect(w.primes(0, 10)).rejects.toThrow(/have no kernel 'primes' \(there are: fib, add\)/);
+    // A path (relative to the current directory) and a default export's 'kernels'.
+    const p = await cWorker({ maxWorkers: 1 }, path.relative(process.cwd(), fileURLToPath(new URL('./fixtures/workers/c-kernels-default.mjs', import.meta.url))));
+    expect(await p.primes(0, 100)).toBe(25);
+    await expect(createWorker(new URL('./fixtures/workers/c-kernels-unknown.mjs', import.meta.url), { mode: 'c' }))
+      .rejects.toThrow(/no C kernel 'no_such_kernel' \('kernels' of the module 'file:.*c-kernels-unknown.mjs'\[1\]\) is registered in the core/);
+    // A module without 'kernels', and one that cannot be loaded.
+    await expect(createWorker(new URL('./fixtures/workers/basic.mjs', import.meta.url), { mode: 'c' }))
+      .rejects.toThrow(/mode 'c': 'target' the module 'file:.*basic.mjs' must export 'kernels'.*got undefined/);
+    await expect(createWorker('./no/such/module.mjs', { mode: 'c' })).rejects.toThrow(/no\/such\/module\.mjs/);
+  });
+
+  test("anything else is refused at createWorker with a TypeError saying what a c target is", async () => {
+    for (const t of [42, null, ['fib'], {}, () => 1]) {
+      const e = await createWorker(t, { mode: 'c' }).catch((x) => x);
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/mode 'c' needs 'builtin' .*a module URL or path whose 'kernels' export lists the C kernels it calls, or \{ kernels: \['name', \.\.\.\] \} as 'target'/);
     }
   });
 

@@ -10,10 +10,13 @@
  *   const n = await w.primes(0, 1e6);                 // 78498
  *   const px = await w.mandelbrot(256, 256, -2, -1.5, 1, 1.5, 500); // Uint8Array(65536)
  *
- * Target: `'builtin'` (every kernel registered in the core: the built-ins
- * and any linked into the core with CY_KERNEL_EXPORT / cy_kernel_register,
- * see README "C tasks"), or `{ kernels: ['name', ...] }` (only those, each
- * checked when the worker is created).
+ * Target (DESIGN.md: a module URL or path, as for thread and process): a
+ * module whose `kernels` export (or its default export's `kernels`) lists the
+ * C kernels its worker calls, e.g. `export const kernels = ['fib', 'primes']`
+ * (loaded here with import(); each name checked when the worker is created).
+ * Two shorthands: `'builtin'` (every kernel registered in the core: the
+ * built-ins and any linked in with CY_KERNEL_EXPORT / cy_kernel_register, see
+ * README "C tasks"), and `{ kernels: ['name', ...] }` (the list itself).
  *
  * Arguments: numbers (each becomes a double) and at most one ArrayBuffer,
  * typed array or DataView (its bytes are copied in as the kernel's input;
@@ -47,6 +50,7 @@ import {
 import { CoreError, QueueFullError, TimeoutError } from '../errors.js';
 import { describeValue as describe } from '../options.js';
 import { unwrapArgs } from './unwrap.js';
+import { moduleURL } from './target.js';
 
 const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
 
@@ -408,32 +412,58 @@ class CBackend {
   }
 }
 
+const TARGETS = "'builtin' (every C kernel registered in the core), a module URL or path whose 'kernels' export lists " +
+  "the C kernels it calls, or { kernels: ['name', ...] }";
+
 /**
  * The kernel set a target names: null (every registered kernel) for
- * 'builtin', else the Set of the names of `{ kernels: [...] }`, each checked.
- * @returns {{ set: Set<string>|null, label: string }}
+ * 'builtin', else the Set of the names a module's `kernels` export or
+ * `{ kernels: [...] }` lists, each checked against the core's registry.
+ * Rejects with the module's own error when it cannot be loaded, and with a
+ * TypeError naming `target` for anything else.
+ * @param {unknown} target
+ * @returns {Promise<{ set: Set<string>|null, label: string }>}
  */
-function parseTarget(target) {
+async function parseTarget(target) {
   if (target === 'builtin') return { set: null, label: "'builtin'" };
+  if (typeof target === 'string' || target instanceof URL) {
+    const url = await moduleURL(target, 'c');
+    const ns = await import(url);
+    const def = ns.default;
+    const list = ns.kernels !== undefined ? ns.kernels
+      : def !== null && typeof def === 'object' ? def.kernels : undefined;
+    const where = `the module '${url}'`;
+    if (!Array.isArray(list)) {
+      throw new TypeError(`createWorker(): mode 'c': 'target' ${where} must export 'kernels' (or a default export ` +
+        `with 'kernels'), an array of the C kernel names its worker calls; got ${describe(list)}`);
+    }
+    return { set: kernelSet(list, `'kernels' of ${where}`), label: `kernels of ${url}` };
+  }
   if (target !== null && typeof target === 'object' && !Array.isArray(target) && Array.isArray(target.kernels)) {
     const keys = Object.keys(target).filter((k) => k !== 'kernels');
     if (keys.length) throw new TypeError(`createWorker(): mode 'c': unknown key '${keys[0]}' in the target (expected { kernels: [names] })`);
-    const known = new Set(kernelNames());
-    const set = new Set();
-    target.kernels.forEach((k, i) => {
-      if (typeof k !== 'string' || k.length === 0) throw new TypeError(`createWorker(): mode 'c': target.kernels[${i}] must be a kernel name (a non-empty string); got ${describe(k)}`);
-      if (!known.has(k)) {
-        throw new TypeError(`createWorker(): mode 'c': no C kernel '${k}' (target.kernels[${i}]) is registered in the core; registered: ${[...known].join(', ')}`);
-      }
-      set.add(k);
-    });
+    const set = kernelSet(target.kernels, 'target.kernels');
     return { set, label: `kernels ${[...set].join(', ')}` };
   }
-  throw new TypeError(`createWorker(): mode 'c' needs 'builtin' (every C kernel registered in the core) or { kernels: ['name', ...] } as 'target'; got ${describe(target)}`);
+  throw new TypeError(`createWorker(): mode 'c' needs ${TARGETS} as 'target'; got ${describe(target)}`);
+}
+
+/** The names of `list`, each a kernel registered in the core; `what` names the list in errors. */
+function kernelSet(list, what) {
+  const known = new Set(kernelNames());
+  const set = new Set();
+  list.forEach((k, i) => {
+    if (typeof k !== 'string' || k.length === 0) throw new TypeError(`createWorker(): mode 'c': ${what}[${i}] must be a kernel name (a non-empty string); got ${describe(k)}`);
+    if (!known.has(k)) {
+      throw new TypeError(`createWorker(): mode 'c': no C kernel '${k}' (${what}[${i}]) is registered in the core; registered: ${[...known].join(', ')}`);
+    }
+    set.add(k);
+  });
+  return set;
 }
 
 /**
- * @param {unknown} target 'builtin' or { kernels: string[] }
+ * @param {unknown} target 'builtin', a module URL or path (its `kernels` export), or { kernels: string[] }
  * @param {{ maxWorkers: number, maxQueued: number, unwrapFutures: boolean }} opts normalized worker options
  */
 export async function createBackend(target, opts) {
@@ -450,7 +480,7 @@ export async function createBackend(target, opts) {
   }
   const rc = C.cy_kernels_register_builtin();
   if (rc) throw new Error(`createWorker(): mode 'c': registering the built-in kernels failed: ${strerror(rc)}`);
-  const { set, label } = parseTarget(target);
+  const { set, label } = await parseTarget(target);
   const b = new CBackend(set, opts, label);
   // Resolves once every thread of the pool runs: Emscripten starts a
   // pthread's Web Worker from this thread's event loop, so a thread not yet

@@ -184,7 +184,7 @@ function makeHandle(backend, opts) {
 export async function createWorker(target, options = undefined) {
   const opts = normalizeWorkerOptions(options, await defaultMaxWorkers());
   let t = target;
-  // Mode 'c' names C kernels, not a module: its backend reads and checks the target itself.
+  // Mode 'c' reads and checks its target itself ('builtin', a module declaring its kernels, { kernels }).
   if (opts.mode !== 'c' && targetKind(target, opts.mode) === 'module') {
     t = await moduleURL(/** @type {string|URL} */ (target), opts.mode);
   }
