@@ -8,7 +8,7 @@
 
 /** Workload sizes: `full` (the demo, ~15-25 s on 2 cores) and `quick` (the test). */
 export const SIZES = {
-  full: { width: 1280, height: 880, tileCols: 4, tileRows: 4, maxIter: 3000, primesTo: 6_000_000, primeJobs: 8,
+  full: { width: 1920, height: 1320, tileCols: 4, tileRows: 4, maxIter: 1000, primesTo: 8_000_000, primeJobs: 8,
     view: [-2.2, -1.2, 0.8, 1.2] },
   quick: { width: 192, height: 128, tileCols: 2, tileRows: 2, maxIter: 300, primesTo: 200_000, primeJobs: 2,
     view: [-2.2, -1.2, 0.8, 1.2] },

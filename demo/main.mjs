@@ -167,7 +167,8 @@ async function main() {
 
   // Races: the same request sent to three pools; the first answer wins, the others are cancelled.
   out('race: the same request to the thread, process and C pools; wait FIRST_COMPLETED, cancel the losers');
-  for (const job of [jobs.find((j) => j.method === 'primes'), jobs.find((j) => j.method === 'mandelbrot')]) {
+  // A prime count and a tile with part of the set in it (work for every pool).
+  for (const job of [jobs.find((j) => j.method === 'primes'), jobs.find((j) => j.key === 'tile 1,1')]) {
     const mirrors = { thread: threads.call(job.method, ...job.args), process: procs.call(job.method, ...job.args), c: cpool.call(job.method, ...job.args) };
     const r0 = performance.now();
     const { done } = await wait(mirrors, { returnWhen: 'FIRST_COMPLETED' });
