@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis } from './redis-server.js';
-import { startWorker, producer, logLines, until, alive, cleanup, sleep } from './remote-worker-helpers.js';
+import { startWorker, producer, logLines, until, alive, cleanup, sleep, TASKS } from './remote-worker-helpers.js';
+import { createWorker, gather } from '../bindings/index.js';
 
 jest.setTimeout(180000);
 
@@ -95,6 +96,7 @@ if (skipped) {
 (skipped ? test.skip : test)(`second host in a network namespace${skipped ? ` (skipped: ${net.reason})` : ''}`, async () => {
   let redis = null;
   let p = null;
+  let h = null;
   const dir = mkdtempSync(join(tmpdir(), 'cy-rwn-'));
   const q = `rwn${process.pid}`;
   const wrap = ['ip', 'netns', 'exec', NS];
@@ -131,18 +133,19 @@ if (skipped) {
     expect(Number(logLines(log)[1].split(' ')[3])).toBe(hostWorker.pid);
     nsWorker = await startWorker(redis, q, { concurrency: 2, wrap });
 
+    /* From here the calls are made by the remote-mode client (createWorker), whose futures must all settle. */
+    h = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q });
+
     /* 3. Redis restarted (append-only file replayed) with jobs running and waiting. */
-    const batch = [];
-    for (let i = 0; i < 12; i++) batch.push(await p.add('sleepThen', [400, `r${i}`], { retries: 2 }));
+    const batch = Array.from({ length: 12 }, (_, i) => h.callWith({ retries: 2 }, 'sleepThen', 400, `r${i}`));
     await until(async () => (await p.q.getActiveCount()) > 0, 'jobs to run');
     await redis.restart();
-    for (let i = 0; i < batch.length; i++) expect(await p.outcome(batch[i], 60000)).toEqual({ ok: true, value: `r${i}` });
+    expect(await gather(batch, { timeout: 60000 })).toEqual(batch.map((_, i) => `r${i}`));
 
     /* 4. The link cut for longer than a job lock: jobs running in the namespace
      *    are picked up on this host (or finish there once it is back); all settle. */
     const clog = join(dir, 'cut.log');
-    const cut = [];
-    for (let i = 0; i < 6; i++) cut.push(await p.add('marked', [clog, 1500, `c${i}`], { retries: 3 }));
+    const cut = Array.from({ length: 6 }, (_, i) => h.callWith({ retries: 3 }, 'marked', clog, 1500, `c${i}`));
     await until(() => logLines(clog).some((l) => Number(l.split(' ')[3]) === nsWorker.pid), 'a job to run in the namespace');
     linkDown();
     try {
@@ -151,29 +154,31 @@ if (skipped) {
     } finally {
       linkUp();
     }
-    for (let i = 0; i < cut.length; i++) expect(await p.outcome(cut[i], 60000)).toEqual({ ok: true, value: `c${i}` });
+    expect(await gather(cut, { timeout: 60000 })).toEqual(cut.map((_, i) => `c${i}`));
     // The cut outlasted the locks: what was running in the namespace ran again on this host.
-    const runs = logLines(clog).map((l) => l.split(' '));
+    const runs = logLines(clog).map((r) => r.split(' '));
     const inNs = runs.filter((r) => Number(r[3]) === nsWorker.pid).map((r) => r[1]);
     expect(inNs.length).toBeGreaterThan(0);
     expect(runs.some((r) => Number(r[3]) === hostWorker.pid && inNs.includes(r[1]))).toBe(true);
-    expect(await p.q.getActiveCount()).toBe(0);
+    await until(async () => (await p.q.getActiveCount()) === 0, 'no job to stay active');
 
     /* 5. The namespace's worker came back by itself: with this host's worker gone, it serves alone. */
     hostWorker.child.kill('SIGTERM');
     expect((await hostWorker.exited).code).toBe(0);
     expect(alive(nsWorker.pid)).toBe(true);
-    const after = [];
     const alog = join(dir, 'after.log');
-    for (let i = 0; i < 4; i++) after.push(await p.add('marked', [alog, 0, `a${i}`]));
-    for (let i = 0; i < 4; i++) expect(await p.outcome(after[i], 30000)).toEqual({ ok: true, value: `a${i}` });
+    const after = Array.from({ length: 4 }, (_, i) => h.marked(alog, 0, `a${i}`));
+    expect(await gather(after, { timeout: 30000 })).toEqual(['a0', 'a1', 'a2', 'a3']);
     for (const l of logLines(alog)) expect(Number(l.split(' ')[3])).toBe(nsWorker.pid);
+    await h.stop();
+    h = null;
 
     nsWorker.child.kill('SIGTERM');
     expect((await nsWorker.exited).code).toBe(0);
     expect(await p.q.getActiveCount()).toBe(0);
   } finally {
     try { linkUp(); } catch { /* the link may be gone */ }
+    if (h) await h.stop({ force: true }).catch(() => {});
     await cleanup();
     if (p) await p.close();
     if (redis) await redis.stop();
