@@ -198,13 +198,15 @@ describe('several bars at once', () => {
   test('a bar that ends with leave: false while others run: the others move up, intact', async () => {
     const term = new FakeTerminal();
     // A bar appears with its wait's first report (the first completion).
-    const a = gather([sleep(1, 0), sleep(80, 1)], { progress: { desc: 'first', stream: term } });
-    const b = gather([sleep(5, 1), sleep(20, 2)], { progress: { desc: 'short', stream: term, leave: false } });
-    const c = gather([sleep(5, 1), sleep(100, 2)], { progress: { desc: 'third', stream: term } });
+    // All three are painted (every 100 ms) before `short` ends, and `third`
+    // gets no report between its paint and that end: its unchanged line
+    // must still be repainted one line up.
+    const a = gather([sleep(1, 0), sleep(600, 1)], { progress: { desc: 'first', stream: term } });
+    const b = gather([sleep(1, 1), sleep(250, 2)], { progress: { desc: 'short', stream: term, leave: false } });
+    const c = gather([sleep(1, 1), sleep(500, 2)], { progress: { desc: 'third', stream: term } });
     await b;
-    await sleep(10);
-    expect(term.screen()).toHaveLength(2);
-    expect(term.screen()[1]).toMatch(/^third: /);
+    await sleep(20);
+    expect(term.screen()).toEqual([expect.stringMatching(/^first:  50%/), expect.stringMatching(/^third:  50%/)]);
     await Promise.all([a, c]);
     expect(term.screen()).toEqual([expect.stringMatching(/^first: 100%/), expect.stringMatching(/^third: 100%/)]);
   });
