@@ -76,13 +76,11 @@ async function compileNative(sources, out) {
 
 /** A main() that runs kernel `name` once on a 1-thread cy_kernel_pool and checks its value. */
 function kernelHarness({ name, f64, args, value }) {
-  const arr = (xs) => (xs.length ? `{ ${xs.map((x) => x.toPrecision(17)).join(', ')} }` : '{ 0 }');
+  const decl = (name, xs) => (xs.length ? `  static const double ${name}[] = { ${xs.map((x) => x.toPrecision(17)).join(', ')} };\n` : '');
   return `#include <concurry-kernels.h>
 #include <stdio.h>
 int main(void) {
-  static const double in[] = ${arr(f64)};
-  static const double args[] = ${arr(args)};
-  cy_kernel_pool *pool = cy_kernel_pool_new(1);
+${decl('in', f64)}${decl('args', args)}  cy_kernel_pool *pool = cy_kernel_pool_new(1);
   cy_kernel_call *call = NULL;
   int rc = cy_kernel_call_start(&call, pool, "${name}", ${args.length ? 'args' : 'NULL'}, ${args.length},
                                 ${f64.length ? 'in' : 'NULL'}, ${f64.length * 8});
