@@ -91,17 +91,17 @@ class TerminalBlock {
       multi.terminal.linewrap = false;
       multi.on('update-post', () => unrefTimer(multi));
     }
-    this.schedule(view.mininterval);
     this.bars.set(view, this.multi.create(1, 0, { view }));
     this.live.add(view);
+    this.schedule();
     unrefTimer(this.multi);
   }
 
-  /** The block repaints at the smallest mininterval of its live bars. */
-  schedule(mininterval) {
-    let ms = mininterval;
+  /** The block repaints at the smallest mininterval of its live bars (at most every 10 ms). */
+  schedule() {
+    let ms = Infinity;
     for (const v of this.live) ms = Math.min(ms, v.mininterval);
-    this.multi.schedulingRate = Math.max(ms, 10);
+    if (ms !== Infinity) this.multi.schedulingRate = Math.max(ms, 10);
   }
 
   /** Repaints now. */
@@ -118,6 +118,7 @@ class TerminalBlock {
     if (!this.live.delete(view)) return;
     const multi = this.multi;
     if (this.live.size !== 0) {
+      this.schedule();
       if (!view.leave) this.erase(view);
       multi.update();
       if (!view.leave) {
