@@ -163,6 +163,8 @@ async function main() {
   // 2. The web demo (tests/browser/web-demo.mjs): a full run checked pixel
   // for pixel, a screenshot, and two cancelled runs.
   await checkWebDemo({ context, url: server.url, pass, fail, watch });
+  // 3. Without COOP/COEP (tests/browser/no-isolation.mjs): the single-threaded core, same API.
+  await (await import('./no-isolation.mjs')).checkNoIsolation({ context, pass, fail, watch });
 }
 
 try {
