@@ -32,7 +32,8 @@ export function barMode(o) {
   const stream = o.stream !== undefined ? o.stream : defaultStream();
   if (stream == null) return null;
   if (isTerminal(stream)) return 'terminal';
-  if (o.plain === true) return 'plain';
+  // A terminal where cli-progress cannot run (no Node): lines, as asked of a pipe with `plain`.
+  if (o.plain === true || stream.isTTY === true) return 'plain';
   return null;
 }
 
