@@ -104,11 +104,6 @@ class TerminalBlock {
     if (ms !== Infinity) this.multi.schedulingRate = Math.max(ms, 10);
   }
 
-  /** Repaints now. */
-  draw() {
-    if (this.multi !== null) this.multi.update();
-  }
-
   /**
    * A bar reached its end state: painted at once (so it is on screen before
    * its wait settles); when it was the block's last live bar, the block ends.
