@@ -57,7 +57,10 @@ if (variant && variant !== 'st') {
     throw new Error(`concurry-wasm: CONCURRY_WASM_CORE='${variant}' is not a core variant; unset it (the shipped core), set it to 'st' (the single-threaded core) or to 'test' (the test build, dist-test/)`);
   }
   try {
-    createConcurryCore = (await import('../dist-test/concurry-core.mjs')).default;
+    // Not a literal: a bundler would try to resolve it, and the published
+    // package has no dist-test/ (Vite failed the build of any app).
+    const testCore = '../dist-test/concurry-core.mjs';
+    createConcurryCore = (await import(/* @vite-ignore */ /* webpackIgnore: true */ testCore)).default;
   } catch (e) {
     throw new Error('concurry-wasm: CONCURRY_WASM_CORE=test needs the test build of the core (dist-test/): ' +
       `build it with \`cmake --preset emscripten && cmake --build --preset emscripten\` (${e && e.message})`, { cause: e });

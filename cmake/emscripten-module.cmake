@@ -90,7 +90,7 @@ function(cy_em_module target output_dir output_name)
     OUTPUT_NAME "${output_name}"
     SUFFIX ".js"
     RUNTIME_OUTPUT_DIRECTORY "${output_dir}"
-    LINK_DEPENDS "${cy_exports_file};${PROJECT_BINARY_DIR}/concurry-pre.js;${cy_post_js};${CMAKE_CURRENT_FUNCTION_LIST_DIR}/emscripten/node-wasm-binary.js")
+    LINK_DEPENDS "${cy_exports_file};${PROJECT_BINARY_DIR}/concurry-pre.js;${cy_post_js};${CMAKE_CURRENT_FUNCTION_LIST_DIR}/emscripten/node-wasm-binary.js;${CMAKE_CURRENT_FUNCTION_LIST_DIR}/emscripten/loader.mjs")
   # The .wasm and .worker.js are written next to the .js.
   set_property(TARGET ${target} APPEND PROPERTY ADDITIONAL_CLEAN_FILES
     "${output_dir}/${output_name}.wasm;${output_dir}/${output_name}.worker.js")

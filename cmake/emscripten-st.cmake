@@ -47,12 +47,16 @@ set_property(TARGET concurry_core_st APPEND PROPERTY ADDITIONAL_CLEAN_FILES "${C
 # Its ESM loader: loader.mjs with the file names of this build.
 file(READ "${CMAKE_CURRENT_LIST_DIR}/emscripten/loader.mjs" cy_st_loader)
 string(REPLACE "concurry-core." "concurry-core-st." cy_st_loader "${cy_st_loader}")
+# No pthread workers in this build: no worker URL (a bundler would look for the file).
+string(REPLACE "const workerUrl = new URL('./concurry-core-st.worker.js', import.meta.url);"
+  "const workerUrl = null; // no pthread workers in the single-threaded build" cy_st_loader "${cy_st_loader}")
 string(REPLACE "the\n// Emscripten (3.1.6, -pthread) build" "the\n// Emscripten (3.1.6) single-threaded build" cy_st_loader "${cy_st_loader}")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/emscripten/loader.mjs")
 file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/concurry-core-st.mjs" CONTENT "${cy_st_loader}" @ONLY)
-add_custom_command(TARGET concurry_core_st POST_BUILD
-  COMMAND "${CMAKE_COMMAND}" -E copy_if_different
-    "${PROJECT_BINARY_DIR}/concurry-core-st.mjs" "${CY_DIST_DIR}/concurry-core-st.mjs"
+add_custom_command(OUTPUT "${CY_DIST_DIR}/concurry-core-st.mjs"
+  COMMAND "${CMAKE_COMMAND}" -E copy "${PROJECT_BINARY_DIR}/concurry-core-st.mjs" "${CY_DIST_DIR}/concurry-core-st.mjs"
+  DEPENDS "${PROJECT_BINARY_DIR}/concurry-core-st.mjs"
   VERBATIM)
+add_custom_target(concurry_core_st_loader ALL DEPENDS "${CY_DIST_DIR}/concurry-core-st.mjs")
 # Part of the default build, like dist's module.
 set_target_properties(concurry_core_st PROPERTIES EXCLUDE_FROM_ALL OFF)

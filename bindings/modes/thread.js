@@ -64,7 +64,9 @@ function spawnNode(url, o) {
 
 function spawnBrowser(url) {
   return () => {
-    const w = new Worker(ENTRY, { type: 'module' });
+    // Written out (not ENTRY) so that bundlers (Vite, webpack 5, Parcel) see
+    // the module worker and bundle thread-entry.js with its imports.
+    const w = new Worker(new URL('./thread-entry.js', import.meta.url), { type: 'module' });
     const sab = typeof SharedArrayBuffer === 'function' && /** @type {any} */ (globalThis).crossOriginIsolated
       ? new SharedArrayBuffer(8) : null;
     let gone = false;

@@ -75,9 +75,26 @@ export default async function createConcurryCore(options = {}) {
     }
   } else {
     if (!opts.mainScriptUrlOrBlob) opts.mainScriptUrlOrBlob = scriptUrl.href;
-    if (!opts.locateFile) opts.locateFile = (path) => new URL(path, scriptUrl).href;
+    if (!opts.locateFile) {
+      // By the URLs above, not next to the script: a bundler (Vite, webpack,
+      // Parcel) emits each under a hashed name of its own, or inlines a small
+      // one as a data: URL, which a Worker cannot load same-origin: that one
+      // becomes a blob: URL of this page's origin.
+      const worker = workerUrl && workerUrl.protocol === 'data:' ? await sameOriginUrl(workerUrl) : workerUrl;
+      opts.locateFile = (path) => {
+        if (path.endsWith('.wasm')) return wasmUrl.href;
+        if (worker && path.endsWith('.worker.js')) return worker.href;
+        return new URL(path, scriptUrl).href;
+      };
+    }
   }
   return factory(opts);
+}
+
+/** A blob: URL (this origin) with the contents of a data: URL. */
+async function sameOriginUrl(url) {
+  const blob = await (await fetch(url.href)).blob();
+  return new URL(URL.createObjectURL(new Blob([blob], { type: 'text/javascript' })));
 }
 
 export { createConcurryCore, scriptUrl, wasmUrl, workerUrl };
