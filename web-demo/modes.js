@@ -5,7 +5,7 @@
 //
 // tiles: the kernel arguments of each tile (mandelbrot.mjs tileGrid); onTile(index,
 // bytes) draws one; onProgress({ completed, failed, total, elapsedMs }) moves the
-// bar. startMs is the pool's start-up (createWorker), ms the time from the first
+// bar. startMs is the pool's start-up (until every worker is up), ms the time from the first
 // call to the last tile handed to onTile: the number the page compares. The
 // blocking mode also calls onStopped({ by: 'worker' | 'terminate', ms }) after a
 // cancel: whether its worker saw the flag, or had to be terminated.
@@ -71,10 +71,35 @@ async function runPool(pkg, w, startMs, { tiles, signal, onStart, onTile, onProg
   }
 }
 
+/**
+ * Resolves once `n` distinct workers of a thread pool have answered (or 10 s
+ * pass). createWorker resolves when the first worker has loaded the module;
+ * the others load meanwhile (a module graph and a wasm core each), and tiles
+ * handed out before they are up would all go to the first: the timing would
+ * be of one worker, not of `n`. Calls go only to workers that are up, so
+ * asking each call who answered finds the others as they come.
+ */
+async function allWorkersUp(w, n, signal) {
+  const seen = new Set();
+  const end = performance.now() + 10_000;
+  while (seen.size < n && performance.now() < end) {
+    signal.throwIfAborted();
+    const ids = await Promise.all(Array.from({ length: n }, () => w.workerId()));
+    for (const id of ids) seen.add(id);
+    if (seen.size < n) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** JavaScript tiles on a pool of module Web Workers (tiles.mjs). */
 async function runThread(pkg, opts) {
   const t0 = performance.now();
   const w = await pkg.createWorker(new URL('./tiles.mjs', import.meta.url).href, { mode: 'thread', maxWorkers: opts.workers });
+  try {
+    await allWorkersUp(w, opts.workers, opts.signal);
+  } catch (e) {
+    await w.stop({ force: true });
+    throw e;
+  }
   return runPool(pkg, w, performance.now() - t0, opts);
 }
 

@@ -12,3 +12,7 @@ export function mandelbrot(width, height, x0, y0, x1, y1, maxIter) {
   const px = mandelbrotTile(width, height, x0, y0, x1, y1, maxIter);
   return transfer(px, [px.buffer]);
 }
+
+/** This worker's id, random and fixed when the module loaded (see modes.js allWorkersUp). */
+const id = Math.random().toString(36).slice(2);
+export function workerId() { return id; }

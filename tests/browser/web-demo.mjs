@@ -76,9 +76,10 @@ async function settled(page, ms) {
 
 /**
  * @param {{ context: import('playwright-core').BrowserContext, url: string,
- *   pass: (m: string) => void, fail: (m: string) => void, watch: Function }} t
+ *   pass: (m: string) => void, fail: (m: string) => void, watch: Function,
+ *   networkChanged: (logs: string[]) => boolean }} t  run.mjs's helpers
  */
-export async function checkWebDemo({ context, url, pass, fail, watch }) {
+export async function checkWebDemo({ context, url, pass, fail, watch, networkChanged }) {
   const tiles = tileGrid(VIEW, ITERS);
   const expected = await expectedTiles(tiles);
   const colours = new Set(expected.map((e) => e.hash)).size;
@@ -89,7 +90,8 @@ export async function checkWebDemo({ context, url, pass, fail, watch }) {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 1000 });
   const logs = watch(page, 'web demo');
-  const resp = await page.goto(`${url}web-demo/?view=${VIEW}&iters=${ITERS}&workers=${WORKERS}`, { timeout: 10_000 });
+  const demoUrl = `${url}web-demo/?view=${VIEW}&iters=${ITERS}&workers=${WORKERS}`;
+  const resp = await page.goto(demoUrl, { timeout: 10_000 });
   const h = resp ? resp.headers() : {};
   if (!resp || !resp.ok()) fail(`web demo: HTTP ${resp && resp.status()}`);
   if (h['cross-origin-opener-policy'] !== 'same-origin' || h['cross-origin-embedder-policy'] !== 'require-corp') {
@@ -98,8 +100,15 @@ export async function checkWebDemo({ context, url, pass, fail, watch }) {
   const iso = await page.evaluate(() => self.crossOriginIsolated);
   if (iso === true) pass('web demo: crossOriginIsolated');
   else fail(`web demo: crossOriginIsolated is ${iso}`);
-  const t0 = Date.now();
-  const s = await settled(page, 40_000);
+  let t0 = Date.now();
+  let s = await settled(page, 40_000);
+  if (s.state !== 'done' && networkChanged(logs)) {
+    console.log(`        retry: the web demo ended "${s.state}" with ERR_NETWORK_CHANGED in its log (an interface came or went); loading it again`);
+    logs.length = 0;
+    await page.goto(demoUrl, { timeout: 10_000 });
+    t0 = Date.now();
+    s = await settled(page, 40_000);
+  }
   if (s.state === 'done') pass(`web demo: data-state="done" after ${Date.now() - t0} ms (${s.status})`);
   else fail(`web demo: data-state="${s.state}" after ${Date.now() - t0} ms${s.error ? `: ${s.error}` : ''} (${s.status})`);
   const cards = await readCards(page, tiles);
@@ -124,9 +133,9 @@ export async function checkWebDemo({ context, url, pass, fail, watch }) {
 
   // 2. Cancel while the Web Workers draw (a second run of the page's own
   // Render button, heavier so that there is time to press Cancel).
-  await cancelRun(context, url, watch, pass, fail, 'thread', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=thread,c,blocking`);
+  await cancelRun(context, watch, networkChanged, pass, fail, 'thread', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=thread,c,blocking`);
   // 3. The same in the worker that blocks in waitSync.
-  await cancelRun(context, url, watch, pass, fail, 'blocking', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=blocking`);
+  await cancelRun(context, watch, networkChanged, pass, fail, 'blocking', `${url}web-demo/?view=${VIEW}&iters=20000&workers=${WORKERS}&autorun=0&modes=blocking`);
 
   // 4. Served without COOP/COEP (?coi=0): the page says why it cannot run.
   await page.goto(`${url}web-demo/?coi=0`, { timeout: 10_000 });
@@ -140,24 +149,37 @@ export async function checkWebDemo({ context, url, pass, fail, watch }) {
   await page.close();
 }
 
-async function cancelRun(context, url, watch, pass, fail, mode, pageUrl) {
+async function cancelRun(context, watch, networkChanged, pass, fail, mode, pageUrl) {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 1000 });
   const logs = watch(page, `web demo cancel (${mode})`);
-  await page.goto(pageUrl, { timeout: 10_000 });
-  await page.waitForFunction(() => !document.getElementById('run').disabled || document.body.dataset.state === 'error', null, { timeout: 10_000 });
-  await page.click('#run');
-  const card = `.card[data-mode=${mode}]`;
   try {
-    await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.tiles) >= 2, card, { timeout: 20_000, polling: 20 });
-  } catch {
-    const s = await state(page);
-    fail(`web demo cancel (${mode}): no tiles drawn in 20 s (state ${s.state}${s.error ? `: ${s.error}` : ''})`);
-    await page.close();
-    return;
+    await cancelSteps(page, logs, networkChanged, pass, fail, mode, pageUrl);
+  } catch (e) {
+    // A step that timed out: say where the page stood, and what it logged.
+    const s = await state(page).catch(() => ({ state: '(page gone)' }));
+    fail(`web demo cancel (${mode}): ${e.message.split('\n')[0]} (data-state "${s.state}"${s.error ? `: ${s.error}` : ''}, status "${s.status}")` +
+      (logs.length ? `\n${logs.map((l) => `        ${l}`).join('\n')}` : ''));
   }
+  await page.close();
+}
+
+async function cancelSteps(page, logs, networkChanged, pass, fail, mode, pageUrl) {
+  for (let attempt = 1; ; attempt++) {
+    await page.goto(pageUrl, { timeout: 10_000 });
+    await page.waitForFunction(() => !document.getElementById('run').disabled || document.body.dataset.state === 'error', null, { timeout: 10_000 });
+    if (attempt === 2 || (await state(page)).state !== 'error' || !networkChanged(logs)) break;
+    console.log(`        retry: the cancel page (${mode}) failed to load with ERR_NETWORK_CHANGED in its log; loading it again`);
+    logs.length = 0;
+  }
+  await page.click('#run', { timeout: 5_000 });
+  const card = `.card[data-mode=${mode}]`;
+  // Two tiles drawn, or the run over (which the checks below then report).
+  await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.tiles) >= 2 || document.body.dataset.state !== 'running',
+    card, { timeout: 20_000, polling: 20 });
   const t = Date.now();
-  await page.click('#cancel');
+  const before = await state(page);
+  if (before.state === 'running') await page.click('#cancel', { timeout: 5_000 });
   const s = await settled(page, 5_000);
   const ms = Date.now() - t;
   const first = await readCards(page, []);
@@ -175,6 +197,7 @@ async function cancelRun(context, url, watch, pass, fail, mode, pageUrl) {
     alive = await threadWorkers();
   }
   const problems = [];
+  if (before.state !== 'running') problems.push(`the run was over before Cancel could be pressed (data-state "${before.state}"${before.error ? `: ${before.error}` : ''})`);
   if (s.state !== 'cancelled') problems.push(`data-state "${s.state}"${s.error ? ` (${s.error})` : ''}, want "cancelled"`);
   if (c.status !== 'cancelled') problems.push(`card status ${c.status}`);
   if (!(c.drawn >= 2 && c.drawn < c.total)) problems.push(`${c.drawn} of ${c.total} tiles drawn`);
@@ -186,5 +209,4 @@ async function cancelRun(context, url, watch, pass, fail, mode, pageUrl) {
   if (errs.length) problems.push(`errors logged: ${errs.join(' | ')}`);
   if (problems.length) fail(`web demo cancel (${mode}): ${problems.join('; ')}`);
   else pass(`web demo cancel (${mode}): stopped at ${c.drawn}/${c.total} tiles, ${ms} ms after the click ("${s.status}")`);
-  await page.close();
 }
