@@ -20,6 +20,10 @@ case "${1:-}" in
   --wasi) mode=wasi; shift ;;
 esac
 
+# Quiet, but say why a first run takes minutes.
+if [ ! -d node_modules ] || [ ! -f dist/concurry-core.mjs ]; then
+  echo "demo: first run: installing and building what is missing (a few minutes; log: build/setup.log)" >&2
+fi
 bash scripts/setup.sh -q
 
 if [ "$mode" = node ]; then
