@@ -249,9 +249,11 @@ describe('not a terminal', () => {
     await gather(Array.from({ length: 20 }, (_, i) => sleep(i * 5, i)), { progress: { desc: 'p', plain: true, stream: pipe } });
     expect(pipe.raw).not.toMatch(/\x1b/);
     const lines = pipe.raw.split('\n').filter(Boolean);
-    expect(lines.length).toBe(2); // ~100 ms of work, one line a second at most, and the end
+    // ~100 ms of work: the first line, the end (a third only if a loaded machine stretched it past 1 s).
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.length).toBeLessThanOrEqual(3);
     expect(lines[0]).toMatch(/^p: +\d+% \d+\/20 \[/);
-    expect(lines[1]).toMatch(/^p: 100% 20\/20 \[.*\] done$/);
+    expect(lines[lines.length - 1]).toMatch(/^p: 100% 20\/20 \[.*\] done$/);
 
     const pipe2 = new FakeTerminal({ isTTY: false });
     await gather(Array.from({ length: 6 }, (_, i) => sleep(i * 30, i)), { progress: { desc: 'q', plain: true, mininterval: 40, stream: pipe2 } });

@@ -91,9 +91,12 @@ class TerminalBlock {
       multi.terminal.linewrap = false;
       multi.on('update-post', () => unrefTimer(multi));
     }
-    this.bars.set(view, this.multi.create(1, 0, { view }));
     this.live.add(view);
+    // Before create(): it arms the block's first redraw with this period.
     this.schedule();
+    this.bars.set(view, this.multi.create(1, 0, { view }));
+    // On screen at once (as tqdm draws a bar when it starts); later reports at the block's pace.
+    this.multi.update();
     unrefTimer(this.multi);
   }
 
