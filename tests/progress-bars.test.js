@@ -49,6 +49,19 @@ describe('a bar per wait/gather on a terminal', () => {
     expect(seen[0]).toMatch(/^x: 100%.*2\/2/);
   });
 
+  test('a bar is on screen as soon as its first report comes, not at the next redraw', async () => {
+    const term = new FakeTerminal();
+    const ds = [deferred(), deferred(), deferred()];
+    const g = gather(ds.map((d) => d.promise), { progress: { desc: 'now', stream: term, mininterval: 5000 } });
+    ds[0].resolve(1);
+    await new Promise((r) => setImmediate(r));
+    expect(term.screen()).toEqual([expect.stringMatching(/^now:  33%\|.*\| 1\/3 /)]);
+    ds[1].resolve(2);
+    ds[2].resolve(3);
+    await g;
+    expect(term.screen()).toEqual([expect.stringMatching(/^now: 100%\|.*\| 3\/3 /)]);
+  });
+
   test('desc, unit, total and width shape the line; lines fit the columns', async () => {
     const term = new FakeTerminal({ columns: 80 });
     await gather([1, 2, 3, 4], { progress: { desc: 'tiles', unit: 'tile', width: 10, stream: term } });
