@@ -15,12 +15,17 @@ const same = (got, want, what) => {
   return got;
 };
 
-/** @param {string} where 'page' or 'worker' */
-export async function runChecks(where) {
+/**
+ * @param {string} where 'page' or 'worker'
+ * @param {(name: string) => void} [onCheck] told each check's name as it starts
+ *   (so that a run that hangs can say where)
+ */
+export async function runChecks(where, onCheck = () => {}) {
   const t0 = performance.now();
   const checks = [];
   let pkg = null;
   const check = async (name, fn) => {
+    onCheck(name);
     const t = performance.now();
     try {
       const detail = await fn();

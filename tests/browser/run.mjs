@@ -161,7 +161,11 @@ async function main() {
       result = await within(20_000, page.evaluate(() => window.testResult));
     } catch (e) {
       if (attempt === 1 && networkChanged(logs)) result = null;
-      else fail(`test page did not produce a result: ${e.message.split('\n')[0]}`);
+      else {
+        const at = await page.evaluate(() => window.testAt).catch(() => null);
+        fail(`test page did not produce a result: ${e.message.split('\n')[0]}` +
+          (at ? ` (running: page "${at.page}", worker "${at.worker}")` : ''));
+      }
     }
     const failed = !result || [result.page, result.worker].some((r) => !r || r.error || (r.checks || []).some((c) => !c.ok));
     if (attempt === 2 || !failed || !networkChanged(logs)) break;
