@@ -19,7 +19,7 @@
  *   ```sh / ```bash / ```console / ```text    shell sessions and output: not run, counted
  *
  * A block whose first line is a comment naming a file (`// app.cjs`,
- * `// tasks.mjs`, `/* my-kernels.c *\/`) is written under that name, so a
+ * `// tasks.mjs: what it is`, `/* my-kernels.c *\/`) is written under that name, so a
  * later block can import it, and a `.cjs` block runs as CommonJS. Blocks of
  * one README share one directory, written in README order.
  *
@@ -48,7 +48,7 @@ const C_FLAGS = new Set(['wasi', 'kernel', 'no-run']);
 /** The file name a first-line comment gives (`// x.mjs`, `/* x.c *\/`), or null. */
 function fileOf(code) {
   const first = code.split('\n', 1)[0].trim();
-  const m = /^(?:\/\/\s*|\/\*\s*)([\w.-]+\.(?:m?js|cjs|c))\s*(?:\*\/)?$/.exec(first);
+  const m = /^(?:\/\/|\/\*)\s*([\w.-]+\.(?:m?js|cjs|c))(?:\s*\*\/|:.*)?$/.exec(first);
   return m ? m[1] : null;
 }
 
