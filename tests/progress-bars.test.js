@@ -293,6 +293,31 @@ describe('options and process lifetime', () => {
     expect(() => wait([1], { progress: { plain: 'yes' } })).toThrow(/progress\.plain/);
   });
 
+  test('a bar whose wait is collected without a final report (an iterator dropped) ends grey, and its block with it', () => {
+    const idx = fileURLToPath(new URL('../bindings/index.js', import.meta.url));
+    const fake = fileURLToPath(new URL('./progress-terminal.js', import.meta.url));
+    const src = `
+      import { gather } from ${JSON.stringify(idx)};
+      import { FakeTerminal } from ${JSON.stringify(fake)};
+      const term = new FakeTerminal();
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      (() => {
+        const it = gather([1, new Promise(() => {})], { iter: true, progress: { desc: 'orphan', stream: term } });
+        it.next();
+      })();
+      await sleep(50);
+      for (let i = 0; i < 10; i++) { globalThis.gc(); await sleep(20); }
+      await gather([1], { progress: { desc: 'next', stream: term } });
+      process.stdout.write(JSON.stringify({ screen: term.screen(), colors: term.colors(0), row: term.row }));
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', src], { encoding: 'utf8', timeout: 20000 });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.screen).toEqual([expect.stringMatching(/^orphan:  50%.* 1\/2 /), expect.stringMatching(/^next: 100%/)]);
+    expect(out.colors).toEqual([GREY]);
+    expect(out.row).toBe(2); // both blocks ended: the cursor is below them
+  });
+
   test('a live bar does not keep the process alive', () => {
     const idx = fileURLToPath(new URL('../bindings/index.js', import.meta.url));
     const src = `

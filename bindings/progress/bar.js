@@ -11,7 +11,7 @@
  * (red), stopped (grey), as tqdm's bars in the original.
  * @module concurry-wasm/progress/bar
  */
-import { formatLine, endState, RUNNING, FAILED } from './format.js';
+import { formatLine, endState, RUNNING, FAILED, STOPPED } from './format.js';
 import { defaultStream, isTerminal, useColors, terminalBlock, PlainLines, DEFAULT_REDRAW_MS } from './renderer.js';
 
 /** Plain lines are sparse: one a second unless `mininterval` says otherwise. */
@@ -118,6 +118,16 @@ export class ProgressBar {
   }
 }
 
+/*
+ * A wait whose waiter is collected without a final report (a gather
+ * iterator dropped without return()) would leave its bar live, and with it
+ * the stream's block: every later bar would stack under it. The callback is
+ * held only by its waiter, so its collection ends the bar (grey).
+ */
+const orphans = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((held) => { if (held.bar !== null) held.bar.close(STOPPED); })
+  : null;
+
 /**
  * The progress callback of a wait with a bar: creates the bar at the first
  * report, feeds it every report, then calls the user's callback (if any).
@@ -128,10 +138,11 @@ export class ProgressBar {
  * @returns {(r: any) => unknown}
  */
 export function barCallback(o, user) {
-  /** @type {ProgressBar|null} */
-  let bar = null;
-  return (r) => {
-    if (bar === null) bar = new ProgressBar(o);
+  /** @type {{ bar: ProgressBar|null }} what the registry may close; holds nothing of the callback */
+  const held = { bar: null };
+  const callback = (r) => {
+    if (held.bar === null) held.bar = new ProgressBar(o);
+    const bar = held.bar;
     bar.update(r);
     if (user === null) return undefined;
     let out;
@@ -151,4 +162,6 @@ export function barCallback(o, user) {
     }
     return out;
   };
+  if (orphans !== null) orphans.register(callback, held);
+  return callback;
 }
