@@ -81,6 +81,10 @@ else
   summary+=("  skip  browser: package.json has no test:browser script")
 fi
 
+# A Vite build of a tiny app over the package as packed, run in Chromium with and without COOP/COEP.
+echo "== bundler"
+step "bundler (vite)" node tests/bundler/run.mjs
+
 echo "== summary"
 printf '%s\n' "${summary[@]}"
 # The closing line CI reads: steps, each a build or a whole suite.

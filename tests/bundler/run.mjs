@@ -1,0 +1,176 @@
+// Bundler test (npm test step "bundler (vite)"): the package, staged as
+// `npm pack` would ship it, imported by a tiny app (tests/bundler/app/) that
+// Vite builds for production; the bundle is then served twice by
+// web-demo/server.mjs, with COOP/COEP and without, and opened in headless
+// Chromium (playwright-core, Debian's /usr/bin/chromium; CHROMIUM overrides).
+// In both pages the app's thread-mode gather, C kernels and Promise gather
+// must give their values, which needs everything a bundler can lose: the
+// thread-mode worker bundled with its imports, the .wasm (and with
+// isolation the pthread worker script) found under the names Vite gave them,
+// and the single-threaded core chosen where the page is not isolated.
+// Prints one line per check and the time of each phase; exits non-zero on
+// any failure. Work files go to build/bundler/.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../web-demo/server.mjs';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const work = join(repo, 'build', 'bundler');
+const app = join(work, 'app');
+const out = join(work, 'out');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const DEADLINE_MS = 90_000;
+
+const t0 = Date.now();
+let tPhase = t0;
+const phase = (what) => { const now = Date.now(); console.log(`        ${what}: ${now - tPhase} ms`); tPhase = now; };
+const failures = [];
+const fail = (m) => { failures.push(m); console.log(`  FAIL  ${m}`); };
+const pass = (m) => console.log(`  ok    ${m}`);
+const same = (got, want, what) => {
+  if (JSON.stringify(got) === JSON.stringify(want)) return true;
+  fail(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  return false;
+};
+
+let browser = null;
+const servers = [];
+async function cleanup() {
+  if (browser) {
+    let timer;
+    const closed = await Promise.race([browser.close().then(() => true, () => false),
+      new Promise((r) => { timer = setTimeout(() => r(false), 5000); })]);
+    clearTimeout(timer);
+    // browser.close() hung: end Chromium ourselves.
+    if (!closed) { try { browser.process?.()?.kill('SIGKILL'); } catch {} }
+  }
+  browser = null;
+  for (const s of servers.splice(0)) await s.close();
+}
+const watchdog = setTimeout(async () => {
+  console.error(`bundler test: FAIL: still running after ${DEADLINE_MS / 1000} s`);
+  await cleanup();
+  process.exit(1);
+}, DEADLINE_MS);
+
+/** The app, and the package in its node_modules exactly as `npm pack` would ship it. */
+function stage() {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  cpSync(fileURLToPath(new URL('./app/', import.meta.url)), app, { recursive: true });
+  const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  }));
+  const pkgDir = join(app, 'node_modules', 'concurry-wasm');
+  const files = listing[0].files.map((f) => f.path);
+  for (const f of files) {
+    mkdirSync(dirname(join(pkgDir, f)), { recursive: true });
+    copyFileSync(join(repo, f), join(pkgDir, f));
+  }
+  // Its dependencies (bullmq, ...) resolve from the repository's node_modules, above build/.
+  for (const f of ['dist/concurry-core.wasm', 'dist/concurry-core.worker.js', 'dist/concurry-core-st.wasm']) {
+    if (!files.includes(f)) fail(`npm pack does not ship ${f} (build it with \`npm run build:wasm\`)`);
+  }
+  return files.length;
+}
+
+async function bundle() {
+  const { build } = await import('vite');
+  await build({
+    root: app,
+    configFile: join(app, 'vite.config.mjs'),
+    // Vite's notes on node: imports it leaves out for the browser (the
+    // package imports them only in Node) and on the lazily loaded remote
+    // mode's size are expected; errors still show.
+    logLevel: 'error',
+    build: { outDir: out, emptyOutDir: true },
+  });
+}
+
+async function check(context, isolation) {
+  const tag = isolation ? 'with COOP/COEP' : 'without COOP/COEP';
+  const server = await startServer({ port: 0, host: '127.0.0.1', root: out, isolation });
+  servers.push(server);
+  const page = await context.newPage();
+  const logs = [];
+  page.on('console', (m) => { if (m.type() === 'error') logs.push(`console.error: ${m.text()}`); });
+  page.on('pageerror', (e) => logs.push(`uncaught: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) logs.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') logs.push(`worker console.error: ${m.text()}`); }));
+  await page.goto(`${server.url}index.html`, { timeout: 10_000 });
+  let r = null;
+  let timer;
+  try {
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 20_000 });
+    r = await Promise.race([page.evaluate(() => window.result),
+      new Promise((_, ko) => { timer = setTimeout(() => ko(new Error('no result in 20 s')), 20_000); })]);
+  } catch (e) {
+    fail(`${tag}: the bundled app gave no result: ${e.message.split('\n')[0]}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (r && r.error) fail(`${tag}: the bundled app failed: ${r.error}`);
+  else if (r) {
+    let ok = same(r.crossOriginIsolated, isolation, `${tag}: crossOriginIsolated`);
+    ok = same(r.threadUuid, 'thread-future-', `${tag}: thread-mode future kind`) && ok;
+    ok = same(r.thread, [0, 1, 4, 9, 16, 25], `${tag}: thread-mode gather`) && ok;
+    ok = same(r.threadDict, { a: 49, b: 'b' }, `${tag}: thread-mode dict gather`) && ok;
+    ok = same(r.c, [1229, 3], `${tag}: C kernels`) && ok;
+    ok = same(r.promise, ['p', 'q', 3], `${tag}: Promise gather`) && ok;
+    // Which files the bundle fetched: Vite's names (assets/<name>-<hash>.<ext>).
+    const wasm = r.resources.filter((p) => p.endsWith('.wasm'));
+    const core = isolation ? /^\/assets\/concurry-core-(?!st-)[\w-]+\.wasm$/ : /^\/assets\/concurry-core-st-[\w-]+\.wasm$/;
+    if (wasm.length === 1 && core.test(wasm[0])) pass(`${tag}: the ${isolation ? '-pthread' : 'single-threaded'} core's wasm found after bundling (${wasm[0]})`);
+    else { ok = false; fail(`${tag}: wasm fetched ${JSON.stringify(wasm)}, want one matching ${core}`); }
+    const entry = r.resources.filter((p) => /^\/assets\/thread-entry-[\w-]+\.js$/.test(p));
+    if (entry.length) pass(`${tag}: the thread-mode worker was bundled (${entry[0]})`);
+    else { ok = false; fail(`${tag}: no bundled thread-entry chunk fetched: ${JSON.stringify(r.resources)}`); }
+    if (ok) pass(`${tag}: the bundled app's thread-mode gather, dict gather, C kernels and Promise gather`);
+  }
+  if (logs.length) fail(`${tag}: the page logged errors:\n${logs.map((l) => `        ${l}`).join('\n')}`);
+  await page.close();
+}
+
+async function main() {
+  if (!existsSync(join(repo, 'dist', 'concurry-core-st.wasm'))) {
+    fail('dist/ is not built (dist/concurry-core-st.wasm missing): `npm run build:wasm`');
+    return;
+  }
+  if (!existsSync(executablePath)) {
+    fail(`no Chromium at ${executablePath} (scripts/setup.sh installs Debian's chromium; CHROMIUM=path overrides)`);
+    return;
+  }
+  const n = stage();
+  phase(`staged the app and the package's ${n} files (npm pack --dry-run)`);
+  await bundle();
+  phase('vite build');
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({
+    executablePath, headless: true, timeout: 20_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext();
+  phase(`Chromium ${browser.version()} started`);
+  await check(context, true);
+  phase('page with COOP/COEP');
+  await check(context, false);
+  phase('page without COOP/COEP');
+}
+
+try {
+  await main();
+} catch (e) {
+  fail(`bundler test crashed: ${(e && e.stack) || e}`);
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+const secs = ((Date.now() - t0) / 1000).toFixed(1);
+if (failures.length) {
+  console.log(`bundler test: ${failures.length} failure(s) in ${secs} s`);
+  process.exit(1);
+}
+console.log(`bundler test: all passed in ${secs} s`);
