@@ -1,7 +1,7 @@
 // The web demo's page: controls, one card per mode (canvas, progress bar,
 // time), the timings summary, and the state the browser test reads:
 //   <body data-state="idle|running|done|cancelled|error" data-error="...">
-//   <article class="card" data-mode=".." data-status="idle|running|done|cancelled|error"
+//   <article class="card" data-mode=".." data-status="idle|running|done|cancelled|error|skipped"
 //            data-tiles="drawn" data-total=".." data-ms=".." data-stopped-by="worker|terminate">
 // Query parameters preset the controls: workers, view, iters, autorun (1 by
 // default: a run starts on load), modes (a comma list of mode ids).
@@ -129,6 +129,12 @@ class Card {
     if (this.mode.pooled) this.el.querySelector('.extra').textContent = `pool start ${fmt(ms)}`;
   }
 
+  /** A mode this page cannot run (status "skipped", the reason on the card). */
+  skip(why) {
+    this.set('skipped', why);
+    this.el.querySelector('.note').textContent = why;
+  }
+
   /** How a cancelled blocking worker ended (shown, and read by the browser test). */
   stopped(by, ms) {
     this.el.dataset.stoppedBy = by;
@@ -201,17 +207,26 @@ async function main() {
   $('cards').append(...cards.map((c) => c.el));
   // The empty tile grid of the current settings until the first run.
   for (const c of cards) c.reset(tileGrid($('view').value, Number($('iters').value)));
+
   showSummary(cards, new Map());
 
   const iso = $('iso');
-  if (!self.crossOriginIsolated) {
-    iso.textContent = 'not cross-origin isolated';
-    iso.className = 'badge bad';
-    throw new Error('This page is not cross-origin isolated, so SharedArrayBuffer (which the pthread build of the core needs) ' +
-      'is missing. Serve it with COOP: same-origin and COEP: require-corp, e.g. `npm run web-demo`.');
+  const isolated = self.crossOriginIsolated === true;
+  if (isolated) {
+    iso.textContent = 'crossOriginIsolated \u2713';
+    iso.className = 'badge ok';
+  } else {
+    // The package falls back to its single-threaded core: no shared memory,
+    // so no thread may block on the core (waitSync) and C tasks run inline.
+    iso.textContent = 'not cross-origin isolated \u00b7 single-threaded core';
+    iso.className = 'badge warn';
+    $('notice').hidden = false;
+    for (const c of cards) {
+      if (c.mode.needsIsolation) c.skip('skipped: needs cross-origin isolation (SharedArrayBuffer)');
+      else if (c.mode.noteSingleThreaded) c.el.querySelector('.note').textContent = c.mode.noteSingleThreaded;
+    }
   }
-  iso.textContent = 'crossOriginIsolated \u2713';
-  iso.className = 'badge ok';
+  const runnable = cards.filter((c) => isolated || !c.mode.needsIsolation);
 
   // Imported here, not statically, so that a failure to load is shown on the page.
   const pkg = await import('/bindings/index.js');
@@ -226,7 +241,7 @@ async function main() {
     const maxIter = Number($('iters').value);
     const tiles = tileGrid(view, maxIter);
     const args = tiles.map((t) => t.args);
-    for (const c of cards) c.reset(tiles);
+    for (const c of runnable) c.reset(tiles);
     const results = new Map();
     showSummary(cards, results);
     $('summary-note').textContent = `\u00b7 ${VIEWS[view].label}, ${maxIter} iterations, ${tiles.length} tiles, ${workers} worker${workers > 1 ? 's' : ''}`;
@@ -237,7 +252,7 @@ async function main() {
     const t0 = performance.now();
     let current = null;
     try {
-      for (const card of cards) {
+      for (const card of runnable) {
         current = card;
         card.set('running', `0 / ${tiles.length} tiles`);
         status(`Rendering \u00b7 ${card.mode.title}\u2026`);
@@ -254,7 +269,7 @@ async function main() {
       }
       current = null;
       setState('done');
-      status(`Done \u00b7 ${cards.length} modes in ${fmt(performance.now() - t0)}`);
+      status(`Done \u00b7 ${runnable.length} modes in ${fmt(performance.now() - t0)}`);
     } catch (e) {
       if (signal.aborted && e === signal.reason) {
         if (current) current.finish('cancelled');
