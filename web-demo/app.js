@@ -207,7 +207,6 @@ async function main() {
   $('cards').append(...cards.map((c) => c.el));
   // The empty tile grid of the current settings until the first run.
   for (const c of cards) c.reset(tileGrid($('view').value, Number($('iters').value)));
-
   showSummary(cards, new Map());
 
   const iso = $('iso');
