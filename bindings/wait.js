@@ -10,70 +10,25 @@
  * settled at the call have reached the core: `timeout: 0` gives what was
  * done at the call. Every input is observed (a rejection is handled) on
  * every way out. Two paths: a wait for ALL_COMPLETED with neither timeout
- * nor progress watches native promises as one group of waitset slots
- * (waitGrouped); any other wait has a future per input (waitFutures).
+ * nor progress watches its inputs as gather does (gather/inputs.js, mode
+ * GROUP_ALL: native promises as one group of waitset slots) and makes the
+ * futures of its promises and values at the end (waitGrouped); any other
+ * wait has a future per input (waitFutures).
  * @module concurry-wasm/wait
  */
 import { splitArgs, flatten } from './shapes.js';
 import { parseWaitOptions, RETURN_WHEN_CODE } from './options.js';
 import { wrapFuture } from './wrap.js';
-import { completesElsewhere } from './futures/base.js';
-import { C, heap, CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, coreFailure } from './core.js';
-import { settledPromiseFuture } from './futures/promise.js';
-import { Waiter, decideSettled } from './waitset.js';
-import { TimeoutError } from './errors.js';
+import { withFuturePointers } from './futures/base.js';
+import { CY_ETIMEDOUT } from './core.js';
+import { Waiter } from './waitset.js';
 import { cancelPendingFutures } from './cancel-pending.js';
 import { abortedAtCall } from './aborted-report.js';
+import { Inputs, GROUP_ALL } from './gather/inputs.js';
+import { InputsRun, waiterOptions, timeoutError, promiseFor } from './gather/inputs-run.js';
 
-/**
- * Writes the C futures of `futs` into a fresh malloc'd array.
- * @param {import('./futures/base.js').BaseFuture[]} futs
- * @returns {{ fs: number, foreign: boolean }}
- */
-function futurePointers(futs) {
-  const n = futs.length;
-  if (n === 1) {
-    // The common single wait: no staging array.
-    const f = futs[0];
-    const p = f._cptr();
-    const foreign = completesElsewhere(f);
-    const fs = C.malloc(4);
-    if (!fs) throw coreFailure('malloc', -2);
-    heap().u32[fs >> 2] = p;
-    return { fs, foreign };
-  }
-  const ptrs = new Uint32Array(n);
-  let foreign = false;
-  for (let i = 0; i < n; i++) {
-    const f = futs[i];
-    ptrs[i] = f._cptr();
-    if (!foreign && completesElsewhere(f)) foreign = true;
-  }
-  const fs = C.malloc(n > 0 ? n * 4 : 4);
-  if (!fs) throw coreFailure('malloc', -2);
-  heap().u32.set(ptrs, fs >> 2);
-  return { fs, foreign };
-}
-
-/** The options a Waiter takes, from parsed wait/gather options. */
-export function waiterOptions(o, returnWhen, returnExceptions, foreign) {
-  const strategy = o.polling !== null && typeof o.polling === 'object' ? o.polling._ptr : 0;
-  return {
-    returnWhen,
-    timeout: o.timeout,
-    polling: typeof o.polling === 'string' ? o.polling : null,
-    strategy,
-    progress: o.progress,
-    returnExceptions,
-    foreign,
-    signal: o.signal,
-  };
-}
-
-/** A TimeoutError saying how many of how many completed. */
-export function timeoutError(where, timeout, completed, total) {
-  return new TimeoutError(`${where} timed out after ${timeout} ms: ${completed} of ${total} completed`, { completed, total, timeout });
-}
+// Their home is gather/inputs-run.js; exported here too for older importers (sync-wait.js).
+export { waiterOptions, timeoutError };
 
 /**
  * Waits for futures (or values: those are done at once).
@@ -91,12 +46,7 @@ export function wait(...args) {
   const leaves = shape.leaves;
   const n = leaves.length;
   if (o.cancelPending) return waitCancellingPending(leaves, n, o);
-  if (o.returnWhen === RETURN_WHEN_CODE.ALL_COMPLETED && o.timeout < 0 && o.progress === null) {
-    const futs = new Array(n);
-    const m = wrapAllButPromises(leaves, n, futs);
-    if (m > 0) return waitGrouped(leaves, n, m, futs, o);
-    return waitFutures(futs, n, o);
-  }
+  if (o.returnWhen === RETURN_WHEN_CODE.ALL_COMPLETED && o.timeout < 0 && o.progress === null) return waitGrouped(leaves, n, o);
   // Every input is wrapped (observed: a rejection is handled) before any way
   // out, an aborted signal included, as Promise.all observes its inputs.
   const futs = new Array(n);
@@ -117,266 +67,105 @@ function waitCancellingPending(leaves, n, o) {
     (e) => { cancelPendingFutures(futs); throw e; });
 }
 
-/**
- * Frees the waiter, then settles the wait; with what the signal's
- * removeEventListener threw while freeing, if it did (never left pending).
- */
-function endWait(waiter, value, isError, resolve, reject) {
-  waiter.free();
-  if (waiter.cleanupError !== undefined) reject(waiter.cleanupError);
-  else if (isError) reject(value);
-  else resolve(value);
-}
-
-/** wait() over futures, one per input (every return condition and option). */
-function waitFutures(futs, n, o) {
-  if (o.signal && o.signal.aborted) return Promise.reject(abortedAtCall(o.progress, futs, o.signal.reason));
-  const { fs, foreign } = futurePointers(futs);
-  return new Promise((resolve, reject) => {
-    const end = (waiter, value, isError) => endWait(waiter, value, isError, resolve, reject);
-    let w;
-    try {
-      w = new Waiter(fs, n, waiterOptions(o, o.returnWhen, true, foreign), {
-        onPoll(rc, waiter) {
-          if (rc === CY_ETIMEDOUT) {
-            const k = waiter.doneCount();
-            if (waiter.finish()) end(waiter, timeoutError('wait()', o.timeout, k, n), true);
-            return;
-          }
-          if (!waiter.finish()) return;
-          const flags = waiter.doneFlags();
-          const done = new Set();
-          const notDone = new Set();
-          for (let i = 0; i < n; i++) (flags[i] ? done : notDone).add(futs[i]);
-          // A future listed twice is in one set only: done wins.
-          for (const f of done) notDone.delete(f);
-          end(waiter, { done, notDone }, false);
-        },
-        onAbort(reason, waiter) { end(waiter, reason, true); },
-      });
-    } catch (e) {
-      reject(e);
-      return;
-    } finally {
-      C.free(fs);
-    }
-    w.begin();
-  });
-}
-
-/**
- * Wraps every leaf that is not a native Promise into futs[i] (those stay
- * undefined); returns how many are promises. A small function of its own so
- * that V8 optimizes its loop whole.
- */
-function wrapAllButPromises(leaves, n, futs) {
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const x = leaves[i];
-    if (x instanceof Promise) m++;
-    else futs[i] = wrapFuture(x);
-  }
-  return m;
-}
-
-/** The indices of the promise leaves (those futs leaves undefined), and the promises. */
-function promiseLeaves(leaves, n, m, futs) {
-  if (m === n) return { idx: null, ps: leaves };
-  const idx = new Uint32Array(m);
-  const ps = new Array(m);
-  let t = 0;
-  for (let i = 0; i < n; i++) {
-    if (futs[i] !== undefined) continue;
-    idx[t] = i;
-    ps[t++] = leaves[i];
-  }
-  return { idx, ps };
-}
-
-/**
- * The slots' outcomes from Promise.allSettled's results: values[t], and
- * failed[t] = 1 for a rejection.
- */
-function fromSettled(results) {
-  const m = results.length;
-  const values = new Array(m);
-  const failed = new Uint8Array(m);
-  for (let t = 0; t < m; t++) {
-    const r = results[t];
-    if (r.status === 'fulfilled') values[t] = r.value;
-    else { values[t] = r.reason; failed[t] = 1; }
-  }
-  return { values, failed };
-}
-
-/**
- * Writes the core's states of the promise slots into u8[p..p+n) (entries of
- * futures 0: the core leaves them alone). u8 is zeroed.
- */
-function slotStates(out, idx, u8, p, n) {
-  const { values, failed } = out;
-  if (idx === null && failed === null) {
-    u8.fill(STATE_SUCCEEDED, p, p + n);
-    return;
-  }
-  for (let t = 0; t < values.length; t++) {
-    u8[p + (idx === null ? t : idx[t])] = failed !== null && failed[t] ? STATE_FAILED : STATE_SUCCEEDED;
-  }
-}
-
-/** The futures of the promise slots: done from the start, with their outcomes. */
-function settledFutures(out, idx, futs) {
-  const { values, failed } = out;
-  for (let t = 0; t < values.length; t++) {
-    futs[idx === null ? t : idx[t]] = settledPromiseFuture(values[t], failed !== null && failed[t] === 1);
-  }
-}
-
-/*
- * Grouped observation, as gather does: a wait for ALL_COMPLETED with neither
- * deadline nor progress needs no event per promise; the core has to learn
- * that every promise settled. The native promises are slots of the waitset
- * (entries without a C future), watched by one Promise.all (then, if one
- * rejected, one Promise.allSettled), whose engine fast path observes each
- * (rejections handled) for less than a reaction of our own per promise;
- * when every promise has settled, their states reach the core in one call
- * and the core answers. Their futures are made at the end,
- * done from the start (settledPromiseFuture): no C future, no reaction each.
- * Other leaves are futures as in waitFutures.
- */
-function waitGrouped(leaves, n, m, futs, o) {
-  const { idx, ps } = promiseLeaves(leaves, n, m, futs);
-  const g = new GroupedWait(n, idx, futs);
-  // The group observes every promise (rejections handled), whatever happens
-  // next: one reaction for a single promise, else Promise.all (the engine's
-  // fast path, much cheaper than allSettled), and only when one rejects is
-  // the full picture asked of allSettled.
-  if (m === 1) ps[0].then(oneFulfilled.bind(g), oneRejected.bind(g));
-  else {
-    Promise.all(ps).then((values) => g.settled(values, null),
-      () => Promise.allSettled(ps).then((r) => { const x = fromSettled(r); g.settled(x.values, x.failed); }));
-  }
-  if (o.signal && o.signal.aborted) return Promise.reject(o.signal.reason);
-  let fs = 0;
-  let foreign = false;
-  if (m < n) {
-    fs = C.malloc(n * 4);
-    if (!fs) throw coreFailure('malloc', -2);
-    try {
-      for (let i = 0; i < n; i++) {
-        const f = futs[i];
-        // _cptr() may allocate in wasm: fetch the views after it.
-        const p = f === undefined ? 0 : f._cptr();
-        heap().u32[(fs >> 2) + i] = p;
-        if (p !== 0 && !foreign && completesElsewhere(f)) foreign = true;
-      }
-    } catch (e) {
-      C.free(fs);
-      throw e;
-    }
-  }
-  return new Promise((resolve, reject) => {
-    g.resolve = resolve;
-    g.reject = reject;
-    g.o = o;
-    if (m === n && o.signal === null) {
-      // Only promises, and nothing to listen to before they all settle: the
-      // waitset is made then, told their states and asked at once.
-      g.lazy = true;
-      return;
-    }
-    try {
-      g.w = new Waiter(fs, n, waiterOptions(o, RETURN_WHEN_CODE.ALL_COMPLETED, true, foreign), g);
-    } catch (e) {
-      reject(e);
-      return;
-    } finally {
-      if (fs) C.free(fs);
-    }
-    if (g.values !== null) g.push();
-    g.w.begin();
-  });
-}
-
-const ONE_FAILED = new Uint8Array([1]);
-
-/*
- * The reactions of a group of one promise, bound to its GroupedWait: made
- * outside waitGrouped, they hold no context of that call (its options, its
- * leaves) while the promise is pending.
- */
-/** @this {GroupedWait} */
-function oneFulfilled(v) { this.settled([v], null); }
-/** @this {GroupedWait} */
-function oneRejected(e) { this.settled([e], ONE_FAILED); }
-
-/** The state of a grouped wait; it is its Waiter's handler. */
-class GroupedWait {
-  constructor(n, idx, futs) {
-    this.n = n;
-    this.idx = idx;
+/** The wait of waitFutures: the Waiter's handler. */
+class FuturesWait {
+  constructor(futs, n, o) {
     this.futs = futs;
-    this.values = null;  // the promises' outcomes, once all settled
-    this.failed = null;  // failed[t] = 1 for a rejection (null: none)
-    this.w = null;
+    this.n = n;
+    this.o = o;
     this.resolve = null;
     this.reject = null;
-    this.o = null;
-    this.lazy = false;   // the waiter is made when the promises have settled
-  }
-
-  /** Every promise settled. */
-  settled(values, failed) {
-    this.values = values;
-    this.failed = failed;
-    if (this.lazy) {
-      this.decide();
-      return;
-    }
-    if (this.w !== null) this.push();
-  }
-
-  /**
-   * Deferred (only promises, no signal): every slot is settled, so the core
-   * is asked once over all of them (decideSettled), with no Waiter.
-   */
-  decide() {
-    let rc;
-    try {
-      const n = this.n;
-      const states = new Uint8Array(n);
-      slotStates(this, this.idx, states, 0, n);
-      rc = decideSettled(n, states, RETURN_WHEN_CODE.ALL_COMPLETED);
-    } catch (e) {
-      this.reject(e);
-      return;
-    }
-    // Every slot is settled: ALL_COMPLETED holds, or the core disagrees.
-    if (rc !== 0) {
-      this.reject(coreFailure('cy_waitset_poll', rc));
-      return;
-    }
-    settledFutures(this, this.idx, this.futs);
-    this.resolve({ done: new Set(this.futs), notDone: new Set() });
-  }
-
-  /** Tells the core of the settled slots and asks it. */
-  push() {
-    const w = this.w;
-    if (w.freed) return;
-    const n = this.n;
-    const states = new Uint8Array(n);
-    slotStates(this, this.idx, states, 0, n);
-    w.settleSlots(states);
-    w.poll();
   }
 
   onPoll(rc, waiter) {
-    // No deadline and no progress: rc is 0, once every entry is done.
-    settledFutures(this, this.idx, this.futs);
-    const done = new Set(this.futs);
-    endWait(waiter, { done, notDone: new Set() }, false, this.resolve, this.reject);
+    const { futs, n } = this;
+    if (rc === CY_ETIMEDOUT) {
+      const k = waiter.doneCount();
+      if (waiter.finish()) this.end(waiter, timeoutError('wait()', this.o.timeout, k, n), true);
+      return;
+    }
+    if (!waiter.finish()) return;
+    const flags = waiter.doneFlags();
+    const done = new Set();
+    const notDone = new Set();
+    for (let i = 0; i < n; i++) (flags[i] ? done : notDone).add(futs[i]);
+    // A future listed twice is in one set only: done wins.
+    for (const f of done) notDone.delete(f);
+    this.end(waiter, { done, notDone }, false);
   }
 
-  onAbort(reason, waiter) { endWait(waiter, reason, true, this.resolve, this.reject); }
+  onAbort(reason, waiter) { this.end(waiter, reason, true); }
+
+  /**
+   * Frees the waiter, then settles the wait; with what the signal's
+   * removeEventListener threw while freeing, if it did (never left pending).
+   */
+  end(waiter, value, isError) {
+    waiter.free();
+    if (waiter.cleanupError !== undefined) this.reject(waiter.cleanupError);
+    else if (isError) this.reject(value);
+    else this.resolve(value);
+  }
+}
+
+/**
+ * wait() over futures, one per input (every return condition and option).
+ * Throws what a future's _cptr() throws (a BaseFuture subclass without one).
+ */
+function waitFutures(futs, n, o) {
+  if (o.signal && o.signal.aborted) return Promise.reject(abortedAtCall(o.progress, futs, o.signal.reason));
+  const run = new FuturesWait(futs, n, o);
+  const p = promiseFor(run);
+  let failure = null;
+  const w = withFuturePointers(futs, n, (fs, foreign) => {
+    try {
+      return new Waiter(fs, n, waiterOptions(o, o.returnWhen, true, foreign), run);
+    } catch (e) {
+      failure = { e };
+      return null;
+    }
+  });
+  if (w === null) run.reject(failure.e);
+  else w.begin();
+  return p;
+}
+
+/**
+ * Grouped observation, as gather does: a wait for ALL_COMPLETED with neither
+ * deadline nor progress needs no event per promise; the core has to learn
+ * that every promise settled. The native promises are slots of the waitset
+ * (entries without a C future), watched as one group (Inputs, GROUP_ALL),
+ * whose engine fast path observes each (rejections handled) for less than
+ * a reaction of our own per promise; with no signal and only promises the
+ * core is asked once they have all settled, with no Waiter. Their futures
+ * are made at the end, done from the start (Inputs.futures): no C future,
+ * no reaction each. Other leaves are futures as in waitFutures.
+ */
+class GroupedWait extends InputsRun {
+  /** @param {number} n @param {import('./options.js').WaitOptions} o */
+  constructor(n, o) { super(n, o, RETURN_WHEN_CODE.ALL_COMPLETED, true); }
+
+  /** Every slot has settled when a deferred wait is woken: the core decides on them. */
+  decides() { return true; }
+
+  outcome() {
+    return { done: new Set(this.inp.futures()), notDone: new Set() };
+  }
+
+  /** No deadline and no progress: the core answers 0, once every entry is done. */
+  onPoll() { this.end(this.outcome(), false); }
+}
+
+/**
+ * Throws what a future's _cptr() throws, as waitFutures does; the inputs
+ * are observed (watched) on every way out.
+ */
+function waitGrouped(leaves, n, o) {
+  if (o.signal !== null && o.signal.aborted) {
+    // Rejected before any wait: the inputs are still observed, so that their
+    // later rejections are handled, as Promise.all's are.
+    new Inputs(leaves, GROUP_ALL).close();
+    return Promise.reject(o.signal.reason);
+  }
+  return new GroupedWait(n, o).begin(leaves, GROUP_ALL, true);
 }

@@ -10,7 +10,7 @@
 import { CancelledError, InvalidStateError, TimeoutError } from '../errors.js';
 import { parseResultOptions } from '../options.js';
 import {
-  C, Module, heap, CY_ETIMEDOUT,
+  C, Module, heap, coreFailure, CY_ETIMEDOUT, CY_ENOMEM,
   STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
 } from '../core.js';
 import { Waiter } from '../waitset.js';
@@ -79,6 +79,30 @@ export function whenCallbacksRun(fut) {
 }
 
 /**
+ * The promise of `fut.result()` for a pending future whose completion JS
+ * reports through runCallbacks (as whenCallbacksRun): one done-callback
+ * settles it with resultNow(), which reads the state in the core. One
+ * promise and one callback per call (no second promise derived from the
+ * first).
+ * @param {BaseFuture} fut  a pending future
+ * @returns {Promise<unknown>}
+ */
+export function resultWhenCallbacksRun(fut) {
+  return new Promise((resolve, reject) => {
+    appendCallback(fut, (f) => {
+      let v;
+      try {
+        v = f.resultNow();
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      resolve(v);
+    });
+  });
+}
+
+/**
  * Adds fn to fut._cb (undefined, one function, or an array of them).
  * @param {BaseFuture} fut @param {Function} fn
  * @returns {boolean} true when fn is the first callback (nothing watched the future yet)
@@ -102,6 +126,43 @@ function appendCallback(fut, fn) {
  */
 export function completesElsewhere(f) {
   return f._foreign === true && !f.done();
+}
+
+/**
+ * Stages the C futures of `futs` for a waitset: calls `use(fs, foreign)` with
+ * fs the address of n cy_future pointers in wasm memory (`futs[i]._cptr()`,
+ * or NULL, a slot, where futs[i] is undefined or null) and foreign true when
+ * one of them completes on another thread; fs is freed once `use` returns or
+ * throws (a waitset copies it). Returns what `use` returns; throws what a
+ * future's _cptr() throws, or when wasm memory is exhausted.
+ * @template R
+ * @param {ArrayLike<BaseFuture|undefined|null>} futs
+ * @param {number} n
+ * @param {(fs: number, foreign: boolean) => R} use
+ * @returns {R}
+ */
+export function withFuturePointers(futs, n, use) {
+  // _cptr() may allocate in wasm (and grow its memory): the pointers are
+  // staged here and copied into fresh views after the last one.
+  const ptrs = n > 16 ? new Uint32Array(n) : [];
+  let foreign = false;
+  for (let i = 0; i < n; i++) {
+    const f = futs[i];
+    let p = 0;
+    if (f !== undefined && f !== null) {
+      p = f._cptr();
+      if (!foreign && completesElsewhere(f)) foreign = true;
+    }
+    ptrs[i] = p;
+  }
+  const fs = C.malloc(n > 0 ? n * 4 : 4);
+  if (!fs) throw coreFailure('malloc', CY_ENOMEM);
+  try {
+    heap().u32.set(ptrs, fs >> 2);
+    return use(fs, foreign);
+  } finally {
+    C.free(fs);
+  }
 }
 
 let uuidCounter = 0;
@@ -214,25 +275,18 @@ export class BaseFuture {
   _settled(timeout, where) {
     if (this.done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const fs = C.malloc(4);
-      heap().u32[fs >> 2] = this._cptr();
-      let w;
-      try {
-        w = new Waiter(fs, 1, {
-          returnWhen: 0, timeout, polling: null, strategy: 0, progress: null,
-          returnExceptions: true, foreign: this._foreign, signal: null,
-        }, {
-          onPoll: (rc) => {
-            w.free();
-            if (rc === CY_ETIMEDOUT) {
-              reject(new TimeoutError(`${where}: the future ${this.uuid} did not complete within ${timeout} ms: 0 of 1 completed`, { completed: 0, total: 1, timeout }));
-            } else resolve();
-          },
-          onAbort: (reason) => reject(reason),
-        });
-      } finally {
-        C.free(fs);
-      }
+      const w = withFuturePointers([this], 1, (fs) => new Waiter(fs, 1, {
+        returnWhen: 0, timeout, polling: null, strategy: 0, progress: null,
+        returnExceptions: true, foreign: this._foreign, signal: null,
+      }, {
+        onPoll: (rc) => {
+          w.free();
+          if (rc === CY_ETIMEDOUT) {
+            reject(new TimeoutError(`${where}: the future ${this.uuid} did not complete within ${timeout} ms: 0 of 1 completed`, { completed: 0, total: 1, timeout }));
+          } else resolve();
+        },
+        onAbort: (reason) => reject(reason),
+      }));
       w.begin();
     });
   }

@@ -15,7 +15,7 @@
  * behind an observer.
  * @module concurry-wasm/futures/promise
  */
-import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun } from './base.js';
+import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun, resultWhenCallbacksRun } from './base.js';
 import {
   C, heap,  DONE_FUTURE,
   CY_ECANCELED, STATE_CANCELLED,
@@ -151,6 +151,18 @@ export class PromiseFuture extends BaseFuture {
       queueMicrotask(flush);
     }
     return true;
+  }
+
+  /**
+   * As BaseFuture's, and without a timeout, one of the done-callbacks
+   * settles it (see _settled): N concurrent result() calls cost N callbacks
+   * and N promises.
+   * @param {{ timeout?: number|null }} [options]
+   * @returns {Promise<T>}
+   */
+  result(options) {
+    if (options === undefined && !this.done()) return /** @type {Promise<T>} */ (resultWhenCallbacksRun(this));
+    return super.result(options);
   }
 
   /** @protected: callbacks run from the settle flush (or cancel). */

@@ -32,21 +32,40 @@
  *   group fulfills; a rejection is named by anyFail; and when the deadline
  *   passes first, a census tells the core of every promise settled by then,
  *   so that its verdict and its "k of n" are exact.
+ * - GROUP_ALL: GROUP for an owner that needs every outcome (wait() for
+ *   ALL_COMPLETED): after a rejection, every promise still pending is watched
+ *   on its own (as by a census), and a deferred owner is woken once every
+ *   slot has settled.
  *
  * Every native promise gets a reaction when the Inputs are made, whatever
  * follows, so none of their rejections goes unhandled.
  * @module concurry-wasm/gather/inputs
  */
 import { wrapFuture, isPlainThenable } from '../wrap.js';
-import { BaseFuture, completesElsewhere } from '../futures/base.js';
+import { BaseFuture, withFuturePointers } from '../futures/base.js';
 import { SyncFuture } from '../futures/sync.js';
-import { C, heap, coreFailure, CY_ENOMEM, STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED } from '../core.js';
+import { settledPromiseFuture } from '../futures/promise.js';
+import { STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED } from '../core.js';
 
 export const EXACT = 0;
 export const EACH = 1;
 export const GROUP = 2;
+export const GROUP_ALL = 3;
 
-/** A thenable not settled yet: a pending slot (vals[i] is its promise). */
+/** Up to this many entries, kinds is a plain array: a typed array per call
+ * (its buffer tracked by the GC apart) costs N concurrent small waits more
+ * than their own promises do. */
+const SMALL = 8;
+
+/** A fresh kinds array of n K_PENDING (0) entries. */
+function newKinds(n) {
+  if (n > SMALL) return new Uint8Array(n);
+  const k = new Array(n); // exactly n elements (push would reserve 17)
+  for (let i = 0; i < n; i++) k[i] = 0;
+  return k;
+}
+
+/** A thenable not settled yet: a pending slot (vals[i] is its promise); 0, as newKinds fills. */
 const K_PENDING = STATE_PENDING;
 /** A plain value or a fulfilled thenable (its value in vals[i]). */
 export const K_OK = STATE_SUCCEEDED;
@@ -56,6 +75,16 @@ const K_FAILED = STATE_FAILED;
 export const K_FUTURE = 0xfe;
 /** Not classified yet (a thenable or a future-like object): only while classifying. */
 const K_UNSORTED = 0xff;
+
+/* Bits of Inputs.flags. */
+const F_GROUPED = 1;
+const F_GROUP_ONE = 2;
+const F_SCHEDULED = 4;
+const F_STARTED = 8;
+const F_DENSE = 16;
+const F_CLOSED = 32;
+const F_IDENTITY = 64;
+const F_FIRST_PLACED = 128;
 
 /** No rejection seen (a reason may be any value, undefined too). */
 const NONE = Symbol('none');
@@ -86,9 +115,11 @@ export function observe(leaves) {
 /**
  * Watches each native promise (by mode) and classifies the rest: plain
  * values are done slots, everything else is K_UNSORTED. Returns how many are
- * unsorted; counts[1] gets the number of native promises.
+ * unsorted; inp.npromises gets the number of native promises.
  */
-function classify(leaves, n, kinds, vals, okFn, failFn, anyFailFn, mode, counts) {
+function classify(inp, leaves, n, kinds, vals, leaf, anyFailFn, mode) {
+  const okFn = leaf !== null ? leaf.okFn : null;
+  const failFn = leaf !== null ? leaf.failFn : null;
   let unsorted = 0;
   let promises = 0;
   for (let i = 0; i < n; i++) {
@@ -107,19 +138,15 @@ function classify(leaves, n, kinds, vals, okFn, failFn, anyFailFn, mode, counts)
       unsorted++;
     }
   }
-  counts[0] = unsorted;
-  counts[1] = promises;
+  inp.npromises = promises;
+  return unsorted;
 }
 
 /**
- * The native-promise leaves still pending, m of the n: their indices and the
- * promises; when every leaf is one (the common case), idx is null and ps the
- * leaves.
+ * The m native-promise leaves still pending among the n, into ps (their
+ * indices into idx), when some leaves are not.
  */
-function pendingPromises(leaves, kinds, n, m) {
-  if (m === n) return { idx: null, ps: leaves };
-  const idx = new Uint32Array(m);
-  const ps = new Array(m);
+function groupOf(leaves, kinds, n, idx, ps) {
   let t = 0;
   for (let i = 0; i < n; i++) {
     const x = leaves[i];
@@ -128,17 +155,19 @@ function pendingPromises(leaves, kinds, n, m) {
       ps[t++] = x;
     }
   }
-  return { idx, ps };
 }
 
-/** Records the group's values (leaves no longer pending are left alone). */
+/** Records the group's values (leaves no longer pending are left alone); returns how many. */
 function settleGroup(kinds, vals, idx, values) {
+  let m = 0;
   for (let t = 0; t < idx.length; t++) {
     const i = idx[t];
     if (kinds[i] !== K_PENDING) continue;
     vals[i] = values[t];
     kinds[i] = K_OK;
+    m++;
   }
+  return m;
 }
 
 /** Moves the first failed slot in q whose reason is `reason` to the front. */
@@ -170,10 +199,10 @@ function failedWith(kinds, vals, n, reason) {
  * closure made in the constructor would share its context, and with it a
  * reference to the Inputs, with every other closure made there.
  */
-function leafHandlers(inp, cell) {
+function leafHandlers(cell) {
   // The hot path of a gather over promises: no method calls until started.
   /** @this {number} the leaf index */
-  inp.okFn = function onLeafFulfilled(v) {
+  const okFn = function onLeafFulfilled(v) {
     const x = cell.inp;
     if (x === null) return;
     const i = this;
@@ -181,10 +210,12 @@ function leafHandlers(inp, cell) {
     if (kinds[i] !== K_PENDING) return;
     x.vals[i] = v;
     kinds[i] = K_OK;
+    x.unsettled--;
     if (x.started) x.settled(i);
+    else if (x.owner !== null && x.unsettled === 0) x.wake(x.firstReason === NONE);
   };
   /** @this {number} */
-  inp.failFn = function onLeafRejected(e) {
+  const failFn = function onLeafRejected(e) {
     const x = cell.inp;
     if (x === null) return;
     const i = this;
@@ -192,30 +223,39 @@ function leafHandlers(inp, cell) {
     if (kinds[i] !== K_PENDING) return;
     x.vals[i] = e;
     kinds[i] = K_FAILED;
+    x.unsettled--;
     if (x.started) x.settled(i);
-    else if (x.owner !== null) x.wake(false);
+    // Deferred: a fail-fast owner has its answer now; one that needs every
+    // outcome waits for the last.
+    else if (x.owner !== null && (x.mode !== GROUP_ALL || x.unsettled === 0)) x.wake(false);
   };
-  inp.pushFn = function pushSettled() {
+  const pushFn = function pushSettled() {
     const x = cell.inp;
     if (x !== null) x.push();
   };
+  return { okFn, failFn, pushFn };
 }
 
 /*
- * The handlers every gather watching a group needs; the per-leaf ones above
- * are made when first needed (Inputs.leafFns): a gather over promises that
- * all fulfill never binds one, and N concurrent single gathers hold N fewer
- * sets of them.
+ * The handlers every gather watching a group needs, bound to the Inputs'
+ * cell (bound functions, no closure context); the per-leaf ones above are
+ * made when first needed (Inputs.leafFns): a gather over promises that all
+ * fulfill never makes one, and N concurrent single gathers hold N fewer sets
+ * of them.
  */
-function groupHandlers(inp, cell) {
-  inp.anyFailFn = function onAnyRejected(e) {
-    const x = cell.inp;
-    if (x !== null) x.anyFail(e);
-  };
-  inp.groupOkFn = function onGroupFulfilled(values) {
-    const x = cell.inp;
-    if (x !== null) x.groupOk(values);
-  };
+/*
+ * What they return settles the promise their reaction derives, which a
+ * deferred owner hands out as its own (see defer).
+ */
+/** @this {{ inp: Inputs|null }} */
+function onAnyRejected(e) {
+  const x = this.inp;
+  return x !== null ? x.anyFail(e) : undefined;
+}
+/** @this {{ inp: Inputs|null }} */
+function onGroupFulfilled(values) {
+  const x = this.inp;
+  return x !== null ? x.groupOk(values) : undefined;
 }
 
 export class Inputs {
@@ -231,64 +271,102 @@ export class Inputs {
     const n = leaves.length;
     this.n = n;
     this.mode = mode;
-    this.kinds = new Uint8Array(n);
+    this.kinds = newKinds(n);
     this.vals = new Array(n);    // values and reasons of slots; promises of pending ones
     this.futs = null;            // BaseFuture entries (sparse), if any
-    this.group = null;           // GROUP: { idx, ps } until the group fulfills
-    this.q = [];                 // slots settled and not yet told to the core
-    this.scheduled = false;      // a poll is queued for q
-    this.started = false;        // the first check came: settlements go through q
-    this.dense = false;          // settle every slot by kinds at the next poll
-    this.closed = false;
-    this.identity = false;       // anyFail has put index-bound rejection handlers on
+    // The booleans (accessors below) share one small integer: N concurrent
+    // waits hold N of these objects.
+    this.flags = 0;
+    this.groupIdx = null;        // GROUP: the indices of the group's promises (null: every leaf)
+    this.atCall = null;          // GROUP_ALL with other leaves: kinds as classified at the call
+    this.q = null;               // slots settled and not yet told to the core
     this.firstReason = NONE;     // the first rejection seen, in settlement order
-    this.firstPlaced = false;    // ... and told to the core ahead of the others
     this.pendingSlots = 0;       // slots not done at the call
+    this.unsettled = 0;          // slots not done now
+    this.npromises = 0;          // native promises among the leaves (classify)
     this.target = null;          // the Waiter, or a WeakRef to it (weak)
     this.owner = null;           // deferred: whose ready() makes the waiter once the core has work (see defer)
+    this.groupDone = null;       // the promise the group's reaction derives, until defer() or attach()
     // The reactions on the thenables hold the handlers until those settle,
     // which may be never: the handlers hold only this cell, which close()
     // empties, so a finished gather leaves a few words per pending input
     // behind (as Promise.race does), not itself.
     this.cell = { inp: this };
-    // Declared here, set by leafHandlers: fields a constructor names are
-    // kept in the object itself, not in a separate property array.
-    this.okFn = null;
-    this.failFn = null;
-    this.anyFailFn = null;
-    this.groupOkFn = null;
-    this.pushFn = null;
-    this.groupOne = false;       // the group is one promise, watched by its own reaction
-    groupHandlers(this, this.cell);
-    if (mode !== GROUP) leafHandlers(this, this.cell);
+    this.leaf = null;            // the per-leaf handlers, once made (leafFns)
+    this.anyFailFn = onAnyRejected.bind(this.cell);
+    const grouping = mode === GROUP || mode === GROUP_ALL;
+    const leaf = grouping ? null : this.leafFns();
 
-    const counts = [0, 0];
-    classify(leaves, n, this.kinds, this.vals, this.okFn, this.failFn, this.anyFailFn, mode, counts);
-    let pending = counts[1];
-    if (counts[0] > 0) pending += this.sort(leaves);
+    const unsorted = classify(this, leaves, n, this.kinds, this.vals, leaf, this.anyFailFn, mode);
+    const m = this.npromises;
+    let pending = m;
+    if (unsorted > 0) pending += this.sort(leaves);
     this.pendingSlots = pending;
-    if (mode === GROUP && counts[1] > 0) {
-      const g = pendingPromises(leaves, this.kinds, n, counts[1]);
-      this.group = g;
+    this.unsettled = pending;
+    // Which slots were values (not thenables) at the call, for an owner that
+    // makes a future per input at the end; null when every leaf is a thenable.
+    if (mode === GROUP_ALL && pending < n) this.atCall = this.kinds.slice();
+    if (grouping && m > 0) {
+      this.grouped = true;
+      const groupOkFn = onGroupFulfilled.bind(this.cell);
       // One promise needs no Promise.all: a reaction of its own observes it
       // (its rejection handled) for a fraction of the cost.
-      if (counts[1] === 1) {
-        this.groupOne = true;
-        g.ps[0].then(this.groupOkFn, this.anyFailFn);
+      if (m === n) {
+        if (m === 1) {
+          this.groupOne = true;
+          this.groupDone = /** @type {Promise<unknown>} */ (leaves[0]).then(groupOkFn, this.anyFailFn);
+        } else {
+          this.groupDone = Promise.all(leaves).then(groupOkFn, this.anyFailFn);
+        }
       } else {
-        Promise.all(g.ps).then(this.groupOkFn, this.anyFailFn);
+        const idx = new Uint32Array(m);
+        const ps = new Array(m);
+        groupOf(leaves, this.kinds, n, idx, ps);
+        this.groupIdx = idx;
+        if (m === 1) {
+          this.groupOne = true;
+          this.groupDone = ps[0].then(groupOkFn, this.anyFailFn);
+        } else {
+          this.groupDone = Promise.all(ps).then(groupOkFn, this.anyFailFn);
+        }
       }
     }
   }
 
-  /** Makes the per-leaf handlers (okFn, failFn, pushFn) if not yet made. */
+  /** GROUP: the group is watched and has not fulfilled. */
+  get grouped() { return (this.flags & F_GROUPED) !== 0; }
+  set grouped(v) { this.setFlag(F_GROUPED, v); }
+  /** ... it is one promise, watched by its own reaction. */
+  get groupOne() { return (this.flags & F_GROUP_ONE) !== 0; }
+  set groupOne(v) { this.setFlag(F_GROUP_ONE, v); }
+  /** A poll is queued for q. */
+  get scheduled() { return (this.flags & F_SCHEDULED) !== 0; }
+  set scheduled(v) { this.setFlag(F_SCHEDULED, v); }
+  /** The first check came: settlements go through q. */
+  get started() { return (this.flags & F_STARTED) !== 0; }
+  set started(v) { this.setFlag(F_STARTED, v); }
+  /** Settle every slot by kinds at the next poll. */
+  get dense() { return (this.flags & F_DENSE) !== 0; }
+  set dense(v) { this.setFlag(F_DENSE, v); }
+  /** Settlements are ignored from now on (close). */
+  get closed() { return (this.flags & F_CLOSED) !== 0; }
+  set closed(v) { this.setFlag(F_CLOSED, v); }
+  /** anyFail has put index-bound rejection handlers on. */
+  get identity() { return (this.flags & F_IDENTITY) !== 0; }
+  set identity(v) { this.setFlag(F_IDENTITY, v); }
+  /** The first rejection was told to the core ahead of the others. */
+  get firstPlaced() { return (this.flags & F_FIRST_PLACED) !== 0; }
+  set firstPlaced(v) { this.setFlag(F_FIRST_PLACED, v); }
+  setFlag(bit, v) { this.flags = v ? this.flags | bit : this.flags & ~bit; }
+
+  /** The per-leaf handlers (okFn, failFn, pushFn, bound to this Inputs' cell), made when first needed. */
   leafFns() {
-    if (this.okFn === null) leafHandlers(this, this.cell);
+    return this.leaf ??= leafHandlers(this.cell);
   }
 
   /** Classifies the K_UNSORTED leaves; returns how many became pending slots. */
   sort(leaves) {
-    this.leafFns();
+    const { okFn, failFn } = this.leafFns();
     const { kinds, n, mode } = this;
     let pending = 0;
     for (let i = 0; i < n; i++) {
@@ -307,7 +385,7 @@ export class Inputs {
         pending++;
         const p = Promise.resolve(x);
         this.vals[i] = p;
-        p.then(this.okFn.bind(i), mode === EXACT ? this.failFn.bind(i) : this.anyFailFn);
+        p.then(okFn.bind(i), mode === EXACT ? failFn.bind(i) : this.anyFailFn);
       } else if (f instanceof SyncFuture) {
         this.vals[i] = f._outcome();
         kinds[i] = f._failed ? K_FAILED : K_OK;
@@ -331,35 +409,12 @@ export class Inputs {
    */
   attach(make, weak) {
     const n = this.n;
-    const futs = this.futs;
-    const kinds = this.kinds;
-    let fs = 0;
-    let foreign = false;
-    if (futs !== null) {
-      fs = C.malloc(n > 0 ? n * 4 : 4);
-      if (!fs) throw coreFailure('malloc', CY_ENOMEM);
-    }
-    let w;
-    try {
-      if (futs !== null) {
-        const base = fs >> 2;
-        heap().u32.fill(0, base, base + n); // NULL: a slot
-        for (let i = 0; i < n; i++) {
-          if (kinds[i] !== K_FUTURE) continue;
-          const f = futs[i];
-          const p = f._cptr(); // may allocate in wasm: fetch the views after it
-          heap().u32[base + i] = p;
-          if (!foreign && completesElsewhere(f)) foreign = true;
-        }
-      }
-      w = make(fs, foreign);
-    } finally {
-      if (fs) C.free(fs);
-    }
+    this.groupDone = null;
+    const w = this.futs === null ? make(0, false) : withFuturePointers(this.futs, n, make);
     this.target = weak ? new WeakRef(w) : w;
     // Values are done at the call: the core counts them from the start (an
     // abort before the first check reports them).
-    if (this.pendingSlots < n) w.settleSlots(kinds);
+    if (this.pendingSlots < n) w.settleSlots(this.kinds);
     return w;
   }
 
@@ -370,30 +425,42 @@ export class Inputs {
    * with neither deadline nor signal defers making it (`defer`).
    */
   deferrable() {
-    const g = this.group;
-    if (this.mode !== GROUP || this.futs !== null || g === null || g.ps.length !== this.pendingSlots) return false;
+    if (!this.grouped || this.futs !== null || this.npromises !== this.pendingSlots) return false;
     // A slot failed at the call (a thenable whose `then` getter threw) ends
     // a fail-fast gather at its first check: nothing to wait for.
-    return this.pendingSlots === this.n || !anyFailed(this.kinds, this.n);
+    return this.mode === GROUP_ALL || this.pendingSlots === this.n || !anyFailed(this.kinds, this.n);
   }
 
   /**
    * Defers the waiter: `owner.ready(ok)` is called once, when the group
-   * fulfills (ok: every slot succeeded) or a leaf's rejection is recorded;
+   * fulfills (ok: every slot succeeded) or a leaf's rejection is recorded
+   * (GROUP_ALL: once every slot has settled);
    * the owner then asks the core over the slots as they are (decideSettled),
    * or attaches the waiter, whose first check settles every slot densely, as
    * a first check at the call does. Pending calls hold no waitset (N concurrent single gathers
    * then hold N of these and N reactions, nothing more).
-   * @param {{ ready: () => void }} owner
+   *
+   * Returns the promise the group's reaction derives: it settles with what
+   * the reaction returns, which is what `owner.ready(ok)` returns when the
+   * group fulfills (the outcome, or a promise of it), and when the group
+   * rejects, `owner.later()` (a promise of the outcome): the owner may hand
+   * it out as its own promise and make none.
+   * @param {{ ready: (ok: boolean) => unknown, later: () => Promise<unknown> }} owner
+   * @returns {Promise<unknown>}
    */
-  defer(owner) { this.owner = owner; }
+  defer(owner) {
+    this.owner = owner;
+    const p = this.groupDone;
+    this.groupDone = null;
+    return p;
+  }
 
   /** @param {boolean} ok  every slot succeeded (the group fulfilled) */
   wake(ok) {
     const o = this.owner;
-    if (o === null || this.closed) return;
+    if (o === null || this.closed) return undefined;
     this.owner = null;
-    o.ready(ok);
+    return o.ready(ok);
   }
 
   waiter() {
@@ -404,11 +471,10 @@ export class Inputs {
   /** A slot settled after the first check: told to the core at the next poll, within a microtask. */
   settled(i) {
     if (this.closed) return;
-    this.q.push(i);
+    (this.q ??= []).push(i);
     if (!this.scheduled) {
       this.scheduled = true;
-      this.leafFns();
-      queueMicrotask(this.pushFn);
+      queueMicrotask(this.leafFns().pushFn);
     }
   }
 
@@ -439,8 +505,8 @@ export class Inputs {
       w.settleSlots(this.kinds);
     }
     const q = this.q;
-    if (q.length === 0) return;
-    this.q = [];
+    if (q === null || q.length === 0) return;
+    this.q = null;
     if (this.firstReason !== NONE && !this.firstPlaced) this.firstPlaced = frontFirst(q, this.kinds, this.vals, this.firstReason);
     w.completeSlots(q, this.kinds);
   }
@@ -460,45 +526,65 @@ export class Inputs {
   }
 
   /**
-   * A rejection seen by a shared handler (EACH, GROUP): remember it (it is
-   * the first in settlement order) and name the failed leaf or leaves: an
-   * index-bound rejection handler goes on every thenable still pending.
+   * A rejection seen by a shared handler (EACH, GROUP, GROUP_ALL): remember
+   * it (it is the first in settlement order) and name the failed leaf or
+   * leaves: an index-bound rejection handler goes on every thenable still
+   * pending (GROUP_ALL: both handlers, as every outcome is wanted).
    */
   anyFail(reason) {
-    if (this.closed) return;
+    if (this.closed) return undefined;
     if (this.firstReason === NONE) this.firstReason = reason;
-    if (this.identity) return;
+    if (this.identity) return undefined;
     this.identity = true;
-    this.leafFns();
-    const { kinds, vals, failFn } = this;
+    if (this.mode === GROUP_ALL) {
+      this.endGroup();
+      this.watchEach(true);
+    } else {
+      this.watchEach(false);
+    }
+    // Deferred: the group's promise (defer) follows the owner's outcome.
+    return this.owner !== null ? this.owner.later() : undefined;
+  }
+
+  /** The group no longer settles its slots (it rejected, or a census took over). */
+  endGroup() {
+    this.grouped = false;
+    this.groupIdx = null;
+  }
+
+  /** An index-bound rejection handler (and fulfillment one, if `both`) on every pending slot. */
+  watchEach(both) {
+    const { okFn, failFn } = this.leafFns();
+    const { kinds, vals } = this;
     for (let i = 0; i < this.n; i++) {
-      if (kinds[i] === K_PENDING) vals[i].then(undefined, failFn.bind(i));
+      if (kinds[i] === K_PENDING) vals[i].then(both ? okFn.bind(i) : undefined, failFn.bind(i));
     }
   }
 
   /** Every promise of the group fulfilled. */
   groupOk(values) {
-    const g = this.group;
-    if (this.closed || g === null) return;
-    this.group = null;
-    if (this.groupOne) values = [values];
-    if (g.idx === null) {
+    if (this.closed || !this.grouped) return undefined;
+    const idx = this.groupIdx;
+    this.endGroup();
+    if (idx === null) {
       // Every leaf is a promise of the group, and none failed (a rejection
-      // ends the group first): the values are Promise.all's, in order. No
-      // handler holds the old array: only a census binds per-leaf handlers,
-      // and it ends the group first.
-      this.vals = values;
+      // ends the group first): the values are Promise.all's, in order (or
+      // the one promise's value). No handler holds the old array: only a
+      // census binds per-leaf handlers, and it ends the group first.
+      if (this.groupOne) this.vals[0] = values;
+      else this.vals = values;
       this.kinds.fill(K_OK);
+      this.unsettled -= this.n;
     } else {
-      settleGroup(this.kinds, this.vals, g.idx, values);
+      this.unsettled -= settleGroup(this.kinds, this.vals, idx, this.groupOne ? [values] : values);
     }
-    if (!this.started) {
-      this.wake(true); // deferred: the core is asked now
-      return;
-    }
+    // Deferred: the core is asked now, and the group's promise (defer)
+    // settles with what the owner makes of its answer.
+    if (!this.started) return this.wake(true);
     this.dense = true;
     const w = this.waiter();
     if (w !== undefined && w !== null) w.poll();
+    return undefined;
   }
 
   /**
@@ -508,19 +594,14 @@ export class Inputs {
    * Returns false when there is no group (the core's answer stands).
    */
   census() {
-    if (this.group === null) return false;
-    this.group = null;
+    if (!this.grouped) return false;
+    this.endGroup();
     // (A thenable adopted by Promise.resolve has its handlers already: a
     // second pair is harmless, the first to run settles the slot.)
-    this.leafFns();
-    const { kinds, vals, okFn, failFn } = this;
-    for (let i = 0; i < this.n; i++) {
-      if (kinds[i] === K_PENDING) vals[i].then(okFn.bind(i), failFn.bind(i));
-    }
+    this.watchEach(true);
     if (!this.scheduled) {
       this.scheduled = true;
-      this.leafFns();
-      queueMicrotask(this.pushFn);
+      queueMicrotask(this.leafFns().pushFn);
     }
     return true;
   }
@@ -536,16 +617,36 @@ export class Inputs {
     return this.kinds[i] === K_FUTURE ? this.futs[i]._outcome(state) : this.vals[i];
   }
 
+  /**
+   * A future per entry once every entry is done (wait() hands them back):
+   * an entry's own future; for a slot that was a thenable, a PromiseFuture
+   * done from the start with its outcome (settledPromiseFuture: no C future,
+   * no reaction); for a value, the SyncFuture wrapFuture gives it.
+   * @returns {BaseFuture[]}
+   */
+  futures() {
+    const { n, kinds, vals, futs, atCall } = this;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = kinds[i];
+      if (k === K_FUTURE) out[i] = futs[i];
+      else if (atCall !== null && atCall[i] !== K_PENDING) out[i] = k === K_FAILED ? SyncFuture.failed(vals[i]) : new SyncFuture(vals[i]);
+      else out[i] = settledPromiseFuture(vals[i], k === K_FAILED);
+    }
+    return out;
+  }
+
   /** Settlements after this are ignored (the gather ended). */
   close() {
     this.closed = true;
-    this.q = [];
-    this.group = null;
+    this.q = null;
+    this.endGroup();
     // The reactions on promises still pending hold this object until those
     // settle (never, for some): it must not hold the waiter, and through its
     // handler the whole gather, any longer.
     this.target = null;
     this.owner = null;
+    this.groupDone = null;
     this.cell.inp = null;
   }
 }

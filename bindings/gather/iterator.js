@@ -7,7 +7,7 @@
  */
 import { CY_ETIMEDOUT, ALL_COMPLETED, STATE_SUCCEEDED } from '../core.js';
 import { Waiter, freeLeftovers } from '../waitset.js';
-import { waiterOptions, timeoutError } from '../wait.js';
+import { waiterOptions, timeoutError } from './inputs-run.js';
 import { Inputs, EXACT, observe } from './inputs.js';
 import { Queue } from './queue.js';
 import { abortedAtCall } from '../aborted-report.js';

@@ -9,9 +9,8 @@
  * @module concurry-wasm/gather/run
  */
 import { CY_ETIMEDOUT, STATE_SUCCEEDED, ALL_COMPLETED, FIRST_EXCEPTION } from '../core.js';
-import { Waiter, decideSettled } from '../waitset.js';
-import { waiterOptions, timeoutError } from '../wait.js';
-import { Inputs, EACH, GROUP, K_FUTURE } from './inputs.js';
+import { EACH, GROUP, K_FUTURE } from './inputs.js';
+import { InputsRun, timeoutError } from './inputs-run.js';
 
 /** The first entry (input order) that keeps the gather from succeeding, or -1. */
 function firstBad(states, n) {
@@ -34,69 +33,20 @@ function futureValues(inp, states, values) {
   for (let i = 0; i < n; i++) if (kinds[i] === K_FUTURE) values[i] = futs[i]._outcome(states[i]);
 }
 
-class GatherRun {
+class GatherRun extends InputsRun {
   /**
    * @param {import('../shapes.js').Shape} shape
    * @param {import('../options.js').GatherOptions} o
    */
-  constructor(shape, o, resolve, reject) {
+  constructor(shape, o) {
+    super(shape.leaves.length, o, o.returnExceptions ? ALL_COMPLETED : FIRST_EXCEPTION, o.returnExceptions);
     this.shape = shape;
-    this.o = o;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.n = shape.leaves.length;
-    this.inp = null;
-    this.waiter = null;
-    this.finished = false;
   }
 
-  begin() {
-    const o = this.o;
-    const perLeaf = o.returnExceptions || o.progress !== null;
-    const inp = new Inputs(this.shape.leaves, perLeaf ? EACH : GROUP);
-    this.inp = inp;
-    if (o.timeout < 0 && o.signal === null && inp.deferrable()) {
-      // Nothing to listen to before the group has an outcome: the waiter is
-      // made then (ready), so a pending gather holds no waitset.
-      inp.defer(this);
-      return;
-    }
-    this.attach();
-  }
+  /** Deferred: the core is asked over the slots when all succeeded; a failure takes the Waiter, whose completion order names the first. */
+  decides(ok) { return ok; }
 
-  /**
-   * Deferred: the group fulfilled (ok: every slot succeeded) or a leaf
-   * rejected (a promise reaction). When all succeeded, the core is asked
-   * once over the slots (decideSettled), with no Waiter; a failure takes the
-   * Waiter, whose completion order names the first one.
-   * @param {boolean} ok
-   */
-  ready(ok) {
-    try {
-      if (ok && decideSettled(this.n, this.inp.kinds, FIRST_EXCEPTION) === 0) {
-        this.end(this.shape.build(this.inp.vals), false);
-        return;
-      }
-      this.attach();
-    } catch (e) {
-      this.end(e, true);
-    }
-  }
-
-  /** Makes the waiter over the inputs and schedules its first check. */
-  attach() {
-    const o = this.o;
-    const inp = this.inp;
-    const handler = {
-      onPoll: (rc) => this.onPoll(rc),
-      onAbort: (reason) => this.end(reason, true),
-      beforePoll: (w) => inp.beforePoll(w),
-    };
-    const returnWhen = o.returnExceptions ? ALL_COMPLETED : FIRST_EXCEPTION;
-    this.waiter = inp.attach((fs, foreign) => new Waiter(fs, this.n, waiterOptions(o, returnWhen, o.returnExceptions, foreign), handler), false);
-    // The first check, a microtask on: inputs settled at the call are in by then.
-    this.waiter.begin();
-  }
+  outcome() { return this.shape.build(this.inp.vals); }
 
   onPoll(rc) {
     const w = this.waiter;
@@ -126,27 +76,6 @@ class GatherRun {
     if (inp.futs !== null) futureValues(inp, states, values);
     return this.end(this.shape.build(values), false);
   }
-
-  /**
-   * Settles the gather, after releasing the waitset; with what the signal's
-   * removeEventListener threw while releasing, if it did (as wait() does):
-   * never left pending.
-   */
-  end(value, isError) {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.inp !== null) this.inp.close();
-    const w = this.waiter;
-    if (w !== null) {
-      w.free();
-      if (w.cleanupError !== undefined) {
-        this.reject(w.cleanupError);
-        return;
-      }
-    }
-    if (isError) this.reject(value);
-    else this.resolve(value);
-  }
 }
 
 /**
@@ -156,12 +85,11 @@ class GatherRun {
  * @returns {Promise<unknown>}
  */
 export function runGather(shape, o) {
-  return new Promise((resolve, reject) => {
-    const run = new GatherRun(shape, o, resolve, reject);
-    try {
-      run.begin();
-    } catch (e) {
-      run.end(e, true);
-    }
-  });
+  const run = new GatherRun(shape, o);
+  try {
+    return run.begin(shape.leaves, o.returnExceptions || o.progress !== null ? EACH : GROUP, false);
+  } catch (e) {
+    run.finish();
+    return Promise.reject(e);
+  }
 }
