@@ -2,10 +2,15 @@
 
 /* ---- errors ---------------------------------------------------------------- */
 
+/** The future was cancelled: `result()`/`exception()` of a cancelled future reject with it. */
 export class CancelledError extends Error {
   constructor(message?: string, options?: ErrorOptions);
   name: 'CancelledError';
 }
+/**
+ * A timeout passed: of `wait()`/`gather()` (message "k of n completed"), of
+ * `result({ timeout })`, or a call's own `timeout` (the future fails with it).
+ */
 export class TimeoutError extends Error {
   constructor(message?: string, info?: { completed?: number; total?: number; timeout?: number; cause?: unknown });
   name: 'TimeoutError';
@@ -16,10 +21,12 @@ export class TimeoutError extends Error {
   /** The timeout that passed, in ms. */
   timeout?: number;
 }
+/** An operation the future or worker is not in a state for: `resultNow()` before done, `call()` after `stop()`. */
 export class InvalidStateError extends Error {
   constructor(message?: string, options?: ErrorOptions);
   name: 'InvalidStateError';
 }
+/** The worker running the call died (exit, kill, uncaught error outside the task, out of memory) and no retry was left. */
 export class WorkerCrashedError extends Error {
   constructor(message?: string, info?: { exitCode?: number | null; signal?: string | null; method?: string | null; attempts?: number; cause?: unknown });
   name: 'WorkerCrashedError';
@@ -68,30 +75,40 @@ export declare const kFutureOf: unique symbol;
 export abstract class BaseFuture<T = unknown> implements PromiseLike<T> {
   /** Prefix of uuid naming the kind ('sync-future-', 'promise-future-', 'c-future-', ...). */
   static readonly UUID_PREFIX: string;
+  /** Unique id; its prefix names the kind of future. */
   readonly uuid: string;
+  /** True once it has a result, an exception or was cancelled. */
   done(): boolean;
   cancelled(): boolean;
+  /** True while the work runs (a worker call started, a C task on a thread). */
   running(): boolean;
+  /** Cancels unless done: true if it did (the future is cancelled at once; a queued call is removed, a running one's signal fires). */
   cancel(): boolean;
+  /** The value; rejects with the task's own error, CancelledError, or TimeoutError when `timeout` passes first (the future goes on). */
   result(options?: ResultOptions): Promise<T>;
   /** null for a successful future. */
   exception(options?: ResultOptions): Promise<unknown>;
   /** Throws InvalidStateError if not done. */
   resultNow(): T;
+  /** The error (null for a success); throws InvalidStateError if not done, CancelledError if cancelled. */
   exceptionNow(): unknown;
   /** fn(this) exactly once, at once if already done. */
   addDoneCallback(fn: (future: this) => void): void;
+  /** Thenable: `await future` gives `result()`. */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2>;
 }
 
+/** A future done from the start, with a value (`sync-future-`). */
 export class SyncFuture<T = unknown> extends BaseFuture<T> {
   constructor(value: T);
+  /** A SyncFuture failed with `error`. */
   static failed(error: unknown): SyncFuture<never>;
 }
 
+/** A Promise (or any thenable) as a future (`promise-future-`); cancel() only marks the future, it cannot stop the promise's work. */
 export class PromiseFuture<T = unknown> extends BaseFuture<T> {
   constructor(promise: PromiseLike<T>);
 }
@@ -103,6 +120,7 @@ export class PromiseFuture<T = unknown> extends BaseFuture<T> {
  */
 export class CFuture extends BaseFuture<number> {
   private constructor();
+  /** The cy_future* in wasm memory. */
   readonly ptr: number;
 }
 
@@ -122,6 +140,7 @@ export function wrapFuture<T>(x: T): T extends BaseFuture<infer U> ? BaseFuture<
 
 /* ---- options ----------------------------------------------------------------- */
 
+/** When wait() returns (the original's return_when). */
 export declare const ReturnWhen: {
   readonly ALL_COMPLETED: 'ALL_COMPLETED';
   readonly FIRST_COMPLETED: 'FIRST_COMPLETED';
@@ -131,6 +150,7 @@ type Upper = 'ALL_COMPLETED' | 'FIRST_COMPLETED' | 'FIRST_EXCEPTION';
 /** Case-insensitive. */
 export type ReturnWhenValue = Upper | Lowercase<Upper> | (string & {});
 
+/** Names of the built-in polling strategies. */
 export declare const PollingAlgorithm: {
   readonly Fixed: 'fixed';
   readonly Adaptive: 'adaptive';
@@ -140,10 +160,15 @@ export declare const PollingAlgorithm: {
 /** Case-insensitive strategy name, or an instance. */
 export type PollingOption = 'fixed' | 'adaptive' | 'exponential' | 'progressive' | (string & {}) | PollingStrategy;
 
+/** What progress callbacks get, as the core counts it. */
 export interface ProgressReport {
+  /** Futures done so far, failures included. */
   completed: number;
+  /** Of those, how many failed or were cancelled. */
   failed: number;
+  /** How many futures the wait has. */
   total: number;
+  /** ms since the wait started. */
   elapsedMs: number;
   /** True on the last report of a wait: exactly once, before it settles. */
   final: boolean;
@@ -170,6 +195,7 @@ export interface ProgressBarOptions {
   ncols?: number;
   /** Colour while running: a name ('cyan', ...) or '#rrggbb'. */
   color?: string;
+  /** Draw nothing (the callback still runs). */
   disable?: boolean;
   /** Keep the bar on screen in its end state (default true). */
   leave?: boolean;
@@ -180,25 +206,39 @@ export interface ProgressBarOptions {
   /** Also called with each report. */
   callback?: (report: ProgressReport) => void;
 }
+/** `true`: a bar on stderr when it is a TTY; an object: bar options; a function: called with each report. */
 export type ProgressOption = boolean | ((report: ProgressReport) => void) | ProgressBarOptions | null | undefined;
 
 export interface WaitOptions {
+  /** ms; on expiry wait() rejects with TimeoutError ("k of n completed"). 0: what is done at the call. */
   timeout?: number | null;
+  /** 'ALL_COMPLETED' (default), 'FIRST_COMPLETED' or 'FIRST_EXCEPTION' (all done when nothing fails). */
   returnWhen?: ReturnWhenValue;
+  /** Pace of probe rounds for futures that cannot notify (ProbeFutures); default config.defaults.defaultPolling. */
   polling?: PollingOption;
+  /** Progress reports, the final one before wait() settles. */
   progress?: ProgressOption;
+  /** Also wait on futures nested in arrays, objects, Maps and Sets. */
   recurse?: boolean;
+  /** Aborting rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Cancel the futures still pending once the result is decided, the timeout passes or the signal aborts. */
   cancelPending?: boolean;
 }
 export interface GatherOptions {
+  /** Failures become values in the result instead of rejecting (the first, in completion order). */
   returnExceptions?: boolean;
+  /** An async iterator of [key, value] in completion order instead of a Promise. */
   iter?: boolean;
+  /** ms; on expiry gather() rejects with TimeoutError ("k of n completed"). 0: what is done at the call. */
   timeout?: number | null;
+  /** Pace of probe rounds for futures that cannot notify (ProbeFutures). */
   polling?: PollingOption;
+  /** Progress reports, the final one before gather() settles. */
   progress?: ProgressOption;
+  /** Resolve futures nested in arrays, objects, Maps and Sets, keeping the shape. */
   recurse?: boolean;
+  /** Aborting rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
    * Cancel the futures still pending once the gather fails fast, its timeout
@@ -210,6 +250,7 @@ export interface GatherOptions {
 
 /* ---- wait ------------------------------------------------------------------- */
 
+/** wait()'s answer: the input's futures (values wrapped) split by state; every one stays usable. */
 export interface WaitResult {
   done: Set<BaseFuture>;
   notDone: Set<BaseFuture>;
@@ -221,6 +262,10 @@ type Structure = readonly unknown[] | Set<unknown> | AnyMap | Record<PropertyKey
 /** A separate argument of the variadic forms: a future, a thenable or a primitive value. */
 export type FutureLike = BaseFuture<unknown> | PromiseLike<unknown> | string | number | bigint | boolean | symbol | null | undefined;
 
+/**
+ * Waits until the `returnWhen` condition holds over the futures (an array,
+ * Set, object, Map, one future or value); values count as done futures.
+ */
 export function wait(fs: Structure | FutureLike, options?: WaitOptions): Promise<WaitResult>;
 /** Variadic: wait(f1, f2, ..., options?). */
 export function wait(f1: FutureLike, f2: FutureLike | WaitOptions, ...rest: (FutureLike | WaitOptions)[]): Promise<WaitResult>;
@@ -345,11 +390,17 @@ export function gatherSync(f1: FutureLike, f2: FutureLike | GatherSyncOptions, .
 /** A polling strategy backed by the core; subclass (no name) for a custom one. */
 export class PollingStrategy {
   protected constructor(name?: string);
+  /** A built-in by name (case-insensitive), its parameters from config.defaults. */
   static create(name: string): PollingStrategy;
+  /** 'fixed', 'adaptive', 'exponential', 'progressive', or 'custom'. */
   readonly name: string;
+  /** ms until the next probe round. */
   nextInterval(): number;
+  /** A round found something done. */
   recordCompletion(): void;
+  /** A round found nothing done. */
   recordNoCompletion(): void;
+  /** Back to the initial state. */
   reset(): void;
   /** A built-in's parameters (those its constructor takes), as the core holds them; {} for a custom strategy. */
   readonly params: Record<string, number>;
@@ -369,26 +420,45 @@ export class ProgressivePollingStrategy extends PollingStrategy {
 
 /* ---- config ------------------------------------------------------------------- */
 
+/** The core's defaults (cy_config); an invalid value throws RangeError and changes nothing. */
 export interface ConfigDefaults {
+  /** ms, 10. */
   pollingFixedInterval: number;
+  /** ms, 1. */
   pollingAdaptiveMinInterval: number;
+  /** ms, 100. */
   pollingAdaptiveMaxInterval: number;
+  /** ms, 10. */
   pollingAdaptiveInitialInterval: number;
+  /** Factor on a round with a completion, 0.7. */
   pollingAdaptiveSpeedup: number;
+  /** Factor after `pollingAdaptiveEmptyChecks` empty rounds, 1.3. */
   pollingAdaptiveSlowdown: number;
+  /** 3. */
   pollingAdaptiveEmptyChecks: number;
+  /** ms, 1. */
   pollingExponentialInitialInterval: number;
+  /** ms, 1000. */
   pollingExponentialMaxInterval: number;
+  /** 2. */
   pollingExponentialMultiplier: number;
+  /** ms, 1 (levels 1, 5, 10, 50, 100 ms). */
   pollingProgressiveMinInterval: number;
+  /** ms, 100. */
   pollingProgressiveMaxInterval: number;
+  /** Rounds per level, 5. */
   pollingProgressiveChecksPerLevel: number;
+  /** Progress reports at most every this many completions (and always at the end), 1. */
   progressMiniters: number;
+  /** Strategy of waits without `polling`, 'adaptive'. */
   defaultPolling: string;
 }
+/** Global configuration: `config.defaults.pollingFixedInterval = 5` sets it in the core. */
 export declare const config: {
   readonly defaults: ConfigDefaults;
+  /** Restores the built-in defaults. */
   reset(): void;
+  /** A plain copy of the current defaults. */
   snapshot(): ConfigDefaults;
 };
 
@@ -409,15 +479,17 @@ export type WorkerMode = 'sync' | 'asyncio' | 'thread' | 'process' | 'c' | 'remo
 
 /** Options of createWorker(); pool options apply to thread, process and c. */
 export interface WorkerOptions {
-  /** Default 'sync' (case-insensitive). 'remote' is not available in this version. */
+  /** Default 'sync' (case-insensitive). */
   mode?: WorkerMode;
   /** Pool size, an integer >= 1 (sync/asyncio: 1 only). Default: cores − 1, at least 1. */
   maxWorkers?: number;
+  /** How calls are handed to workers (default 'round-robin'). */
   balance?: 'round-robin' | 'least-busy';
   /** Accepted calls not yet running; a call beyond it throws QueueFullError. Default Infinity. */
   maxQueued?: number;
   /** ms; idle workers exit, new ones start on demand. null/Infinity: never. */
   idleTimeout?: number | null;
+  /** A worker is replaced after this many calls (leaky tasks). */
   maxTasksPerWorker?: number;
   /** Thread mode only. */
   resourceLimits?: {
@@ -436,6 +508,7 @@ export interface WorkerOptions {
 
 /** Per-call options of callWith(). */
 export interface CallOptions {
+  /** Aborting cancels the call, as cancel() does. */
   signal?: AbortSignal | null;
   /** ms from the call, queue time included; the future fails with TimeoutError. */
   timeout?: number | null;
@@ -443,17 +516,25 @@ export interface CallOptions {
   transfer?: Transferable[] | null;
   /** Gets each `currentTask().progress(value)` of the task, in order, before the result. */
   onProgress?: ((value: any) => void) | null;
+  /** Re-runs after a crash of the worker, for this call (default: the worker's `retries`). */
   retries?: number;
 }
 
 /** Counters of a worker. */
 export interface WorkerStats {
+  /** Workers alive. */
   workers: number;
+  /** Of those, with nothing to do. */
   idle: number;
+  /** Calls running now. */
   running: number;
+  /** Calls accepted and not running (waiting for argument futures included). */
   queued: number;
+  /** Calls that succeeded. */
   completed: number;
+  /** Calls that failed, timed out or were cancelled. */
   failed: number;
+  /** Workers that died (not counting those that died while starting up). */
   crashed: number;
 }
 
@@ -467,17 +548,21 @@ type MaybeFutures<A extends any[]> = { [I in keyof A]: A[I] | BaseFuture<A[I]> |
 /** The handle's own members (methods of the target with these names go through call()). */
 export interface WorkerMethods<T = Record<string, AnyFn>> {
   readonly mode: WorkerMode;
+  /** Calls `method` with `args`; throws QueueFullError beyond maxQueued, InvalidStateError after stop(). */
   call<K extends FnKeys<T>>(method: K, ...args: MaybeFutures<FnArgs<T, K>>): BaseFuture<FnResult<T, K>>;
   call(method: string, ...args: unknown[]): BaseFuture<any>;
+  /** call() with per-call options (signal, timeout, transfer, onProgress, retries). */
   callWith<K extends FnKeys<T>>(options: CallOptions, method: K, ...args: MaybeFutures<FnArgs<T, K>>): BaseFuture<FnResult<T, K>>;
   callWith(options: CallOptions, method: string, ...args: unknown[]): BaseFuture<any>;
   /** Drains; `{ force: true }` cancels queued and running calls. Later calls throw InvalidStateError. */
   stop(options?: { force?: boolean }): Promise<void>;
+  /** Counters, read now. */
   stats(): WorkerStats;
   /** Resolves when nothing is queued or running; rejects with InvalidStateError once stop() was called. */
   whenIdle(): Promise<void>;
   /** Resolves when a call would be accepted under maxQueued; rejects with InvalidStateError once stop() was called (also while waiting). */
   whenAvailable(): Promise<void>;
+  /** stop(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
   /** Never thenable. */
   readonly then?: undefined;
