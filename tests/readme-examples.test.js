@@ -1,7 +1,7 @@
 // Every fenced JS and C example of README.md, extracted and run (the info
 // strings are explained in tests/readme-blocks.js):
 // - JS blocks are written, in README order, into one directory inside the
-//   repository (build/readme-examples), where `import ... from 'concurry-wasm'`
+//   repository (build/readme-examples/PID), where `import ... from 'concurry-wasm'`
 //   resolves to this checkout through package.json's "exports" (Node's
 //   self-reference), and run with node: exit 0 within PER_BLOCK_MS, or the
 //   test fails with the block's output. `redis` blocks get a fresh
@@ -25,7 +25,8 @@ import { readBlocks, moduleScripts, parseKernelCheck } from './readme-blocks.js'
 import { startRedis } from './redis-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dir = join(root, 'build', 'readme-examples');
+// One directory per run (two runs at once must not share files), removed after.
+const dir = join(root, 'build', 'readme-examples', String(process.pid));
 const PER_BLOCK_MS = 60_000; // a loaded 2-core machine: generous, and still a hang is caught
 
 const blocks = readBlocks(join(root, 'README.md'));
@@ -107,6 +108,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (redis) await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('README examples', () => {
