@@ -6,7 +6,7 @@
 // Query parameters preset the controls: workers, view, iters, autorun (1 by
 // default: a run starts on load), modes (a comma list of mode ids).
 import { MODES } from './modes.js';
-import { VIEWS, WIDTH, HEIGHT, tileGrid, palette, colorize } from './mandelbrot.mjs';
+import { VIEWS, WIDTH, HEIGHT, tileGrid, submitOrder, palette, colorize } from './mandelbrot.mjs';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -74,9 +74,9 @@ class Card {
     delete this.el.dataset.ms;
     delete this.el.dataset.stoppedBy;
     const g = this.ctx;
-    g.fillStyle = '#070a10';
+    g.fillStyle = '#141a26';
     g.fillRect(0, 0, WIDTH, HEIGHT);
-    g.strokeStyle = '#151b29';
+    g.strokeStyle = '#222a3a';
     g.lineWidth = 1;
     for (const t of tiles) g.strokeRect(t.x + 0.5, t.y + 0.5, t.w - 1, t.h - 1);
     this.fx.clearRect(0, 0, WIDTH, HEIGHT);
@@ -239,7 +239,9 @@ async function main() {
     const view = $('view').value;
     const maxIter = Number($('iters').value);
     const tiles = tileGrid(view, maxIter);
-    const args = tiles.map((t) => t.args);
+    // Submitted in a fixed scattered order; the k-th submitted is tile order[k].
+    const order = submitOrder(tiles.length);
+    const args = order.map((i) => tiles[i].args);
     for (const c of runnable) c.reset(tiles);
     const results = new Map();
     showSummary(cards, results);
@@ -258,7 +260,7 @@ async function main() {
         const r = await card.mode.run(pkg, {
           tiles: args, workers, signal,
           onStart: (ms) => card.startup(ms),
-          onTile: (i, bytes) => card.drawTile(i, bytes),
+          onTile: (k, bytes) => card.drawTile(order[k], bytes),
           onProgress: (p) => card.progress(p),
           onStopped: ({ by, ms }) => card.stopped(by, ms),
         });

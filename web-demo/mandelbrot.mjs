@@ -54,6 +54,30 @@ export function tileGrid(view, maxIter) {
 }
 
 /**
+ * The order in which the page submits the tiles: a fixed shuffle (a seeded
+ * PRNG, the same for every run), so that the image fills in everywhere at
+ * once and each worker's share mixes cheap tiles (far from the set) with
+ * costly ones (inside it). In row order the pool's hand-off, which gives a
+ * worker whose calls were quick several at a time, handed one worker a run
+ * of costly tiles while the other idled.
+ * @param {number} n
+ * @returns {number[]} a permutation of 0..n-1
+ */
+export function submitOrder(n) {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let seed = 0x9e3779b9;
+  const next = () => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
  * One tile, as the core's C kernel computes it.
  * @returns {Uint8Array} width * height bytes, row by row
  */
