@@ -1,6 +1,7 @@
 // The web demo's part of the browser test (called by tests/browser/run.mjs):
 //   1. a full run of web-demo/ (autorun): cross-origin isolated, <body
-//      data-state> reaches "done", every mode's card drew every tile, and every
+//      data-state> reaches "done", each mode painted frames with part of its
+//      tiles (tile by tile), every mode's card drew every tile, and every
 //      tile's pixels on every card equal the tile computed here in Node by the
 //      package's C kernel and coloured with the demo's palette; a screenshot of
 //      the finished page goes to build/web-demo.png;
@@ -117,6 +118,19 @@ export async function checkWebDemo({ context, url, pass, fail, watch, networkCha
   const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 1000 });
   const logs = watch(page, 'web demo');
+  // Before the page's own scripts: at each animation frame, note how many
+  // tiles each card shows, so that the test sees what was painted mid-run.
+  await page.addInitScript(() => {
+    const seen = {};
+    window.__framesSeen = seen;
+    const sample = () => {
+      for (const c of document.querySelectorAll('.card[data-status=running]')) {
+        (seen[c.dataset.mode] ??= new Set()).add(Number(c.dataset.tiles));
+      }
+      requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  });
   const demoUrl = `${url}web-demo/?view=${VIEW}&iters=${ITERS}&workers=${WORKERS}`;
   const resp = await page.goto(demoUrl, { timeout: 10_000 });
   const h = resp ? resp.headers() : {};
@@ -139,6 +153,13 @@ export async function checkWebDemo({ context, url, pass, fail, watch, networkCha
   if (s.state === 'done') pass(`web demo: data-state="done" after ${Date.now() - t0} ms (${s.status})`);
   else fail(`web demo: data-state="${s.state}" after ${Date.now() - t0} ms${s.error ? `: ${s.error}` : ''} (${s.status})`);
   checkCards('web demo', await readCards(page, tiles), expected, pass, fail);
+  // Tile by tile: frames painted while a mode ran showed part of its tiles.
+  const frames = await page.evaluate(() => Object.fromEntries(Object.entries(window.__framesSeen).map(([m, v]) => [m, [...v]])));
+  for (const mode of ['sync', 'thread', 'c', 'blocking']) {
+    const partial = (frames[mode] || []).filter((n) => n > 0 && n < tiles.length).sort((a, b) => a - b);
+    if (partial.length) pass(`web demo: ${mode}: painted tile by tile (${partial.length} frames with part of the image, e.g. ${partial.slice(0, 4).join(', ')} tiles)`);
+    else fail(`web demo: ${mode}: no frame showed part of the image (tiles seen at frames: ${JSON.stringify(frames[mode] || [])})`);
+  }
   mkdirSync(fileURLToPath(new URL('../../build/', import.meta.url)), { recursive: true });
   // The overlay's highlight of the last tiles fades out within 350 ms.
   await new Promise((r) => setTimeout(r, 600));
