@@ -43,6 +43,21 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(await w.add(2, 3)).toBe(5);
   });
 
+  test('an unhandled rejection inside a task crashes the worker as an uncaught error does: only its running call fails', async () => {
+    const w = await make(mode, { maxWorkers: 1 });
+    const before = w.add(1, 1);
+    const f = w.rejectUnhandled('nobody handled me');
+    const behind = w.add(2, 2);
+    const e = await rejection(f);
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(e.method).toBe('rejectUnhandled');
+    expect(e.exitCode).toBe(1);
+    if (mode === 'thread') expect(e.message).toContain('nobody handled me');
+    expect(await before).toBe(2);
+    expect(await behind).toBe(4);
+    expect(w.stats().crashed).toBe(1);
+  });
+
   if (mode === 'process') {
     test('a killed child reports the signal', async () => {
       const w = await make(mode);

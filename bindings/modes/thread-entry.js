@@ -4,6 +4,7 @@
  * @module concurry-wasm/modes/thread-entry
  */
 import { startRuntime } from './runtime.js';
+import { serializeError } from './boundary.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -37,6 +38,20 @@ if (isNode) {
   // A Web Worker that closes itself sends its owner no event: say so first.
   const close = self.close.bind(self);
   self.close = () => { self.postMessage(['closed']); close(); };
+  // An unhandled rejection ends a Node worker (Node's default, an uncaught
+  // error): only its running call fails, with WorkerCrashedError, and it is
+  // replaced. A browser only logs it inside the worker, and the page hears
+  // nothing; so the worker does as Node does: it posts what it finished (the
+  // runtime's exit hooks), says why it crashes ('crashed': thread.js
+  // terminates it and reports exit code 1 with this error), and closes.
+  const exitHooks = [];
+  self.addEventListener('unhandledrejection', (ev) => {
+    for (const fn of exitHooks) { try { fn(); } catch { /* crashing anyway */ } }
+    let rec;
+    try { rec = serializeError(ev.reason); } catch { rec = serializeError(new Error('an unhandled rejection')); }
+    self.postMessage(['crashed', rec]);
+    close();
+  });
   self.addEventListener('message', function first(ev) {
     if (started) return;
     started = true;
@@ -53,6 +68,7 @@ if (isNode) {
       transfers: true,
       yieldNow: (fn) => setTimeout(fn, 0),
       exit: () => self.close(),
+      onExit: (fn) => exitHooks.push(fn),
     });
   });
 }

@@ -12,6 +12,7 @@
 import { Pool } from './pool.js';
 import { ThreadFuture } from '../futures/task.js';
 import { moduleURL } from './target.js';
+import { deserializeError } from './boundary.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -87,6 +88,11 @@ function spawnBrowser(url) {
       const m = ev.data;
       if (Array.isArray(m) && m[0] === 'closed') {
         if (!gone) { gone = true; w.terminate(); h.onexit(0, null, null); }
+        return;
+      }
+      // An unhandled rejection in the worker (thread-entry.js): a crash, exit code 1 as in Node.
+      if (Array.isArray(m) && m[0] === 'crashed') {
+        if (!gone) { gone = true; w.terminate(); h.onexit(1, null, deserializeError(m[1])); }
         return;
       }
       h.onmessage(m);
