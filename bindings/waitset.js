@@ -15,14 +15,16 @@
  */
 import {
   C, Module, heap, waitsetCreate, waitsetTake, keepAlive, addFunction, PROGRESS, DONE_FUTURE, scratchA, coreFailure,
+  singleThreaded,
   CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, CY_ECANCELED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
 import { readReport } from './progress.js';
 import { PollingStrategy } from './polling.js';
 import { config } from './config.js';
 
-/* Atomics.waitAsync is in V8 (Node, Chromium) but not in every engine. */
-const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
+/* Atomics.waitAsync is in V8 (Node, Chromium) but not in every engine, and
+ * not over the single-threaded core's memory (not shared: it throws there). */
+const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function' && !singleThreaded;
 
 /** Waiters with pending conditions. */
 const active = new Set();

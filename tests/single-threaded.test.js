@@ -14,7 +14,7 @@ const script = fileURLToPath(new URL('./fixtures/single-threaded-run.mjs', impor
 function run(args, env) {
   const { CONCURRY_WASM_CORE, ...rest } = process.env;
   const stdout = execFileSync(process.execPath, [...args, script], {
-    env: { ...rest, ...env }, encoding: 'utf8', timeout: 30000,
+    env: { ...rest, ...env }, encoding: 'utf8', timeout: 20000,
   });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
@@ -34,6 +34,9 @@ const same = {
   cUuid: 'c-future-',
   cGather: [1229, 3],
   cMandelbrot: ['Uint8Array', 64, 3566],
+  cWhenIdle: 'idle',
+  cStop: 'stopped',
+  cArgs: [6, 7],
 };
 
 function checkCommon(r, why) {

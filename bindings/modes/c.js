@@ -44,7 +44,7 @@ import { SyncFuture } from '../futures/sync.js';
 import { PromiseFuture } from '../futures/promise.js';
 import { cancelledError } from '../futures/base.js';
 import {
-  C, Module, heap, keepAlive, cstr, errName, strerror,
+  C, Module, heap, keepAlive, cstr, errName, strerror, singleThreaded,
   CY_ECANCELED, CY_ETIMEDOUT, CY_ENOENT, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
 } from '../core.js';
 import { CoreError, QueueFullError, TimeoutError } from '../errors.js';
@@ -52,7 +52,9 @@ import { describeValue as describe } from '../options.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleURL } from './target.js';
 
-const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function';
+// Not over the single-threaded core's memory (not shared: Atomics.waitAsync
+// throws there, and no other thread could change the word anyway).
+const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function' && !singleThreaded;
 
 /** Releases a call (and with it its output) once its future is collected. */
 const callRegistry = new FinalizationRegistry((call) => C.cy_kernel_call_release(call));
@@ -405,7 +407,12 @@ class CBackend {
         C.free(this.st);
         if (this.argBuf) C.free(this.argBuf);
         this.argBuf = 0;
-        if (this.pollTimer) clearTimeout(this.pollTimer);
+        if (this.pollTimer) {
+          // A poll still armed (no Atomics.waitAsync) holds the process: let go of it.
+          clearTimeout(this.pollTimer);
+          this.pollTimer = null;
+          if (this.armed) { this.armed = false; keepAlive(false); }
+        }
       })();
     }
     return this.stopping;
