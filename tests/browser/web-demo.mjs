@@ -41,7 +41,7 @@ async function expectedTiles(tiles) {
   try {
     const lut = palette();
     const bytes = await Promise.all(tiles.map((t) => w.mandelbrot(...t.args)));
-    return bytes.map((b) => ({ hash: fnv1a(colorize(b, lut)), colours: new Set(b).size }));
+    return bytes.map((b) => ({ hash: fnv1a(colorize(b, lut)) }));
   } finally {
     await w.stop();
   }
@@ -110,9 +110,9 @@ async function settled(page, ms) {
 export async function checkWebDemo({ context, url, pass, fail, watch, networkChanged }) {
   const tiles = tileGrid(VIEW, ITERS);
   const expected = await expectedTiles(tiles);
-  const colours = new Set(expected.map((e) => e.hash)).size;
-  // The check could not fail if the image were flat: it is not.
-  if (colours < tiles.length / 2) fail(`web demo: only ${colours} distinct tiles expected of ${tiles.length}: the reference is degenerate`);
+  const distinct = new Set(expected.map((e) => e.hash)).size;
+  // The pixel check could not tell tiles apart if the image were flat: it is not.
+  if (distinct < tiles.length / 2) fail(`web demo: only ${distinct} distinct tiles expected of ${tiles.length}: the reference is degenerate`);
 
   // 1. A full run.
   const page = await context.newPage();
