@@ -8,14 +8,16 @@
  *   ```js redis                      the same, with a fresh redis-server's URL in REDIS_URL
  *   ```js repo-root                  run as a file in the repository's root (for developers' snippets
  *                                    that import ./dist/... as the Build section shows)
- *   ```js browser                    for a page or a browser worker: parsed (node --check), not run here
+ *   ```js browser                    for a page or a browser worker: parsed (node --check); run in
+ *                                    Chromium by tests/readme-browser.test.js
  *   ```js no-run                     not run; needs <!-- no-run: why --> right above it; parsed
  *   ```c                             a whole program: compiled against the native build and run
  *   ```c wasi                        the same, and also built for wasm32-wasi and run under node:wasi
  *   ```c kernel                      a file of C kernels: compiled, linked with a harness and called
  *                                    as <!-- kernel-check: NAME f64=1,2,3 -> 32 --> above it says
  *   ```c no-run                      compiled only (-fsyntax-only); needs <!-- no-run: why -->
- *   ```html                          markup; its <script type="module"> bodies are parsed
+ *   ```html                          a page (`<!-- index.html -->` first names it); its module scripts
+ *                                    are parsed, and tests/readme-browser.test.js loads it in Chromium
  *   ```sh / ```bash / ```console / ```text    shell sessions and output: not run, counted
  *
  * A block whose first line is a comment naming a file (`// app.cjs`,

@@ -8,8 +8,9 @@
 //   redis-server (tests/redis-server.js) in REDIS_URL; `repo-root` blocks
 //   run as a dot file in the repository's root (removed after).
 // - `browser` and `no-run` blocks, and the module scripts of html blocks, are
-//   parsed with `node --check` (they run in tests/browser, or need what a test
-//   cannot have, as the comment above each says).
+//   parsed with `node --check` (browser blocks then run in Chromium in
+//   tests/readme-browser.test.js; no-run blocks need what a test cannot have,
+//   as the comment above each says).
 // - C blocks are compiled with -Wall -Wextra -Werror against the native build
 //   (wasm/include, build/native/libconcurry.a) and run; `c wasi` blocks also
 //   for wasm32-wasi against the WASI build, run under node:wasi; `c kernel`
