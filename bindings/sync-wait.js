@@ -36,6 +36,7 @@ import {
 import { timeoutError } from './wait.js';
 import { BlockingWaiter } from './waitset.js';
 import { cancelPendingFutures } from './cancel-pending.js';
+import { isNodeNow } from './env.js';
 
 /** Longest sleep between checks, in ms (see block()). */
 const SLICE_MS = 5;
@@ -66,9 +67,8 @@ function checkCanBlock(where) {
     throw new TypeError(`${where}: cannot block: the single-threaded core is loaded because ${singleThreaded}; ` +
       'use await wait()/gather()');
   }
+  if (isNodeNow()) return;
   const g = /** @type {any} */ (globalThis);
-  const isNode = typeof g.process === 'object' && g.process !== null && g.process.versions && g.process.versions.node;
-  if (isNode) return;
   const inWorker = typeof g.WorkerGlobalScope === 'function' && g instanceof g.WorkerGlobalScope;
   if (!inWorker) {
     throw new TypeError(`${where}: cannot block on a browser's main thread (Atomics.wait is not allowed there); ` +

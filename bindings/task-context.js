@@ -16,6 +16,7 @@
  * @module concurry-wasm/task-context
  */
 import { InvalidStateError } from './errors.js';
+import { isNodeNow } from './env.js';
 
 /**
  * One store for every copy of this module in the realm (a package loaded
@@ -25,8 +26,7 @@ const STORE = Symbol.for('concurry-wasm.task-context');
 
 async function makeStore() {
   let als = null;
-  const proc = /** @type {any} */ (globalThis).process;
-  if (proc && proc.versions && proc.versions.node) {
+  if (isNodeNow()) {
     try {
       const m = await import('node:async_hooks');
       als = new m.AsyncLocalStorage();

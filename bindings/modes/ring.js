@@ -16,12 +16,10 @@
  * @module concurry-wasm/modes/ring
  */
 import { C, Module, heap, coreFailure } from '../core.js';
-
-const isNode = typeof process === 'object' && process !== null &&
-  typeof process.versions === 'object' && typeof process.versions.node === 'string';
+import { IS_NODE } from '../env.js';
 
 /** Node's synchronous port read, or null. */
-export const receiveMessageOnPort = isNode ? (await import('node:worker_threads')).receiveMessageOnPort : null;
+export const receiveMessageOnPort = IS_NODE ? (await import('node:worker_threads')).receiveMessageOnPort : null;
 
 /** Entries per ring: a worker with more outcomes waiting than this completes the rest by message. */
 const RING_CAPACITY = 1024;

@@ -11,14 +11,11 @@
  * @module concurry-wasm/modes/target
  */
 import { describeValue as describe } from '../options.js';
+import { isNodeNow as isNode } from '../env.js';
 
 const SCHEME = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
 const WIN_DRIVE = /^[a-zA-Z]:[\\/]/;
 
-function isNode() {
-  const proc = /** @type {any} */ (globalThis).process;
-  return !!(proc && proc.versions && proc.versions.node);
-}
 
 /**
  * The URL of a module target.

@@ -4,10 +4,9 @@
  * @module concurry-wasm/modes/thread-entry
  */
 import { startRuntime } from './runtime.js';
+import { IS_NODE as isNode } from '../env.js';
 import { serializeError } from './boundary.js';
 
-const isNode = typeof process === 'object' && process !== null &&
-  typeof process.versions === 'object' && typeof process.versions.node === 'string';
 
 if (isNode) {
   const { parentPort, workerData } = await import('node:worker_threads');

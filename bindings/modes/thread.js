@@ -12,10 +12,9 @@
 import { Pool } from './pool.js';
 import { ThreadFuture } from '../futures/task.js';
 import { moduleURL } from './target.js';
+import { IS_NODE as isNode } from '../env.js';
 import { deserializeError } from './boundary.js';
 
-const isNode = typeof process === 'object' && process !== null &&
-  typeof process.versions === 'object' && typeof process.versions.node === 'string';
 
 const MODE = 'thread';
 const ENTRY = new URL('./thread-entry.js', import.meta.url);
