@@ -120,14 +120,17 @@ export class Pool {
    * @param {'thread'|'process'} kind
    * @param {(slot: Slot) => any} spawn  starts a worker; returns its handle
    * @param {string} moduleURL
-   * @param {object} opts normalized options (see normalizePoolOptions)
+   * @param {{ maxWorkers: number, balance: string, maxQueued: number, idleTimeout: number,
+   *   maxTasksPerWorker: number, resourceLimits: object|null, cancelGraceMs: number, retries: number,
+   *   unwrapFutures: boolean }} opts createWorker()'s options as worker-options.js normalized them
+   *   (maxQueued, maxTasksPerWorker: Infinity when unbounded; idleTimeout -1 for none)
    * @param {new (task: Task) => import('../futures/task.js').TaskFuture} Future
    */
   constructor(kind, spawn, moduleURL, opts, Future) {
     this.kind = kind;
     this.spawnFn = spawn;
     this.moduleURL = moduleURL;
-    this.o = normalizePoolOptions(opts);
+    this.o = opts;
     this.Future = Future;
     /** @type {Slot[]} */ this.workers = [];
     this.nextWorkerId = 1;
@@ -1108,42 +1111,4 @@ function allPrimitive(args) {
 function onTaskTimeout(t, timeout) {
   t.timer = null;
   t.pool._stopTask(t, 1, timeout);
-}
-
-/**
- * Pool options with defaults filled in (create.js validates what users pass;
- * this accepts its normalized form and the raw one alike).
- * @param {any} o
- */
-function normalizePoolOptions(o = {}) {
-  const n = (v, d) => (v === undefined || v === null ? d : v);
-  const cores = defaultWorkers();
-  return {
-    maxWorkers: n(o.maxWorkers, cores),
-    balance: n(o.balance, 'round-robin'),
-    maxQueued: n(o.maxQueued, Infinity) < 0 ? Infinity : n(o.maxQueued, Infinity),
-    idleTimeout: n(o.idleTimeout, -1),
-    maxTasksPerWorker: n(o.maxTasksPerWorker, Infinity) <= 0 ? Infinity : n(o.maxTasksPerWorker, Infinity),
-    resourceLimits: n(o.resourceLimits, undefined),
-    cancelGraceMs: n(o.cancelGraceMs, 1000),
-    retries: n(o.retries, 0),
-    unwrapFutures: n(o.unwrapFutures, true),
-    execArgv: o.execArgv,
-    env: o.env,
-  };
-}
-
-const nodeOs = typeof process === 'object' && process !== null && process.versions && process.versions.node
-  ? await import('node:os') : null;
-
-/** cores − 1, at least 1. */
-export function defaultWorkers() {
-  let c = 2;
-  if (nodeOs) {
-    c = typeof nodeOs.availableParallelism === 'function' ? nodeOs.availableParallelism() : nodeOs.cpus().length;
-  } else {
-    const nav = /** @type {any} */ (globalThis).navigator;
-    if (nav && nav.hardwareConcurrency) c = nav.hardwareConcurrency;
-  }
-  return Math.max(1, c - 1);
 }

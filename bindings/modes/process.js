@@ -90,10 +90,10 @@ function spawnChild(url, o) {
  * A process pool over `target`'s module; resolves once one child has loaded
  * it (rejects with the load error if it cannot).
  * @param {string|URL} target
- * @param {object} opts normalized pool options
+ * @param {object} opts createWorker()'s options, normalized (worker-options.js)
  * @returns {Promise<Pool>}
  */
-export async function createBackend(target, opts = {}) {
+export async function createBackend(target, opts) {
   const url = await moduleURL(target, MODE);
   const o = { ...opts };
   const pool = new Pool('process', spawnChild(url, o), url, o, ProcessFuture);

@@ -113,10 +113,10 @@ function spawnBrowser(url) {
  * A thread pool over `target`'s module; resolves once one worker has loaded
  * it (rejects with the load error if it cannot).
  * @param {string|URL} target
- * @param {object} opts normalized pool options
+ * @param {object} opts createWorker()'s options, normalized (worker-options.js)
  * @returns {Promise<Pool>}
  */
-export async function createBackend(target, opts = {}) {
+export async function createBackend(target, opts) {
   const url = await moduleURL(target, MODE);
   const o = { ...opts };
   const pool = new Pool('thread', isNode ? spawnNode(url, o) : spawnBrowser(url), url, o, ThreadFuture);
