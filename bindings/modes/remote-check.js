@@ -2,20 +2,25 @@
  * The batch check of remote mode (the original's single `ray.wait` over many
  * futures): the state of N BullMQ jobs in one Redis round trip per chunk of
  * at most CHECK_CHUNK ids, by one Lua script (EVALSHA) that reads BullMQ's own
- * keys: the job hash `<prefix><queue>:<id>` (fields timestamp, finishedOn,
- * returnvalue, failedReason, processedOn). One HMGET per job inside Redis, one
- * command per chunk on the wire.
+ * keys: the job hash `<prefix><queue>:<id>` (fields timestamp, returnvalue,
+ * failedReason: BullMQ writes returnvalue when a job completes and
+ * failedReason when it fails for good, and jobs of this protocol have one
+ * attempt). One HMGET per job inside Redis, one command per chunk on the
+ * wire, one reply element per job: 0 (gone), 1 (not finished), the return
+ * value (a string: completed) or [failedReason] (failed).
  *
  * The same script also answers "could events have been lost?" (the stream
- * guard): given P, the id of the last event this client had read when it
- * last asked, it says "lost" when an entry newer than P was deleted from the
- * queue's events stream since (trimming, XTRIM, a tiny maxLen: Redis 7's
- * `max-deleted-entry-id` is newer than P; before Redis 7, the first entry is
- * newer than P), or the stream is gone. An entry newer than P may have been
- * deleted before this client read it, so its event may be lost. Asked with no
- * job ids (and `force` off) it answers only that: a healthy client pays one
- * small command per polling round, not one read per pending job; when the
- * guard says "lost", the caller asks again with the ids (forced).
+ * guard). The client counts the entries of the queue's events stream it has
+ * read (`pos`: the stream's `entries-added` when it started reading, plus one
+ * per entry since). Entries leave a stream oldest first (trimming: BullMQ's
+ * maxLen, XTRIM), so an entry this client had not read is gone exactly when
+ * more entries were deleted than it had read: `entries-added - length > pos`
+ * (Redis 7's XINFO STREAM; before Redis 7, when the first entry is newer than
+ * the last id read). A stream that is gone while the client had read from it
+ * also counts as lost. Asked with no job ids (and `force` off) the script
+ * answers only that: a healthy client pays one small command per polling
+ * round, not one read per pending job; when it says "lost", the caller asks
+ * again with the ids (forced).
  * @module concurry-wasm/modes/remote-check
  */
 
@@ -25,15 +30,15 @@ export const CHECK_CHUNK = 1000;
 /** Job states the script reports. */
 export const J_MISSING = 0;
 export const J_WAITING = 1;
-export const J_ACTIVE = 2;
 export const J_COMPLETED = 3;
 export const J_FAILED = 4;
 
 /*
  * KEYS[1] = the events stream. ARGV[1] = the key prefix of jobs ('bull:q:'),
- * ARGV[2] = last event id read ('' = unknown: the guard says lost), ARGV[3] =
- * '1' to report states even when nothing was lost, ARGV[4..] = job ids.
- * Reply: { lost (0|1), [state, payload] per id when lost or forced }.
+ * ARGV[2] = pos, the entries read ('' = unknown: the guard says lost), ARGV[3]
+ * = the last id read (for Redis < 7), ARGV[4] = '1' to report states even when
+ * nothing was lost, ARGV[5..] = job ids.
+ * Reply: { lost (0|1), then one element per id when lost or forced }.
  */
 const SCRIPT = `
 local function idlt(a, b)
@@ -44,52 +49,49 @@ local function idlt(a, b)
   if am ~= bm then return am < bm end
   return tonumber(as) < tonumber(bs)
 end
-local seen = ARGV[2]
+local pos = tonumber(ARGV[2])
 local lost = 0
-if seen == '' then
+if not pos then
   lost = 1
 elseif redis.call('EXISTS', KEYS[1]) == 1 then
   local info = redis.call('XINFO', 'STREAM', KEYS[1])
-  local maxdel = nil
-  local first = nil
+  local added, len, first = nil, 0, nil
   for i = 1, #info, 2 do
-    if info[i] == 'max-deleted-entry-id' then maxdel = info[i + 1]
-    elseif info[i] == 'first-entry' then first = info[i + 1] end
+    local k = info[i]
+    if k == 'entries-added' then added = tonumber(info[i + 1])
+    elseif k == 'length' then len = tonumber(info[i + 1])
+    elseif k == 'first-entry' then first = info[i + 1] end
   end
-  if maxdel then
-    if idlt(seen, maxdel) then lost = 1 end
-  elseif first and first[1] and idlt(seen, first[1]) then
+  if added then
+    if added - len > pos then lost = 1 end
+  elseif first and first[1] and idlt(ARGV[3], first[1]) then
     lost = 1
   end
-elseif seen ~= '0-0' then
+elseif pos > 0 then
   lost = 1
 end
 local out = { lost }
-if lost == 0 and ARGV[3] ~= '1' then return out end
+if lost == 0 and ARGV[4] ~= '1' then return out end
 local prefix = ARGV[1]
-for i = 4, #ARGV do
-  local h = redis.call('HMGET', prefix .. ARGV[i], 'timestamp', 'finishedOn', 'returnvalue', 'failedReason', 'processedOn')
-  if not h[1] then
-    out[#out + 1] = ${J_MISSING}; out[#out + 1] = ''
-  elseif h[2] and h[3] then
-    out[#out + 1] = ${J_COMPLETED}; out[#out + 1] = h[3]
-  elseif h[2] then
-    out[#out + 1] = ${J_FAILED}; out[#out + 1] = h[4] or ''
-  elseif h[5] then
-    out[#out + 1] = ${J_ACTIVE}; out[#out + 1] = ''
-  else
-    out[#out + 1] = ${J_WAITING}; out[#out + 1] = ''
-  end
+local n = 1
+for i = 5, #ARGV do
+  local h = redis.call('HMGET', prefix .. ARGV[i], 'timestamp', 'returnvalue', 'failedReason')
+  n = n + 1
+  if not h[1] then out[n] = ${J_MISSING}
+  elseif h[2] then out[n] = h[2]
+  elseif h[3] then out[n] = { h[3] }
+  else out[n] = ${J_WAITING} end
 end
 return out
 `;
 
 /**
- * A checker over one queue's keys on an ioredis client: `check(ids, lastSeen,
- * force)` sends one EVALSHA per chunk of ids (all chunks at once, so one
- * round trip of latency) and resolves with `{ lost, states, payloads }`
+ * A checker over one queue's keys on an ioredis client: `check(ids, pos,
+ * lastId, force)` sends one EVALSHA per chunk of ids (all chunks at once, so
+ * one round trip of latency) and resolves with `{ lost, states, payloads }`
  * (states/payloads: one per id when the guard said lost or force was set,
- * else null).
+ * else null). `pos`: the stream entries this client has read (null:
+ * unknown); `lastId`: the id of the last one.
  * @param {import('ioredis').Redis} redis
  * @param {string} prefix the BullMQ key prefix ('bull')
  * @param {string} queue
@@ -101,23 +103,50 @@ export function createChecker(redis, prefix, queue) {
   const events = `${prefix}:${queue}:events`;
   /**
    * @param {string[]} ids
-   * @param {string} lastSeen
+   * @param {number|null} pos
+   * @param {string} lastId
    * @param {boolean} force
    * @returns {Promise<{ lost: boolean, states: number[]|null, payloads: string[]|null }>}
    */
-  async function check(ids, lastSeen, force) {
+  async function check(ids, pos, lastId, force) {
     const f = force ? '1' : '0';
+    const p = pos === null ? '' : String(pos);
     if (ids.length <= CHECK_CHUNK) {
-      const r = await redis[name](events, jobPrefix, lastSeen, f, ...ids);
+      const r = await redis[name](events, jobPrefix, p, lastId, f, ...ids);
       return unpack([r], ids.length);
     }
     const parts = [];
     for (let i = 0; i < ids.length; i += CHECK_CHUNK) {
-      parts.push(redis[name](events, jobPrefix, lastSeen, f, ...ids.slice(i, i + CHECK_CHUNK)));
+      parts.push(redis[name](events, jobPrefix, p, lastId, f, ...ids.slice(i, i + CHECK_CHUNK)));
     }
     return unpack(await Promise.all(parts), ids.length);
   }
   return check;
+}
+
+/**
+ * Where a reader that starts now starts: the stream's last id and its
+ * entries-added (0-0 and 0 when there is no stream yet).
+ * @param {import('ioredis').Redis} redis
+ * @param {string} prefix @param {string} queue
+ * @returns {Promise<{ id: string, pos: number }>}
+ */
+export async function streamPosition(redis, prefix, queue) {
+  let info;
+  try {
+    info = /** @type {any[]} */ (await redis.call('XINFO', 'STREAM', `${prefix}:${queue}:events`));
+  } catch {
+    return { id: '0-0', pos: 0 };
+  }
+  let id = '0-0';
+  let added = null;
+  let len = 0;
+  for (let i = 0; i < info.length; i += 2) {
+    if (info[i] === 'last-generated-id') id = String(info[i + 1]);
+    else if (info[i] === 'entries-added') added = Number(info[i + 1]);
+    else if (info[i] === 'length') len = Number(info[i + 1]);
+  }
+  return { id, pos: added === null ? len : added };
 }
 
 function unpack(replies, n) {
@@ -132,10 +161,18 @@ function unpack(replies, n) {
   const payloads = new Array(n);
   let k = 0;
   for (const r of replies) {
-    for (let i = 1; i < r.length; i += 2) {
-      states[k] = Number(r[i]);
-      payloads[k] = r[i + 1];
-      k++;
+    for (let i = 1; i < r.length; i++, k++) {
+      const x = r[i];
+      if (typeof x === 'string') {
+        states[k] = J_COMPLETED;
+        payloads[k] = x;
+      } else if (Array.isArray(x)) {
+        states[k] = J_FAILED;
+        payloads[k] = String(x[0]);
+      } else {
+        states[k] = Number(x);
+        payloads[k] = '';
+      }
     }
   }
   return { lost, states, payloads };

@@ -43,7 +43,7 @@ import {
 import { jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel } from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { moduleURL } from './target.js';
-import { createChecker, J_MISSING, J_ACTIVE, J_COMPLETED, J_FAILED } from './remote-check.js';
+import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, describeValue as describe } from '../options.js';
 
 const MODE = 'remote';
@@ -158,15 +158,6 @@ async function connect(url, ms, role) {
   return c;
 }
 
-/** The stream id this handle starts reading events at: the stream's last id, or '0-0'. */
-async function streamTop(c, key) {
-  try {
-    const info = /** @type {any[]} */ (await c.call('XINFO', 'STREAM', key));
-    for (let i = 0; i < info.length; i += 2) if (info[i] === 'last-generated-id') return String(info[i + 1]);
-  } catch { /* no stream yet */ }
-  return '0-0';
-}
-
 /** The job's return value (the protocol's outcome) as [code, value]. */
 function decodeOutcome(rv) {
   try {
@@ -239,10 +230,10 @@ class RemoteBackend {
     this.lastCheckAt = -Infinity;
     this.lastFull = now();
     this.suspect = false;
-    /** Id of the last event read from the stream (every event, not only ours). */
+    /** Id of the last entry read from the events stream (every event, not only ours) ... */
     this.lastSeen = '0-0';
-    /** lastSeen when the last check was sent: what the stream guard compares with. */
-    this.verified = '0-0';
+    /** ... and how many entries up to it (the stream's entries-added at start, plus one per entry read). */
+    this.pos = 0;
     // Redis going away.
     this.downSince = null;
     this.downTimer = null;
@@ -255,8 +246,9 @@ class RemoteBackend {
     const { redis, queue, connectTimeout } = this.r;
     this.conn = await connect(redis, connectTimeout, 'commands');
     try {
-      const events = `${PREFIX}:${queue}:events`;
-      this.verified = this.lastSeen = await streamTop(this.conn, events);
+      const at = await streamPosition(this.conn, PREFIX, queue);
+      this.lastSeen = at.id;
+      this.pos = at.pos;
       this.evConn = await connect(redis, connectTimeout, 'events');
       this.queue = new Queue(queue, { connection: this.conn, prefix: PREFIX });
       this.queue.on('error', () => { /* followed through the connection */ });
@@ -287,7 +279,11 @@ class RemoteBackend {
     // compares with: its stream id is the last argument.
     qe.emit = (event, ...args) => {
       const id = args[args.length - 1];
-      if (typeof id === 'string' && id.includes('-')) this.lastSeen = id;
+      // One entry may be emitted twice ('completed' and 'completed:<id>'): count it once.
+      if (typeof id === 'string' && id !== this.lastSeen && id.includes('-')) {
+        this.lastSeen = id;
+        this.pos++;
+      }
       return emit.call(qe, event, ...args);
     };
     qe.on('error', () => { this.suspect = true; });
@@ -573,17 +569,14 @@ class RemoteBackend {
     this.checking = true;
     const calls = [...this.toCheck];
     this.toCheck.clear();
+    const pos = this.pos;
     const seen = this.lastSeen;
     try {
-      let force = this.suspect || now() - this.lastFull >= FULL_EVERY;
+      const force = this.suspect || now() - this.lastFull >= FULL_EVERY;
       this.suspect = false;
       const ids = calls.map((c) => c.id);
-      let r = await this.check(force ? ids : [], this.verified, force);
-      if (r.lost && !force) {
-        force = true;
-        r = await this.check(ids, this.verified, true);
-      }
-      this.verified = seen;
+      let r = await this.check(force ? ids : [], pos, seen, force);
+      if (r.lost && !force) r = await this.check(ids, pos, seen, true);
       if (r.states !== null) {
         this.lastFull = now();
         this._apply(calls, r.states, r.payloads);
@@ -610,9 +603,6 @@ class RemoteBackend {
       } else if (s === J_MISSING) {
         this._settle(c, FAILED, new WorkerCrashedError(`The job for '${c.method}' (${c.id}) is gone from Redis at ${this.where} ` +
           '(removed, or lost by a Redis without persistence) before it finished', { method: c.method, attempts: 1 }));
-      } else if (s === J_ACTIVE && !c.active) {
-        c.active = true;
-        this.nActive++;
       }
     }
     this._changed();
