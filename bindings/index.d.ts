@@ -504,6 +504,14 @@ export interface WorkerOptions {
   retries?: number;
   /** Await futures and Promises among the arguments (nested too). Default true; when false, a future among the arguments of a thread/process call fails it with DataCloneError. */
   unwrapFutures?: boolean;
+  /** Remote mode (required there): the Redis URL, 'redis://host:port' or 'rediss://...'. */
+  redis?: string;
+  /** Remote mode: the queue's name (no ':'); default 'concurry'. concurry-worker --queue serves it. */
+  queue?: string;
+  /** Remote mode: worker processes started on this machine, for a one-machine setup; default 0. */
+  localWorkers?: number;
+  /** Remote mode: ms to reach Redis before createWorker rejects (naming the URL); default 5000. */
+  connectTimeout?: number;
 }
 
 /** Per-call options of callWith(). */
