@@ -372,7 +372,9 @@ export interface GatherSyncOptions {
  * Atomics.wait on the core. Only futures that can complete while this thread
  * blocks (C futures, ProbeFutures, done futures, thread-mode calls in Node);
  * a TypeError naming the kind of any other (process-mode calls among them),
- * and on a browser's main thread.
+ * and on a browser's main thread. Also a TypeError, saying why, wherever the
+ * single-threaded core is loaded (no SharedArrayBuffer: a browser page that
+ * is not cross-origin isolated), since nothing could complete a future then.
  */
 export function waitSync(fs: Structure | FutureLike, options?: WaitSyncOptions): WaitResult;
 /** Variadic: waitSync(f1, f2, ..., options?). */
