@@ -95,6 +95,8 @@ class Slot {
     this.inflight = new Map();
     /** Cancelled calls still in `inflight` (the worker is not given more until they leave). */
     this.zombies = 0;
+    /** Held by cancelled calls alone (zombies > 0, nothing else in flight): counted in the pool's nHeld. */
+    this.held = false;
     this.done = 0;
     this.avg = QUICK_MS * 2;
     this.mark = 0;
@@ -141,6 +143,9 @@ export class Pool {
     this.nWaiting = 0;
     /** Calls handed to workers, not reported back (zombies included). */
     this.nHanded = 0;
+    /** Sum of the workers' zombies, and how many workers are held (Slot.held): kept as they change, not counted per call. */
+    this.nZombies = 0;
+    this.nHeld = 0;
     this.rr = 0;
     this.dispatchQueued = false;
     this.stopping = false;
@@ -284,15 +289,27 @@ export class Pool {
 
   /** Workers that can run a call: maxWorkers, less those held by cancelled calls alone. */
   _slots() {
-    let held = 0;
-    for (const w of this.workers) if (w.zombies > 0 && w.inflight.size === w.zombies) held++;
-    return Math.max(0, this.o.maxWorkers - held);
+    return Math.max(0, this.o.maxWorkers - this.nHeld);
   }
 
+  /** Cancelled calls still on workers. */
   zombieCount() {
-    let z = 0;
-    for (const w of this.workers) z += w.zombies;
-    return z;
+    return this.nZombies;
+  }
+
+  /** Counts d more (or fewer) cancelled calls on w. */
+  _zombie(w, d) {
+    w.zombies += d;
+    this.nZombies += d;
+  }
+
+  /** After w's inflight or zombies changed: whether cancelled calls alone hold it. */
+  _reheld(w) {
+    const h = w.state !== W_DEAD && w.zombies > 0 && w.inflight.size === w.zombies;
+    if (h !== w.held) {
+      w.held = h;
+      this.nHeld += h ? 1 : -1;
+    }
   }
 
   /**
@@ -489,6 +506,7 @@ export class Pool {
     this.nHanded++;
     if (w.inflight.size === 0) w.mark = now();
     w.inflight.set(t.id, t);
+    if (w.held) this._reheld(w);
     if (w.idleTimer) { clearTimeout(w.idleTimer); w.idleTimer = null; }
     this._setRef(w, true);
     let b = batches.get(w);
@@ -531,6 +549,7 @@ export class Pool {
       }
       w.inflight.delete(t.id);
       this.nHanded--;
+      this._reheld(w);
       this._finishTask(t);
       this.counts.failed++;
       fs.push(t.future);
@@ -572,7 +591,8 @@ export class Pool {
     const w = t.worker;
     this._finishTask(t);
     if (wasHanded) {
-      w.zombies++;
+      this._zombie(w, 1);
+      this._reheld(w);
       try { w.h.post(['cancel', t.id, why], null); } catch { /* dying: its exit settles the rest */ }
       if (w.graceTimer === null) {
         w.graceTimer = setTimeout(() => {
@@ -759,7 +779,7 @@ export class Pool {
           if (t === undefined) continue;
           w.inflight.delete(ids[j]);
           this.nHanded--;
-          if (t.state !== T_HANDED) { w.zombies--; continue; }
+          if (t.state !== T_HANDED) { this._zombie(w, -1); continue; }
           t.attempts--;
           t.worker = null;
           this.nWaiting++;
@@ -776,7 +796,7 @@ export class Pool {
       if (t.state !== T_HANDED) {
         // A cancelled call reported back (settled, dropped, or its outcome):
         // its worker is free of it.
-        w.zombies--;
+        this._zombie(w, -1);
         if (kind !== K_DROPPED) w.done++;
         continue;
       }
@@ -804,6 +824,7 @@ export class Pool {
       w.avg = w.avg * 0.7 + per * 0.3;
       w.mark = t1;
     }
+    this._reheld(w);
     if (w.zombies === 0 && w.graceTimer !== null) { clearTimeout(w.graceTimer); w.graceTimer = null; }
     if (fs !== null) completeTasks(fs, cs, vs, w.ring !== 0);
     if (requeued) this._scheduleDispatch();
@@ -952,7 +973,8 @@ export class Pool {
       }
     }
     w.inflight.clear();
-    w.zombies = 0;
+    this._zombie(w, -w.zombies);
+    this._reheld(w);
     // The replacement goes on from where this worker's ring stopped.
     if (w.ring) { this.freeRings.push(w.ring); w.ring = 0; }
     for (let j = back.length - 1; j >= 0; j--) {
@@ -1019,9 +1041,10 @@ export class Pool {
         for (const t of w.inflight.values()) {
           if (t.state !== T_HANDED || !claimTask(t.future, CANCELLED)) continue;
           this._finishTask(t);
-          w.zombies++;
+          this._zombie(w, 1);
           running.push(t.future);
         }
+        this._reheld(w);
       }
       completeTasks(fs, fs.map(() => CANCELLED), fs.map(() => undefined));
       for (const f of running) finishClaim(f, CANCELLED, undefined);
