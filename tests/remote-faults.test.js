@@ -1,0 +1,155 @@
+// Remote mode faults (DESIGN.md, "Workers", remote mode; issue 8): no lost
+// wake-ups when events go missing (a tiny events stream; the events
+// connection killed again and again while the stream is trimmed), Redis
+// unreachable at start, Redis going away under a handle, Redis restarted
+// mid-run (append-only file), and nothing keeping the process alive after
+// stop(). Real redis-servers, real concurry-worker processes.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
+import { createWorker, gather } from '../bindings/index.js';
+import { startRedis, freePort } from './redis-server.js';
+import { TASKS, admin, queueName, until, sleep, killBins } from './remote-helpers.js';
+
+jest.setTimeout(120000);
+
+const servers = [];
+const handles = [];
+const conns = [];
+async function redisServer(opts) {
+  const r = await startRedis(opts);
+  servers.push(r);
+  return r;
+}
+async function handle(redis, options) {
+  const h = await createWorker(TASKS, { mode: 'remote', redis: redis.url, ...options });
+  handles.push(h);
+  return h;
+}
+function adminOf(redis) {
+  const c = admin(redis);
+  conns.push(c);
+  return c;
+}
+afterAll(async () => {
+  await Promise.all(handles.map((h) => h.stop({ force: true }).catch(() => {})));
+  await killBins();
+  for (const c of conns) c.disconnect();
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+describe('no lost wake-ups', () => {
+  test('a tiny events stream (maxLen 1): completion events are trimmed before they are read; every future settles', async () => {
+    // One entry per stream node, so BullMQ's approximate trimming (MAXLEN ~ 1) trims at once.
+    const redis = await redisServer({ args: ['--stream-node-max-entries', '1'] });
+    const q = queueName('tiny');
+    const h = await handle(redis, { queue: q, localWorkers: 1, maxWorkers: 4 });
+    const ad = adminOf(redis);
+    await ad.hset(`bull:${q}:meta`, 'opts.maxLenEvents', 1);
+    const fs = [];
+    for (let i = 0; i < 300; i++) fs.push(h.add(i, 1000));
+    const res = await gather(fs, { timeout: 60000 });
+    expect(res).toEqual(fs.map((_, i) => i + 1000));
+    // Events were trimmed away (most before the handle read them).
+    const info = await ad.call('XINFO', 'STREAM', `bull:${q}:events`);
+    const at = (k) => Number(info[info.indexOf(k) + 1]);
+    expect(at('entries-added') - at('length')).toBeGreaterThan(1000);
+  });
+
+  test('the events connection killed again and again while the stream is trimmed: every future settles', async () => {
+    const redis = await redisServer();
+    const q = queueName('kill');
+    const h = await handle(redis, { queue: q, localWorkers: 1, maxWorkers: 4 });
+    const ad = adminOf(redis);
+    const fs = [];
+    for (let i = 0; i < 40; i++) fs.push(h.sleepThen(50 + (i % 8) * 40, i));
+    let kills = 0;
+    let stop = false;
+    const chaos = (async () => {
+      while (!stop) {
+        const list = String(await ad.client('LIST')).split('\n');
+        for (const line of list) {
+          if (!/ cmd=xread/.test(line)) continue;
+          const id = /^id=(\d+)/.exec(line)[1];
+          await ad.client('KILL', 'ID', id).catch(() => {});
+          kills++;
+        }
+        await ad.xtrim(`bull:${q}:events`, 'MAXLEN', 0);
+        await sleep(5);
+      }
+    })();
+    try {
+      const res = await gather(fs, { timeout: 60000 });
+      expect(res).toEqual(fs.map((_, i) => i));
+    } finally {
+      stop = true;
+      await chaos;
+    }
+    expect(kills).toBeGreaterThan(0);
+  });
+});
+
+describe('Redis faults', () => {
+  test('Redis unreachable: createWorker rejects within connectTimeout, naming the URL', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const t0 = Date.now();
+    const e = await createWorker(TASKS, { mode: 'remote', redis: url, connectTimeout: 500 }).catch((x) => x);
+    const ms = Date.now() - t0;
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toContain(url);
+    expect(e.message).toContain('500 ms');
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(2500);
+  });
+
+  test('Redis going away: pending calls and new calls fail (naming the URL) rather than hang; stop() still ends', async () => {
+    const redis = await redisServer();
+    const h = await handle(redis, { queue: queueName('gone'), connectTimeout: 700 });
+    const pending = h.add(1, 1); // no worker: waits on Redis
+    await sleep(100);
+    await redis.kill();
+    const t0 = Date.now();
+    const e = await pending.exception();
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toContain(redis.url);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const later = await h.add(2, 2).exception({ timeout: 5000 });
+    expect(later.message).toContain(redis.url);
+    const s0 = Date.now();
+    await h.stop({ force: true });
+    expect(Date.now() - s0).toBeLessThan(5000);
+  });
+
+  test('Redis restarted mid-run (append-only file): every future settles with its result', async () => {
+    const redis = await redisServer();
+    const h = await handle(redis, { queue: queueName('rst'), localWorkers: 1, maxWorkers: 4 });
+    const fs = [];
+    for (let i = 0; i < 30; i++) fs.push(h.sleepThen(100 + (i % 5) * 100, i));
+    await sleep(250);
+    await redis.restart();
+    for (let i = 30; i < 40; i++) fs.push(h.sleepThen(50, i));
+    const res = await gather(fs, { timeout: 100000 });
+    expect(res).toEqual(fs.map((_, i) => i));
+  });
+});
+
+describe('process lifetime', () => {
+  test.each([['stop()', 'drain'], ['stop({ force: true })', 'force']])('nothing keeps the process alive after %s', async (_, how) => {
+    const redis = await redisServer();
+    const script = fileURLToPath(new URL('./fixtures/remote-exit.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, redis.url, queueName('exit'), how], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    await until(() => out.includes('result'), `the script's result (stderr: ${err})`, 30000);
+    const t0 = Date.now();
+    const code = await Promise.race([exited, sleep(8000).then(() => 'still alive')]);
+    if (code === 'still alive') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(out).toContain('result 42 true');
+  });
+});
