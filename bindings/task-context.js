@@ -94,7 +94,7 @@ export class TaskContext {
     /** @private */ this._closed = false;
     /** The method this task runs (for messages). */
     this.method = init.method === undefined ? null : init.method;
-    this.progress = this.progress.bind(this);
+    /** @private progress, bound, made on first use */ this._progress = null;
   }
 
   /** An AbortSignal that aborts when the call is cancelled or its timeout passes. @returns {AbortSignal} */
@@ -125,14 +125,26 @@ export class TaskContext {
   get attempt() { return this._attempt; }
 
   /**
-   * Reports progress to the caller's `onProgress`, in order, always before the
-   * result. Reports made after the task settled are dropped (the result went
-   * first). An error thrown by `onProgress` is reported, never thrown into the task.
-   * @param {unknown} value
-   * @returns {void}
+   * `progress(value)` reports progress to the caller's `onProgress`, in order,
+   * always before the result. Reports made after the task settled are dropped
+   * (the result went first). Bound, so `const { progress } = currentTask()`
+   * works; made on first use (most tasks never report).
+   * @returns {(value: unknown) => void}
    */
-  progress(value) {
-    if (this._closed || this._onProgress === null) return;
+  get progress() {
+    return this._progress ??= (value) => { if (!this._closed) this._deliver(value); };
+  }
+
+  /**
+   * Delivers one progress report of a task not settled yet. Here: calls
+   * `onProgress`; an error it throws is reported, never thrown into the task.
+   * A runtime whose caller is elsewhere (runtime.js: another thread or
+   * process) overrides it to send the report there.
+   * @param {unknown} value
+   * @protected
+   */
+  _deliver(value) {
+    if (this._onProgress === null) return;
     try {
       this._onProgress(value);
     } catch (e) {

@@ -113,6 +113,13 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(sync).toEqual([...Array.from({ length: 20 }, (_, i) => i), 'done']);
   });
 
+  test('currentTask() can be taken apart: progress works unbound, as in sync and asyncio modes (one TaskContext)', async () => {
+    const w = await make(mode);
+    const seen = [];
+    expect(await w.callWith({ onProgress: (v) => seen.push(v) }, 'progressDestructured', 3)).toEqual({ n: 3, aborted: false, attempt: 1 });
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
   test('maxQueued: a call beyond it throws QueueFullError synchronously; whenAvailable and whenIdle for backpressure', async () => {
     const w = await make(mode, { maxWorkers: 1, maxQueued: 2 });
     const fs = [w.sleep(400, 0)];

@@ -27,7 +27,7 @@
  * task is the one running.
  * @module concurry-wasm/modes/runtime
  */
-import { runWithTask, takeTransfer } from '../task-context.js';
+import { TaskContext, runWithTask, takeTransfer } from '../task-context.js';
 import { serializeError, dataCloneError, encodeResult } from './boundary.js';
 import { moduleTable, missingMethodError } from './target.js';
 import { CancelledError, TimeoutError } from '../errors.js';
@@ -222,11 +222,18 @@ export function startRuntime(ch) {
     }
   }
 
-  /** What currentTask() answers inside t (the signal is made on first use). */
-  class Ctx {
-    constructor(t) { this.t = t; this.attempt = t.attempt; this.method = t.method; }
-    get signal() { return (this.t.ac ??= new AbortController()).signal; }
-    progress(value) {
+  /**
+   * What currentTask() answers inside t: the one TaskContext (signal made on
+   * first use, abort on cancel), its progress sent to the pool in t's batch.
+   */
+  class PoolTaskContext extends TaskContext {
+    constructor(t) {
+      super({ attempt: t.attempt, method: t.method });
+      this.t = t;
+    }
+
+    /** @protected */
+    _deliver(value) {
       const t = this.t;
       if (cur !== t || t.cancelled) return;
       push(K_PROGRESS, t.id, value);
@@ -252,7 +259,7 @@ export function startRuntime(ch) {
     }
     let r;
     try {
-      r = runWithTask(new Ctx(t), fn, thisOf[t.method], t.args);
+      r = runWithTask(t.ctx = new PoolTaskContext(t), fn, thisOf[t.method], t.args);
     } catch (e) {
       finish(t, false, e);
       return true;
@@ -316,7 +323,7 @@ export function startRuntime(ch) {
       const reason = why === 1
         ? new TimeoutError('The task timed out')
         : new CancelledError('The task was cancelled');
-      (cur.ac ??= new AbortController()).abort(reason);
+      if (cur.ctx !== null) cur.ctx.abort(reason);
       // Calls handed here but not started move to other workers.
       giveBack();
       flush();
@@ -362,7 +369,7 @@ export function startRuntime(ch) {
       case 'run': {
         const a = m[1];
         for (let i = 0; i < a.length; i += 5) {
-          queue.push({ id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], fptr: a[i + 4], cancelled: false, ac: undefined });
+          queue.push({ id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], fptr: a[i + 4], cancelled: false, ctx: null });
         }
         if (fns !== null) pump();
         break;
