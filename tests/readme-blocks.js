@@ -27,6 +27,10 @@
  *
  * An HTML comment on the line(s) right above a fence (blank lines between
  * allowed) is the block's `note`.
+ *
+ * A line ending in `//=> X` says the block prints the line X there (Node:
+ * on stdout, in that order among the others; browser: on the console of the
+ * page or its workers); `expectedOutput` collects them.
  * @module tests/readme-blocks
  */
 import { readFileSync } from 'node:fs';
@@ -161,4 +165,18 @@ export function parseKernelCheck(note) {
     else throw new Error(`kernel-check: unknown key '${k}' (f64, arg)`);
   }
   return { name: m[1], f64, args, value: Number(m[3]) };
+}
+
+/**
+ * The lines a block says it prints: the X of every `//=> X` comment, in order.
+ * @param {string} code
+ * @returns {string[]}
+ */
+export function expectedOutput(code) {
+  const out = [];
+  for (const line of code.split('\n')) {
+    const m = /\/\/=>\s?(.*?)\s*$/.exec(line);
+    if (m) out.push(m[1]);
+  }
+  return out;
 }

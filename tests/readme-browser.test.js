@@ -7,14 +7,14 @@
 //   project serves it;
 // - the html page is loaded, then each unnamed `js browser` block runs in it
 //   as a module (an import of a blob: URL);
-// - a `console.log(...) // X` line of a block expects X among the console
-//   output of the page and its workers; any uncaught error, console.error or
+// - a `//=> X` line of a block expects X among the console output of the
+//   page and its workers; any uncaught error, console.error or
 //   failed request fails the test.
 import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readBlocks } from './readme-blocks.js';
+import { readBlocks, expectedOutput } from './readme-blocks.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -23,15 +23,6 @@ const TIMEOUT_MS = 120_000;
 const blocks = readBlocks(join(root, 'README.md')).filter((b) => b.kind === 'browser' || b.kind === 'html');
 const htmlName = (b) => (/^\s*<!--\s*([\w.-]+\.html)\s*-->/.exec(b.code) || [])[1] || `example-${b.line}.html`;
 
-/** The values `console.log(...) // X` lines say they print. */
-function expectedLogs(code) {
-  const out = [];
-  for (const line of code.split('\n')) {
-    const m = /console\.log\(.*\);?\s*\/\/\s*(.+?)\s*$/.exec(line);
-    if (m) out.push(m[1]);
-  }
-  return out;
-}
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 const typeOf = (p) => TYPES[p.slice(p.lastIndexOf('.'))] || 'application/octet-stream';
@@ -48,7 +39,7 @@ test('README browser examples run in Chromium', async () => {
   }
   const pages = [...files.keys()].filter((p) => p.endsWith('.html'));
   const loose = blocks.filter((b) => b.kind === 'browser' && !b.file);
-  const expected = blocks.flatMap((b) => expectedLogs(b.code));
+  const expected = blocks.flatMap((b) => expectedOutput(b.code));
 
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -102,7 +93,7 @@ test('README browser examples run in Chromium', async () => {
       }
       // Each expected line printed (the page's own module script and the
       // workers finish on their own time), or a problem, or the deadline.
-      const missing = () => expected.filter((x) => !logs.includes(x));
+      const missing = () => expected.filter((x) => !logs.some((l) => l.trim() === x.trim()));
       while (missing().length && !problems.length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 1000)); // a late error of the page's own script
       return { problems, missing: missing() };

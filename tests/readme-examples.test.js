@@ -3,8 +3,9 @@
 // - JS blocks are written, in README order, into one directory inside the
 //   repository (build/readme-examples/PID), where `import ... from 'concurry-wasm'`
 //   resolves to this checkout through package.json's "exports" (Node's
-//   self-reference), and run with node: exit 0 within PER_BLOCK_MS, or the
-//   test fails with the block's output. `redis` blocks get a fresh
+//   self-reference), and run with node: exit 0 within PER_BLOCK_MS, and
+//   every `//=> X` line's X printed (in order), or the test fails with the
+//   block's output. `redis` blocks get a fresh
 //   redis-server (tests/redis-server.js) in REDIS_URL; `repo-root` blocks
 //   run as a dot file in the repository's root (removed after).
 // - `browser` and `no-run` blocks, and the module scripts of html blocks, are
@@ -22,7 +23,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readBlocks, moduleScripts, parseKernelCheck } from './readme-blocks.js';
+import { readBlocks, moduleScripts, parseKernelCheck, expectedOutput } from './readme-blocks.js';
 import { startRedis } from './redis-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +40,7 @@ function run(cmd, args, opts = {}) {
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         const why = err && err.killed ? `\n(killed after ${opts.timeout ?? PER_BLOCK_MS} ms: it did not exit)` : '';
-        resolve({ code, out: `${stdout}${stderr}${why}` });
+        resolve({ code, out: `${stdout}${stderr}${why}`, stdout: String(stdout) });
       });
   });
 }
@@ -57,6 +58,17 @@ function write(b, ext) {
 const expectOk = (r, what) => {
   if (r.code !== 0) throw new Error(`${what} exited with ${r.code}:\n${r.out}`);
 };
+
+/** Each `//=> X` of the block is a line of stdout, in that order (other lines between allowed). */
+function expectPrinted(b, stdout) {
+  const lines = stdout.split('\n').map((l) => l.trim());
+  let at = 0;
+  for (const x of expectedOutput(b.code)) {
+    const i = lines.indexOf(x.trim(), at);
+    if (i < 0) throw new Error(`README.md:${b.line}: expected the line ${JSON.stringify(x)} (after the lines matched before it) in its output:\n${stdout}`);
+    at = i + 1;
+  }
+}
 
 const native = {
   include: join(root, 'wasm', 'include'),
@@ -133,12 +145,16 @@ describe('README examples', () => {
             const file = join(root, `.readme-example-${process.pid}-${b.line}.mjs`);
             writeFileSync(file, b.code);
             try {
-              expectOk(await run(process.execPath, [file], { env, cwd: root }), `node ${name} (in the repository's root)`);
+              const r = await run(process.execPath, [file], { env, cwd: root });
+              expectOk(r, `node ${name} (in the repository's root)`);
+              expectPrinted(b, r.stdout);
             } finally {
               rmSync(file, { force: true });
             }
           } else {
-            expectOk(await run(process.execPath, [name], { env }), `node ${name}`);
+            const r = await run(process.execPath, [name], { env });
+            expectOk(r, `node ${name}`);
+            expectPrinted(b, r.stdout);
           }
           break;
         }
@@ -162,14 +178,18 @@ describe('README examples', () => {
           const src = write(b, 'c');
           const exe = `example-${b.line}`;
           await compileNative([src], exe);
-          expectOk(await run(`./${exe}`, []), exe);
+          const r = await run(`./${exe}`, []);
+          expectOk(r, exe);
+          expectPrinted(b, r.stdout);
           if (b.kind === 'c-wasi') {
             if (!wasiLib) throw new Error('no WASI build of libconcurry.a: build the wasi preset (npm test does)');
             const wasm = `${exe}.wasm`;
             const r = await run('clang', ['--target=wasm32-wasi', ...(wasiSysroot ? [`--sysroot=${wasiSysroot}`] : []),
               ...cflags, `-I${native.include}`, src, wasiLib, '-lm', '-o', wasm]);
             expectOk(r, `clang --target=wasm32-wasi ${src}`);
-            expectOk(await run(process.execPath, [join(root, 'scripts', 'wasi-run.mjs'), wasm]), `wasi-run ${wasm}`);
+            const rw = await run(process.execPath, [join(root, 'scripts', 'wasi-run.mjs'), wasm]);
+            expectOk(rw, `wasi-run ${wasm}`);
+            expectPrinted(b, rw.stdout);
           }
           break;
         }
