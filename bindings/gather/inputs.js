@@ -114,12 +114,13 @@ export function observe(leaves) {
 
 /**
  * Watches each native promise (by mode) and classifies the rest: plain
- * values are done slots, everything else is K_UNSORTED. Returns how many are
- * unsorted; inp.npromises gets the number of native promises.
+ * values are done slots, everything else is K_UNSORTED. counts[0] gets how
+ * many are unsorted, counts[1] the number of native promises. (Results go
+ * out through an array the caller made: a store into an object after the
+ * loop, with no type feedback yet, had V8 throw the optimized loop away at
+ * every call: 100k settled went from 1.25x to 1.8x Promise.all.)
  */
-function classify(inp, leaves, n, kinds, vals, leaf, anyFailFn, mode) {
-  const okFn = leaf !== null ? leaf.okFn : null;
-  const failFn = leaf !== null ? leaf.failFn : null;
+function classify(leaves, n, kinds, vals, okFn, failFn, anyFailFn, mode, counts) {
   let unsorted = 0;
   let promises = 0;
   for (let i = 0; i < n; i++) {
@@ -138,8 +139,8 @@ function classify(inp, leaves, n, kinds, vals, leaf, anyFailFn, mode) {
       unsorted++;
     }
   }
-  inp.npromises = promises;
-  return unsorted;
+  counts[0] = unsorted;
+  counts[1] = promises;
 }
 
 /**
@@ -297,8 +298,12 @@ export class Inputs {
     const grouping = mode === GROUP || mode === GROUP_ALL;
     const leaf = grouping ? null : this.leafFns();
 
-    const unsorted = classify(this, leaves, n, this.kinds, this.vals, leaf, this.anyFailFn, mode);
-    const m = this.npromises;
+    const counts = [0, 0];
+    classify(leaves, n, this.kinds, this.vals, leaf === null ? null : leaf.okFn, leaf === null ? null : leaf.failFn,
+      this.anyFailFn, mode, counts);
+    const unsorted = counts[0];
+    const m = counts[1];
+    this.npromises = m;
     let pending = m;
     if (unsorted > 0) pending += this.sort(leaves);
     this.pendingSlots = pending;
