@@ -136,6 +136,7 @@ describe('README examples', () => {
           const name = write(b, 'mjs');
           const env = { ...process.env };
           delete env.NODE_OPTIONS; // Jest's --experimental-vm-modules is not what a user has
+          delete env.CONCURRY_WASM_CORE; // nor a test build of the core
           if (b.kind === 'redis') {
             redis ??= await startRedis();
             env.REDIS_URL = redis.url;
