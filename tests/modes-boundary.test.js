@@ -81,6 +81,28 @@ test('error without cause has no cause after the trip; error with cause undefine
   expect(r.cause).toBe(undefined);
 });
 
+test('findFuture (unwrapFutures: false) names places as findUncloneable does: one walker (Map keys of any type, Sets, keys)', async () => {
+  const { findFuture } = await import('../bindings/modes/unwrap.js');
+  const { SyncFuture } = await import('../bindings/index.js');
+  const f = new SyncFuture(1);
+  const key = { k: 1 };
+  for (const [args, path] of [
+    [[new Map([[1, f]])], 'args[0].get(1)'],
+    [[new Map([[key, f]])], 'args[0].get(<Object>)'],
+    [[new Map([[f, 1]])], 'args[0].keys()[0]'],
+    [[1, { 'a b': [0, new Set([2, f])] }], 'args[1]["a b"][1].values()[1]'],
+  ]) {
+    expect(findFuture(args, 'args')).toBe(path);
+    // The same place, as the clone check names it (a function where the future was).
+    const fn = () => 0;
+    const swap = (v) => (v === f ? fn : v instanceof Map ? new Map([...v].map(([k, x]) => [swap(k), swap(x)]))
+      : v instanceof Set ? new Set([...v].map(swap)) : Array.isArray(v) ? v.map(swap)
+        : v && typeof v === 'object' && v !== key ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v);
+    expect(findUncloneable(swap(args), 'args')).toEqual({ path, what: 'function' });
+  }
+  expect(findFuture([new Uint8Array(2), { a: [1] }], 'args')).toBe(null);
+});
+
 test('findUncloneable names the path of what cannot be cloned', () => {
   const args = [1, { config: { fn: () => 0, ok: 2 } }];
   expect(findUncloneable(args, 'args')).toEqual({ path: 'args[1].config.fn', what: 'function' });

@@ -216,43 +216,92 @@ function mapKeyText(k) {
   return `<${describeUncloneable(k)}>`;
 }
 
-function find(v, path, seen) {
-  if (typeof v === 'function' || typeof v === 'symbol') return { path, what: describeUncloneable(v) };
-  if (v === null || typeof v !== 'object') return null;
-  if (seen.has(v)) return null;
-  seen.add(v);
-  if (cloneable(v)) return null;
-  let hit = null;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length && !hit; i++) hit = find(v[i], `${path}[${i}]`, seen);
-  } else if (v instanceof Map) {
-    let i = 0;
-    for (const [k, val] of v) {
-      hit = find(k, `${path}.keys()[${i}]`, seen) || find(val, `${path}.get(${mapKeyText(k)})`, seen);
-      if (hit) break;
-      i++;
+/** From a cloneWalk visitor: go on, but not into this value's members. */
+export const SKIP = Symbol('skip');
+
+/**
+ * Walks `value` where structured clone looks, depth first, each object once:
+ * array items, Map keys and values, Set members, and the own enumerable
+ * string keys of other objects (not an Error's: a clone keeps only its name,
+ * message, stack and cause). Each place is named as code would name it:
+ * `args[1].config.fn`, `args[0].get("k")`, `args[0].keys()[1]`,
+ * `args[2].values()[0]`. One walker for findUncloneable (below) and
+ * unwrap.js's findFuture, so their paths agree.
+ * @template H
+ * @param {unknown} value
+ * @param {string} root the name of the value ('args', 'result', ...)
+ * @param {{
+ *   enter(v: unknown, path: string): H | typeof SKIP | null | undefined,
+ *   leave?(v: object, path: string): H | null,
+ *   throwing?(path: string): H | null,
+ * }} visit enter: each value (primitives too; an object once): a hit stops
+ *   the walk with it, SKIP passes over the value's members, null or
+ *   undefined goes into them. leave: an object none of whose members was a
+ *   hit. throwing: a member whose getter threw.
+ * @returns {H | null}
+ */
+export function cloneWalk(value, root, visit) {
+  const seen = new Set();
+  const walk = (v, path) => {
+    const isObject = v !== null && typeof v === 'object';
+    if (isObject) {
+      if (seen.has(v)) return null;
+      seen.add(v);
     }
-  } else if (v instanceof Set) {
-    let i = 0;
-    for (const val of v) {
-      hit = find(val, `${path}.values()[${i}]`, seen);
-      if (hit) break;
-      i++;
+    const r = visit.enter(v, path);
+    if (r === SKIP) return null;
+    if (r !== null && r !== undefined) return r;
+    if (!isObject) return null;
+    let hit = null;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length && hit === null; i++) hit = walk(v[i], `${path}[${i}]`);
+    } else if (v instanceof Map) {
+      let i = 0;
+      for (const [k, x] of v) {
+        hit = walk(k, `${path}.keys()[${i}]`) ?? walk(x, `${path}.get(${mapKeyText(k)})`);
+        if (hit !== null) break;
+        i++;
+      }
+    } else if (v instanceof Set) {
+      let i = 0;
+      for (const x of v) {
+        hit = walk(x, `${path}.values()[${i}]`);
+        if (hit !== null) break;
+        i++;
+      }
+    } else if (!(v instanceof Error)) {
+      let keys = [];
+      try { keys = Object.keys(v); } catch { /* a proxy that throws: the object itself */ }
+      for (const k of keys) {
+        let x;
+        try {
+          x = v[k];
+        } catch {
+          hit = visit.throwing ? visit.throwing(keyPath(path, k)) : null;
+          if (hit !== null) break;
+          continue;
+        }
+        hit = walk(x, keyPath(path, k));
+        if (hit !== null) break;
+      }
     }
-  } else if (!(v instanceof Error)) {
-    // Structured clone walks own enumerable string keys of ordinary objects.
-    let keys = [];
-    try { keys = Object.keys(v); } catch { /* a proxy that throws: the object itself */ }
-    for (const k of keys) {
-      let child;
-      try { child = v[k]; } catch { return { path: keyPath(path, k), what: 'a getter that throws' }; }
-      hit = find(child, keyPath(path, k), seen);
-      if (hit) break;
-    }
-  }
-  // Nothing inside is the culprit: the object itself cannot be cloned (WeakMap, Promise, ...).
-  return hit || { path, what: describeUncloneable(v) };
+    if (hit !== null) return hit;
+    return visit.leave ? visit.leave(v, path) : null;
+  };
+  return walk(value, root);
 }
+
+/* findUncloneable: functions and symbols are culprits; a value that clones
+ * is passed over; an object that does not, with no culprit inside, is one
+ * itself (WeakMap, Promise, ...). */
+const UNCLONEABLE = {
+  enter(v, path) {
+    if (typeof v === 'function' || typeof v === 'symbol') return { path, what: describeUncloneable(v) };
+    return cloneable(v) ? SKIP : null;
+  },
+  leave(v, path) { return { path, what: describeUncloneable(v) }; },
+  throwing(path) { return { path, what: 'a getter that throws' }; },
+};
 
 /**
  * Where `value` holds something structured clone refuses, or null when it
@@ -263,7 +312,7 @@ function find(v, path, seen) {
  * @returns {{ path: string, what: string } | null}
  */
 export function findUncloneable(value, root = 'value') {
-  return find(value, root, new Set());
+  return cloneWalk(value, root, UNCLONEABLE);
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { BaseFuture, kFutureOf } from '../futures/base.js';
 import { wrapFuture } from '../wrap.js';
+import { cloneWalk, SKIP } from './boundary.js';
 
 function isPlain(x) {
   const proto = Object.getPrototypeOf(x);
@@ -169,64 +170,31 @@ export function unwrapArgs(args) {
   });
 }
 
-const IDENT = /^[A-Za-z_$][\w$]*$/;
+/* findFuture: a future (or an object a future was made for) is the hit;
+ * binary data holds none; a proxy that throws is left to the clone to report. */
+const FUTURE = {
+  enter(v, path) {
+    if (v === null || typeof v !== 'object') return SKIP;
+    if (v instanceof BaseFuture) return path;
+    try {
+      if (/** @type {any} */ (v)[kFutureOf] !== undefined) return path;
+    } catch { return SKIP; }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return SKIP;
+    return null;
+  },
+};
 
 /**
  * Where `value` holds a future (a BaseFuture, or an object a future was made
  * for), as a path like `args[0].x[1]`, or null. For `unwrapFutures: false`:
  * structured clone would copy a future's internals as a plain object, so a
  * call with one fails instead (a future cannot cross to a worker). Looks where
- * structured clone does: array items, Map keys and values, Set members, own
- * enumerable string keys of other objects (not inside binary data).
+ * structured clone does (boundary.js's cloneWalk, as findUncloneable).
  * @param {unknown} value
  * @param {string} root the name of the value ('args')
  * @returns {string|null}
  */
 export function findFuture(value, root) {
-  const seen = new Set();
-  const walk = (v, path) => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return null;
-    seen.add(v);
-    if (v instanceof BaseFuture) return path;
-    try {
-      if (/** @type {any} */ (v)[kFutureOf] !== undefined) return path;
-    } catch { return null; /* a throwing proxy: the clone reports it */ }
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
-      (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer)) return null;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const hit = walk(v[i], `${path}[${i}]`);
-        if (hit !== null) return hit;
-      }
-      return null;
-    }
-    if (v instanceof Map) {
-      let i = 0;
-      for (const [k, x] of v) {
-        const hit = walk(k, `${path}.keys()[${i}]`) ?? walk(x, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : `<key ${i}>`})`);
-        if (hit !== null) return hit;
-        i++;
-      }
-      return null;
-    }
-    if (v instanceof Set) {
-      let i = 0;
-      for (const x of v) {
-        const hit = walk(x, `${path}.values()[${i}]`);
-        if (hit !== null) return hit;
-        i++;
-      }
-      return null;
-    }
-    let keys;
-    try { keys = Object.keys(v); } catch { return null; }
-    for (const k of keys) {
-      let x;
-      try { x = v[k]; } catch { continue; }
-      const hit = walk(x, IDENT.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
-      if (hit !== null) return hit;
-    }
-    return null;
-  };
-  return walk(value, root);
+  return cloneWalk(value, root, FUTURE);
 }
