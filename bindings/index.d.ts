@@ -135,6 +135,17 @@ export class ProbeFuture<T = unknown> extends BaseFuture<T> {
   constructor(probe: () => ProbeResult<T>);
 }
 
+/**
+ * The future of a remote-mode call (uuid prefix 'remote-future-'): a job on
+ * Redis. Its state, once known, stays cached in the core (never fetched
+ * again); done() is never true before the result can be read. Made by
+ * remote workers only; cancel() removes a queued job or stops a running one
+ * on whichever machine runs it. waitSync/gatherSync refuse it.
+ */
+export class RemoteFuture<T = unknown> extends ProbeFuture<T> {
+  private constructor();
+}
+
 /** A BaseFuture as is; a worker handle's future; a thenable as PromiseFuture; anything else as SyncFuture. */
 export function wrapFuture<T>(x: T): T extends BaseFuture<infer U> ? BaseFuture<U> : BaseFuture<Awaited<T>>;
 

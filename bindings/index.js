@@ -17,6 +17,7 @@ export { SyncFuture } from './futures/sync.js';
 export { PromiseFuture } from './futures/promise.js';
 export { CFuture } from './futures/c.js';
 export { ProbeFuture } from './futures/probe.js';
+export { RemoteFuture } from './futures/remote.js';
 export { wrapFuture } from './wrap.js';
 export { wait } from './wait.js';
 export { gather } from './gather.js';

@@ -125,7 +125,7 @@ function parseOptions(opts, where, gather) {
  * @returns {true|false|string}
  */
 function canCompleteWhileBlocked(f) {
-  if (f.done() || f instanceof CFuture || f instanceof ProbeFuture) return true;
+  if (f.done() || f instanceof CFuture || (f instanceof ProbeFuture && /** @type {any} */ (f)._blockable === undefined)) return true;
   const b = /** @type {any} */ (f)._blockable;
   if (typeof b !== 'function') return false;
   const r = b.call(f);

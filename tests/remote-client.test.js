@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { Queue } from 'bullmq';
 import {
-  createWorker, gather, wait, CancelledError, TimeoutError, InvalidStateError, DataCloneError, QueueFullError,
+  createWorker, gather, wait, waitSync, RemoteFuture, CancelledError, TimeoutError, InvalidStateError, DataCloneError, QueueFullError,
 } from '../bindings/index.js';
 import { startRedis } from './redis-server.js';
 import {
@@ -244,6 +244,14 @@ describe('the handle', () => {
     expect(notDone.has(slow)).toBe(true);
     await expect(wait([slow], { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
     expect(await slow).toBe('slow');
+  });
+
+  test('a RemoteFuture: its class, and waitSync refuses it (only the event loop can complete it)', async () => {
+    const f = w.sleepThen(50, 'x');
+    expect(f).toBeInstanceOf(RemoteFuture);
+    expect(() => waitSync([f], { timeout: 10 })).toThrow(/RemoteFuture .* can only complete on this thread's event loop \(a remote job's outcome/);
+    expect(await f).toBe('x');
+    expect(waitSync([f]).done.size).toBe(1);
   });
 
   test('maxQueued refuses calls beyond it; whenAvailable and whenIdle', async () => {

@@ -41,6 +41,14 @@ export class RemoteFuture extends ProbeFuture {
     /** @private not completed yet (the value slot is free) */ this._pending = true;
   }
 
+  /**
+   * Never while this thread blocks (waitSync refuses it): its outcome comes
+   * in Redis replies that this thread's event loop reads.
+   * @returns {string}
+   * @protected
+   */
+  _blockable() { return "a remote job's outcome comes in Redis replies that this thread's event loop reads"; }
+
   /** @protected running = the job was seen active (the C future stays pending until the outcome). */
   _state() {
     const s = C.cy_future_state(this._c);
