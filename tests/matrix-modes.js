@@ -80,4 +80,5 @@ export const PREFIX = {
   thread: /^thread-future-/,
   process: /^process-future-/,
   c: /^c-future-/,
+  remote: /^remote-future-/,
 };

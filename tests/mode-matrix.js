@@ -27,6 +27,9 @@ export const MODE_INFO = {
   // code, not a message). Suites over the fixture use MODES (without it);
   // those written for numbers use ALL_MODES (see tests/matrix-modes.js).
   c: { options: { maxWorkers: 2 }, uuidPrefix: /^c-future-/, target: 'builtin' },
+  // Jobs on a real redis-server (one per test file, started on first use,
+  // stopped by stopWorkers) run by one local concurry-worker, 2 jobs at a time.
+  remote: { options: { localWorkers: 1, maxWorkers: 2 }, uuidPrefix: /^remote-future-/, redis: true },
 };
 
 /** The modes that run the fixture module. */
@@ -42,7 +45,8 @@ export const ALL_MODES = Object.keys(MODE_INFO);
  * @param {string|URL|object} [target]
  */
 export async function makeWorker(mode, options = {}, target = MODE_INFO[mode].target ?? FIXTURE) {
-  const w = await createWorker(target, { mode, ...MODE_INFO[mode].options, ...options });
+  const extra = MODE_INFO[mode].redis ? { redis: (await matrixRedis()).url, queue: `matrix${process.pid}x${++queues}` } : {};
+  const w = await createWorker(target, { mode, ...MODE_INFO[mode].options, ...extra, ...options });
   made.add(w);
   return w;
 }
@@ -59,4 +63,17 @@ export async function stopWorkers() {
   const ws = [...made];
   made.clear();
   await Promise.all(ws.map((w) => w.stop({ force: true })));
+  if (redisServer !== null) {
+    const r = redisServer;
+    redisServer = null;
+    await (await r).stop();
+  }
+}
+
+/** The redis-server of remote mode in this test file (started on first use). */
+let redisServer = null;
+let queues = 0;
+function matrixRedis() {
+  redisServer ??= import('./redis-server.js').then((m) => m.startRedis());
+  return redisServer;
 }
