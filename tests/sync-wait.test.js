@@ -180,15 +180,20 @@ describe('waitSync / gatherSync across workers: a worker thread blocks on the ca
     expect(out.n).toBe(3000);
   });
 
-  test('errors cross as for await; a per-call timeout passes while blocked (its timer could not fire)', async () => {
+  test('errors cross as for await; a per-call timeout passes while blocked (its timer could not fire); onProgress runs', async () => {
     const out = await inPoolWorker(`
       const { gatherSync, TimeoutError } = pkg;
       let e1; try { gatherSync([tp.fail('blocked', { code: 'E_B' })]); } catch (e) { e1 = [e.name, e.message, e.code]; }
       const t0 = performance.now();
       let e2; try { gatherSync([tp.callWith({ timeout: 50 }, 'forever')]); } catch (e) { e2 = [e instanceof TimeoutError, e.message]; }
       const t2 = performance.now() - t0;
-      return { e1, e2, t2, after: gatherSync([tp.add(2, 2)]) };
+      const seen = [];
+      const withProgress = gatherSync([tp.callWith({ onProgress: (v) => seen.push(v) }, 'progressSteps', 10)]);
+      return { e1, e2, t2, after: gatherSync([tp.add(2, 2)]), withProgress, seen };
     `);
+    // onProgress runs on the blocked thread, in order, before the result (calls with it complete by message).
+    expect(out.withProgress).toEqual(['done']);
+    expect(out.seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(out.e1).toEqual(['RangeError', 'blocked', 'E_B']);
     expect(out.e2).toEqual([true, "The call 'forever' did not complete within 50 ms (thread worker)"]);
     expect(out.t2).toBeGreaterThanOrEqual(45);
