@@ -4,7 +4,8 @@
 // (SharedArrayBuffer missing altogether, which before selected nothing and
 // failed at the first thread-mode call). The same API: Promise and
 // thread-mode gathers (completion by message), wait, timeouts, cancel, errors
-// across the boundary, C kernels (run inline: the core has no threads), and
+// across the boundary, C kernels (on workers of their own: the core has no
+// pthreads; in parallel, off the calling thread, timeout/cancel/errors), and
 // waitSync/gatherSync refused with a TypeError that says why.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,12 @@ const same = {
   cUuid: 'c-future-',
   cGather: [1229, 3],
   cMandelbrot: ['Uint8Array', 64, 3566],
+  cOffThread: [7, true, true],
+  cParallel: true,
+  cTimeout: 'TimeoutError',
+  cCancel: [true, true],
+  cAfter: [4, 6, 8],
+  cError: ['CoreError', -1, 'CY_EINVAL'],
   cWhenIdle: 'idle',
   cStop: 'stopped',
   cArgs: [6, 7],
@@ -69,5 +76,7 @@ describe('single-threaded core', () => {
     expect(r.sharedMemory).toBe(true);
     expect(r.threadGather).toEqual(same.threadGather);
     expect(r.gatherSync).toBe(null);
+    // The C kernels' results, errors, timing and cancel are the same on the pthread pool.
+    for (const k of Object.keys(same).filter((key) => /^c[A-Z]/.test(key))) expect([k, r[k]]).toEqual([k, same[k]]);
   });
 });

@@ -37,6 +37,10 @@
  * takes the next call); `cancelGraceMs` has nothing to act on (a thread is
  * never terminated); `idleTimeout` and `maxTasksPerWorker` are refused (the
  * threads live as long as the worker).
+ *
+ * With the single-threaded core (no SharedArrayBuffer: a page that is not
+ * cross-origin isolated) there are no pthreads: the kernels run on workers of
+ * their own instead (c-worker.js), with the same handle.
  * @module concurry-wasm/modes/c
  */
 import { CFuture, adoptCFuture } from '../futures/c.js';
@@ -488,6 +492,15 @@ export async function createBackend(target, opts) {
   const rc = C.cy_kernels_register_builtin();
   if (rc) throw new Error(`createWorker(): mode 'c': registering the built-in kernels failed: ${strerror(rc)}`);
   const { set, label } = await parseTarget(target);
+  if (singleThreaded && !opts.inline) {
+    // No pthreads in the single-threaded core: the kernels run on workers
+    // of their own (c-worker.js), never on this thread. (opts.inline: the
+    // worker's own backend, c-worker-entry.js.)
+    const { CWorkerBackend } = await import('./c-worker.js');
+    const wb = new CWorkerBackend(set, label, opts, (method) => CBackend.prototype.missing.call({ set, label }, method));
+    await wb.start();
+    return wb;
+  }
   const b = new CBackend(set, opts, label);
   // Resolves once every thread of the pool runs: Emscripten starts a
   // pthread's Web Worker from this thread's event loop, so a thread not yet

@@ -79,13 +79,22 @@ export async function runNoIsolationChecks(where) {
     }
   });
 
-  await check('c mode runs the kernels inline', async () => {
+  await check('c mode runs the kernels on workers', async () => {
     const { gather, createWorker } = needPkg();
-    const c = await createWorker('builtin', { mode: 'c' });
+    const c = await createWorker('builtin', { mode: 'c', maxWorkers: 2 });
     try {
       const fs = [c.primes(0, 10000), c.add(2, 3)];
       assert(fs[0].uuid.startsWith('c-future-'), `uuid ${fs[0].uuid}`);
       same(await gather(fs), [1229, 5], 'c gather');
+      // Not on this thread: its timers run while a kernel sleeps.
+      let ticks = 0;
+      const iv = setInterval(() => { ticks++; }, 5);
+      same(await c.sleepThen(150, 9), 9, 'sleepThen kernel');
+      clearInterval(iv);
+      assert(ticks >= 5, `only ${ticks} timer ticks while a 150 ms kernel ran: it ran on this thread`);
+      const px = await c.mandelbrot(16, 16, -2, -1.5, 1, 1.5, 100);
+      same([px.constructor.name, px.length], ['Uint8Array', 256], 'mandelbrot output');
+      return { ticks };
     } finally {
       await c.stop();
     }

@@ -5,13 +5,13 @@
 // crossOriginIsolated is false and SharedArrayBuffer missing, the package
 // loads dist/concurry-core-st.* (and not the -pthread core) instead of
 // failing at import, a Promise gather and a thread-mode gather (Web Workers,
-// completion by message) give their values, C kernels run, and gatherSync
+// completion by message) give their values, C kernels run on workers, and gatherSync
 // refuses saying why.
 import { startServer } from '../../web-demo/server.mjs';
 
 const CHECKS = [
   'not cross-origin isolated', 'import loads the single-threaded core', 'Promise gather',
-  'thread-mode gather', 'c mode runs the kernels inline', 'gatherSync refused, saying why',
+  'thread-mode gather', 'c mode runs the kernels on workers', 'gatherSync refused, saying why',
 ];
 
 /**

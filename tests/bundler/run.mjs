@@ -127,6 +127,12 @@ async function check(context, isolation) {
     const entry = r.resources.filter((p) => /^\/assets\/thread-entry-[\w-]+\.js$/.test(p));
     if (entry.length) pass(`${tag}: the thread-mode worker was bundled (${entry[0]})`);
     else { ok = false; fail(`${tag}: no bundled thread-entry chunk fetched: ${JSON.stringify(r.resources)}`); }
+    if (!isolation) {
+      // Without pthreads the C kernels run on workers of their own (bindings/modes/c-worker-entry.js).
+      const cw = r.resources.filter((p) => /^\/assets\/c-worker-entry-[\w-]+\.js$/.test(p));
+      if (cw.length) pass(`${tag}: the C kernel worker was bundled (${cw[0]})`);
+      else { ok = false; fail(`${tag}: no bundled c-worker-entry chunk fetched: ${JSON.stringify(r.resources)}`); }
+    }
     if (ok) pass(`${tag}: the bundled app's thread-mode gather, dict gather, C kernels and Promise gather`);
   }
   if (logs.length) fail(`${tag}: the page logged errors:\n${logs.map((l) => `        ${l}`).join('\n')}`);

@@ -1,0 +1,312 @@
+/**
+ * Mode 'c' over the single-threaded core (a browser page that is not
+ * cross-origin isolated, or Node with CONCURRY_WASM_CORE=st): that core has
+ * no pthreads, so the kernels run on workers of our own (module Web Workers,
+ * worker_threads in Node), each loading the core and running one call at a
+ * time (c-worker-entry.js); `maxWorkers` of them, fed from one queue. The
+ * calling thread never runs a kernel, so a page stays responsive.
+ *
+ * The same handle as c.js's: `c-future-` futures, numbers and one buffer in
+ * (copied), a number or a Uint8Array out, CoreError with `code` for a
+ * kernel's non-zero return, cancel/signal/timeout deciding a call at once,
+ * maxQueued/QueueFullError, whenIdle/whenAvailable, stats, stop/force.
+ * Differences (no memory is shared with the workers): a running kernel is
+ * not told it was cancelled; its worker is ended after `cancelGraceMs` and
+ * replaced (as in thread mode), and a worker that dies fails its running
+ * call with WorkerCrashedError.
+ * @module concurry-wasm/modes/c-worker
+ */
+import { PromiseFuture } from '../futures/promise.js';
+import { SyncFuture } from '../futures/sync.js';
+import { CoreError, QueueFullError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { unwrapArgs } from './unwrap.js';
+
+const isNode = typeof process === 'object' && process !== null &&
+  typeof process.versions === 'object' && typeof process.versions.node === 'string';
+const NodeWorker = isNode ? (await import('node:worker_threads')).Worker : null;
+
+/** A kernel call's future; cancel() also removes or stops the call. */
+class KernelCallFuture extends PromiseFuture {
+  static UUID_PREFIX = 'c-future-';
+  constructor(promise, onCancel) {
+    super(promise);
+    /** @private */ this._onCancel = onCancel;
+  }
+  cancel() {
+    const r = super.cancel();
+    if (r && this._onCancel) { const fn = this._onCancel; this._onCancel = null; fn(); }
+    return r;
+  }
+}
+
+/** An Error from a worker's record, as c.js makes it. */
+function rebuild(r) {
+  if (r.name === 'CoreError') return new CoreError(r.message, r.code, r.codeName);
+  if (r.name === 'TypeError') return new TypeError(r.message);
+  if (r.name === 'RangeError') return new RangeError(r.message);
+  const e = new Error(r.message);
+  if (r.name) e.name = r.name;
+  return e;
+}
+
+/** One worker: { post, terminate, ref(on) } over a Node or a Web Worker. */
+function spawnWorker(onMessage, onExit) {
+  if (isNode) {
+    const w = new NodeWorker(new URL('./c-worker-entry.js', import.meta.url));
+    let err = null;
+    w.on('message', onMessage);
+    w.on('error', (e) => { err = e; });
+    w.on('exit', (code) => onExit(code, err));
+    return {
+      post: (m) => w.postMessage(m),
+      terminate: () => { w.terminate(); },
+      ref: (on) => { if (on) w.ref(); else w.unref(); },
+    };
+  }
+  // Written out so that bundlers bundle the entry with its imports.
+  const w = new Worker(new URL('./c-worker-entry.js', import.meta.url), { type: 'module' });
+  let gone = false;
+  const exit = (code, err) => { if (!gone) { gone = true; onExit(code, err); } };
+  w.onmessage = (ev) => onMessage(ev.data);
+  w.onerror = (ev) => {
+    ev.preventDefault();
+    w.terminate();
+    exit(1, ev.error || new Error(ev.message || 'the C kernel worker failed to load or crashed'));
+  };
+  return {
+    post: (m) => w.postMessage(m),
+    // A Web Worker has no exit event: terminate() is its exit.
+    terminate: () => { w.terminate(); queueMicrotask(() => exit(null, null)); },
+    ref: () => {},
+  };
+}
+
+export class CWorkerBackend {
+  constructor(set, label, opts, missing) {
+    this.set = set;
+    this.label = label;
+    this.missing = missing;       // (method) => TypeError naming the kernels there are
+    this.n = opts.maxWorkers;
+    this.maxQueued = opts.maxQueued;
+    this.unwrap = opts.unwrapFutures;
+    this.grace = opts.cancelGraceMs === undefined ? 1000 : opts.cancelGraceMs;
+    this.workers = new Set();
+    this.queue = [];
+    this.waitingArgs = 0;
+    this.live = new Set();        // every call not settled (queued, waiting or running)
+    this.nextId = 1;
+    this.completed = 0;
+    this.failed = 0;
+    this.crashed = 0;
+    this.checks = [];
+    this.stopping = null;
+    this.ending = false;          // the workers are being ended: none is replaced
+  }
+
+  /** Starts the workers; resolves once one has loaded the core (rejects with its load error). */
+  start() {
+    return new Promise((resolve, reject) => {
+      this.onFirst = { resolve, reject };
+      for (let i = 0; i < this.n; i++) this.spawn();
+    });
+  }
+
+  spawn() {
+    const w = { h: null, ready: false, rec: null, timer: null };
+    // Held (ref'd) while it loads and while it runs a call; idle, it never keeps the process alive.
+    w.h = spawnWorker((m) => this.onMessage(w, m), (code, err) => this.onExit(w, code, err));
+    this.workers.add(w);
+  }
+
+  onMessage(w, m) {
+    if (!Array.isArray(m)) return;
+    if (m[0] === 'ready') {
+      w.ready = true;
+      w.h.ref(false);
+      if (this.onFirst) { this.onFirst.resolve(); this.onFirst = null; }
+      this.dispatch();
+      return;
+    }
+    if (m[0] === 'loadError') {
+      const e = new Error(`createWorker(): mode 'c' could not load the core in its worker: ${m[1]}`);
+      if (this.onFirst) { this.onFirst.reject(e); this.onFirst = null; }
+      this.workers.delete(w);
+      w.h.terminate();
+      return;
+    }
+    const rec = w.rec;
+    if (!rec || rec.id !== m[1]) return;
+    this.release(w);
+    if (m[0] === 'ok') { this.completed++; rec.resolve(m[2]); } else { this.failed++; rec.reject(rebuild(m[2])); }
+    this.settle(rec);
+    this.dispatch();
+  }
+
+  onExit(w, code, err) {
+    this.workers.delete(w);
+    if (w.onGone) w.onGone();
+    if (w.timer) clearTimeout(w.timer);
+    const rec = w.rec;
+    w.rec = null;
+    if (rec && !rec.stopped) {
+      this.crashed++;
+      rec.reject(new WorkerCrashedError(`C kernel '${rec.method}': its worker exited (code ${code}) while it ran`,
+        { exitCode: code === undefined ? null : code, method: rec.method, attempts: 1, cause: err || undefined }));
+    }
+    if (rec) this.settle(rec);
+    if (this.onFirst && this.workers.size === 0) {
+      this.onFirst.reject(new Error(`createWorker(): mode 'c': its worker exited before it loaded (${err ? err.message : `code ${code}`})`));
+      this.onFirst = null;
+      return;
+    }
+    if (!this.ending) this.spawn();
+    this.dispatch();
+  }
+
+  release(w) {
+    w.rec = null;
+    if (w.timer) { clearTimeout(w.timer); w.timer = null; }
+    w.h.ref(false);
+  }
+
+  settle(rec) {
+    if (rec.timer) clearTimeout(rec.timer);
+    if (rec.onAbort) rec.signal.removeEventListener('abort', rec.onAbort);
+    this.live.delete(rec);
+    this.kick();
+  }
+
+  dispatch() {
+    for (const w of this.workers) {
+      if (!this.queue.length) break;
+      if (!w.ready || w.rec) continue;
+      const rec = this.queue.shift();
+      w.rec = rec;
+      rec.worker = w;
+      w.h.ref(true);
+      w.h.post(['call', rec.id, rec.method, rec.args]);
+    }
+    this.kick();
+  }
+
+  /** Ends a call that was cancelled or timed out: out of the queue, or its worker ended after the grace. */
+  stopCall(rec) {
+    rec.stopped = true;
+    const i = this.queue.indexOf(rec);
+    if (i >= 0) { this.queue.splice(i, 1); this.settle(rec); return; }
+    const w = rec.worker;
+    if (w && w.rec === rec && !w.timer) {
+      w.timer = setTimeout(() => { w.timer = null; if (w.rec === rec) w.h.terminate(); }, this.grace);
+      if (typeof w.timer === 'object' && typeof w.timer.unref === 'function') w.timer.unref();
+    } else if (!w) {
+      this.settle(rec);
+    }
+  }
+
+  counts() {
+    let running = 0;
+    for (const w of this.workers) if (w.rec) running++;
+    return { running, queued: this.queue.length + this.waitingArgs };
+  }
+
+  stats() {
+    const { running, queued } = this.counts();
+    const workers = this.workers.size;
+    return { workers, idle: workers - running, running, queued, completed: this.completed, failed: this.failed, crashed: this.crashed };
+  }
+
+  kick() {
+    if (!this.checks.length) return;
+    const still = [];
+    for (const ch of this.checks) { if (ch[0]()) ch[1](); else still.push(ch); }
+    this.checks = still;
+  }
+
+  until(cond) {
+    if (cond()) return Promise.resolve();
+    return new Promise((resolve) => { this.checks.push([cond, resolve]); });
+  }
+
+  whenIdle() { return this.until(() => this.live.size === 0); }
+
+  wouldAccept() {
+    if (this.maxQueued === Infinity) return true;
+    const { running, queued } = this.counts();
+    return queued + Math.max(0, running + 1 - this.workers.size) <= this.maxQueued;
+  }
+
+  whenAvailable() { return this.until(() => this.stopping !== null || this.wouldAccept()); }
+
+  call(method, args, co) {
+    if (this.stopping) throw new Error(`C kernel '${method}': the worker is stopping`);
+    if (co.onProgress) {
+      throw new TypeError(`callWith(): option 'onProgress' does not apply to mode 'c' (C kernels report no progress)`);
+    }
+    if (this.set && !this.set.has(method)) return SyncFuture.failed(this.missing(method));
+    if (!this.wouldAccept()) {
+      const queued = this.counts().queued;
+      throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
+        { maxQueued: this.maxQueued, queued });
+    }
+    const rec = { id: this.nextId++, method, args, worker: null, stopped: false, timer: null, signal: co.signal, onAbort: null, resolve: null, reject: null };
+    const p = new Promise((resolve, reject) => { rec.resolve = resolve; rec.reject = reject; });
+    const f = new KernelCallFuture(p, () => this.stopCall(rec));
+    rec.f = f;
+    this.live.add(rec);
+    if (co.signal && co.signal.aborted) { f.cancel(); return f; }
+    if (co.timeout >= 0) {
+      rec.timer = setTimeout(() => {
+        rec.timer = null;
+        rec.reject(new TimeoutError(`C kernel '${method}' did not finish within its timeout of ${co.timeout} ms (${f.uuid})`,
+          { timeout: co.timeout }));
+        f._onCancel = null;
+        this.stopCall(rec);
+      }, co.timeout);
+      if (typeof rec.timer === 'object' && typeof rec.timer.unref === 'function') rec.timer.unref();
+    }
+    if (co.signal) {
+      rec.onAbort = () => f.cancel();
+      co.signal.addEventListener('abort', rec.onAbort, { once: true });
+    }
+    const pending = this.unwrap ? unwrapArgs(args) : null;
+    if (!pending) {
+      this.queue.push(rec);
+      this.dispatch();
+      return f;
+    }
+    // Arguments hold futures: the call waits for them (counted as queued).
+    this.waitingArgs++;
+    pending.then((resolved) => {
+      this.waitingArgs--;
+      if (rec.stopped) return;
+      rec.args = resolved;
+      this.queue.push(rec);
+      this.dispatch();
+    }, (e) => {
+      this.waitingArgs--;
+      rec.reject(e);
+      this.settle(rec);
+    });
+    return f;
+  }
+
+  async stop({ force }) {
+    if (force) {
+      // Queued and running calls are cancelled; the workers end below.
+      for (const rec of [...this.live]) { rec.f.cancel(); rec.stopped = true; this.settle(rec); }
+      this.queue = [];
+    }
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        await this.whenIdle();
+        this.ending = true;
+        const ws = [...this.workers];
+        const exits = ws.map((w) => new Promise((r) => { w.onGone = r; }));
+        for (const w of ws) { w.rec = null; w.h.terminate(); }
+        await Promise.all(exits);
+      })();
+      this.kick();
+    }
+    return this.stopping;
+  }
+}
