@@ -76,6 +76,7 @@ const needed = [
   'bindings/modes/thread-entry.js', 'bindings/modes/process-entry.js',
   'dist/concurry-core.js', 'dist/concurry-core.mjs', 'dist/concurry-core.wasm', 'dist/concurry-core.worker.js',
   'dist/package.json',
+  'dist/concurry-core-st.js', 'dist/concurry-core-st.mjs', 'dist/concurry-core-st.wasm', 'bindings/modes/c-worker-entry.js',
   ...Object.values(typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : pkg.bin || {}).map((p) => p.replace(/^\.\//, '')),
 ];
 const missing = needed.filter((f) => !files.has(f));
