@@ -6,7 +6,7 @@
  * built-ins. All intervals are milliseconds.
  * @module concurry-wasm/config
  */
-import { C, Module, heap, cstr, CY_ENOENT } from './core.js';
+import { C, Module, heap, cstr, withStack, CY_ENOENT } from './core.js';
 
 /** camelCase JS name -> the core's field name. */
 const FIELDS = {
@@ -28,13 +28,11 @@ const FIELDS = {
 const KEYS = [...Object.keys(FIELDS), 'defaultPolling'];
 
 function getNumber(cname) {
-  const sp = Module.stackSave();
-  const out = Module.stackAlloc(8);
-  const rc = C.cy_config_get_number(cstr(cname), out);
-  const v = heap().f64[out >> 3];
-  Module.stackRestore(sp);
-  if (rc) throw new Error(`concurry-wasm: cy_config_get_number('${cname}') failed (${rc})`);
-  return v;
+  return withStack(8, (out) => {
+    const rc = C.cy_config_get_number(cstr(cname), out);
+    if (rc) throw new Error(`concurry-wasm: cy_config_get_number('${cname}') failed (${rc})`);
+    return heap().f64[out >> 3];
+  });
 }
 
 function setNumber(key, cname, value) {
@@ -53,9 +51,7 @@ const KEY_OF = Object.fromEntries(Object.entries(FIELDS).map(([js, c]) => [c, js
  * strategies made from parameters go through too), in config.defaults' names.
  */
 function brokenRule(cname, value) {
-  const sp = Module.stackSave();
-  try {
-    const why = Module.stackAlloc(12);
+  return withStack(12, (why) => {
     C.cy_config_check_number(cstr(cname), value, why);
     const u = heap().u32;
     const [field, expected, other] = [0, 1, 2].map((i) => (u[(why >> 2) + i] ? Module.UTF8ToString(u[(why >> 2) + i]) : null));
@@ -67,21 +63,15 @@ function brokenRule(cname, value) {
       return `config.defaults.${key} must be ${expected} ${KEY_OF[other] || other} (${otherValue}); got ${got}`;
     }
     return `config.defaults.${key} must be ${expected}; got ${got}`;
-  } finally {
-    Module.stackRestore(sp);
-  }
+  });
 }
 
 function getDefaultPolling() {
-  const sp = Module.stackSave();
-  try {
-    const out = Module.stackAlloc(64);
+  return withStack(64, (out) => {
     const rc = C.cy_js_config_get_default_polling(out, 64);
     if (rc) throw new Error(`concurry-wasm: cy_js_config_get_default_polling failed (${rc})`);
     return Module.UTF8ToString(out);
-  } finally {
-    Module.stackRestore(sp);
-  }
+  });
 }
 
 function setDefaultPolling(value) {

@@ -57,9 +57,10 @@ if (variant && variant !== 'st') {
     throw new Error(`concurry-wasm: CONCURRY_WASM_CORE='${variant}' is not a core variant; unset it (the shipped core), set it to 'st' (the single-threaded core) or to 'test' (the test build, dist-test/)`);
   }
   try {
-    // Not a literal: a bundler would try to resolve it, and the published
-    // package has no dist-test/ (Vite failed the build of any app).
-    const testCore = '../dist-test/concurry-core.mjs';
+    // Not a literal, nor one a bundler can fold into one (it would try to
+    // resolve it, and the published package has no dist-test/: Vite failed
+    // the build of any app, and its dev server once deps were pre-bundled).
+    const testCore = `../dist-${variant}/concurry-core.mjs`;
     createConcurryCore = (await import(/* @vite-ignore */ /* webpackIgnore: true */ testCore)).default;
   } catch (e) {
     throw new Error('concurry-wasm: CONCURRY_WASM_CORE=test needs the test build of the core (dist-test/): ' +
@@ -162,6 +163,27 @@ export function cstr(s) {
   return p;
 }
 
+/* ---- stack memory for out-parameters ------------------------------------ */
+
+/**
+ * Calls `fn(out)` with `bytes` bytes of the wasm stack at `out` (16-byte
+ * aligned), for the out-parameters of core calls; the memory is given back
+ * when fn returns or throws. Returns what fn returns. (Read what the core
+ * wrote through a fresh `heap()`: the call may have grown the memory.)
+ * @template R
+ * @param {number} bytes
+ * @param {(out: number) => R} fn
+ * @returns {R}
+ */
+export function withStack(bytes, fn) {
+  const sp = M.stackSave();
+  try {
+    return fn(M.stackAlloc(bytes));
+  } finally {
+    M.stackRestore(sp);
+  }
+}
+
 /* ---- scratch memory ---------------------------------------------------- */
 
 /** A growable malloc'd region for one batch call at a time. */
@@ -210,28 +232,22 @@ export const DONE_FUTURE = [C.cy_js_done_future(0), C.cy_js_done_future(1), C.cy
  * @returns {number}
  */
 export function waitsetCreate(fs, n, o) {
-  const sp = M.stackSave();
-  const out = M.stackAlloc(4);
   const polling = o.polling ? cstr(o.polling) : 0;
-  const rc = C.cy_js_waitset_create(out, fs, n, o.returnWhen, o.timeout, polling, o.strategy,
-    o.progressFn, o.progressArg, o.miniters);
-  const ws = heap().u32[out >> 2];
-  M.stackRestore(sp);
-  if (rc) throw coreFailure('cy_waitset_create', rc);
-  return ws;
+  return withStack(4, (out) => {
+    const rc = C.cy_js_waitset_create(out, fs, n, o.returnWhen, o.timeout, polling, o.strategy,
+      o.progressFn, o.progressArg, o.miniters);
+    if (rc) throw coreFailure('cy_waitset_create', rc);
+    return heap().u32[out >> 2];
+  });
 }
 
 /** Byte offsets of cy_progress's fields, as the core reports them. */
-export const PROGRESS = (() => {
-  const sp = M.stackSave();
-  const p = M.stackAlloc(24);
+export const PROGRESS = withStack(24, (p) => {
   C.cy_js_progress_layout(p);
   const u = heap().u32;
   const at = p >> 2;
-  const layout = { completed: u[at], failed: u[at + 1], total: u[at + 2], elapsed: u[at + 3], final: u[at + 4] };
-  M.stackRestore(sp);
-  return layout;
-})();
+  return { completed: u[at], failed: u[at + 1], total: u[at + 2], elapsed: u[at + 3], final: u[at + 4] };
+});
 
 /* ---- keeping Node alive while C threads work ----------------------------- */
 

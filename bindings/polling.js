@@ -11,7 +11,7 @@
  * known here.
  * @module concurry-wasm/polling
  */
-import { C, Module, heap, cstr, addFunction, coreFailure, CY_ENOENT, CY_EINVAL, CY_ENOMEM } from './core.js';
+import { C, Module, heap, cstr, withStack, addFunction, coreFailure, CY_ENOENT, CY_EINVAL, CY_ENOMEM } from './core.js';
 import { PollingAlgorithm, kPollingStrategy } from './options.js';
 
 const registry = new FinalizationRegistry(({ ptr, id }) => {
@@ -19,17 +19,16 @@ const registry = new FinalizationRegistry(({ ptr, id }) => {
   C.cy_js_polling_free(ptr);
 });
 
-/** Calls fn(out) with `words` 4-byte slots of stack memory; returns [rc, u32 words]. */
-function withOut(words, fn) {
-  const sp = Module.stackSave();
-  try {
-    const out = Module.stackAlloc(words * 4);
-    const rc = fn(out);
-    const u = heap().u32;
-    return [rc, Array.from({ length: words }, (_, i) => u[(out >> 2) + i])];
-  } finally {
-    Module.stackRestore(sp);
-  }
+/**
+ * Calls create(out), a core constructor that writes a cy_polling* at out and
+ * returns its status: the pointer, or throws what `failure(rc)` gives.
+ */
+function createPolling(create, failure) {
+  return withStack(4, (out) => {
+    const rc = create(out);
+    if (rc) throw failure(rc);
+    return heap().u32[out >> 2];
+  });
 }
 
 /** A C string from the core, or null for NULL. */
@@ -98,15 +97,13 @@ export class PollingStrategy {
           `all four methods of PollingStrategy, as methods of the class; missing: ${missing.join(', ')}`);
       }
       id = nextCustomId++;
-      let rc;
-      [rc, [ptr]] = withOut(1, (out) => C.cy_js_polling_create_custom(out, customVtable(), id));
-      if (rc) throw coreFailure('cy_js_polling_create_custom', rc);
+      ptr = createPolling((out) => C.cy_js_polling_create_custom(out, customVtable(), id),
+        (rc) => coreFailure('cy_js_polling_create_custom', rc));
       customs.set(id, new WeakRef(this));
     } else {
-      let rc;
-      [rc, [ptr]] = withOut(1, (out) => C.cy_js_polling_create(out, cstr(String(name))));
-      if (rc === CY_ENOENT) throw new RangeError(`PollingStrategy: unknown strategy '${name}'; expected one of: ${Object.values(PollingAlgorithm).join(', ')}`);
-      if (rc) throw coreFailure('cy_js_polling_create', rc);
+      ptr = createPolling((out) => C.cy_js_polling_create(out, cstr(String(name))), (rc) => (rc === CY_ENOENT
+        ? new RangeError(`PollingStrategy: unknown strategy '${name}'; expected one of: ${Object.values(PollingAlgorithm).join(', ')}`)
+        : coreFailure('cy_js_polling_create', rc)));
     }
     /** @private */ this._p = ptr;
     /** @private */ this._custom = id !== 0;
@@ -128,14 +125,10 @@ export class PollingStrategy {
   /** The canonical name ('fixed', 'adaptive', ... or 'custom'). @returns {string} */
   get name() {
     if (this._custom) return 'custom';
-    const sp = Module.stackSave();
-    try {
-      const out = Module.stackAlloc(5 * 8);
+    return withStack(5 * 8, (out) => {
       C.cy_js_polling_state(this._p, out);
       return str(C.cy_polling_name(heap().f64[(out >> 3) + 1])) || 'custom';
-    } finally {
-      Module.stackRestore(sp);
-    }
+    });
   }
 
   /** The next sleep interval in ms. @returns {number} */
@@ -176,15 +169,11 @@ export class PollingStrategy {
 
   /** @private */
   _param(cname) {
-    const sp = Module.stackSave();
-    try {
-      const out = Module.stackAlloc(8);
+    return withStack(8, (out) => {
       const rc = C.cy_js_polling_param(this._p, cstr(cname), out);
       if (rc) throw coreFailure(`cy_js_polling_param('${cname}')`, rc);
       return heap().f64[out >> 3];
-    } finally {
-      Module.stackRestore(sp);
-    }
+    });
   }
 
   /**
@@ -209,11 +198,10 @@ export class PollingStrategy {
     }
     const n = keys.length;
     if (n === 0) return;
-    const sp = Module.stackSave();
-    try {
-      const valueArr = Module.stackAlloc(n * 8); // stackAlloc aligns to 16
-      const nameArr = Module.stackAlloc(n * 4);
-      const why = Module.stackAlloc(12);
+    // One stack block: n doubles (at its 16-byte aligned start), n name pointers, 3 words of why.
+    withStack(n * 12 + 12, (valueArr) => {
+      const nameArr = valueArr + n * 8;
+      const why = nameArr + n * 4;
       const h = heap();
       keys.forEach((k, i) => {
         h.u32[(nameArr >> 2) + i] = cstr(names[/** @type {string} */ (k)]);
@@ -231,9 +219,7 @@ export class PollingStrategy {
           ' (parameters not given come from config.defaults)');
       }
       throw new RangeError(`${cls}: parameter '${jsOf(field)}' must be ${expected}; got ${got}`);
-    } finally {
-      Module.stackRestore(sp);
-    }
+    });
   }
 }
 Object.defineProperty(PollingStrategy.prototype, kPollingStrategy, { value: true });

@@ -10,7 +10,7 @@
  * @module concurry-wasm/futures/c
  */
 import { BaseFuture, cancelledError } from './base.js';
-import { C, Module, heap, CY_ECANCELED, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, errName } from '../core.js';
+import { C, heap, withStack, CY_ECANCELED, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, errName } from '../core.js';
 import { CoreError } from '../errors.js';
 
 const registry = new FinalizationRegistry((ptr) => C.cy_future_release(ptr));
@@ -57,11 +57,12 @@ export class CFuture extends BaseFuture {
    */
   _outcome(state) {
     if (state === STATE_CANCELLED) return cancelledError(this);
-    const sp = Module.stackSave();
-    const out = Module.stackAlloc(4);
-    const rc = C.cy_future_result(this._c, 0, out);
-    const value = heap().u32[out >> 2];
-    Module.stackRestore(sp);
+    let value = 0;
+    const rc = withStack(4, (out) => {
+      const r = C.cy_future_result(this._c, 0, out);
+      value = heap().u32[out >> 2];
+      return r;
+    });
     if (state === STATE_SUCCEEDED && rc === 0) return value;
     if (rc === CY_ECANCELED) return cancelledError(this);
     const e = new CoreError(`C task failed with code ${rc}${rc < 0 ? ` (${errName(rc)})` : ''}`, rc, rc < 0 ? errName(rc) : undefined);
