@@ -151,19 +151,17 @@ async function main() {
     process.stdout.write(USAGE);
     return;
   }
-  const { probeRedis, serveQueue } = await import('../bindings/modes/remote-serve.js');
-  try {
-    await probeRedis(opts.redis, opts.connectTimeout);
-  } catch (e) {
-    fail(e.message, 1);
-    return;
-  }
-  // Signals during start-up end it once serving (or at once, before).
+  // A signal during start-up is acted on once serving (jobs may already run by then).
   let server = null;
+  let early = null;
   let signals = 0;
   const onSignal = (sig) => {
+    if (server === null) {
+      if (early !== null) process.exit(0); // a second one: do not wait for the start
+      early = sig;
+      return;
+    }
     signals++;
-    if (server === null) { process.exit(0); }
     if (signals === 1) {
       const n = server.running();
       process.stderr.write(`concurry-worker: ${sig}: stopping (${n} running job${n === 1 ? '' : 's'} may finish; ` +
@@ -194,6 +192,15 @@ async function main() {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  const { probeRedis, serveQueue, redactURL } = await import('../bindings/modes/remote-serve.js');
+  process.stderr.write(`concurry-worker: starting: queue ${opts.queue} on ${redactURL(opts.redis)}, module ${opts.module}, ` +
+    `concurrency ${opts.concurrency} (pid ${process.pid})\n`);
+  try {
+    await probeRedis(opts.redis, opts.connectTimeout);
+  } catch (e) {
+    fail(e.message, 1);
+    return;
+  }
   try {
     server = await serveQueue({ redis: opts.redis, queue: opts.queue, module: opts.module, concurrency: opts.concurrency });
   } catch (e) {
@@ -201,6 +208,7 @@ async function main() {
     process.exit(1);
   }
   process.stdout.write(`concurry-worker: ready ${opts.queue} pid=${process.pid}\n`);
+  if (early !== null) onSignal(early);
 }
 
 main().catch((e) => {

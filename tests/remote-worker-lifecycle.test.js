@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from './redis-server.js';
-import { startWorker, producer, logLines, until, alive, cleanup } from './remote-worker-helpers.js';
+import {
+  startWorker, producer, logLines, until, alive, cleanup, runBin, TASKS,
+} from './remote-worker-helpers.js';
 import { WorkerCrashedError, CancelledError } from '../bindings/index.js';
 
 jest.setTimeout(90000);
@@ -164,4 +166,16 @@ test('a cancel published while the worker\'s subscriber is disconnected is appli
   expect(o.error).toBeInstanceOf(CancelledError);
   await until(() => logLines(log).length > 1, 'the task to see its signal');
   expect(logLines(log)[1]).toMatch(/^aborted \d+ CancelledError$/);
+});
+
+test('SIGTERM during start-up: it starts serving, then stops gracefully (exit 0), not killed half-way', async () => {
+  const w = runBin(['--redis', redis.url, '--queue', q, '--module', TASKS, '--concurrency', '1']);
+  // Said once its signal handlers are in place, before it connects.
+  await until(() => w.err().includes('concurry-worker: starting'), 'the starting line', 30000);
+  expect(w.out()).not.toContain('ready');
+  w.child.kill('SIGTERM');
+  const x = await w.exited;
+  expect(x).toMatchObject({ code: 0, signal: null });
+  expect(w.out()).toContain(`concurry-worker: ready ${q}`);
+  expect(w.err()).toContain('SIGTERM: stopping');
 });
