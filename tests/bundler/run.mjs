@@ -7,7 +7,9 @@
 // must give their values, which needs everything a bundler can lose: the
 // thread-mode worker bundled with its imports, the .wasm (and with
 // isolation the pthread worker script) found under the names Vite gave them,
-// and the single-threaded core chosen where the page is not isolated.
+// and the single-threaded core chosen where the page is not isolated. Then
+// the same app under Vite's dev server (dependencies pre-bundled into
+// node_modules/.vite, with COOP/COEP).
 // Prints one line per check and the time of each phase; exits non-zero on
 // any failure. Work files go to build/bundler/.
 import { execFileSync } from 'node:child_process';
@@ -89,17 +91,33 @@ async function bundle() {
   });
 }
 
-async function check(context, isolation) {
-  const tag = isolation ? 'with COOP/COEP' : 'without COOP/COEP';
+/** The built app, served by web-demo/server.mjs with or without COOP/COEP. */
+async function checkBuild(context, isolation) {
   const server = await startServer({ port: 0, host: '127.0.0.1', root: out, isolation });
   servers.push(server);
+  await check(context, `${server.url}index.html`, isolation ? 'with COOP/COEP' : 'without COOP/COEP', isolation, true);
+}
+
+/** The app under Vite's dev server (dependencies pre-bundled into node_modules/.vite), with COOP/COEP. */
+async function checkDev(context) {
+  const { createServer } = await import('vite');
+  const dev = await createServer({
+    root: app, configFile: join(app, 'vite.config.mjs'), logLevel: 'error',
+    server: { port: 0, host: '127.0.0.1', headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+  });
+  await dev.listen();
+  servers.push(dev);
+  await check(context, `${dev.resolvedUrls.local[0]}index.html`, 'vite dev server', true, false);
+}
+
+async function check(context, url, tag, isolation, built) {
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => { if (m.type() === 'error') logs.push(`console.error: ${m.text()}`); });
   page.on('pageerror', (e) => logs.push(`uncaught: ${e.message}`));
   page.on('response', (r) => { if (r.status() >= 400) logs.push(`HTTP ${r.status()}: ${r.url()}`); });
   page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') logs.push(`worker console.error: ${m.text()}`); }));
-  await page.goto(`${server.url}index.html`, { timeout: 10_000 });
+  await page.goto(url, { timeout: 10_000 });
   let r = null;
   let timer;
   try {
@@ -107,11 +125,11 @@ async function check(context, isolation) {
     r = await Promise.race([page.evaluate(() => window.result),
       new Promise((_, ko) => { timer = setTimeout(() => ko(new Error('no result in 20 s')), 20_000); })]);
   } catch (e) {
-    fail(`${tag}: the bundled app gave no result: ${e.message.split('\n')[0]}`);
+    fail(`${tag}: the app gave no result: ${e.message.split('\n')[0]}`);
   } finally {
     clearTimeout(timer);
   }
-  if (r && r.error) fail(`${tag}: the bundled app failed: ${r.error}`);
+  if (r && r.error) fail(`${tag}: the app failed: ${r.error}`);
   else if (r) {
     let ok = same(r.crossOriginIsolated, isolation, `${tag}: crossOriginIsolated`);
     ok = same(r.threadUuid, 'thread-future-', `${tag}: thread-mode future kind`) && ok;
@@ -119,24 +137,28 @@ async function check(context, isolation) {
     ok = same(r.threadDict, { a: 49, b: 'b' }, `${tag}: thread-mode dict gather`) && ok;
     ok = same(r.c, [1229, 3], `${tag}: C kernels`) && ok;
     ok = same(r.promise, ['p', 'q', 3], `${tag}: Promise gather`) && ok;
-    // Which files the bundle fetched: Vite's names (assets/<name>-<hash>.<ext>).
-    const wasm = r.resources.filter((p) => p.endsWith('.wasm'));
-    const core = isolation ? /^\/assets\/concurry-core-(?!st-)[\w-]+\.wasm$/ : /^\/assets\/concurry-core-st-[\w-]+\.wasm$/;
-    if (wasm.length === 1 && core.test(wasm[0])) pass(`${tag}: the ${isolation ? '-pthread' : 'single-threaded'} core's wasm found after bundling (${wasm[0]})`);
-    else { ok = false; fail(`${tag}: wasm fetched ${JSON.stringify(wasm)}, want one matching ${core}`); }
-    const entry = r.resources.filter((p) => /^\/assets\/thread-entry-[\w-]+\.js$/.test(p));
-    if (entry.length) pass(`${tag}: the thread-mode worker was bundled (${entry[0]})`);
-    else { ok = false; fail(`${tag}: no bundled thread-entry chunk fetched: ${JSON.stringify(r.resources)}`); }
-    if (!isolation) {
-      // Without pthreads the C kernels run on workers of their own (bindings/modes/c-worker-entry.js).
-      const cw = r.resources.filter((p) => /^\/assets\/c-worker-entry-[\w-]+\.js$/.test(p));
-      if (cw.length) pass(`${tag}: the C kernel worker was bundled (${cw[0]})`);
-      else { ok = false; fail(`${tag}: no bundled c-worker-entry chunk fetched: ${JSON.stringify(r.resources)}`); }
-    }
-    if (ok) pass(`${tag}: the bundled app's thread-mode gather, dict gather, C kernels and Promise gather`);
+    if (ok) pass(`${tag}: the app's thread-mode gather, dict gather, C kernels and Promise gather`);
+    if (built) checkAssets(r.resources, tag, isolation);
   }
   if (logs.length) fail(`${tag}: the page logged errors:\n${logs.map((l) => `        ${l}`).join('\n')}`);
   await page.close();
+}
+
+/** Which files the built app fetched: Vite's names (assets/<name>-<hash>.<ext>). */
+function checkAssets(resources, tag, isolation) {
+  const wasm = resources.filter((p) => p.endsWith('.wasm'));
+  const core = isolation ? /^\/assets\/concurry-core-(?!st-)[\w-]+\.wasm$/ : /^\/assets\/concurry-core-st-[\w-]+\.wasm$/;
+  if (wasm.length === 1 && core.test(wasm[0])) pass(`${tag}: the ${isolation ? '-pthread' : 'single-threaded'} core's wasm found after bundling (${wasm[0]})`);
+  else fail(`${tag}: wasm fetched ${JSON.stringify(wasm)}, want one matching ${core}`);
+  const chunks = [['thread-entry', 'the thread-mode worker']];
+  // Without pthreads the C kernels run on workers of their own (bindings/modes/c-worker-entry.js).
+  if (!isolation) chunks.push(['c-worker-entry', 'the C kernel worker']);
+  for (const [name, what] of chunks) {
+    const re = new RegExp(`^/assets/${name}-[\\w-]+\\.js$`);
+    const hit = resources.find((p) => re.test(p));
+    if (hit) pass(`${tag}: ${what} was bundled (${hit})`);
+    else fail(`${tag}: no bundled ${name} chunk fetched: ${JSON.stringify(resources)}`);
+  }
 }
 
 async function main() {
@@ -160,10 +182,12 @@ async function main() {
   });
   const context = await browser.newContext();
   phase(`Chromium ${browser.version()} started`);
-  await check(context, true);
-  phase('page with COOP/COEP');
-  await check(context, false);
-  phase('page without COOP/COEP');
+  await checkBuild(context, true);
+  phase('built app with COOP/COEP');
+  await checkBuild(context, false);
+  phase('built app without COOP/COEP');
+  await checkDev(context);
+  phase('vite dev server');
 }
 
 try {
