@@ -224,7 +224,8 @@ class RemoteBackend {
     this.stopping = false;
     this.closed = false;
     // Checks.
-    this.toCheck = new Set();
+    /** A probe round asked for a check since the last one went out. */
+    this.wanted = false;
     this.checkTimer = null;
     this.checking = false;
     this.lastCheckAt = -Infinity;
@@ -348,8 +349,8 @@ class RemoteBackend {
         this.gone = null;
         if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
         // Catch up at once on what happened while away.
-        for (const c of this.calls.values()) if (c.state === C_ADDED) this.toCheck.add(c);
-        if (this.toCheck.size) this._scheduleCheck();
+        this.wanted = true;
+        this._scheduleCheck();
       }
     });
   }
@@ -470,7 +471,6 @@ class RemoteBackend {
     if (c.state === C_DONE) return;
     c.state = C_DONE;
     this.calls.delete(c.id);
-    this.toCheck.delete(c);
     this.nLive--;
     if (c.active) this.nActive--;
     if (c.timer !== null) { clearTimeout(c.timer); c.timer = null; }
@@ -551,9 +551,15 @@ class RemoteBackend {
 
   /* ---- the batch check ------------------------------------------------- */
 
+  /**
+   * A probe: the core's polling strategy says a round is due for a wait over
+   * this call's future. O(1): the round's check covers every call on Redis
+   * (the guard alone when nothing was lost), so a round over N futures asks
+   * once, not N times.
+   */
   _wantCheck(c) {
-    if (c.state !== C_ADDED || this.closed) return;
-    this.toCheck.add(c);
+    if (this.wanted || c.state !== C_ADDED || this.closed) return;
+    this.wanted = true;
     this._scheduleCheck();
   }
 
@@ -564,19 +570,21 @@ class RemoteBackend {
   }
 
   async _runCheck() {
-    if (this.closed || this.toCheck.size === 0) return;
-    if (this.conn.status !== 'ready') { this.toCheck.clear(); return; }
+    if (this.closed || !this.wanted) return;
+    this.wanted = false;
+    if (this.conn.status !== 'ready') return;
     this.checking = true;
-    const calls = [...this.toCheck];
-    this.toCheck.clear();
     const pos = this.pos;
     const seen = this.lastSeen;
     try {
       const force = this.suspect || now() - this.lastFull >= FULL_EVERY;
       this.suspect = false;
-      const ids = calls.map((c) => c.id);
-      let r = await this.check(force ? ids : [], pos, seen, force);
-      if (r.lost && !force) r = await this.check(ids, pos, seen, true);
+      let calls = force ? this._onRedis() : [];
+      let r = await this.check(calls.map((c) => c.id), pos, seen, force);
+      if (r.lost && !force) {
+        calls = this._onRedis();
+        r = await this.check(calls.map((c) => c.id), pos, seen, true);
+      }
       if (r.states !== null) {
         this.lastFull = now();
         this._apply(calls, r.states, r.payloads);
@@ -586,8 +594,15 @@ class RemoteBackend {
     } finally {
       this.checking = false;
       this.lastCheckAt = now();
-      if (this.toCheck.size) this._scheduleCheck();
+      if (this.wanted) this._scheduleCheck();
     }
+  }
+
+  /** The calls whose jobs are on Redis (added, not done). */
+  _onRedis() {
+    const out = [];
+    for (const c of this.calls.values()) if (c.state === C_ADDED) out.push(c);
+    return out;
   }
 
   _apply(calls, states, payloads) {
