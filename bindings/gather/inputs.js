@@ -76,14 +76,22 @@ export const K_FUTURE = 0xfe;
 /** Not classified yet (a thenable or a future-like object): only while classifying. */
 const K_UNSORTED = 0xff;
 
-/* Bits of Inputs.flags. */
+/* Bits of Inputs.flags (one small integer: N concurrent waits hold N Inputs). */
+/** GROUP: the group is watched and has not fulfilled. */
 const F_GROUPED = 1;
+/** ... it is one promise, watched by its own reaction. */
 const F_GROUP_ONE = 2;
+/** A poll is queued for q. */
 const F_SCHEDULED = 4;
+/** The first check came: settlements go through q. */
 const F_STARTED = 8;
+/** Settle every slot by kinds at the next poll. */
 const F_DENSE = 16;
+/** Settlements are ignored from now on (close). */
 const F_CLOSED = 32;
+/** anyFail has put index-bound rejection handlers on. */
 const F_IDENTITY = 64;
+/** The first rejection was told to the core ahead of the others. */
 const F_FIRST_PLACED = 128;
 
 /** No rejection seen (a reason may be any value, undefined too). */
@@ -212,7 +220,7 @@ function leafHandlers(cell) {
     x.vals[i] = v;
     kinds[i] = K_OK;
     x.unsettled--;
-    if (x.started) x.settled(i);
+    if (x.is(F_STARTED)) x.settled(i);
     else if (x.owner !== null && x.unsettled === 0) x.wake(x.firstReason === NONE);
   };
   /** @this {number} */
@@ -225,7 +233,7 @@ function leafHandlers(cell) {
     x.vals[i] = e;
     kinds[i] = K_FAILED;
     x.unsettled--;
-    if (x.started) x.settled(i);
+    if (x.is(F_STARTED)) x.settled(i);
     // Deferred: a fail-fast owner has its answer now; one that needs every
     // outcome waits for the last.
     else if (x.owner !== null && (x.mode !== GROUP_ALL || x.unsettled === 0)) x.wake(false);
@@ -275,9 +283,7 @@ export class Inputs {
     this.kinds = newKinds(n);
     this.vals = new Array(n);    // values and reasons of slots; promises of pending ones
     this.futs = null;            // BaseFuture entries (sparse), if any
-    // The booleans (accessors below) share one small integer: N concurrent
-    // waits hold N of these objects.
-    this.flags = 0;
+    this.flags = 0;              // F_* bits
     this.groupIdx = null;        // GROUP: the indices of the group's promises (null: every leaf)
     this.atCall = null;          // GROUP_ALL with other leaves: kinds as classified at the call
     this.q = null;               // slots settled and not yet told to the core
@@ -312,13 +318,13 @@ export class Inputs {
     // makes a future per input at the end; null when every leaf is a thenable.
     if (mode === GROUP_ALL && pending < n) this.atCall = this.kinds.slice();
     if (grouping && m > 0) {
-      this.grouped = true;
+      this.mark(F_GROUPED, true);
       const groupOkFn = onGroupFulfilled.bind(this.cell);
       // One promise needs no Promise.all: a reaction of its own observes it
       // (its rejection handled) for a fraction of the cost.
       if (m === n) {
         if (m === 1) {
-          this.groupOne = true;
+          this.mark(F_GROUP_ONE, true);
           this.groupDone = /** @type {Promise<unknown>} */ (leaves[0]).then(groupOkFn, this.anyFailFn);
         } else {
           this.groupDone = Promise.all(leaves).then(groupOkFn, this.anyFailFn);
@@ -329,7 +335,7 @@ export class Inputs {
         groupOf(leaves, this.kinds, n, idx, ps);
         this.groupIdx = idx;
         if (m === 1) {
-          this.groupOne = true;
+          this.mark(F_GROUP_ONE, true);
           this.groupDone = ps[0].then(groupOkFn, this.anyFailFn);
         } else {
           this.groupDone = Promise.all(ps).then(groupOkFn, this.anyFailFn);
@@ -338,31 +344,12 @@ export class Inputs {
     }
   }
 
-  /** GROUP: the group is watched and has not fulfilled. */
-  get grouped() { return (this.flags & F_GROUPED) !== 0; }
-  set grouped(v) { this.setFlag(F_GROUPED, v); }
-  /** ... it is one promise, watched by its own reaction. */
-  get groupOne() { return (this.flags & F_GROUP_ONE) !== 0; }
-  set groupOne(v) { this.setFlag(F_GROUP_ONE, v); }
-  /** A poll is queued for q. */
-  get scheduled() { return (this.flags & F_SCHEDULED) !== 0; }
-  set scheduled(v) { this.setFlag(F_SCHEDULED, v); }
-  /** The first check came: settlements go through q. */
-  get started() { return (this.flags & F_STARTED) !== 0; }
-  set started(v) { this.setFlag(F_STARTED, v); }
-  /** Settle every slot by kinds at the next poll. */
-  get dense() { return (this.flags & F_DENSE) !== 0; }
-  set dense(v) { this.setFlag(F_DENSE, v); }
-  /** Settlements are ignored from now on (close). */
-  get closed() { return (this.flags & F_CLOSED) !== 0; }
-  set closed(v) { this.setFlag(F_CLOSED, v); }
-  /** anyFail has put index-bound rejection handlers on. */
-  get identity() { return (this.flags & F_IDENTITY) !== 0; }
-  set identity(v) { this.setFlag(F_IDENTITY, v); }
-  /** The first rejection was told to the core ahead of the others. */
-  get firstPlaced() { return (this.flags & F_FIRST_PLACED) !== 0; }
-  set firstPlaced(v) { this.setFlag(F_FIRST_PLACED, v); }
-  setFlag(bit, v) { this.flags = v ? this.flags | bit : this.flags & ~bit; }
+  /** Whether flag `bit` (F_*) is set. @param {number} bit @returns {boolean} */
+  is(bit) { return (this.flags & bit) !== 0; }
+  /** Sets or clears flag `bit` (F_*). @param {number} bit @param {boolean} v */
+  mark(bit, v) { this.flags = v ? this.flags | bit : this.flags & ~bit; }
+  /** The first check came (for an iterator serving next()). @returns {boolean} */
+  get started() { return this.is(F_STARTED); }
 
   /** The per-leaf handlers (okFn, failFn, pushFn, bound to this Inputs' cell), made when first needed. */
   leafFns() {
@@ -430,7 +417,7 @@ export class Inputs {
    * with neither deadline nor signal defers making it (`defer`).
    */
   deferrable() {
-    if (!this.grouped || this.futs !== null || this.npromises !== this.pendingSlots) return false;
+    if (!this.is(F_GROUPED) || this.futs !== null || this.npromises !== this.pendingSlots) return false;
     // A slot failed at the call (a thenable whose `then` getter threw) ends
     // a fail-fast gather at its first check: nothing to wait for.
     return this.mode === GROUP_ALL || this.pendingSlots === this.n || !anyFailed(this.kinds, this.n);
@@ -463,7 +450,7 @@ export class Inputs {
   /** @param {boolean} ok  every slot succeeded (the group fulfilled) */
   wake(ok) {
     const o = this.owner;
-    if (o === null || this.closed) return undefined;
+    if (o === null || this.is(F_CLOSED)) return undefined;
     this.owner = null;
     return o.ready(ok);
   }
@@ -475,18 +462,18 @@ export class Inputs {
 
   /** A slot settled after the first check: told to the core at the next poll, within a microtask. */
   settled(i) {
-    if (this.closed) return;
+    if (this.is(F_CLOSED)) return;
     (this.q ??= []).push(i);
-    if (!this.scheduled) {
-      this.scheduled = true;
+    if (!this.is(F_SCHEDULED)) {
+      this.mark(F_SCHEDULED, true);
       queueMicrotask(this.leafFns().pushFn);
     }
   }
 
   /** Polls the waiter for the slots queued (its beforePoll tells the core of them). */
   push() {
-    this.scheduled = false;
-    if (this.closed) return;
+    this.mark(F_SCHEDULED, false);
+    if (this.is(F_CLOSED)) return;
     const w = this.waiter();
     if (w !== undefined && w !== null) w.poll();
   }
@@ -499,20 +486,20 @@ export class Inputs {
    * @param {import('../waitset.js').Waiter} w
    */
   beforePoll(w) {
-    if (this.closed) return;
-    if (!this.started) {
-      this.started = true;
-      this.dense = true;
+    if (this.is(F_CLOSED)) return;
+    if (!this.is(F_STARTED)) {
+      this.mark(F_STARTED, true);
+      this.mark(F_DENSE, true);
     }
-    if (this.dense) {
-      this.dense = false;
+    if (this.is(F_DENSE)) {
+      this.mark(F_DENSE, false);
       this.placeFirstDense(w);
       w.settleSlots(this.kinds);
     }
     const q = this.q;
     if (q === null || q.length === 0) return;
     this.q = null;
-    if (this.firstReason !== NONE && !this.firstPlaced) this.firstPlaced = frontFirst(q, this.kinds, this.vals, this.firstReason);
+    if (this.firstReason !== NONE && !this.is(F_FIRST_PLACED)) this.mark(F_FIRST_PLACED, frontFirst(q, this.kinds, this.vals, this.firstReason));
     w.completeSlots(q, this.kinds);
   }
 
@@ -523,10 +510,10 @@ export class Inputs {
    * same tick after it.
    */
   placeFirstDense(w) {
-    if (this.firstReason === NONE || this.firstPlaced) return;
+    if (this.firstReason === NONE || this.is(F_FIRST_PLACED)) return;
     const i = failedWith(this.kinds, this.vals, this.n, this.firstReason);
     if (i < 0) return;
-    this.firstPlaced = true;
+    this.mark(F_FIRST_PLACED, true);
     w.completeSlots([i], this.kinds);
   }
 
@@ -537,10 +524,10 @@ export class Inputs {
    * pending (GROUP_ALL: both handlers, as every outcome is wanted).
    */
   anyFail(reason) {
-    if (this.closed) return undefined;
+    if (this.is(F_CLOSED)) return undefined;
     if (this.firstReason === NONE) this.firstReason = reason;
-    if (this.identity) return undefined;
-    this.identity = true;
+    if (this.is(F_IDENTITY)) return undefined;
+    this.mark(F_IDENTITY, true);
     if (this.mode === GROUP_ALL) {
       this.endGroup();
       this.watchEach(true);
@@ -553,7 +540,7 @@ export class Inputs {
 
   /** The group no longer settles its slots (it rejected, or a census took over). */
   endGroup() {
-    this.grouped = false;
+    this.mark(F_GROUPED, false);
     this.groupIdx = null;
   }
 
@@ -568,7 +555,7 @@ export class Inputs {
 
   /** Every promise of the group fulfilled. */
   groupOk(values) {
-    if (this.closed || !this.grouped) return undefined;
+    if (this.is(F_CLOSED) || !this.is(F_GROUPED)) return undefined;
     const idx = this.groupIdx;
     this.endGroup();
     if (idx === null) {
@@ -576,17 +563,17 @@ export class Inputs {
       // ends the group first): the values are Promise.all's, in order (or
       // the one promise's value). No handler holds the old array: only a
       // census binds per-leaf handlers, and it ends the group first.
-      if (this.groupOne) this.vals[0] = values;
+      if (this.is(F_GROUP_ONE)) this.vals[0] = values;
       else this.vals = values;
       this.kinds.fill(K_OK);
       this.unsettled -= this.n;
     } else {
-      this.unsettled -= settleGroup(this.kinds, this.vals, idx, this.groupOne ? [values] : values);
+      this.unsettled -= settleGroup(this.kinds, this.vals, idx, this.is(F_GROUP_ONE) ? [values] : values);
     }
     // Deferred: the core is asked now, and the group's promise (defer)
     // settles with what the owner makes of its answer.
-    if (!this.started) return this.wake(true);
-    this.dense = true;
+    if (!this.is(F_STARTED)) return this.wake(true);
+    this.mark(F_DENSE, true);
     const w = this.waiter();
     if (w !== undefined && w !== null) w.poll();
     return undefined;
@@ -599,13 +586,13 @@ export class Inputs {
    * Returns false when there is no group (the core's answer stands).
    */
   census() {
-    if (!this.grouped) return false;
+    if (!this.is(F_GROUPED)) return false;
     this.endGroup();
     // (A thenable adopted by Promise.resolve has its handlers already: a
     // second pair is harmless, the first to run settles the slot.)
     this.watchEach(true);
-    if (!this.scheduled) {
-      this.scheduled = true;
+    if (!this.is(F_SCHEDULED)) {
+      this.mark(F_SCHEDULED, true);
       queueMicrotask(this.leafFns().pushFn);
     }
     return true;
@@ -643,7 +630,7 @@ export class Inputs {
 
   /** Settlements after this are ignored (the gather ended). */
   close() {
-    this.closed = true;
+    this.mark(F_CLOSED, true);
     this.q = null;
     this.endGroup();
     // The reactions on promises still pending hold this object until those
