@@ -4,10 +4,10 @@
 // unreachable at start, Redis going away under a handle, Redis restarted
 // mid-run (append-only file), and nothing keeping the process alive after
 // stop(). Real redis-servers, real concurry-worker processes.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
-import { createWorker, gather } from '../bindings/index.js';
+import { createWorker, gather, WorkerCrashedError } from '../bindings/index.js';
 import { startRedis, freePort } from './redis-server.js';
 import { TASKS, admin, queueName, until, sleep, killBins } from './remote-helpers.js';
 
@@ -131,6 +131,33 @@ describe('Redis faults', () => {
     for (let i = 30; i < 40; i++) fs.push(h.sleepThen(50, i));
     const res = await gather(fs, { timeout: 100000 });
     expect(res).toEqual(fs.map((_, i) => i));
+  });
+});
+
+describe('local workers', () => {
+  test('a local worker that dies is replaced; its running jobs are retried per retries, else fail with WorkerCrashedError', async () => {
+    const redis = await redisServer();
+    const q = queueName('loc');
+    const h = await handle(redis, { queue: q, localWorkers: 1, maxWorkers: 2 });
+    const pidOf = () => {
+      let out = '';
+      try {
+        out = execFileSync('pgrep', ['-f', `concurry-worker.js --redis ${redis.url} --queue ${q} `], { encoding: 'utf8' }).trim();
+      } catch { /* none */ }
+      return out ? Number(out.split('\n')[0]) : 0;
+    };
+    const first = pidOf();
+    expect(first).toBeGreaterThan(0);
+    const once = h.sleepThen(1500, 'once');
+    const twice = h.callWith({ retries: 1 }, 'sleepThen', 1500, 'twice');
+    await until(() => once.running() && twice.running(), 'both jobs to start');
+    process.kill(first, 'SIGKILL');
+    await until(() => { const p = pidOf(); return p !== 0 && p !== first; }, 'a new local worker');
+    expect(await h.add(2, 3)).toBe(5);
+    const e = await once.exception({ timeout: 60000 });
+    expect(e).toBeInstanceOf(WorkerCrashedError);
+    expect(await twice.result({ timeout: 60000 })).toBe('twice');
+    expect(h.stats().workers).toBe(1);
   });
 });
 

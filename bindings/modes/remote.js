@@ -263,7 +263,7 @@ class RemoteBackend {
       this.channel = cancelChannel(queue);
       this._followConnection(this.conn);
       this._followConnection(this.evConn);
-      for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal());
+      for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal(i));
       await Promise.all(this.locals.map((l) => l.ready));
     } catch (e) {
       await this._close();
@@ -625,11 +625,18 @@ class RemoteBackend {
 
   /* ---- local workers --------------------------------------------------- */
 
-  _spawnLocal() {
+  /**
+   * Local worker i: a concurry-worker process on this machine, ready once it
+   * printed its ready line. One that dies after it was ready is replaced
+   * (its running jobs are taken up again by BullMQ's stalled-job check),
+   * unless it died three times within 10 s (then it stays down: see its
+   * stderr, which is this process's).
+   */
+  _spawnLocal(i) {
     const mod = this.url.startsWith('file:') ? fileURLToPath(this.url) : this.url;
     const args = [BIN, '--redis', this.r.redis, '--queue', this.r.queue, '--module', mod, '--concurrency', String(this.o.maxWorkers)];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    const l = { child, exited: false, ready: null, exit: null };
+    const l = { child, exited: false, ready: null, exit: null, deaths: this.locals[i] ? this.locals[i].deaths : [] };
     l.exit = new Promise((resolve) => child.once('exit', (code, signal) => { l.exited = true; resolve({ code, signal }); }));
     const ms = Math.max(this.r.connectTimeout, 10000);
     l.ready = new Promise((resolve, reject) => {
@@ -654,6 +661,14 @@ class RemoteBackend {
       });
     });
     l.ready.catch(() => {});
+    l.ready.then(() => l.exit.then(() => {
+      if (this.closed) return;
+      const t = now();
+      l.deaths = l.deaths.filter((d) => t - d < 10000);
+      l.deaths.push(t);
+      if (l.deaths.length >= 3) return;
+      unref(setTimeout(() => { if (!this.closed) this.locals[i] = this._spawnLocal(i); }, 200));
+    }), () => {});
     return l;
   }
 
