@@ -38,7 +38,7 @@ const same = {
   cOffThread: [7, true, true],
   cParallel: true,
   cTimeout: 'TimeoutError',
-  cCancel: [true, true],
+  cCancel: [true, true, true, false],
   cAfter: [4, 6, 8],
   cError: ['CoreError', -1, 'CY_EINVAL'],
   cWhenIdle: 'idle',

@@ -37,6 +37,11 @@ class KernelCallFuture extends PromiseFuture {
     if (r && this._onCancel) { const fn = this._onCancel; this._onCancel = null; fn(); }
     return r;
   }
+  /** True while a worker runs the call (as a pthread's call is RUNNING in c.js). */
+  running() {
+    const rec = this._rec;
+    return !this.done() && !!rec && rec.worker !== null && rec.worker.rec === rec;
+  }
 }
 
 /** An Error from a worker's record, as c.js makes it. */
@@ -252,6 +257,7 @@ export class CWorkerBackend {
     const p = new Promise((resolve, reject) => { rec.resolve = resolve; rec.reject = reject; });
     const f = new KernelCallFuture(p, () => this.stopCall(rec));
     rec.f = f;
+    f._rec = rec;
     this.live.add(rec);
     if (co.signal && co.signal.aborted) { f.cancel(); return f; }
     if (co.timeout >= 0) {
