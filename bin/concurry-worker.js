@@ -35,6 +35,8 @@ Options:
   --connect-timeout MS     give up when Redis does not answer at start (default 5000)
   --shutdown-timeout MS    on SIGTERM/SIGINT, how long running jobs may finish
                            before they are handed back to the queue (default 30000)
+  --quiet                  no progress lines on stderr (starting, stopping);
+                           errors are still reported
   -h, --help               this text
 
 Prints "concurry-worker: ready <queue> pid=<pid>" on stdout once serving.
@@ -65,20 +67,26 @@ function intFlag(flag, v, min) {
 /**
  * The command line, checked.
  * @param {string[]} argv
- * @returns {{ help: true } | { help: false, redis: string, queue: string, module: string,
+ * @returns {{ help: true } | { help: false, quiet: boolean, redis: string, queue: string, module: string,
  *   concurrency: number, connectTimeout: number, shutdownTimeout: number }}
  */
 function parseArgs(argv) {
   /** @type {Record<string, string>} */
   const raw = {};
+  let quiet = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') return { help: true };
+    if (a === '--quiet') {
+      if (quiet) throw new UsageError('--quiet is given twice');
+      quiet = true;
+      continue;
+    }
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
     if (!Object.hasOwn(FLAGS, flag)) {
       throw new UsageError(a.startsWith('-')
-        ? `unknown option ${flag} (expected one of ${Object.keys(FLAGS).join(', ')}, --help)`
+        ? `unknown option ${flag} (expected one of ${Object.keys(FLAGS).join(', ')}, --quiet, --help)`
         : `unexpected argument ${JSON.stringify(a)} (every value follows its option, e.g. --queue NAME)`);
     }
     let v;
@@ -124,6 +132,7 @@ function parseArgs(argv) {
   if (!statSync(mod).isFile()) throw new UsageError(`--module expects a file; ${mod} is not one`);
   return {
     help: false,
+    quiet,
     redis: raw.redis,
     queue,
     module: mod,
@@ -151,6 +160,8 @@ async function main() {
     process.stdout.write(USAGE);
     return;
   }
+  /** A progress line on stderr (not with --quiet). */
+  const info = (line) => { if (!opts.quiet) process.stderr.write(`concurry-worker: ${line}\n`); };
   // A signal during start-up is acted on once serving (jobs may already run by then).
   let server = null;
   let early = null;
@@ -164,8 +175,8 @@ async function main() {
     signals++;
     if (signals === 1) {
       const n = server.running();
-      process.stderr.write(`concurry-worker: ${sig}: stopping (${n} running job${n === 1 ? '' : 's'} may finish; ` +
-        `after ${opts.shutdownTimeout} ms or at a second signal they go back to the queue)\n`);
+      info(`${sig}: stopping (${n} running job${n === 1 ? '' : 's'} may finish; ` +
+        `after ${opts.shutdownTimeout} ms or at a second signal they go back to the queue)`);
       const t = setTimeout(() => server.handBack(), opts.shutdownTimeout);
       t.unref();
       // Handing back needs Redis too: if it stays away, give up rather than hang
@@ -179,7 +190,7 @@ async function main() {
       server.close().then(() => {
         clearTimeout(t);
         clearTimeout(giveUp);
-        process.stderr.write(`concurry-worker: stopped ${opts.queue} pid=${process.pid}\n`);
+        info(`stopped ${opts.queue} pid=${process.pid}`);
         process.exit(0);
       }, (e) => {
         process.stderr.write(`concurry-worker: error while stopping: ${e && e.message}\n`);
@@ -187,14 +198,14 @@ async function main() {
       });
     } else {
       const n = server.handBack();
-      process.stderr.write(`concurry-worker: ${sig} again: handing ${n} running job${n === 1 ? '' : 's'} back to the queue\n`);
+      info(`${sig} again: handing ${n} running job${n === 1 ? '' : 's'} back to the queue`);
     }
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   const { probeRedis, serveQueue, redactURL } = await import('../bindings/modes/remote-serve.js');
-  process.stderr.write(`concurry-worker: starting: queue ${opts.queue} on ${redactURL(opts.redis)}, module ${opts.module}, ` +
-    `concurrency ${opts.concurrency} (pid ${process.pid})\n`);
+  info(`starting: queue ${opts.queue} on ${redactURL(opts.redis)}, module ${opts.module}, ` +
+    `concurrency ${opts.concurrency} (pid ${process.pid})`);
   try {
     await probeRedis(opts.redis, opts.connectTimeout);
   } catch (e) {

@@ -55,6 +55,7 @@ describe('command line', () => {
     [['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--module', TASKS, '--concurrency', 'two'], /--concurrency expects an integer >= 1; got "two"/],
     [['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--module', TASKS, '--concurrency'], /--concurrency expects a value/],
     [['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--module', TASKS, '--bogus', '1'], /unknown option --bogus \(expected one of --redis, --queue/],
+    [['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--module', TASKS, '--quiet', '--quiet'], /--quiet is given twice/],
     [['--redis', 'redis://127.0.0.1:1', '--queue', 'q', '--queue', 'r', '--module', TASKS], /--queue is given twice/],
     [['--redis', 'redis://127.0.0.1:1', 'q'], /unexpected argument "q"/],
   ])('bad command line %j: exit 2 naming the flag', async (args, re) => {
@@ -92,6 +93,19 @@ describe('command line', () => {
       for (const s of socks) s.destroy();
       srv.close();
     }
+  });
+
+  test('--quiet: no progress lines on stderr (starting, stopping), the ready line still on stdout', async () => {
+    const w = await startWorker(redis, queueName(), { concurrency: 1, extra: ['--quiet'] });
+    w.child.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+    expect(w.err()).toBe('');
+    expect(w.out()).toMatch(/^concurry-worker: ready \S+ pid=\d+\n$/);
+    const loud = await startWorker(redis, queueName(), { concurrency: 1 });
+    loud.child.kill('SIGTERM');
+    await loud.exited;
+    expect(loud.err()).toContain('concurry-worker: starting: queue');
+    expect(loud.err()).toContain('SIGTERM: stopping');
   });
 
   test('a module that throws at load: exits 1 naming the module, before serving', async () => {
