@@ -65,6 +65,9 @@ const C_ADDING = 2; // addBulk sent
 const C_ADDED = 3; // on Redis
 const C_DONE = 4;
 
+/** A Redis stream entry id. */
+const STREAM_ID = /^\d+-\d+$/;
+
 const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
 
 function unref(t) {
@@ -261,8 +264,8 @@ class RemoteBackend {
       await this.qe.waitUntilReady();
       this.check = createChecker(this.conn, PREFIX, queue);
       this.channel = cancelChannel(queue);
-      this._followConnection(this.conn);
-      this._followConnection(this.evConn);
+      this._followConnection(this.conn, true);
+      this._followConnection(this.evConn, false);
       for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal(i));
       await Promise.all(this.locals.map((l) => l.ready));
     } catch (e) {
@@ -281,7 +284,7 @@ class RemoteBackend {
     qe.emit = (event, ...args) => {
       const id = args[args.length - 1];
       // One entry may be emitted twice ('completed' and 'completed:<id>'): count it once.
-      if (typeof id === 'string' && id !== this.lastSeen && id.includes('-')) {
+      if (typeof id === 'string' && id !== this.lastSeen && STREAM_ID.test(id)) {
         this.lastSeen = id;
         this.pos++;
       }
@@ -331,12 +334,16 @@ class RemoteBackend {
       { method: c.method, attempts: 1 });
   }
 
-  /** A connection's outages: the next check reads every job; one longer than connectTimeout fails what is pending. */
-  _followConnection(conn) {
+  /**
+   * A connection's outages: the next check reads every job. The command
+   * connection away for longer than connectTimeout fails what is pending.
+   */
+  _followConnection(conn, main) {
     conn.on('close', () => {
       if (this.closed) return;
       this.suspect = true;
-      if (this.downSince === null) {
+      // The events connection away: checks still reach Redis (and catch up).
+      if (main && this.downSince === null) {
         this.downSince = now();
         this.downTimer = unref(setTimeout(() => this._wentAway(), this.r.connectTimeout));
       }
@@ -344,7 +351,7 @@ class RemoteBackend {
     conn.on('ready', () => {
       if (this.closed) return;
       this.suspect = true;
-      if (this.conn.status === 'ready' && this.evConn.status === 'ready') {
+      if (main) {
         this.downSince = null;
         this.gone = null;
         if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
@@ -358,7 +365,7 @@ class RemoteBackend {
   _wentAway() {
     this.downTimer = null;
     if (this.closed || this.downSince === null) return;
-    if (this.conn.status === 'ready' && this.evConn.status === 'ready') { this.downSince = null; return; }
+    if (this.conn.status === 'ready') { this.downSince = null; return; }
     this.gone = new Error(`Redis at ${this.where} is unreachable (no connection for ${this.r.connectTimeout} ms, connectTimeout): ` +
       'the outcome of the call is unknown');
     for (const c of [...this.calls.values()]) {
