@@ -37,7 +37,7 @@ describe('createWorker() validates eagerly', () => {
   test('unknown option keys and options of other modes are TypeErrors naming them', async () => {
     await expect(createWorker(FIXTURE, { mode: 'sync', maxWorker: 2 })).rejects.toThrow(/unknown option 'maxWorker'; expected one of: mode, maxWorkers/);
     await expect(createWorker(FIXTURE, { [Symbol('x')]: 1 })).rejects.toThrow(TypeError);
-    await expect(createWorker(FIXTURE, { mode: 'asyncio', balance: 'least-busy' })).rejects.toThrow(/option 'balance' applies to modes 'thread', 'process', 'c', 'remote', not to mode 'asyncio'/);
+    await expect(createWorker(FIXTURE, { mode: 'asyncio', balance: 'least-busy' })).rejects.toThrow(/option 'balance' applies to modes 'thread', 'process', 'c', not to mode 'asyncio'/);
     await expect(createWorker(FIXTURE, { mode: 'process', resourceLimits: {} })).rejects.toThrow(/option 'resourceLimits' applies to mode 'thread', not to mode 'process'/);
     await expect(createWorker(FIXTURE, { mode: 'sync', redis: 'redis://x' })).rejects.toThrow(/option 'redis' applies to mode 'remote'/);
     await expect(createWorker(FIXTURE, 'sync')).rejects.toThrow(/'options' must be a plain object/);

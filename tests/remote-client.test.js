@@ -272,6 +272,10 @@ describe('the handle', () => {
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: 'a:b' })).rejects.toThrow(/option 'queue'/);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, localWorkers: -1 })).rejects.toThrow(RangeError);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, connectTimeout: 'x' })).rejects.toThrow(/connectTimeout/);
+    // Options of the pools this process runs do not apply to remote workers.
+    for (const k of ['balance', 'idleTimeout', 'maxTasksPerWorker']) {
+      await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, [k]: 1 })).rejects.toThrow(new RegExp(`option '${k}' applies to modes 'thread', 'process', 'c', not to mode 'remote'`));
+    }
   });
 
   test('stop() drains, ends the local workers; calls after it throw InvalidStateError', async () => {

@@ -20,16 +20,18 @@ import { isPlainObject, checkKeys, timeoutToCore, signalToCore, describeValue as
 export const MODES = Object.freeze(['sync', 'asyncio', 'thread', 'process', 'c', 'remote']);
 
 const POOL_MODES = ['thread', 'process', 'c', 'remote'];
+/** Options of the pools this process runs (remote workers are other processes, on other machines). */
+const LOCAL_POOL_MODES = ['thread', 'process', 'c'];
 const LOCAL_MODES = ['sync', 'asyncio'];
 
 /** Each option and the modes it applies to. */
 const APPLIES = {
   mode: MODES,
   maxWorkers: MODES, // local modes accept 1 only (checked below)
-  balance: POOL_MODES,
+  balance: LOCAL_POOL_MODES,
   maxQueued: MODES,
-  idleTimeout: POOL_MODES,
-  maxTasksPerWorker: POOL_MODES,
+  idleTimeout: LOCAL_POOL_MODES,
+  maxTasksPerWorker: LOCAL_POOL_MODES,
   resourceLimits: ['thread'],
   cancelGraceMs: POOL_MODES,
   retries: MODES,
