@@ -32,10 +32,19 @@ export function runBin(args, { wrap = [], env } = {}) {
   const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: env || process.env });
   let out = '';
   let err = '';
+  /** When its 'starting' line came (start-up of node and the imports is over), or null. */
+  let startingAt = null;
   child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
+  child.stderr.on('data', (d) => {
+    err += d;
+    if (startingAt === null && err.includes('concurry-worker: starting')) startingAt = Date.now();
+  });
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => { live.delete(child); resolve({ code, signal, ms: Date.now() - t0 }); });
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      const now = Date.now();
+      resolve({ code, signal, ms: now - t0, sinceStarting: startingAt === null ? null : now - startingAt });
+    });
   });
   live.add(child);
   return { child, out: () => out, err: () => err, exited };

@@ -87,6 +87,8 @@ export async function probeRedis(url, timeoutMs) {
   const c = new Redis({
     ...redisOptions(url), lazyConnect: true, retryStrategy: () => null,
     maxRetriesPerRequest: 0, connectTimeout: timeoutMs, enableOfflineQueue: false,
+    // Its stream is already gone or useless: do not hold the process for ioredis's default 2 s.
+    disconnectTimeout: 100,
   });
   let last = null;
   c.on('error', (e) => { last = e; });
