@@ -221,6 +221,27 @@ describe('cancel and timeouts', () => {
     expect(lines(log2)).toEqual(['start busy', 'end busy']);
   });
 
+  test('a timeout that passes while the job is being added: the job is removed once it is on Redis', async () => {
+    const q = queueName('t0');
+    const h = await handle({ queue: q, localWorkers: 1, maxWorkers: 1 });
+    const log = logFile();
+    const busy = h.marked(log, 500, 'busy');
+    const fs = [];
+    for (let i = 0; i < 5; i++) fs.push(h.callWith({ timeout: 0 }, 'marked', log, 1, `zero${i}`));
+    for (const f of fs) expect(await f.exception()).toBeInstanceOf(TimeoutError);
+    expect(await busy).toBe('busy');
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 0, 'the timed-out jobs removed');
+    await sleep(300);
+    expect(lines(log)).toEqual(['start busy', 'end busy']);
+  });
+
+  test('unwrapFutures: false: a future among the arguments fails the call with DataCloneError naming its path', async () => {
+    const h = await handle({ queue: queueName('nu'), unwrapFutures: false });
+    const e = await h.echo({ x: [1, w.add(1, 1)] }).exception();
+    expect(e).toBeInstanceOf(DataCloneError);
+    expect(e.message).toContain('args[0].x[1] is a future');
+  });
+
   test('an AbortSignal cancels the call', async () => {
     const log = logFile();
     const ac = new AbortController();
