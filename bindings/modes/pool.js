@@ -13,9 +13,16 @@
  * Hand-off: calls go to workers in batches (one message carries many), and a
  * worker whose calls finish quickly is given several at a time (a pipeline,
  * up to PIPELINE), so tiny calls cost a fraction of a message each; a worker
- * running slow calls gets one at a time, so no call waits behind a slow one
- * while another worker is free. Outcomes come back in batches too and reach
- * the core in one cy_js_complete per batch (futures/task.js).
+ * running slow calls gets one at a time. A pipeline is a guess from the calls
+ * before: when the calls of a burst differ in cost, one worker can be left
+ * with a long pipeline while another runs dry. So a worker with nothing in
+ * flight, when nothing is queued, takes half of the calls another worker was
+ * handed and has not started (_steal): threads through their claim cells
+ * (runtime.js) at once, even while that worker runs a long call; processes
+ * and threads without SharedArrayBuffer by a 'reclaim' message the worker
+ * answers between calls. The worker they are taken from gets no more until
+ * it reports an outcome. Outcomes come back in batches too and reach the
+ * core in one cy_js_complete per batch (futures/task.js).
  *
  * Invariants: every accepted call's future settles (result, error,
  * CancelledError, TimeoutError, WorkerCrashedError) whatever the workers do;
@@ -28,14 +35,14 @@ import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '..
 import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError, DataCloneError } from '../errors.js';
 import { deserializeError, decodeResult, dataCloneError, findUncloneable } from './boundary.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
-import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED } from './runtime.js';
+import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CELL_AT, CELLS, SLOT_INTS } from './runtime.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
 
 /** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
 const K_ERR_READY = 100;
 
-/** Most calls handed to one worker at a time, when its calls are quick. */
-const PIPELINE = 64;
+/** Most calls handed to one worker at a time, when its calls are quick (a thread has a claim cell for each). */
+const PIPELINE = CELLS;
 /** A worker whose calls take less than this (ms, moving average) gets a pipeline. */
 const QUICK_MS = 1;
 
@@ -73,6 +80,9 @@ class Task {
     /** With a timeout: when it passes (now()), for pumpSync(), which runs where timers cannot. */
     this.deadline = Infinity;
     this.timeout = -1;
+    /** While handed to a thread with claim cells: its cell (else -1) and hand-off number there. */
+    this.cell = -1;
+    this.seq = 0;
     this.signal = null;
     this.onAbort = null;
     this.future = null;
@@ -111,6 +121,13 @@ class Slot {
     /** The completion ring this worker publishes on (a cy_js_ring*), or 0. */
     this.ring = 0;
     this.ringInfo = null;
+    /** The thread's slot when it has claim cells (runtime.js), else null; and the cells not in use. */
+    this.cells = null;
+    this.freeCells = null;
+    /** Calls were taken back from it: it gets no more until it reports an outcome (or holds nothing). */
+    this.barred = false;
+    /** A 'reclaim' message is out (no claim cells); its answer (K_RETURNED) clears it. */
+    this.reclaiming = false;
   }
 }
 
@@ -137,6 +154,8 @@ export class Pool {
     /** @type {Slot[]} */ this.workers = [];
     this.nextWorkerId = 1;
     this.nextTaskId = 1;
+    /** Hand-off numbers for claim cells: 1 .. 2^31-1, never 0. */
+    this.nextSeq = 1;
     /** @type {(Task|undefined)[]} */ this.queue = [];
     this.qHead = 0;
     /** Accepted calls not yet handed (unwrapping or queued). */
@@ -221,6 +240,11 @@ export class Pool {
       return null;
     }
     w.h = h;
+    if (h.slot && h.slot.length >= SLOT_INTS) {
+      w.cells = h.slot;
+      w.freeCells = [];
+      for (let c = CELLS - 1; c >= 0; c--) w.freeCells.push(c);
+    }
     h.onmessage = (m) => this._onMessage(w, m);
     h.onexit = (code, signal, err) => this._onExit(w, code, signal, err);
     return w;
@@ -433,9 +457,100 @@ export class Pool {
 
   _capacity(w) {
     if (w.state !== W_READY || w.zombies > 0 || w.expected) return 0;
+    if (w.barred) {
+      if (w.inflight.size > 0) return 0;
+      w.barred = false;
+    }
     let cap = (w.avg < QUICK_MS ? PIPELINE : 1) - w.inflight.size;
     if (this.o.maxTasksPerWorker !== Infinity) cap = Math.min(cap, this.o.maxTasksPerWorker - w.done - w.inflight.size);
+    if (w.freeCells !== null && w.freeCells.length < cap) cap = w.freeCells.length;
     return cap;
+  }
+
+  /** Takes t off worker w's books (reported back, given back, taken back, or failed at the hand-off). */
+  _unhand(w, t) {
+    w.inflight.delete(t.id);
+    this.nHanded--;
+    if (t.cell >= 0) {
+      w.freeCells.push(t.cell);
+      t.cell = -1;
+    }
+  }
+
+  /**
+   * Nothing queued, a worker idle: it takes half (rounded up) of the calls
+   * another worker holds and has not started, from the one with the most,
+   * the newest of them. With claim cells they are handed to it at once (into
+   * `batches`; those beyond its capacity are queued, and true returned);
+   * without, a 'reclaim' message asks for them and its answer requeues them.
+   * The worker they come from is barred until it reports an outcome, so they
+   * go to the idle ones.
+   * @param {Map<Slot, Task[]>} batches
+   * @returns {boolean} whether calls were queued
+   */
+  _steal(batches) {
+    const ws = this.workers;
+    if (ws.length < 2) return false;
+    let requeued = false;
+    for (const x of ws) {
+      if (x.inflight.size !== 0 || this._capacity(x) <= 0) continue;
+      let victim = null;
+      let most = 0;
+      for (const v of ws) {
+        if (v === x || v.state !== W_READY || v.reclaiming || v.inflight.size - v.zombies < 2) continue;
+        const u = this._unstarted(v);
+        if (u > most) { most = u; victim = v; }
+      }
+      if (victim === null) break; // nobody has anything to spare
+      const k = (most + 1) >> 1;
+      if (victim.cells === null) {
+        victim.reclaiming = true;
+        try { victim.h.post(['reclaim', k], null); } catch { victim.reclaiming = false; }
+        continue;
+      }
+      // Newest first; each cell goes to exactly one side (see runtime.js).
+      const cells = victim.cells;
+      const taken = [];
+      const list = [...victim.inflight.values()];
+      for (let i = list.length - 1; i >= 0 && taken.length < k; i--) {
+        const t = list[i];
+        if (t.state !== T_HANDED || t.cell < 0) continue;
+        if (Atomics.compareExchange(cells, CELL_AT + t.cell, t.seq, 0) === t.seq) taken.push(t);
+        else break; // the worker claimed it: it has started the ones before it too
+      }
+      if (taken.length === 0) continue;
+      victim.barred = true;
+      for (const t of taken) {
+        this._unhand(victim, t);
+        t.attempts--;
+        t.worker = null;
+        this.nWaiting++;
+      }
+      this._reheld(victim);
+      // taken is newest first: the oldest go to x in hand-off order, the rest
+      // to the front of the queue (front one by one from the newest: in order).
+      let cap = this._capacity(x);
+      let j = taken.length - 1;
+      for (; j >= 0 && cap > 0; j--, cap--) this._hand(x, taken[j], batches);
+      for (let i = 0; i <= j; i++) {
+        this._enqueue(taken[i], true);
+        requeued = true;
+      }
+    }
+    return requeued;
+  }
+
+  /** Calls handed to v, live, and not started (with claim cells: exact; else all but the first). */
+  _unstarted(v) {
+    let n = 0;
+    if (v.cells === null) {
+      for (const t of v.inflight.values()) if (t.state === T_HANDED) n++;
+      return n - 1;
+    }
+    for (const t of v.inflight.values()) {
+      if (t.state === T_HANDED && t.cell >= 0 && Atomics.load(v.cells, CELL_AT + t.cell) === t.seq) n++;
+    }
+    return n;
   }
 
   _nextQueued() {
@@ -459,15 +574,18 @@ export class Pool {
     return false;
   }
 
-  /** Hands queued calls to workers with room, one message per worker. */
+  /** Hands queued calls to workers with room, one message per worker; then lets idle workers take from busy ones. */
   _dispatch() {
     this.dispatchQueued = false;
-    if (!this._hasQueued()) return;
     const ws = this.workers;
     const batches = new Map();
     const leastBusy = this.o.balance === 'least-busy';
     for (;;) {
-      if (!this._hasQueued()) break;
+      if (!this._hasQueued()) {
+        // Calls _steal could not hand to the idle worker at once are queued: hand them on.
+        if (this.nHanded > 0 && !this.stopped && this._steal(batches)) continue;
+        break;
+      }
       let pick = null;
       if (leastBusy) {
         let best = Infinity;
@@ -506,6 +624,13 @@ export class Pool {
     this.nHanded++;
     if (w.inflight.size === 0) w.mark = now();
     w.inflight.set(t.id, t);
+    if (w.freeCells !== null) {
+      // Published before the hand-off message: the worker claims against it.
+      t.cell = w.freeCells.pop();
+      t.seq = this.nextSeq;
+      this.nextSeq = this.nextSeq === 0x7fffffff ? 1 : this.nextSeq + 1;
+      Atomics.store(w.cells, CELL_AT + t.cell, t.seq);
+    }
     if (w.held) this._reheld(w);
     if (w.idleTimer) { clearTimeout(w.idleTimer); w.idleTimer = null; }
     this._setRef(w, true);
@@ -519,9 +644,11 @@ export class Pool {
     const msg = [];
     let tl = null;
     for (const t of tasks) {
-      msg.push(t.id, t.method, t.args, t.attempts, ringFuture(w, t));
+      if (t.worker !== w) continue; // taken back within the same dispatch (_steal)
+      msg.push(t.id, t.method, t.args, t.attempts, ringFuture(w, t), t.cell, t.seq);
       if (t.transfer && this.kind === 'thread') (tl ??= []).push(...t.transfer);
     }
+    if (msg.length === 0) return;
     try {
       w.h.post(['run', msg], tl);
       return;
@@ -534,12 +661,13 @@ export class Pool {
     const fs = [];
     const vs = [];
     for (const t of tasks) {
+      if (t.worker !== w) continue;
       let err = null;
       if (findUncloneable(t.args, 'args') !== null) {
         err = dataCloneError(t.args, 'args', `the arguments of '${t.method}'`, cause);
       } else {
         try {
-          w.h.post(['run', [t.id, t.method, t.args, t.attempts, ringFuture(w, t)]], t.transfer && this.kind === 'thread' ? t.transfer : null);
+          w.h.post(['run', [t.id, t.method, t.args, t.attempts, ringFuture(w, t), t.cell, t.seq]], t.transfer && this.kind === 'thread' ? t.transfer : null);
           continue;
         } catch (e) {
           err = e && e.name === 'DataCloneError'
@@ -547,8 +675,7 @@ export class Pool {
             : e;
         }
       }
-      w.inflight.delete(t.id);
-      this.nHanded--;
+      this._unhand(w, t);
       this._reheld(w);
       this._finishTask(t);
       this.counts.failed++;
@@ -773,12 +900,13 @@ export class Pool {
       }
       if (kind === K_RETURNED) {
         const ids = a[i + 2];
+        w.reclaiming = false;
+        if (ids.length) w.barred = true;
         // Given back in hand-off order; requeued at the front in that order.
         for (let j = ids.length - 1; j >= 0; j--) {
           const t = w.inflight.get(ids[j]);
           if (t === undefined) continue;
-          w.inflight.delete(ids[j]);
-          this.nHanded--;
+          this._unhand(w, t);
           if (t.state !== T_HANDED) { this._zombie(w, -1); continue; }
           t.attempts--;
           t.worker = null;
@@ -790,8 +918,7 @@ export class Pool {
       }
       const t = w.inflight.get(id);
       if (t === undefined) continue;
-      w.inflight.delete(id);
-      this.nHanded--;
+      this._unhand(w, t);
       if (hold !== null && (hold.length === 0 || hold[hold.length - 1] !== t.future._k)) hold.push(t.future._k);
       if (t.state !== T_HANDED) {
         // A cancelled call reported back (settled, dropped, or its outcome):
@@ -819,6 +946,7 @@ export class Pool {
     }
     if (hold !== null) this._hold(w.ring, ringTail, hold);
     if (n > 0) {
+      w.barred = false;
       const t1 = now();
       const per = (t1 - w.mark) / n;
       w.avg = w.avg * 0.7 + per * 0.3;
@@ -865,6 +993,8 @@ export class Pool {
       }
     }
     if (this._hasQueued()) this._dispatch();
+    // Idle with nothing queued: it may take calls another worker has not started (_steal).
+    else if (w.inflight.size === 0 && w.state === W_READY && this.nHanded > 0 && !this.stopped) this._dispatch();
     this._changed();
   }
 
@@ -921,7 +1051,8 @@ export class Pool {
         (code === 0 && !signal && !w.expected ? ': a top-level await that nothing can settle (or a process.exit(0) at the top level)' : ''));
       this._failStart(e);
     }
-    // Which calls had started: in hand-off order (the order the worker runs
+    // Which calls had started: with claim cells, those whose cell the worker
+    // claimed (runtime.js). Else in hand-off order (the order the worker runs
     // them), every call up to the last one it started. Threads publish that
     // id (and the running one) in a shared Int32; processes write it on a
     // pipe; with neither, each outcome is sent before the next call starts,
@@ -948,10 +1079,12 @@ export class Pool {
     const vs = [];
     const back = [];
     let before = lastStarted !== 0;
+    const cells = w.cells;
     for (const [id, t] of w.inflight) {
       this.nHanded--;
-      const started = before;
+      let started = before;
       if (id === lastStarted) before = false;
+      if (cells !== null && t.cell >= 0) started = Atomics.load(cells, CELL_AT + t.cell) === 0;
       if (t.state !== T_HANDED) continue;
       if (started) {
         if (t.attempts <= t.retries) {

@@ -6,14 +6,30 @@
  *
  * Protocol (arrays, cheap to clone):
  *   pool -> worker  ['init', moduleURL]
- *                   ['run', [id, method, args, attempt, future, ...]]   (a batch, flat;
- *                           future: the call's cy_future* when the pool gave a ring, else 0)
+ *                   ['run', [id, method, args, attempt, future, cell, seq, ...]]   (a batch,
+ *                           flat; future: the call's cy_future* when the pool gave a
+ *                           ring, else 0; cell, seq: the call's claim cell, below, or -1, 0)
  *                   ['cancel', id, why]   why: 0 cancel, 1 timeout
+ *                   ['reclaim', n]        give back up to n calls not started (the
+ *                           newest), as K_RETURNED (an empty one when none are left)
  *                   ['exit']              leave once nothing runs
  *   worker -> pool  ['ready'] | ['loadError', error]
  *                   ['b', [kind, id, payload, ...], ringTail]  kinds below, in order;
  *                           ringTail: where the ring's tail is once this batch's
  *                           outcomes are published (undefined without a ring)
+ *
+ * Claim cells (threads with a slot): a call handed to a worker but not
+ * started can be taken back by the pool while the worker is busy with a long
+ * call, so that an idle worker runs it (pool.js, _steal). Each handed call
+ * has a cell, an Int32 of the slot that the pool set to the call's hand-off
+ * number (seq, unique and never 0). Whoever turns it from seq to something
+ * else with one compareExchange owns the call: the worker (to 0) just before
+ * it starts it, or (to -seq) as it gives it back after a cancel; the pool (to
+ * 0) when it takes it back. A call the worker cannot claim is skipped
+ * silently: the pool has it. So a crash fails exactly the calls whose cell
+ * the worker set to 0 and requeues the rest. Without cells (processes, no
+ * SharedArrayBuffer) the pool asks with a 'reclaim' message, answered between
+ * calls.
  *
  * The worker never blocks its event loop between tasks (no Atomics.wait, the
  * limit of piscina #316/#346): tasks arrive as messages, so timers and I/O
@@ -39,6 +55,13 @@ export const K_PROGRESS = 2; // payload: the progress value
 export const K_RETURNED = 3; // payload: ids handed but not started, given back (id unused)
 export const K_DROPPED = 4;  // a cancelled task that had not started (payload unused)
 export const K_SETTLED = 5;  // a cancelled task settled (its outcome is not wanted)
+
+/** Int32 index in a thread's slot of its first claim cell (0: running id, 1: last started id, 2: exit code + 1). */
+export const CELL_AT = 4;
+/** Claim cells per thread: the most calls handed to one worker at a time (pool.js PIPELINE). */
+export const CELLS = 64;
+/** Int32s in a thread's slot (thread.js allocates it). */
+export const SLOT_INTS = CELL_AT + CELLS;
 
 /** Sync tasks run back to back for at most this long before the worker yields (ms). */
 const SLICE_MS = 8;
@@ -94,7 +117,9 @@ export function startRuntime(ch) {
   // call starts: then the first call not reported back is the one running.
   let flushEach = ch.flushEach || (!ch.slot && !ch.started);
   let moduleName = '';
-  /** Tasks received and not started, as flat [id, method, args, attempt] records. */
+  /** The claim cells (thread slots of SLOT_INTS), or null. */
+  const cells = ch.slot && ch.slot.length >= SLOT_INTS ? ch.slot : null;
+  /** Tasks received and not started. */
   let queue = [];
   let qHead = 0;
   /** The running task, or null. */
@@ -281,6 +306,11 @@ export function startRuntime(ch) {
     return true;
   }
 
+  /** Whether this worker now owns t (its cell said it was not taken back); the worker then runs it. */
+  function claim(t) {
+    return t.cell < 0 || cells === null || Atomics.compareExchange(cells, CELL_AT + t.cell, t.seq, 0) === t.seq;
+  }
+
   function pump() {
     if (pumping || cur !== null) return;
     pumping = true;
@@ -288,10 +318,12 @@ export function startRuntime(ch) {
     let n = 0;
     try {
       while (qHead < queue.length) {
-        if (out.length && (flushEach || ++n % FLUSH_EVERY === 0)) flush();
         const t = queue[qHead];
         queue[qHead++] = undefined;
         if (qHead === queue.length) { queue = []; qHead = 0; }
+        // Taken back by the pool (another worker runs it): nothing to report.
+        if (!claim(t)) continue;
+        if (out.length && (flushEach || ++n % FLUSH_EVERY === 0)) flush();
         if (!start(t)) break;
         if (now() - t0 > SLICE_MS) {
           // Long run of sync tasks: report what is done and let messages
@@ -308,12 +340,23 @@ export function startRuntime(ch) {
     if (exiting && cur === null && qHead >= queue.length) ch.exit();
   }
 
-  function giveBack() {
-    if (qHead >= queue.length) return;
+  /**
+   * Gives the pool back the newest `max` calls not started (all by default),
+   * as one K_RETURNED entry naming them in hand-off order; `always`: sends
+   * the entry even when there is none (the answer to 'reclaim'). A call the
+   * pool took back already (its cell) is dropped without a word.
+   */
+  function giveBack(max = Infinity, always = false) {
     const ids = [];
-    for (let i = qHead; i < queue.length; i++) ids.push(queue[i].id);
-    queue = [];
-    qHead = 0;
+    let i = queue.length;
+    while (i > qHead && ids.length < max) {
+      const t = queue[--i];
+      if (t.cell < 0 || cells === null || Atomics.compareExchange(cells, CELL_AT + t.cell, t.seq, -t.seq) === t.seq) ids.push(t.id);
+    }
+    queue.length = i;
+    if (qHead >= queue.length) { queue = []; qHead = 0; }
+    if (ids.length === 0 && !always) return;
+    ids.reverse();
     push(K_RETURNED, 0, ids);
   }
 
@@ -368,13 +411,20 @@ export function startRuntime(ch) {
     switch (m[0]) {
       case 'run': {
         const a = m[1];
-        for (let i = 0; i < a.length; i += 5) {
-          queue.push({ id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], fptr: a[i + 4], cancelled: false, ctx: null });
+        for (let i = 0; i < a.length; i += 7) {
+          queue.push({
+            id: a[i], method: a[i + 1], args: a[i + 2], attempt: a[i + 3], fptr: a[i + 4], cell: a[i + 5], seq: a[i + 6],
+            cancelled: false, ctx: null,
+          });
         }
         if (fns !== null) pump();
         break;
       }
       case 'cancel': onCancel(m[1], m[2]); break;
+      case 'reclaim':
+        giveBack(m[1], true);
+        flush();
+        break;
       case 'init': init(m[1]); break;
       case 'exit':
         exiting = true;

@@ -6,7 +6,10 @@
  * started and not reported back, and requeues the rest. In Node the slot's
  * third Int32 is the exit code + 1 once the worker is exiting (process.exit,
  * an uncaught error), written after its last outcomes were posted, so a
- * thread blocked in waitSync sees the exit without its event loop.
+ * thread blocked in waitSync sees the exit without its event loop. From
+ * its fifth Int32 on, the slot holds the claim cells of the calls handed to
+ * the worker (runtime.js), through which an idle worker takes calls a busy
+ * one has not started.
  * @module concurry-wasm/modes/thread
  */
 import { Pool } from './pool.js';
@@ -14,6 +17,7 @@ import { ThreadFuture } from '../futures/task.js';
 import { moduleURL } from './target.js';
 import { IS_NODE as isNode } from '../env.js';
 import { deserializeError } from './boundary.js';
+import { SLOT_INTS } from './runtime.js';
 
 
 const MODE = 'thread';
@@ -26,7 +30,7 @@ function spawnNode(url, o) {
   const spawn = (slot) => {
     // No SharedArrayBuffer (node --no-harmony-sharedarraybuffer): no slot;
     // the runtime then reports each outcome before the next call starts.
-    const sab = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(12) : null;
+    const sab = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(SLOT_INTS * 4) : null;
     const { port1, port2 } = new MessageChannel();
     const w = new NodeWorker(ENTRY, {
       workerData: { slot: sab, port: port2, ring: slot.ringInfo || null },
@@ -68,7 +72,7 @@ function spawnBrowser(url) {
     // the module worker and bundle thread-entry.js with its imports.
     const w = new Worker(new URL('./thread-entry.js', import.meta.url), { type: 'module' });
     const sab = typeof SharedArrayBuffer === 'function' && /** @type {any} */ (globalThis).crossOriginIsolated
-      ? new SharedArrayBuffer(8) : null;
+      ? new SharedArrayBuffer(SLOT_INTS * 4) : null;
     let gone = false;
     const h = {
       slot: sab ? new Int32Array(sab) : null,
