@@ -152,6 +152,21 @@ describe('jobs', () => {
     expect(serialize(echoed.value).equals(serialize(v))).toBe(true);
   });
 
+  test('--concurrency N: N jobs run at once, each in its own sandbox process; the N+1th waits', async () => {
+    await startWorker(redis, q, { concurrency: 3 });
+    const log = join(dir, `conc-${q}.log`);
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await p.add('marked', [log, 2000, `j${i}`]));
+    await until(() => logLines(log).length >= 3, 'three jobs to start');
+    await new Promise((r) => setTimeout(r, 300));
+    // Three started together (none of them can have ended yet); the fourth waits for a free slot.
+    const firstThree = logLines(log);
+    expect(firstThree.length).toBe(3);
+    expect(new Set(firstThree.map((l) => l.split(' ')[2])).size).toBe(3);
+    for (let i = 0; i < 4; i++) expect(await p.outcome(ids[i])).toEqual({ ok: true, value: `j${i}` });
+    expect(logLines(log).length).toBe(4);
+  });
+
   test('errors keep class name, message, stack, cause and own properties; a returned error stays a value', async () => {
     await startWorker(redis, q);
     const o = await p.outcome(await p.add('failCustom', ['bad thing', 7]));
