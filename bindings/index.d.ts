@@ -494,7 +494,7 @@ export type WorkerMode = 'sync' | 'asyncio' | 'thread' | 'process' | 'c' | 'remo
 export interface WorkerOptions {
   /** Default 'sync' (case-insensitive). */
   mode?: WorkerMode;
-  /** Pool size, an integer >= 1 (sync/asyncio: 1 only). Default: cores − 1, at least 1. */
+  /** Pool size, an integer >= 1 (sync/asyncio: 1 only; remote: jobs each local worker runs at once). Default: cores − 1, at least 1. */
   maxWorkers?: number;
   /** How calls are handed to workers (default 'round-robin'). */
   balance?: 'round-robin' | 'least-busy';
