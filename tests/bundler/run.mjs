@@ -11,7 +11,8 @@
 // the same app under Vite's dev server (dependencies pre-bundled into
 // node_modules/.vite, with COOP/COEP).
 // Prints one line per check and the time of each phase; exits non-zero on
-// any failure. Work files go to build/bundler/.
+// any failure. Work files go to build/bundler/run-<pid>/ (removed when all
+// passed), so that two runs in one checkout never share a bundle.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../../web-demo/server.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const work = join(repo, 'build', 'bundler');
+const work = join(repo, 'build', 'bundler', `run-${process.pid}`);
 const app = join(work, 'app');
 const out = join(work, 'out');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -125,7 +126,9 @@ async function check(context, url, tag, isolation, built) {
     r = await Promise.race([page.evaluate(() => window.result),
       new Promise((_, ko) => { timer = setTimeout(() => ko(new Error('no result in 20 s')), 20_000); })]);
   } catch (e) {
-    fail(`${tag}: the app gave no result: ${e.message.split('\n')[0]}`);
+    // What it did fetch, to tell a hang from a missing file.
+    const seen = await page.evaluate(() => performance.getEntriesByType('resource').map((x) => new URL(x.name).pathname)).catch(() => []);
+    fail(`${tag}: the app gave no result: ${e.message.split('\n')[0]} (fetched ${JSON.stringify(seen)})`);
   } finally {
     clearTimeout(timer);
   }
@@ -199,6 +202,7 @@ try {
   clearTimeout(watchdog);
 }
 const secs = ((Date.now() - t0) / 1000).toFixed(1);
+if (!failures.length) rmSync(work, { recursive: true, force: true });
 if (failures.length) {
   console.log(`bundler test: ${failures.length} failure(s) in ${secs} s`);
   process.exit(1);
