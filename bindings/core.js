@@ -29,7 +29,6 @@
  * @module concurry-wasm/core
  */
 import createDistCore from '../dist/concurry-core.mjs';
-import createSingleThreadedCore from '../dist/concurry-core-st.mjs';
 import { CY_ENOMEM } from './constants.js';
 
 const isNode = typeof process === 'object' && process !== null &&
@@ -51,7 +50,17 @@ export const singleThreaded = variant === 'st'
       ? 'this page is not cross-origin isolated (serve it with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`)'
       : null;
 
-let createConcurryCore = singleThreaded ? createSingleThreadedCore : createDistCore;
+let createConcurryCore = createDistCore;
+if (singleThreaded) {
+  // Loaded only here: where SharedArrayBuffer works the single-threaded
+  // loader is never fetched (a literal, so that bundlers still ship it).
+  try {
+    createConcurryCore = (await import('../dist/concurry-core-st.mjs')).default;
+  } catch (e) {
+    throw new Error(`concurry-wasm: the single-threaded core is needed because ${singleThreaded}, and dist/concurry-core-st.mjs cannot be loaded: ` +
+      `build it with \`cmake --preset emscripten && cmake --build --preset emscripten\` (${e && e.message})`, { cause: e });
+  }
+}
 if (variant && variant !== 'st') {
   if (variant !== 'test') {
     throw new Error(`concurry-wasm: CONCURRY_WASM_CORE='${variant}' is not a core variant; unset it (the shipped core), set it to 'st' (the single-threaded core) or to 'test' (the test build, dist-test/)`);
