@@ -179,3 +179,23 @@ test('SIGTERM during start-up: it starts serving, then stops gracefully (exit 0)
   expect(w.out()).toContain(`concurry-worker: ready ${q}`);
   expect(w.err()).toContain('SIGTERM: stopping');
 });
+
+test('a job cancelled while its worker was frozen is not run again by the worker that picks it up after the stall (cancel key)', async () => {
+  const a = await startWorker(redis, q, { concurrency: 1 });
+  const log = join(dir, `frozen-${q}.log`);
+  const id = await p.add('slowFirst', [log, 60000, 100, 'should not rerun'], { retries: 2 });
+  await until(() => logLines(log).length > 0, 'the job to start');
+  a.child.kill('SIGSTOP');
+  try {
+    // Nobody else listens yet: the message reaches no worker that could act on it.
+    await p.cancel(id);
+    const b = await startWorker(redis, q, { concurrency: 1 });
+    const o = await p.outcome(id, 30000);
+    expect(o.ok).toBe(false);
+    expect(o.error).toBeInstanceOf(CancelledError);
+    expect(logLines(log).length).toBe(1);
+    expect(alive(b.pid)).toBe(true);
+  } finally {
+    a.child.kill('SIGKILL');
+  }
+});

@@ -16,7 +16,8 @@
  * - A cancel for a job that is active here but not yet registered by the
  *   processor (the message raced the hand-off) is remembered for a while and
  *   applied when the processor starts it; one published while the subscriber
- *   was disconnected is read from its cancel key once subscribed again.
+ *   was disconnected is read from its cancel key once subscribed again, and a
+ *   job re-run after its worker stopped checks its cancel key before running.
  * - Host deaths count against the job's `retries` (job.stalledCounter).
  * @module concurry-wasm/modes/remote-serve
  */
@@ -241,7 +242,15 @@ export async function serveQueue(o) {
       if (left <= 0) return encodeErr(timeoutError(d));
       timeout = left;
     }
-    const pre = takeEarly(String(job.id));
+    let pre = takeEarly(String(job.id));
+    if (pre === null && stalls > 0) {
+      // A re-run after its worker stopped: it may have been cancelled while
+      // that worker ran it, before this one listened (one GET, re-runs only).
+      try {
+        const k = await cmd.get(cancelKey(o.queue, String(job.id)));
+        if (k === 'cancel' || k === 'timeout') pre = k;
+      } catch { /* Redis away: run it; a cancel still reaches it by message */ }
+    }
     if (pre !== null) r.stop(pre);
     if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${d.method}' was cancelled before it started`));
     if (r.reason === 'timeout') return encodeErr(timeoutError(d));
