@@ -216,7 +216,7 @@ async function main() {
     iso.className = 'badge ok';
   } else {
     // The package falls back to its single-threaded core: no shared memory,
-    // so no thread may block on the core (waitSync) and C tasks run inline.
+    // so no thread may block on the core (waitSync) and C tasks run on workers.
     iso.textContent = 'not cross-origin isolated \u00b7 single-threaded core';
     iso.className = 'badge warn';
     $('notice').hidden = false;

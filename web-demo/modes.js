@@ -180,6 +180,6 @@ export const MODES = [
   { id: 'sync', title: 'Main thread', api: "createWorker(fns, { mode: 'sync' })", note: 'one tile after another on the page\u2019s own thread', run: runSync, pooled: false },
   { id: 'thread', title: 'Web Workers', api: "createWorker(url, { mode: 'thread', maxWorkers })", note: 'JavaScript tiles on a pool of module workers, gather(\u2026, { iter: true })', run: runThread, pooled: true },
   { id: 'c', title: 'C tasks', api: "createWorker('builtin', { mode: 'c', maxWorkers })", note: 'the core\u2019s C kernel on its pthread pool, gather(\u2026, { iter: true })',
-    noteSingleThreaded: 'the core\u2019s C kernel, run inline at each call (single-threaded core), gather(\u2026, { iter: true })', run: runC, pooled: true },
+    noteSingleThreaded: 'the core\u2019s C kernel on Web Workers of its own (single-threaded core), gather(\u2026, { iter: true })', run: runC, pooled: true },
   { id: 'blocking', title: 'C tasks + waitSync', api: "waitSync(futures, { returnWhen: 'FIRST_COMPLETED' })", note: 'inside a module Web Worker that blocks until tiles finish', run: runBlocking, pooled: true, needsIsolation: true },
 ];
