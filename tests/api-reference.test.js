@@ -28,3 +28,11 @@ test.each([
   const missing = Object.keys(await import(path)).filter((k) => !documented.has(k));
   expect(missing).toEqual([]);
 }, 60000);
+
+test("README's API reference section names every runtime export", async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.split(/^## /m).find((s) => s.startsWith('API reference'));
+  expect(section).toBeDefined();
+  const names = [...Object.keys(await import('../bindings/index.js')), ...Object.keys(await import('../bindings/worker.js'))];
+  expect(names.filter((k) => !section.includes(`\`${k}\``))).toEqual([]);
+}, 60000);
