@@ -10,7 +10,7 @@ import { jest } from '@jest/globals';
 import { QueueEvents } from 'bullmq';
 import { createWorker, gather, WorkerCrashedError } from '../bindings/index.js';
 import { startRedis, freePort } from './redis-server.js';
-import { TASKS, admin, queueName, until, sleep, killBins } from './remote-helpers.js';
+import { TASKS, admin, queueName, until, sleep, killBins, startBin } from './remote-helpers.js';
 
 jest.setTimeout(120000);
 
@@ -170,6 +170,28 @@ describe('local workers', () => {
 });
 
 describe('process lifetime', () => {
+  test('an idle handle (no local workers) does not keep the process alive, and wakes up for the next call', async () => {
+    const redis = await redisServer();
+    const q = queueName('idle');
+    await startBin(redis, q);
+    const script = fileURLToPath(new URL('./fixtures/remote-idle.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, redis.url, q], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    await until(() => out.includes('results'), `the script's results (stderr: ${err})`, 30000);
+    const t0 = Date.now();
+    let timer;
+    const code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 8000, 'still alive'); })]);
+    clearTimeout(timer);
+    if (code === 'still alive') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(out).toContain('results 42 3');
+  });
+
   test.each([['stop()', 'drain'], ['stop({ force: true })', 'force']])('nothing keeps the process alive after %s', async (_, how) => {
     const redis = await redisServer();
     const script = fileURLToPath(new URL('./fixtures/remote-exit.mjs', import.meta.url));

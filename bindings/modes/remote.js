@@ -55,6 +55,13 @@ const ADD_CHUNK = 500;
 const CHECK_FLOOR = 10;
 /** A full check (every pending job's state) at least this often while calls are pending (ms). */
 const FULL_EVERY = 5000;
+/**
+ * A handle with nothing pending for this long (ms) closes its event
+ * subscription and unrefs its command connection, so an idle handle does not
+ * keep the process alive (local workers, when asked for, still do); the next
+ * call subscribes again from the stream position it had reached.
+ */
+const IDLE_MS = 1000;
 /** Job options of the protocol: BullMQ's retries off (crash retries are ours), finished jobs kept an hour. */
 const KEEP = Object.freeze({ age: 3600, count: 100000 });
 const BIN = fileURLToPath(new URL('../../bin/concurry-worker.js', import.meta.url));
@@ -244,6 +251,14 @@ class RemoteBackend {
     this.gone = null;
     this.stopOps = new Set();
     this.locals = [];
+    this.idleTimer = null;
+    this.conn = null;
+    this.queue = null;
+    /** The event subscription and its connection (null while idle). */
+    this.qe = null;
+    this.evConn = null;
+    /** Whether the command connection's socket is ref'd (it is while calls are pending). */
+    this.refd = true;
   }
 
   async start() {
@@ -253,19 +268,16 @@ class RemoteBackend {
       const at = await streamPosition(this.conn, PREFIX, queue);
       this.lastSeen = at.id;
       this.pos = at.pos;
-      this.evConn = await connect(redis, connectTimeout, 'events');
       this.queue = new Queue(queue, { connection: this.conn, prefix: PREFIX });
       this.queue.on('error', () => { /* followed through the connection */ });
-      this.qe = new QueueEvents(queue, {
-        connection: this.evConn, prefix: PREFIX, lastEventId: this.lastSeen, autorun: false,
-      });
-      this._listen();
-      this.qe.run().catch(() => { /* closed, or the connection: the checks take over */ });
+      this._openEvents(await connect(redis, connectTimeout, 'events'));
       await this.qe.waitUntilReady();
       this.check = createChecker(this.conn, PREFIX, queue);
       this.channel = cancelChannel(queue);
       this._followConnection(this.conn, true);
-      this._followConnection(this.evConn, false);
+      // A reconnect makes a new socket: it takes the handle's ref state.
+      this.conn.on('connect', () => this._applyRef());
+      this._changed();
       for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal(i));
       await Promise.all(this.locals.map((l) => l.ready));
     } catch (e) {
@@ -276,12 +288,30 @@ class RemoteBackend {
 
   /* ---- events ---------------------------------------------------------- */
 
-  _listen() {
-    const qe = this.qe;
+  /**
+   * Subscribes to the queue's events from the position reached so far
+   * (lastSeen), on `evConn` (connected or connecting): nothing between the
+   * previous subscription and this one is missed.
+   */
+  _openEvents(evConn) {
+    const qe = new QueueEvents(this.r.queue, {
+      connection: evConn, prefix: PREFIX, lastEventId: this.lastSeen, autorun: false,
+    });
+    this.evConn = evConn;
+    this.qe = qe;
+    this._listen(qe);
+    this._followConnection(evConn, false);
+    qe.run().catch(() => { /* closed, or the connection: the checks take over */ });
+  }
+
+  _listen(qe) {
     const emit = qe.emit;
     // Every event (ours or not) moves the read position the stream guard
-    // compares with: its stream id is the last argument.
+    // compares with: its stream id is the last argument. A subscription
+    // being closed (the handle went idle) is no longer heard: its successor
+    // reads from the position reached, so nothing is counted or delivered twice.
     qe.emit = (event, ...args) => {
+      if (qe !== this.qe) return false;
       const id = args[args.length - 1];
       // One entry may be emitted twice ('completed' and 'completed:<id>'): count it once.
       if (typeof id === 'string' && id !== this.lastSeen && STREAM_ID.test(id)) {
@@ -340,7 +370,7 @@ class RemoteBackend {
    */
   _followConnection(conn, main) {
     conn.on('close', () => {
-      if (this.closed) return;
+      if (this.closed || (!main && conn !== this.evConn)) return;
       this.suspect = true;
       // The events connection away: checks still reach Redis (and catch up).
       if (main && this.downSince === null) {
@@ -349,7 +379,7 @@ class RemoteBackend {
       }
     });
     conn.on('ready', () => {
-      if (this.closed) return;
+      if (this.closed || (!main && conn !== this.evConn)) return;
       this.suspect = true;
       if (main) {
         this.downSince = null;
@@ -391,6 +421,7 @@ class RemoteBackend {
       throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
         { maxQueued: o.maxQueued, queued: q });
     }
+    this._wake();
     const c = new Call(this, `cy${this.tag}-${this.nextId++}`, method, co);
     const f = new RemoteFuture(c);
     c.future = f;
@@ -584,7 +615,7 @@ class RemoteBackend {
     const pos = this.pos;
     const seen = this.lastSeen;
     try {
-      const force = this.suspect || now() - this.lastFull >= FULL_EVERY;
+      const force = this.suspect || this.qe === null || now() - this.lastFull >= FULL_EVERY;
       this.suspect = false;
       let calls = force ? this._onRedis() : [];
       let r = await this.check(calls.map((c) => c.id), pos, seen, force);
@@ -628,6 +659,44 @@ class RemoteBackend {
       }
     }
     this._changed();
+  }
+
+  /* ---- idle ------------------------------------------------------------ */
+
+  /** Idle for IDLE_MS: close the event subscription, unref the command connection. */
+  _sleep() {
+    this.idleTimer = null;
+    if (this.closed || this.nLive !== 0 || this.qe === null) return;
+    const qe = this.qe;
+    const ev = this.evConn;
+    this.qe = null;
+    this.evConn = null;
+    this.refd = false;
+    this._applyRef();
+    // close() first (it marks the loop closing), then the connection: the
+    // blocking read ends at once rather than at its timeout.
+    qe.close().catch(() => {});
+    ev.disconnect();
+  }
+
+  /** A call on an idle handle: ref the command connection, subscribe again. */
+  _wake() {
+    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
+    if (this.qe !== null || this.closed) return;
+    this.refd = true;
+    this._applyRef();
+    const ev = new IORedis(this.r.redis, redisOptions());
+    ev.on('error', () => { /* followed through its events */ });
+    ev.connect().catch(() => { /* retried; checks cover the gap */ });
+    this._openEvents(ev);
+  }
+
+  _applyRef() {
+    const sock = /** @type {any} */ (this.conn).stream;
+    if (sock && typeof sock.ref === 'function') {
+      if (this.refd) sock.ref();
+      else sock.unref();
+    }
   }
 
   /* ---- local workers --------------------------------------------------- */
@@ -682,6 +751,9 @@ class RemoteBackend {
   /* ---- state, backpressure, stop --------------------------------------- */
 
   _changed() {
+    if (this.nLive === 0 && this.idleTimer === null && this.qe !== null && !this.closed) {
+      this.idleTimer = unref(setTimeout(() => this._sleep(), IDLE_MS));
+    }
     if (this.idleWaiters.length && this.nLive === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -736,6 +808,7 @@ class RemoteBackend {
     this.closed = true;
     if (this.checkTimer !== null) { clearTimeout(this.checkTimer); this.checkTimer = null; }
     if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
+    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
     // Cancel messages go out before the connection does (bounded: Redis may be away).
     if (this.stopOps.size) await Promise.race([Promise.allSettled([...this.stopOps]), new Promise((r) => unref(setTimeout(r, 1000)))]);
     const ends = this.locals.map(async (l) => {
