@@ -369,8 +369,11 @@ class RemoteBackend {
    * connection away for longer than connectTimeout fails what is pending.
    */
   _followConnection(conn, main) {
+    // Only a reconnect makes checks suspicious (a fresh subscription reads from the position reached).
+    let dropped = false;
     conn.on('close', () => {
       if (this.closed || (!main && conn !== this.evConn)) return;
+      dropped = true;
       this.suspect = true;
       // The events connection away: checks still reach Redis (and catch up).
       if (main && this.downSince === null) {
@@ -379,7 +382,7 @@ class RemoteBackend {
       }
     });
     conn.on('ready', () => {
-      if (this.closed || (!main && conn !== this.evConn)) return;
+      if (this.closed || (!main && conn !== this.evConn) || !dropped) return;
       this.suspect = true;
       if (main) {
         this.downSince = null;
