@@ -14,7 +14,11 @@
 //           round trips (EVALSHA calls, from INFO commandstats) and ms per
 //           check (median of R checks).
 //
-//   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--json]
+//   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME] [--json]
+//
+// --polling: the strategy of our gather (default: config.defaults.defaultPolling,
+// 'adaptive'); remote futures are probe-only, so it sets how often the gather's
+// probe rounds (O(pending futures) each) run.
 //
 // A redis-server (Debian's, scripts/setup.sh) is started on a free port for
 // the run (no persistence) and stopped at the end.
@@ -33,6 +37,7 @@ const JOBS = Number(opt('--jobs', 2000));
 const RUNS = Number(opt('--runs', 5));
 const CONC = Number(opt('--concurrency', 2));
 const CHECK = Number(opt('--check', 5000));
+const POLLING = opt('--polling', undefined);
 const JSON_OUT = args.includes('--json');
 if (!(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 1)) {
   throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=1] [--json]');
@@ -81,7 +86,7 @@ async function ours() {
   const t0 = performance.now();
   const fs = [];
   for (let i = 0; i < JOBS; i++) fs.push(w.add(i, 1));
-  const res = await gather(fs);
+  const res = await gather(fs, POLLING ? { polling: POLLING } : undefined);
   const ms = performance.now() - t0;
   const after = await commandCalls();
   if (res[JOBS - 1] !== JOBS) throw new Error('wrong result');
@@ -158,12 +163,12 @@ const chk = { jobs: keys.length, roundTrips: trips, ms: med(times), minMs: Math.
 admin.disconnect();
 await redis.stop();
 
-const out = { jobs: JOBS, runs: RUNS, concurrency: CONC, e2e, speedup: e2e.ours.jobsPerSec / e2e.bullmq.jobsPerSec,
+const out = { jobs: JOBS, runs: RUNS, concurrency: CONC, polling: POLLING || 'default', e2e, speedup: e2e.ours.jobsPerSec / e2e.bullmq.jobsPerSec,
   extraCommandsPerJob: e2e.ours.commandsPerJob - e2e.bullmq.commandsPerJob, check: chk };
 if (JSON_OUT) console.log(JSON.stringify(out, null, 2));
 else {
   const f = (x) => x.toFixed(0);
-  console.log(`remote e2e, ${JOBS} jobs, worker --concurrency ${CONC}, median of ${RUNS} (min-max):`);
+  console.log(`remote e2e, ${JOBS} jobs, worker --concurrency ${CONC}, our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
   console.log(`  concurry-wasm remote  ${f(e2e.ours.jobsPerSec)} jobs/s (${f(e2e.ours.min)}-${f(e2e.ours.max)}), ${e2e.ours.commandsPerJob.toFixed(2)} Redis commands/job`);
   console.log(`  BullMQ waitUntilFinished  ${f(e2e.bullmq.jobsPerSec)} jobs/s (${f(e2e.bullmq.min)}-${f(e2e.bullmq.max)}), ${e2e.bullmq.commandsPerJob.toFixed(2)} Redis commands/job`);
   console.log(`  speedup ${out.speedup.toFixed(2)}x, extra commands/job ${out.extraCommandsPerJob.toFixed(2)}`);
