@@ -10,7 +10,9 @@
  * batch check, cancel publishes) and one BullMQ QueueEvents (its own
  * connection, made and ready BEFORE the first job is added, reading from the
  * stream position taken at start), shared by every future: no listener per
- * job. Calls made in the same tick go out together: one addBulk per chunk of
+ * job. Idle for IDLE_MS, the handle closes the subscription and unrefs the
+ * command connection; the next call subscribes again from the position
+ * reached, so no event in between is missed. Calls made in the same tick go out together: one addBulk per chunk of
  * ADD_CHUNK, our own job ids (so an event can never arrive for an id we do
  * not know yet). Outcomes of one events read reach the core in one
  * completeTasks call.
