@@ -106,7 +106,13 @@ function openRing(info) {
  *   transfers: ArrayBuffers given to transfer() move (thread) rather than copy;
  *   ring: a completion ring (ring.js's ringInfo) or null;
  *   hold(on): (optional) whether the channel keeps the worker alive (Node;
- *     off while the module loads).
+ *     off while the module loads);
+ *   deferPump: (optional) a 'run' message only queues its calls and runs
+ *     them in a task of its own (yieldNow), after the messages already
+ *     waiting: a browser runs one task per turn of its event loop, so calls
+ *     run inside each message would leave the next messages (cancel,
+ *     reclaim) waiting behind every refill. Node reads all waiting messages
+ *     in one turn and needs no such step.
  * @returns {void}
  */
 export function startRuntime(ch) {
@@ -311,6 +317,17 @@ export function startRuntime(ch) {
     return t.cell < 0 || cells === null || Atomics.compareExchange(cells, CELL_AT + t.cell, t.seq, 0) === t.seq;
   }
 
+  let pumpQueued = false;
+  /** Runs pump() in a task of its own, queued behind the messages already waiting (deferPump). */
+  function schedulePump() {
+    if (pumpQueued) return;
+    pumpQueued = true;
+    ch.yieldNow(() => {
+      pumpQueued = false;
+      pump();
+    });
+  }
+
   function pump() {
     if (pumping || cur !== null) return;
     pumping = true;
@@ -417,7 +434,10 @@ export function startRuntime(ch) {
             cancelled: false, ctx: null,
           });
         }
-        if (fns !== null) pump();
+        if (fns !== null) {
+          if (ch.deferPump) schedulePump();
+          else pump();
+        }
         break;
       }
       case 'cancel': onCancel(m[1], m[2]); break;
