@@ -149,7 +149,7 @@ class GroupedWait extends InputsRun {
   decides() { return true; }
 
   outcome() {
-    return { done: new Set(this.inp.futures()), notDone: new Set() };
+    return { done: this.inp.futures(new Set()), notDone: new Set() };
   }
 
   /** No deadline and no progress: the core answers 0, once every entry is done. */

@@ -57,6 +57,12 @@ export const GROUP_ALL = 3;
  * than their own promises do. */
 const SMALL = 8;
 
+/** kinds[0..n) = k (Array#fill costs more than the loop for a few entries). */
+function fillKinds(kinds, n, k) {
+  if (n > SMALL) kinds.fill(k);
+  else for (let i = 0; i < n; i++) kinds[i] = k;
+}
+
 /** A fresh kinds array of n K_PENDING (0) entries. */
 function newKinds(n) {
   if (n > SMALL) return new Uint8Array(n);
@@ -580,7 +586,7 @@ export class Inputs {
       // census binds per-leaf handlers, and it ends the group first.
       if (this.is(F_GROUP_ONE)) this.vals[0] = values;
       else this.vals = values;
-      this.kinds.fill(K_OK);
+      fillKinds(this.kinds, this.n, K_OK);
       this.unsettled -= this.n;
     } else {
       this.unsettled -= settleGroup(this.kinds, this.vals, idx, this.is(F_GROUP_ONE) ? [values] : values);
@@ -625,20 +631,20 @@ export class Inputs {
   }
 
   /**
-   * A future per entry once every entry is done (wait() hands them back):
-   * an entry's own future; for a slot that was a thenable, a PromiseFuture
-   * done from the start with its outcome (settledPromiseFuture: no C future,
-   * no reaction); for a value, the SyncFuture wrapFuture gives it.
-   * @returns {BaseFuture[]}
+   * A future per entry, into `out`, once every entry is done (wait() hands
+   * them back): an entry's own future; for a slot that was a thenable, a
+   * PromiseFuture done from the start with its outcome (settledPromiseFuture:
+   * no C future, no reaction); for a value, the SyncFuture wrapFuture gives it.
+   * @param {Set<BaseFuture>} out
+   * @returns {Set<BaseFuture>} out
    */
-  futures() {
+  futures(out) {
     const { n, kinds, vals, futs, atCall } = this;
-    const out = new Array(n);
     for (let i = 0; i < n; i++) {
       const k = kinds[i];
-      if (k === K_FUTURE) out[i] = futs[i];
-      else if (atCall !== null && atCall[i] !== K_PENDING) out[i] = k === K_FAILED ? SyncFuture.failed(vals[i]) : new SyncFuture(vals[i]);
-      else out[i] = settledPromiseFuture(vals[i], k === K_FAILED);
+      if (k === K_FUTURE) out.add(futs[i]);
+      else if (atCall !== null && atCall[i] !== K_PENDING) out.add(k === K_FAILED ? SyncFuture.failed(vals[i]) : new SyncFuture(vals[i]));
+      else out.add(settledPromiseFuture(vals[i], k === K_FAILED));
     }
     return out;
   }
