@@ -17,7 +17,7 @@
  */
 import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun, resultWhenCallbacksRun } from './base.js';
 import {
-  C, heap,  DONE_FUTURE,
+  C, heap, microtask, DONE_FUTURE,
   CY_ECANCELED, STATE_CANCELLED,
 } from '../core.js';
 import { takeCFuture, chunkToken, completeInCore } from './chunks.js';
@@ -35,7 +35,7 @@ function enqueue(fut, code) {
   qC.push(code);
   if (!scheduled) {
     scheduled = true;
-    queueMicrotask(flush);
+    microtask(flush);
   }
 }
 
@@ -148,7 +148,7 @@ export class PromiseFuture extends BaseFuture {
     runCallbacks(this);
     if (!scheduled) {
       scheduled = true;
-      queueMicrotask(flush);
+      microtask(flush);
     }
     return true;
   }

@@ -45,7 +45,7 @@ import { wrapFuture, isPlainThenable } from '../wrap.js';
 import { BaseFuture, withFuturePointers } from '../futures/base.js';
 import { SyncFuture } from '../futures/sync.js';
 import { settledPromiseFuture } from '../futures/promise.js';
-import { STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED } from '../core.js';
+import { microtask, STATE_PENDING, STATE_SUCCEEDED, STATE_FAILED } from '../core.js';
 
 export const EXACT = 0;
 export const EACH = 1;
@@ -487,7 +487,7 @@ export class Inputs {
     (this.q ??= []).push(i);
     if (!this.is(F_SCHEDULED)) {
       this.mark(F_SCHEDULED, true);
-      queueMicrotask(this.leafFns().pushFn);
+      microtask(this.leafFns().pushFn);
     }
   }
 
@@ -614,7 +614,7 @@ export class Inputs {
     this.watchEach(true);
     if (!this.is(F_SCHEDULED)) {
       this.mark(F_SCHEDULED, true);
-      queueMicrotask(this.leafFns().pushFn);
+      microtask(this.leafFns().pushFn);
     }
     return true;
   }
