@@ -714,8 +714,19 @@ export class Pool {
     // won already, and then the call is simply done (its message brings the
     // value) and nothing is stopped.
     if (!claimTask(t.future, code)) return false;
-    const wasHanded = t.state === T_HANDED;
+    let wasHanded = t.state === T_HANDED;
     const w = t.worker;
+    // Handed, not started, and its claim cell taken here: the worker will
+    // skip it (runtime.js), so it is removed now, as a queued call is,
+    // whatever messages the worker has still to read before the cancel.
+    let removed = false;
+    if (wasHanded && t.cell >= 0 && Atomics.compareExchange(w.cells, CELL_AT + t.cell, t.seq, 0) === t.seq) {
+      this._unhand(w, t);
+      t.worker = null;
+      this._reheld(w);
+      wasHanded = false;
+      removed = true;
+    }
     this._finishTask(t);
     if (wasHanded) {
       this._zombie(w, 1);
@@ -734,7 +745,8 @@ export class Pool {
       this.counts.failed++;
     }
     finishClaim(t.future, code, value);
-    this._changed();
+    if (removed) this._afterWorkerChange(w);
+    else this._changed();
     return true;
   }
 

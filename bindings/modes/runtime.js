@@ -107,12 +107,8 @@ function openRing(info) {
  *   ring: a completion ring (ring.js's ringInfo) or null;
  *   hold(on): (optional) whether the channel keeps the worker alive (Node;
  *     off while the module loads);
- *   deferPump: (optional) a 'run' message only queues its calls and runs
- *     them in a task of its own (yieldNow), after the messages already
- *     waiting: a browser runs one task per turn of its event loop, so calls
- *     run inside each message would leave the next messages (cancel,
- *     reclaim) waiting behind every refill. Node reads all waiting messages
- *     in one turn and needs no such step.
+ *   yieldNow(fn): runs fn in a task of its own, after the messages already
+ *     waiting (Node: setImmediate; browsers: a MessageChannel).
  * @returns {void}
  */
 export function startRuntime(ch) {
@@ -318,7 +314,13 @@ export function startRuntime(ch) {
   }
 
   let pumpQueued = false;
-  /** Runs pump() in a task of its own, queued behind the messages already waiting (deferPump). */
+  /**
+   * Runs pump() in a task of its own, behind the messages already waiting.
+   * A 'run' message only queues its calls: run inside its handler, they
+   * would go before the messages behind it (Node reads all waiting messages
+   * in one turn, each 'run' running a call; a browser, one per turn), and a
+   * cancel or reclaim of a call not started would come after that call ran.
+   */
   function schedulePump() {
     if (pumpQueued) return;
     pumpQueued = true;
@@ -434,10 +436,7 @@ export function startRuntime(ch) {
             cancelled: false, ctx: null,
           });
         }
-        if (fns !== null) {
-          if (ch.deferPump) schedulePump();
-          else pump();
-        }
+        if (fns !== null) schedulePump();
         break;
       }
       case 'cancel': onCancel(m[1], m[2]); break;

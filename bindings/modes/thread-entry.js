@@ -74,7 +74,6 @@ if (isNode) {
       flushEach: false,
       transfers: true,
       yieldNow,
-      deferPump: true,
       exit: () => self.close(),
       onExit: (fn) => exitHooks.push(fn),
     });
