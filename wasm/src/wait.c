@@ -55,7 +55,6 @@ struct cy_waitset {
   size_t *probes;
   size_t nprobes;
   double next_probe;
-  size_t ndone_at_last_round;
   cy_polling own_strategy;
   cy_polling *strategy;
   int has_progress;
@@ -364,18 +363,23 @@ static int probes_pending(const cy_waitset *ws) {
   return ws->nprobes > 0 && atomic_load_explicit(&ws->ndone, memory_order_relaxed) < ws->n;
 }
 
-/* One probe round when due. The strategy learns whether anything finished
- * since the last round, as the original's loop does after each batch check. */
+/* One probe round when due. The strategy learns whether the round's own
+ * probes found anything finished, as the original's loop does after each
+ * batch check. Completions that arrive by notification (any future that is
+ * not probe-only, or a probe-only one completed by someone else, e.g. a
+ * remote job's event) are not the round's finding: counted, they made
+ * adaptive polling speed up to its minimum interval while events flowed, so
+ * a wait over N pending probe-only futures ran O(N) rounds every 1 ms for
+ * nothing. */
 static void probe_round(cy_waitset *ws, double now) {
   if (!probes_pending(ws) || now < ws->next_probe) return;
+  size_t found = 0;
   for (size_t k = 0; k < ws->nprobes; k++) {
     cy_future *f = ws->fs[ws->probes[k]];
-    if (!cy_future_done(f)) cy_future_probe(f);
+    if (!cy_future_done(f) && cy_future_probe(f) > 0) found++;
   }
-  size_t done = atomic_load_explicit(&ws->ndone, memory_order_acquire);
-  if (done > ws->ndone_at_last_round) cy_polling_record_completion(ws->strategy);
+  if (found) cy_polling_record_completion(ws->strategy);
   else cy_polling_record_no_completion(ws->strategy);
-  ws->ndone_at_last_round = done;
   double iv = cy_polling_next_interval(ws->strategy);
   ws->next_probe = now + (iv > 0 ? iv : 0);
 }

@@ -264,6 +264,51 @@ static int t_probe_round_records_strategy(void) {
   return 0;
 }
 
+/* The strategy hears what a round's own probes found, not completions that
+ * arrived by notification meanwhile (another future's, or a probe-only one
+ * completed by someone else, as a remote job's event completes it): counted,
+ * those made adaptive polling run O(N) rounds at its minimum interval. */
+typedef struct { int yes, no; } tally;
+static double tl_next(cy_polling *p) { (void)p; return 0; } /* a round at every poll */
+static void tl_yes(cy_polling *p) { ((tally *)p->user)->yes++; }
+static void tl_no(cy_polling *p) { ((tally *)p->user)->no++; }
+static void tl_reset(cy_polling *p) { (void)p; }
+static int never(void *arg, int *code, void **value) {
+  (void)arg; (void)code; (void)value;
+  return 0;
+}
+
+static int t_probe_round_counts_only_its_finds(void) {
+  static const cy_polling_vtable vt = {tl_next, tl_yes, tl_no, tl_reset};
+  tally t = {0, 0};
+  cy_polling pol;
+  ASSERT_ERR(cy_polling_init_custom(&pol, &vt, &t), 0);
+  pstate s = {0, 3};
+  cy_future *fs[4];
+  fs[0] = cy_future_new_probe(never, NULL); /* completed from outside */
+  fs[1] = cy_future_new();                  /* notifies */
+  fs[2] = cy_future_new_probe(probe, &s);   /* its probe says done at the 3rd call */
+  fs[3] = cy_future_new_probe(never, NULL); /* keeps the rounds going */
+  cy_wait_opts o;
+  cy_wait_opts_init(&o);
+  o.strategy = &pol;
+  cy_waitset *ws;
+  ASSERT_ERR(cy_waitset_create(&ws, fs, 4, &o), 0);
+  int yes0 = t.yes, no0 = t.no;
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN); /* probe 2: call 1 or 2 */
+  cy_future_set_result(fs[0], NULL);
+  cy_future_set_result(fs[1], NULL);
+  ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN); /* two completions, none found by a probe */
+  ASSERT_EQ(t.yes, yes0);
+  ASSERT(t.no > no0);
+  while (s.calls < 3) ASSERT_ERR(cy_waitset_poll(ws), CY_EAGAIN);
+  ASSERT_EQ(t.yes, yes0 + 1); /* the round whose probe found fs[2] done */
+  ASSERT_EQ(cy_waitset_done_count(ws), 3);
+  cy_waitset_free(ws);
+  drop(fs, 4);
+  return 0;
+}
+
 typedef struct { int n; cy_progress last; int finals; } prog;
 static void on_progress(const cy_progress *p, void *arg) {
   prog *g = arg;
@@ -606,6 +651,7 @@ CY_TEST_TABLE(wait) = {
     {"wakes_on_completion_from_other_thread", t_wakes_on_completion_from_other_thread, 1},
     {"probe_futures_paced", t_probe_futures_paced, 0},
     {"probe_round_records_strategy", t_probe_round_records_strategy, 0},
+    {"probe_round_counts_only_its_finds", t_probe_round_counts_only_its_finds, 0},
     {"progress", t_progress, 0},
     {"waitset_steps", t_waitset_steps, 0},
     {"waitset_deadline", t_waitset_deadline, 0},
