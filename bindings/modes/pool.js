@@ -21,8 +21,10 @@
  * (runtime.js) at once, even while that worker runs a long call; processes
  * and threads without SharedArrayBuffer by a 'reclaim' message the worker
  * answers between calls. The worker they are taken from gets no more until
- * it reports an outcome. Outcomes come back in batches too and reach the
- * core in one cy_js_complete per batch (futures/task.js).
+ * it reports an outcome. A cancelled call a thread was handed and has not
+ * started is removed the same way, through its cell, so it never runs.
+ * Outcomes come back in batches too and reach the core in one
+ * cy_js_complete per batch (futures/task.js).
  *
  * Invariants: every accepted call's future settles (result, error,
  * CancelledError, TimeoutError, WorkerCrashedError) whatever the workers do;
