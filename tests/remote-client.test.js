@@ -13,6 +13,7 @@ import {
   createWorker, gather, wait, waitSync, RemoteFuture, CancelledError, TimeoutError, InvalidStateError, DataCloneError, QueueFullError,
 } from '../bindings/index.js';
 import { startRedis } from './redis-server.js';
+import { cancelChannel, cancelKey, CANCEL_KEY_TTL_MS } from '../bindings/modes/remote-wire.js';
 import {
   TASKS, admin, commandStats, delta, startBin, killBins, queueName, until, sleep,
 } from './remote-helpers.js';
@@ -198,6 +199,34 @@ describe('cancel and timeouts', () => {
     await until(() => lines(log).some((l) => l.startsWith('aborted')), 'the signal on the worker', 5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(await w.add(2, 2)).toBe(4);
+  });
+
+  test('a cancel sent while the worker\'s subscriber is cut off still stops the job (the cancel key, set with the publish)', async () => {
+    const q = queueName('ck');
+    const h = await handle({ queue: q });
+    const bin = await startBin(redis, q, { concurrency: 1 });
+    const log = logFile();
+    const f = h.waitForAbort(20000, log);
+    await until(() => lines(log).some((l) => l.startsWith('started')), 'the job to start');
+    await until(() => f.running(), 'the future to say running');
+    // The worker command frozen and its subscriber dropped: the cancel's PUBLISH reaches nobody.
+    process.kill(bin.pid, 'SIGSTOP');
+    try {
+      await ad.client('KILL', 'TYPE', 'pubsub');
+      const [, subs] = await ad.pubsub('NUMSUB', cancelChannel(q));
+      expect(Number(subs)).toBe(0);
+      const before = await commandStats(ad);
+      expect(f.cancel()).toBe(true);
+      await until(async () => (delta(before, await commandStats(ad)).publish || 0) >= 1, 'the cancel published');
+      const keys = await ad.keys(cancelKey(q, '*'));
+      expect(keys).toHaveLength(1);
+      expect(await ad.get(keys[0])).toBe('cancel');
+      expect(await ad.pttl(keys[0])).toBeGreaterThan(CANCEL_KEY_TTL_MS - 60000);
+    } finally {
+      process.kill(bin.pid, 'SIGCONT');
+    }
+    await expect(f.exception()).rejects.toBeInstanceOf(CancelledError);
+    await until(() => lines(log).some((l) => l.startsWith('aborted')), 'the signal on the worker', 8000);
   });
 
   test('a timeout fails the future with TimeoutError at once and stops the job', async () => {

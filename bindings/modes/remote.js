@@ -42,7 +42,9 @@ import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '..
 import {
   TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError, DataCloneError,
 } from '../errors.js';
-import { jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel } from './remote-wire.js';
+import {
+  jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel, cancelKey, CANCEL_KEY_TTL_MS,
+} from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { moduleURL } from './target.js';
 import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
@@ -580,13 +582,20 @@ class RemoteBackend {
     return true;
   }
 
-  /** Removes a waiting job, or publishes the stop for a running one. */
+  /**
+   * Removes a waiting job, or stops a running one: sets its cancel key, then
+   * publishes on the channel, in one round trip (MULTI). The key is what a
+   * worker whose subscriber was away when the message went out (a reconnect)
+   * reads once it is subscribed again, and what a re-run after a stall reads.
+   */
   _remoteStop(c) {
-    const msg = encodeCancel(c.id, c.stopWhy);
+    const why = c.stopWhy;
+    const msg = encodeCancel(c.id, why);
+    const key = cancelKey(this.r.queue, c.id);
     const p = (async () => {
       let removed = 0;
       try { removed = await this.queue.remove(c.id); } catch { removed = 0; }
-      if (removed !== 1) await this.conn.publish(this.channel, msg);
+      if (removed !== 1) await this.conn.multi().set(key, why, 'PX', CANCEL_KEY_TTL_MS).publish(this.channel, msg).exec();
     })().catch(() => { /* Redis away: the worker's own timeout still holds */ });
     this.stopOps.add(p);
     p.finally(() => this.stopOps.delete(p));
