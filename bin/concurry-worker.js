@@ -5,6 +5,8 @@
  *
  *   concurry-worker --redis redis://host:6379 --queue jobs --module ./tasks.js [--concurrency 4]
  *
+ * The URL may come from CONCURRY_REDIS_URL instead of --redis (what
+ * createWorker's localWorkers do), so that a password is not in argv.
  * Prints `concurry-worker: ready <queue> pid=<pid>` on stdout once it serves
  * the queue. SIGTERM / SIGINT: stop taking jobs, let running ones finish
  * (after --shutdown-timeout, or at a second signal, hand them back to the
@@ -26,6 +28,8 @@ sandbox child process running the functions that PATH exports.
 
 Required:
   --redis URL              redis://[user:password@]host[:port][/db] or rediss://...
+                           (or the environment variable CONCURRY_REDIS_URL, which
+                           keeps a password out of the process list; --redis wins)
   --queue NAME             the queue name (the client's 'queue' option)
   --module PATH            the module of task functions (a file path or file: URL)
 
@@ -67,10 +71,11 @@ function intFlag(flag, v, min) {
 /**
  * The command line, checked.
  * @param {string[]} argv
+ * @param {Record<string, string|undefined>} [env] CONCURRY_REDIS_URL stands in for --redis
  * @returns {{ help: true } | { help: false, quiet: boolean, redis: string, queue: string, module: string,
  *   concurrency: number, connectTimeout: number, shutdownTimeout: number }}
  */
-function parseArgs(argv) {
+function parseArgs(argv, env = {}) {
   /** @type {Record<string, string>} */
   const raw = {};
   let quiet = false;
@@ -100,8 +105,12 @@ function parseArgs(argv) {
     if (Object.hasOwn(raw, FLAGS[flag])) throw new UsageError(`${flag} is given twice`);
     raw[FLAGS[flag]] = v;
   }
+  // The URL may come from the environment: a password in argv is readable by every user (ps).
+  if (raw.redis === undefined && env.CONCURRY_REDIS_URL) raw.redis = env.CONCURRY_REDIS_URL;
   for (const f of ['--redis', '--queue', '--module']) {
-    if (raw[FLAGS[f]] === undefined) throw new UsageError(`${f} is required (see --help)`);
+    if (raw[FLAGS[f]] === undefined) {
+      throw new UsageError(`${f} is required${f === '--redis' ? ' (or CONCURRY_REDIS_URL in the environment)' : ''} (see --help)`);
+    }
   }
   let url;
   try {
@@ -150,7 +159,7 @@ function fail(msg, code) {
 async function main() {
   let opts;
   try {
-    opts = parseArgs(process.argv.slice(2));
+    opts = parseArgs(process.argv.slice(2), process.env);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     fail(`${e.message}\nRun concurry-worker --help for usage.`, 2);

@@ -724,8 +724,12 @@ class RemoteBackend {
    */
   _spawnLocal(i) {
     const mod = this.url.startsWith('file:') ? fileURLToPath(this.url) : this.url;
-    const args = [BIN, '--redis', this.r.redis, '--queue', this.r.queue, '--module', mod, '--concurrency', String(this.o.maxWorkers)];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    // --quiet: the worker's stderr is ours (its errors still show, not its progress lines).
+    // The URL goes by environment, not argv, which every user of the machine can read (ps).
+    const args = [BIN, '--quiet', '--queue', this.r.queue, '--module', mod, '--concurrency', String(this.o.maxWorkers)];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CONCURRY_REDIS_URL: this.r.redis },
+    });
     const l = { child, exited: false, ready: null, exit: null, deaths: this.locals[i] ? this.locals[i].deaths : [] };
     l.exit = new Promise((resolve) => child.once('exit', (code, signal) => { l.exited = true; resolve({ code, signal }); }));
     const ms = Math.max(this.r.connectTimeout, 10000);
