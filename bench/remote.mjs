@@ -23,6 +23,7 @@
 // A redis-server (Debian's, scripts/setup.sh) is started on a free port for
 // the run (no persistence) and stopped at the end.
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
 import IORedis from 'ioredis';
@@ -62,7 +63,34 @@ async function commandCalls() {
   }
   return out;
 }
+/** CPU time (user + system) of this process, ms, from a process.cpuUsage() difference. */
+const cpuMs = (u) => (u.user + u.system) / 1000;
 const total = (s) => Object.entries(s).filter(([k]) => k !== 'info').reduce((a, [, n]) => a + n, 0);
+
+/** CPU seconds Redis has used (INFO cpu: user + sys). */
+async function redisCpuMs() {
+  const text = await admin.info('cpu');
+  const get = (k) => Number((new RegExp(`^${k}:([\\d.]+)`, 'm').exec(text) || [0, 0])[1]);
+  return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
+}
+
+/**
+ * CPU time (ms) of a process and its live descendants (the worker command and
+ * its sandbox processes), from /proc (Linux; 0 elsewhere). Clock ticks of 10 ms.
+ */
+function treeCpuMs(pid) {
+  let ms = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ms += (Number(f[11]) + Number(f[12])) * 10; // utime, stime (fields 14, 15)
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const k of kids ? kids.split(' ') : []) ms += treeCpuMs(Number(k));
+    }
+  } catch { /* gone, or not Linux */ }
+  return ms;
+}
 
 /** A worker command serving `queue`, resolved once ready. */
 async function startBin(queue) {
@@ -75,7 +103,7 @@ async function startBin(queue) {
     if (child.exitCode !== null) throw new Error('concurry-worker exited before ready');
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { stop: async () => { child.kill('SIGTERM'); await exited; } };
+  return { pid: child.pid, stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
 async function ours() {
@@ -83,16 +111,22 @@ async function ours() {
   const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue });
   const bin = await startBin(queue);
   const before = await commandCalls();
+  const r0 = await redisCpuMs();
+  const w0 = treeCpuMs(bin.pid);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const fs = [];
   for (let i = 0; i < JOBS; i++) fs.push(w.add(i, 1));
   const res = await gather(fs, POLLING ? { polling: POLLING } : undefined);
   const ms = performance.now() - t0;
+  const cpu = cpuMs(process.cpuUsage(c0));
+  const wcpu = treeCpuMs(bin.pid) - w0;
+  const rcpu = (await redisCpuMs()) - r0;
   const after = await commandCalls();
   if (res[JOBS - 1] !== JOBS) throw new Error('wrong result');
   await w.stop();
   await bin.stop();
-  return { ms, cmds: total(after) - total(before), evalsha: (after.evalsha || 0) - (before.evalsha || 0) };
+  return { ms, cpu, wcpu, rcpu, cmds: total(after) - total(before), evalsha: (after.evalsha || 0) - (before.evalsha || 0) };
 }
 
 async function bullmq() {
@@ -104,6 +138,9 @@ async function bullmq() {
   await q.waitUntilReady();
   const bin = await startBin(queue);
   const before = await commandCalls();
+  const r0 = await redisCpuMs();
+  const w0 = treeCpuMs(bin.pid);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ps = [];
   for (let i = 0; i < JOBS; i++) {
@@ -112,12 +149,15 @@ async function bullmq() {
   }
   const res = await Promise.all(ps);
   const ms = performance.now() - t0;
+  const cpu = cpuMs(process.cpuUsage(c0));
+  const wcpu = treeCpuMs(bin.pid) - w0;
+  const rcpu = (await redisCpuMs()) - r0;
   const after = await commandCalls();
   if (!res[JOBS - 1] || typeof res[JOBS - 1].ok !== 'string') throw new Error('wrong result');
   await bin.stop();
   await qe.close();
   await q.close();
-  return { ms, cmds: total(after) - total(before), evalsha: (after.evalsha || 0) - (before.evalsha || 0) };
+  return { ms, cpu, wcpu, rcpu, cmds: total(after) - total(before), evalsha: (after.evalsha || 0) - (before.evalsha || 0) };
 }
 
 const rounds = { ours: [], bullmq: [] };
@@ -131,6 +171,13 @@ const summary = (xs) => ({
   max: Math.max(...xs.map((x) => (JOBS * 1000) / x.ms)),
   commandsPerJob: med(xs.map((x) => x.cmds / JOBS)),
   evalshaPerJob: med(xs.map((x) => x.evalsha / JOBS)),
+  // This process's CPU time per job (µs): less noisy than jobs/s on a loaded machine.
+  cpuUsPerJob: med(xs.map((x) => (x.cpu * 1000) / JOBS)),
+  cpuUsMin: Math.min(...xs.map((x) => (x.cpu * 1000) / JOBS)),
+  cpuUsMax: Math.max(...xs.map((x) => (x.cpu * 1000) / JOBS)),
+  // The worker command's (with its sandboxes) and Redis's CPU per job (µs): the rest of the machine's work.
+  workerCpuUsPerJob: med(xs.map((x) => (x.wcpu * 1000) / JOBS)),
+  redisCpuUsPerJob: med(xs.map((x) => (x.rcpu * 1000) / JOBS)),
 });
 const e2e = { ours: summary(rounds.ours), bullmq: summary(rounds.bullmq) };
 
@@ -169,8 +216,12 @@ if (JSON_OUT) console.log(JSON.stringify(out, null, 2));
 else {
   const f = (x) => x.toFixed(0);
   console.log(`remote e2e, ${JOBS} jobs, worker --concurrency ${CONC}, our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
-  console.log(`  concurry-wasm remote  ${f(e2e.ours.jobsPerSec)} jobs/s (${f(e2e.ours.min)}-${f(e2e.ours.max)}), ${e2e.ours.commandsPerJob.toFixed(2)} Redis commands/job`);
-  console.log(`  BullMQ waitUntilFinished  ${f(e2e.bullmq.jobsPerSec)} jobs/s (${f(e2e.bullmq.min)}-${f(e2e.bullmq.max)}), ${e2e.bullmq.commandsPerJob.toFixed(2)} Redis commands/job`);
+  const cpu = (x) => `${f(x.cpuUsPerJob)} µs CPU/job here (${f(x.cpuUsMin)}-${f(x.cpuUsMax)})`;
+  console.log(`  concurry-wasm remote  ${f(e2e.ours.jobsPerSec)} jobs/s (${f(e2e.ours.min)}-${f(e2e.ours.max)}), ${e2e.ours.commandsPerJob.toFixed(2)} Redis commands/job, ${cpu(e2e.ours)}`);
+  console.log(`  BullMQ waitUntilFinished  ${f(e2e.bullmq.jobsPerSec)} jobs/s (${f(e2e.bullmq.min)}-${f(e2e.bullmq.max)}), ${e2e.bullmq.commandsPerJob.toFixed(2)} Redis commands/job, ${cpu(e2e.bullmq)}`);
+  for (const [name, x] of [['ours', e2e.ours], ['BullMQ', e2e.bullmq]]) {
+    console.log(`  ${name}: worker command ${f(x.workerCpuUsPerJob)} µs CPU/job, Redis ${f(x.redisCpuUsPerJob)} µs CPU/job`);
+  }
   console.log(`  speedup ${out.speedup.toFixed(2)}x, extra commands/job ${out.extraCommandsPerJob.toFixed(2)}`);
   console.log(`batch check of ${chk.jobs} finished jobs: ${chk.roundTrips} round trips (EVALSHA), ${chk.ms.toFixed(1)} ms median (min ${chk.minMs.toFixed(1)})`);
 }
