@@ -608,11 +608,15 @@ export class Pool {
     for (const [w, b] of batches) this._post(w, b);
     if (this._hasQueued()) {
       // Room for more workers: start one per call waiting, up to maxWorkers.
+      // A worker starting for calls that wait is ref'd: the calls keep the
+      // process alive until it can run them (a replacement for a crashed
+      // worker starts unref'd, as idle workers are, and a call made while it
+      // loads would otherwise let Node exit with that call pending).
       let alive = 0;
       let starting = 0;
       for (const w of ws) {
         if (w.state !== W_DEAD && !w.expected) alive++;
-        if (w.state === W_STARTING) starting++;
+        if (w.state === W_STARTING && !w.expected) { starting++; this._setRef(w, true); }
       }
       if (alive < this.o.maxWorkers && starting === 0) this._spawn();
     }
