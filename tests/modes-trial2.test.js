@@ -36,3 +36,35 @@ describe('a call made right after a worker died runs on its replacement and keep
     expect(r.code).toBe(0);
   }, 40000);
 });
+
+describe('an argument whose getter throws fails that call (a future, never a synchronous throw) and leaks no slot', () => {
+  const bad = () => ({ get bad() { throw new Error('getter'); } });
+  test.each(['thread', 'process'])('%s: DataCloneError naming the path; stats, whenIdle and stop settle', async (mode) => {
+    const w = await make(mode);
+    let f;
+    expect(() => { f = w.echo(bad()); }).not.toThrow();
+    const e = await f.exception();
+    expect(e.name).toBe('DataCloneError');
+    expect(e.path).toBe('args[0].bad');
+    expect(e.message).toMatch(/'echo'.*args\[0\]\.bad: a getter that throws/);
+    expect(w.stats()).toMatchObject({ running: 0, queued: 0, failed: 1 });
+    await w.whenIdle();
+    expect(await w.add(1, 2)).toBe(3);
+    await w.stop();
+  }, 20000);
+  test.each(['thread', 'process'])('%s, unwrapFutures off: the same', async (mode) => {
+    const w = await make(mode, { unwrapFutures: false });
+    const e = await w.echo(bad()).exception();
+    expect(e.name).toBe('DataCloneError');
+    expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
+    await w.stop();
+  }, 20000);
+  test.each(['sync', 'asyncio', 'c'])('%s: the getter\'s own error (nothing is cloned)', async (mode) => {
+    const w = await make(mode);
+    let f;
+    expect(() => { f = (mode === 'c' ? w.sum_bytes : w.echo)(bad()); }).not.toThrow();
+    expect((await f.exception()).message).toBe('getter');
+    expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
+    await w.stop();
+  }, 20000);
+});

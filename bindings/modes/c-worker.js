@@ -253,6 +253,13 @@ export class CWorkerBackend {
       throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
         { maxQueued: this.maxQueued, queued });
     }
+    let pending = null;
+    try {
+      pending = this.unwrap ? unwrapArgs(args) : null;
+    } catch (e) {
+      // A getter among the arguments threw while they were scanned: that call fails, no throw here.
+      return SyncFuture.failed(e);
+    }
     const rec = { id: this.nextId++, method, args, worker: null, stopped: false, timer: null, signal: co.signal, onAbort: null, resolve: null, reject: null };
     const p = new Promise((resolve, reject) => { rec.resolve = resolve; rec.reject = reject; });
     const f = new KernelCallFuture(p, () => this.stopCall(rec));
@@ -274,7 +281,6 @@ export class CWorkerBackend {
       rec.onAbort = () => f.cancel();
       co.signal.addEventListener('abort', rec.onAbort, { once: true });
     }
-    const pending = this.unwrap ? unwrapArgs(args) : null;
     if (!pending) {
       this.queue.push(rec);
       this.dispatch();

@@ -371,7 +371,13 @@ class CBackend {
       f.cancel();
       return f;
     }
-    const pending = this.unwrap ? unwrapArgs(args) : null;
+    let pending = null;
+    try {
+      pending = this.unwrap ? unwrapArgs(args) : null;
+    } catch (e) {
+      // A getter among the arguments threw while they were scanned: that call fails, no throw here.
+      return SyncFuture.failed(e);
+    }
     if (!pending) return this.start(method, args, co);
     // Arguments hold futures: the call waits for them (counted as queued),
     // then starts; its future follows the kernel's, and cancel() reaches the

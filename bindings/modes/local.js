@@ -231,7 +231,17 @@ class LocalBackend {
    * @returns {import('../futures/base.js').BaseFuture<any>}
    */
   call(method, args, co) {
-    const pendingArgs = this.opts.unwrapFutures ? unwrapArgs(args) : null;
+    let pendingArgs = null;
+    if (this.opts.unwrapFutures) {
+      try {
+        pendingArgs = unwrapArgs(args);
+      } catch (e) {
+        // A getter among the arguments threw while they were scanned: that
+        // call fails (as it would had the function read it), no throw here.
+        this.failed++;
+        return this.mode === 'sync' ? SyncFuture.failed(e) : new PromiseFuture(Promise.reject(e));
+      }
+    }
     const startsNow = this.mode === 'sync' && pendingArgs === null;
     if (!startsNow && this.queued >= this.opts.maxQueued) {
       if (pendingArgs) pendingArgs.catch(() => {}); // its failure belongs to no call

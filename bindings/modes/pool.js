@@ -381,11 +381,19 @@ export class Pool {
     }
     let p = null;
     if (!allPrimitive(args)) {
-      if (o.unwrapFutures) {
-        p = unwrapArgs(args);
-      } else {
+      // The scans read the arguments' members: a getter that throws fails
+      // this call with a DataCloneError naming it (as the clone would), never
+      // a synchronous throw past the accounting above.
+      let at = null;
+      try {
+        if (o.unwrapFutures) p = unwrapArgs(args);
+        else at = findFuture(args, 'args');
+      } catch (e) {
+        this._fail(t, dataCloneError(args, 'args', `the arguments of '${t.method}'`, e));
+        return f;
+      }
+      if (!o.unwrapFutures) {
         // Cloned, a future would arrive as its internals: the call fails instead.
-        const at = findFuture(args, 'args');
         if (at !== null) {
           this._fail(t, new DataCloneError(`Cannot send the arguments of '${t.method}': ${at} is a future, and a future cannot ` +
             `cross to a ${this.kind} worker (unwrapFutures is false); pass its value (await it first) or leave unwrapFutures on`, { path: at }));
