@@ -68,3 +68,16 @@ describe('an argument whose getter throws fails that call (a future, never a syn
     await w.stop();
   }, 20000);
 });
+
+describe("mode 'c': calls waiting on argument promises", () => {
+  const RUN = fileURLToPath(new URL('./fixtures/c-arg-wait-run.mjs', import.meta.url));
+  test.each([['pthreads', ''], ['single-threaded core', 'st']])('%s: cancel() leaves the counts at once; stop({ force }) cancels, resolves, and Node exits', async (_, core) => {
+    const r = await new Promise((resolve) => {
+      execFile(process.execPath, [RUN], { timeout: 20000, env: { ...process.env, CONCURRY_WASM_CORE: core } },
+        (err, stdout, stderr) => resolve({ code: err ? err.code : 0, killed: err ? err.killed : false, stdout, stderr }));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('queued 2\ncancel true 1\nstopped true 0\n');
+    expect(r.code).toBe(0);
+  }, 30000);
+});

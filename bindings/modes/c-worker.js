@@ -197,6 +197,7 @@ export class CWorkerBackend {
   /** Ends a call that was cancelled or timed out: out of the queue, or its worker ended after the grace. */
   stopCall(rec) {
     rec.stopped = true;
+    if (rec.waiting) { rec.waiting = false; this.waitingArgs--; }
     const i = this.queue.indexOf(rec);
     if (i >= 0) { this.queue.splice(i, 1); this.settle(rec); return; }
     const w = rec.worker;
@@ -286,15 +287,21 @@ export class CWorkerBackend {
       this.dispatch();
       return f;
     }
-    // Arguments hold futures: the call waits for them (counted as queued).
+    // Arguments hold futures: the call waits for them (counted as queued;
+    // a cancel or a stop ends the wait at once, stopCall).
     this.waitingArgs++;
+    rec.waiting = true;
     pending.then((resolved) => {
+      if (!rec.waiting) return;
+      rec.waiting = false;
       this.waitingArgs--;
       if (rec.stopped) return;
       rec.args = resolved;
       this.queue.push(rec);
       this.dispatch();
     }, (e) => {
+      if (!rec.waiting) return;
+      rec.waiting = false;
       this.waitingArgs--;
       rec.reject(e);
       this.settle(rec);
@@ -305,7 +312,12 @@ export class CWorkerBackend {
   async stop({ force }) {
     if (force) {
       // Queued and running calls are cancelled; the workers end below.
-      for (const rec of [...this.live]) { rec.f.cancel(); rec.stopped = true; this.settle(rec); }
+      for (const rec of [...this.live]) {
+        rec.f.cancel();
+        if (rec.waiting) { rec.waiting = false; this.waitingArgs--; }
+        rec.stopped = true;
+        this.settle(rec);
+      }
       this.queue = [];
     }
     if (!this.stopping) {

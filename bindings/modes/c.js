@@ -382,16 +382,26 @@ class CBackend {
     // Arguments hold futures: the call waits for them (counted as queued),
     // then starts; its future follows the kernel's, and cancel() reaches the
     // kernel call once there is one.
+    // cancel() (or stop({ force })) while it waits ends the wait at once:
+    // the call leaves the counts then, not when its argument settles (which
+    // may be never).
     this.waitingArgs++;
     let inner = null;
-    const settle = () => { this.waitingArgs--; this.argCalls.delete(f); this.kick(); };
+    let waiting = true;
+    const settle = () => {
+      if (!waiting) return;
+      waiting = false;
+      this.waitingArgs--;
+      this.argCalls.delete(f);
+      this.kick();
+    };
     const p = pending.then((resolved) => {
+      if (!waiting) return undefined; // cancelled while waiting: never started
       settle();
-      if (f.cancelled()) return undefined; // cancelled while waiting: never started
       inner = this.start(method, resolved, co);
       return inner.result();
     }, (e) => { settle(); throw e; });
-    const f = new ArgsFuture(p, () => { if (inner) inner.cancel(); });
+    const f = new ArgsFuture(p, () => { if (inner) inner.cancel(); else settle(); });
     this.argCalls.add(f);
     return f;
   }
