@@ -81,3 +81,22 @@ describe("mode 'c': calls waiting on argument promises", () => {
     expect(r.code).toBe(0);
   }, 30000);
 });
+
+describe("mode 'c': a buffer argument over the limit", () => {
+  test('fails that call with a RangeError naming the argument and the limit, whatever its size; later calls run', async () => {
+    const w = await make('c');
+    for (const mb of [2100, 800, 513]) {
+      let f;
+      // Zero-filled and never written: the pages cost nothing.
+      expect(() => { f = w.sum_bytes(7, new Uint8Array(mb * 2 ** 20)); }).not.toThrow();
+      const e = await f.exception();
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e.message).toContain("C kernel 'sum_bytes': args[1] (");
+      expect(e.message).toContain('at most 536870912 bytes');
+    }
+    const r = await w.sum_bytes(new Uint8Array(2 ** 20).fill(1));
+    expect(r.length).toBe(2 ** 20);
+    expect(await w.add(1, 2)).toBe(3);
+    await w.stop();
+  }, 60000);
+});

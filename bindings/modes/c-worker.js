@@ -20,6 +20,7 @@ import { PromiseFuture } from '../futures/promise.js';
 import { SyncFuture } from '../futures/sync.js';
 import { CoreError, QueueFullError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { unwrapArgs } from './unwrap.js';
+import { oversizedInput } from './c-limits.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -254,6 +255,9 @@ export class CWorkerBackend {
       throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
         { maxQueued: this.maxQueued, queued });
     }
+    // Checked here too (c.js checks in the kernel worker): an oversized buffer is never cloned to it.
+    const big = oversizedInput(method, args);
+    if (big) return SyncFuture.failed(big);
     let pending = null;
     try {
       pending = this.unwrap ? unwrapArgs(args) : null;

@@ -49,12 +49,13 @@ import { PromiseFuture } from '../futures/promise.js';
 import { cancelledError } from '../futures/base.js';
 import {
   C, Module, heap, keepAlive, cstr, errName, strerror, singleThreaded,
-  CY_ECANCELED, CY_ETIMEDOUT, CY_ENOENT, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
+  CY_ECANCELED, CY_ETIMEDOUT, CY_ENOENT, CY_ENOMEM, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
 } from '../core.js';
 import { CoreError, QueueFullError, TimeoutError } from '../errors.js';
 import { describeValue as describe } from '../options.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleURL } from './target.js';
+import { MAX_INPUT_BYTES, inputTooLarge } from './c-limits.js';
 
 // Not over the single-threaded core's memory (not shared: Atomics.waitAsync
 // throws there, and no other thread could change the word anyway).
@@ -162,6 +163,9 @@ class ArgsFuture extends PromiseFuture {
   }
 }
 
+/** Staging space kept between calls; a larger one is freed after its call. */
+const KEEP_STAGING = 1024 * 1024;
+
 /** Bytes of a buffer argument, as a view. */
 function bytesOf(a) {
   if (a instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && a instanceof SharedArrayBuffer)) return new Uint8Array(a);
@@ -180,7 +184,12 @@ function convertArgs(method, args) {
     if (typeof a === 'number') { nums.push(a); continue; }
     const isBuf = a instanceof ArrayBuffer || ArrayBuffer.isView(a) ||
       (typeof SharedArrayBuffer === 'function' && a instanceof SharedArrayBuffer);
-    if (isBuf && input === null) { input = bytesOf(a); continue; }
+    if (isBuf && input === null) {
+      input = bytesOf(a);
+      if (input.byteLength > MAX_INPUT_BYTES) return inputTooLarge(method, i, input.byteLength, '');
+      input.index = i;
+      continue;
+    }
     return new TypeError(`C kernel '${method}': args[${i}] must be a number` +
       (isBuf ? ' (only one buffer argument is allowed, and args hold one already)' : ' or one ArrayBuffer, typed array or DataView (the input bytes)') +
       `; got ${describe(a)}`);
@@ -297,11 +306,20 @@ class CBackend {
     if (conv instanceof Error) return SyncFuture.failed(conv);
     const { nums, input } = conv;
     const need = nums.length * 8 + (input ? input.byteLength : 0);
+    // Out of core memory: a failed future, the same for every size, and the
+    // staging space left empty (never a capacity it does not have).
+    const noRoom = () => (input
+      ? inputTooLarge(method, input.index, input.byteLength, ' for the core\'s memory now (out of memory)')
+      : new RangeError(`C kernel '${method}': out of core memory for its ${nums.length} arguments`));
     if (need > this.argCap) {
       if (this.argBuf) C.free(this.argBuf);
-      this.argCap = Math.max(256, need * 2);
-      this.argBuf = C.malloc(this.argCap);
-      if (!this.argBuf) { this.argCap = 0; throw new Error('concurry-wasm: out of memory for the arguments of a C kernel'); }
+      this.argBuf = 0;
+      this.argCap = 0;
+      const cap = need > KEEP_STAGING ? need : Math.max(256, need * 2);
+      const at = C.malloc(cap);
+      if (!at) return SyncFuture.failed(noRoom());
+      this.argBuf = at;
+      this.argCap = cap;
     }
     const h = heap();
     const argsAt = this.argBuf;
@@ -313,7 +331,14 @@ class CBackend {
     const rc = C.cy_kernel_call_start(out, this.pool, cstr(method), argsAt, nums.length, input ? inAt : 0, input ? input.byteLength : 0);
     const call = heap().u32[out >> 2];
     Module.stackRestore(sp);
+    if (this.argCap > KEEP_STAGING) {
+      // The core copied the input: a large staging space is not kept.
+      C.free(this.argBuf);
+      this.argBuf = 0;
+      this.argCap = 0;
+    }
     if (rc === CY_ENOENT) return SyncFuture.failed(this.missing(method));
+    if (rc === CY_ENOMEM) return SyncFuture.failed(noRoom());
     if (rc !== 0) return SyncFuture.failed(new Error(`C kernel '${method}': cy_kernel_call_start failed: ${strerror(rc)} (${errName(rc)})`));
     const f = /** @type {KernelFuture} */ (adoptCFuture(C.cy_kernel_call_future(call), { owned: false, kind: KernelFuture }));
     f._call = call;
