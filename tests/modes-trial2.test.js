@@ -100,3 +100,29 @@ describe("mode 'c': a buffer argument over the limit", () => {
     await w.stop();
   }, 60000);
 });
+
+describe('callWith({ timeout: 0 }): the call must be done when callWith returns, in every mode', () => {
+  test('sync: a function that returns or throws keeps its outcome; one that returns a Promise times out', async () => {
+    const w = await make('sync');
+    expect(await w.callWith({ timeout: 0 }, 'add', 1, 1)).toBe(2);
+    const e = await w.callWith({ timeout: 0 }, 'sleep', 1, 'x').exception();
+    expect(e.name).toBe('TimeoutError');
+    expect(e.timeout).toBe(0);
+  });
+  test.each(['asyncio', 'thread', 'process', 'c'])('%s: TimeoutError at once, every time, and the call never runs', async (mode) => {
+    const w = await make(mode);
+    for (let i = 0; i < 20; i++) {
+      const f = w.callWith({ timeout: 0 }, 'add', 1, 1);
+      // (asyncio's futures follow a Promise: done a microtask later.)
+      if (mode !== 'asyncio') expect(f.done()).toBe(true);
+      const e = await f.exception();
+      expect(e.name).toBe('TimeoutError');
+      expect(e.timeout).toBe(0);
+    }
+    // With an argument still to await, too.
+    expect((await w.callWith({ timeout: 0 }, 'add', Promise.resolve(1), 1).exception()).name).toBe('TimeoutError');
+    expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
+    if (mode !== 'c') expect(w.stats().completed).toBe(0);
+    expect(await w.add(1, 1)).toBe(2);
+  }, 20000);
+});

@@ -272,6 +272,16 @@ export class CWorkerBackend {
     f._rec = rec;
     this.live.add(rec);
     if (co.signal && co.signal.aborted) { f.cancel(); return f; }
+    if (co.timeout === 0) {
+      // timeout: 0 (README): the call must be done when callWith returns; a
+      // kernel call never is, so it fails now and never runs.
+      if (pending) pending.catch(() => {});
+      this.failed++;
+      rec.reject(new TimeoutError(`C kernel '${method}' did not finish within its timeout of 0 ms (${f.uuid})`, { timeout: 0 }));
+      f._onCancel = null;
+      this.stopCall(rec);
+      return f;
+    }
     if (co.timeout >= 0) {
       rec.timer = setTimeout(() => {
         rec.timer = null;

@@ -403,6 +403,12 @@ class CBackend {
       // A getter among the arguments threw while they were scanned: that call fails, no throw here.
       return SyncFuture.failed(e);
     }
+    if (co.timeout === 0) {
+      // timeout: 0 (README): the call must be done when callWith returns; a
+      // kernel call never is, so it fails now and never runs.
+      if (pending) pending.catch(() => {});
+      return SyncFuture.failed(new TimeoutError(`C kernel '${method}' did not finish within its timeout of 0 ms`, { timeout: 0 }));
+    }
     if (!pending) return this.start(method, args, co);
     // Arguments hold futures: the call waits for them (counted as queued),
     // then starts; its future follows the kernel's, and cancel() reaches the

@@ -286,11 +286,19 @@ class LocalBackend {
       const t = new LocalTask(this, method, found.fn, found.self, ctx, co, co.timeout >= 0 ? performance.now() - t0 : 0);
       t.started = true;
       t.adopt(r);
+      // timeout: 0 (README): the call must be done when callWith returns; a returned Promise is not.
+      if (co.timeout === 0) t.timedOut(0);
       return t.f;
     }
 
     const t = new LocalTask(this, method, found.fn, found.self, ctx, co);
     this.queued++;
+    if (co.timeout === 0) {
+      // timeout: 0 (README): the call must be done when callWith returns; a queued one is not, and never runs.
+      if (pendingArgs) pendingArgs.catch(() => {});
+      t.timedOut(0);
+      return t.f;
+    }
     if (pendingArgs) {
       pendingArgs.then((a) => t.start(a), (e) => t.argsFailed(e));
     } else {

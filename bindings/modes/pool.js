@@ -379,6 +379,12 @@ export class Pool {
       t.onAbort = () => this._stopTask(t, 0, null);
       signal.addEventListener('abort', t.onAbort, { once: true });
     }
+    if (timeout === 0) {
+      // timeout: 0 (README): a call must be done when callWith returns; one
+      // that needs a worker never is, so it fails now and never runs.
+      this._stopTask(t, 1, 0);
+      return f;
+    }
     let p = null;
     if (!allPrimitive(args)) {
       // The scans read the arguments' members: a getter that throws fails
