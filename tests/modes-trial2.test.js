@@ -126,3 +126,18 @@ describe('callWith({ timeout: 0 }): the call must be done when callWith returns,
     expect(await w.add(1, 1)).toBe(2);
   }, 20000);
 });
+
+describe('maxQueued counts calls waiting on argument promises alike in thread and c (DESIGN.md)', () => {
+  test.each(['thread', 'c'])('%s: maxWorkers 2, maxQueued 3: five accepted (2 running, 3 queued), the sixth refused', async (mode) => {
+    const w = await make(mode, { maxWorkers: 2, maxQueued: 3 });
+    let release;
+    const p = new Promise((r) => { release = r; });
+    const fs = [];
+    for (let i = 0; i < 5; i++) fs.push(w.add(p, i));
+    expect(w.stats()).toMatchObject({ running: 2, queued: 3, idle: 0 });
+    expect(() => w.add(p, 9)).toThrow(/queue is full/);
+    release(10);
+    expect(await Promise.all(fs)).toEqual([10, 11, 12, 13, 14]);
+    expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
+  }, 20000);
+});

@@ -210,16 +210,19 @@ export class CWorkerBackend {
     }
   }
 
+  /** As c.js (and the thread pool): of the accepted calls not done, as many as there are workers run, the rest are queued. */
   counts() {
-    let running = 0;
-    for (const w of this.workers) if (w.rec) running++;
-    return { running, queued: this.queue.length + this.waitingArgs };
+    let busy = 0;
+    for (const w of this.workers) if (w.rec) busy++;
+    const live = busy + this.queue.length + this.waitingArgs;
+    const running = Math.min(live, this.n);
+    return { running, queued: live - running };
   }
 
   stats() {
     const { running, queued } = this.counts();
     const workers = this.workers.size;
-    return { workers, idle: workers - running, running, queued, completed: this.completed, failed: this.failed, crashed: this.crashed };
+    return { workers, idle: Math.max(0, workers - running), running, queued, completed: this.completed, failed: this.failed, crashed: this.crashed };
   }
 
   kick() {
@@ -239,7 +242,8 @@ export class CWorkerBackend {
   wouldAccept() {
     if (this.maxQueued === Infinity) return true;
     const { running, queued } = this.counts();
-    return queued + Math.max(0, running + 1 - this.workers.size) <= this.maxQueued;
+    const live = running + queued + 1;
+    return live - Math.min(live, this.n) <= this.maxQueued;
   }
 
   whenAvailable() { return this.until(() => this.stopping !== null || this.wouldAccept()); }

@@ -228,9 +228,12 @@ class CBackend {
     // A task in flight is running if a thread could have it: counting from
     // the total, not the core's queued/running split, keeps a call that a
     // free thread has not yet dequeued from counting as queued.
-    const inflight = u[at] + u[at + 1];
-    const running = Math.min(inflight, this.nthreads);
-    return { queued: inflight - running + this.waitingArgs, running, completed: u[at + 2] - this.base, failed: u[at + 3] };
+    // Calls waiting on argument futures count the same way (DESIGN.md,
+    // maxQueued; as the thread pool counts): of all accepted calls not done,
+    // as many as there are threads are running, the rest queued.
+    const live = u[at] + u[at + 1] + this.waitingArgs;
+    const running = Math.min(live, this.nthreads);
+    return { queued: live - running, running, completed: u[at + 2] - this.base, failed: u[at + 3] };
   }
 
   stats() {
@@ -293,7 +296,8 @@ class CBackend {
   wouldAccept() {
     if (this.maxQueued === Infinity) return true;
     const q = this.counts();
-    return q.queued + Math.max(0, q.running + 1 - this.nthreads) <= this.maxQueued;
+    const live = q.queued + q.running + 1;
+    return live - Math.min(live, this.nthreads) <= this.maxQueued;
   }
 
   whenAvailable() {
