@@ -150,7 +150,8 @@ describe('local workers', () => {
     const pidOf = () => {
       let out = '';
       try {
-        out = execFileSync('pgrep', ['-f', `concurry-worker.js --redis ${redis.url} --queue ${q} `], { encoding: 'utf8' }).trim();
+        // (local workers get the URL by environment: their argv names the queue, not Redis)
+        out = execFileSync('pgrep', ['-f', `concurry-worker.js .*--queue ${q} `], { encoding: 'utf8' }).trim();
       } catch { /* none */ }
       return out ? Number(out.split('\n')[0]) : 0;
     };
