@@ -66,6 +66,15 @@ const FULL_EVERY = 5000;
  * call subscribes again from the stream position it had reached.
  */
 const IDLE_MS = 1000;
+/**
+ * While calls are pending, the events stream is read at most this often
+ * (ms): a read that follows the previous one sooner waits for the rest, so
+ * that under load one XREAD brings many completions rather than one or two
+ * (each read is a round trip, a syscall on both ends and a reply to parse:
+ * they were most of this process's CPU per job). A read after a quiet spell
+ * goes out at once, so a lone call's result is not delayed.
+ */
+const READ_PACE = 5;
 /** Job options of the protocol: BullMQ's retries off (crash retries are ours), finished jobs kept an hour. */
 const KEEP = Object.freeze({ age: 3600, count: 100000 });
 const BIN = fileURLToPath(new URL('../../bin/concurry-worker.js', import.meta.url));
@@ -303,9 +312,32 @@ class RemoteBackend {
     });
     this.evConn = evConn;
     this.qe = qe;
+    this._paceReads(qe);
     this._listen(qe);
     this._followConnection(evConn, false);
     qe.run().catch(() => { /* closed, or the connection: the checks take over */ });
+  }
+
+  /**
+   * Paces the subscription's reads (READ_PACE) while more than one call is
+   * pending. Through BullMQ's backend.readEvents (QueueEvents' one read per
+   * loop turn); a BullMQ without it is read unpaced.
+   */
+  _paceReads(qe) {
+    const be = /** @type {any} */ (qe).backend;
+    if (!be || typeof be.readEvents !== 'function') return;
+    const read = be.readEvents;
+    let last = -Infinity;
+    be.readEvents = async (id, block) => {
+      const wait = last + READ_PACE - now();
+      if (wait > 0 && this.nLive > 1) {
+        await new Promise((r) => { setTimeout(r, wait); });
+        // Closed meanwhile: no read (the loop sees it closing and ends).
+        if (qe !== this.qe || /** @type {any} */ (qe).closing) return null;
+      }
+      last = now();
+      return read.call(be, id, block);
+    };
   }
 
   _listen(qe) {
