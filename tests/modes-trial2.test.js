@@ -141,3 +141,19 @@ describe('maxQueued counts calls waiting on argument promises alike in thread an
     expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
   }, 20000);
 });
+
+describe('stats().failed counts calls that failed, timed out or were cancelled (WorkerStats), in every mode', () => {
+  test.each(['asyncio', 'thread', 'process', 'c'])('%s: one running and one queued call cancelled, one timed out', async (mode) => {
+    const w = await make(mode);
+    const slow = mode === 'c' ? () => w.sleep(300) : () => w.sleep(300, 'x');
+    const a = slow();
+    const b = slow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.cancel()).toBe(true);
+    expect(b.cancel()).toBe(true);
+    expect((await w.callWith({ timeout: 30 }, 'sleep', 300).exception()).name).toBe('TimeoutError');
+    await w.whenIdle();
+    await new Promise((r) => setTimeout(r, 400)); // the cancelled kernel / task has returned
+    expect(w.stats()).toMatchObject({ completed: 0, failed: 3 });
+  }, 20000);
+});

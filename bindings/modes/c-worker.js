@@ -143,7 +143,8 @@ export class CWorkerBackend {
     const rec = w.rec;
     if (!rec || rec.id !== m[1]) return;
     this.release(w);
-    if (m[0] === 'ok') { this.completed++; rec.resolve(m[2]); } else { this.failed++; rec.reject(rebuild(m[2])); }
+    if (rec.stopped) { /* cancelled or timed out: counted then, its outcome dropped */ }
+    else if (m[0] === 'ok') { this.completed++; rec.resolve(m[2]); } else { this.failed++; rec.reject(rebuild(m[2])); }
     this.settle(rec);
     this.dispatch();
   }
@@ -197,7 +198,9 @@ export class CWorkerBackend {
 
   /** Ends a call that was cancelled or timed out: out of the queue, or its worker ended after the grace. */
   stopCall(rec) {
+    if (rec.stopped) return;
     rec.stopped = true;
+    this.failed++; // stats().failed: failed, timed out or cancelled
     if (rec.waiting) { rec.waiting = false; this.waitingArgs--; }
     const i = this.queue.indexOf(rec);
     if (i >= 0) { this.queue.splice(i, 1); this.settle(rec); return; }
@@ -248,12 +251,18 @@ export class CWorkerBackend {
 
   whenAvailable() { return this.until(() => this.stopping !== null || this.wouldAccept()); }
 
+  /** A call that fails at once (bad input, unknown kernel, ...): counted in stats().failed. */
+  fail(e) {
+    this.failed++;
+    return SyncFuture.failed(e);
+  }
+
   call(method, args, co) {
     if (this.stopping) throw new Error(`C kernel '${method}': the worker is stopping`);
     if (co.onProgress) {
       throw new TypeError(`callWith(): option 'onProgress' does not apply to mode 'c' (C kernels report no progress)`);
     }
-    if (this.set && !this.set.has(method)) return SyncFuture.failed(this.missing(method));
+    if (this.set && !this.set.has(method)) return this.fail(this.missing(method));
     if (!this.wouldAccept()) {
       const queued = this.counts().queued;
       throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
@@ -261,13 +270,13 @@ export class CWorkerBackend {
     }
     // Checked here too (c.js checks in the kernel worker): an oversized buffer is never cloned to it.
     const big = oversizedInput(method, args);
-    if (big) return SyncFuture.failed(big);
+    if (big) return this.fail(big);
     let pending = null;
     try {
       pending = this.unwrap ? unwrapArgs(args) : null;
     } catch (e) {
       // A getter among the arguments threw while they were scanned: that call fails, no throw here.
-      return SyncFuture.failed(e);
+      return this.fail(e);
     }
     const rec = { id: this.nextId++, method, args, worker: null, stopped: false, timer: null, signal: co.signal, onAbort: null, resolve: null, reject: null };
     const p = new Promise((resolve, reject) => { rec.resolve = resolve; rec.reject = reject; });
@@ -280,7 +289,6 @@ export class CWorkerBackend {
       // timeout: 0 (README): the call must be done when callWith returns; a
       // kernel call never is, so it fails now and never runs.
       if (pending) pending.catch(() => {});
-      this.failed++;
       rec.reject(new TimeoutError(`C kernel '${method}' did not finish within its timeout of 0 ms (${f.uuid})`, { timeout: 0 }));
       f._onCancel = null;
       this.stopCall(rec);
@@ -321,6 +329,7 @@ export class CWorkerBackend {
       if (!rec.waiting) return;
       rec.waiting = false;
       this.waitingArgs--;
+      this.failed++;
       rec.reject(e);
       this.settle(rec);
     });
@@ -332,8 +341,7 @@ export class CWorkerBackend {
       // Queued and running calls are cancelled; the workers end below.
       for (const rec of [...this.live]) {
         rec.f.cancel();
-        if (rec.waiting) { rec.waiting = false; this.waitingArgs--; }
-        rec.stopped = true;
+        this.stopCall(rec);
         this.settle(rec);
       }
       this.queue = [];

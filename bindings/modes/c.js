@@ -218,10 +218,19 @@ class CBackend {
     this.argBuf = 0;
     this.argCap = 0;
     this.base = 0;               // the warm-up calls of createBackend, not the user's
+    this.jsFailed = 0;           // calls failed or cancelled here, never in the core's pool
+  }
+
+  /** A call that fails here, at once (bad input, unknown kernel, timeout 0, ...): counted in stats().failed. */
+  fail(e) {
+    this.jsFailed++;
+    return SyncFuture.failed(e);
   }
 
   counts() {
-    if (this.freed) return { queued: 0, running: 0, completed: this.final[2] - this.base, failed: this.final[3] };
+    // failed (WorkerStats): failed, timed out or cancelled; the core counts
+    // its cancellations apart (u[4]), and those decided here (jsFailed).
+    if (this.freed) return { queued: 0, running: 0, completed: this.final[2] - this.base, failed: this.final[3] + this.final[4] + this.jsFailed };
     C.cy_kernel_pool_stats(this.pool, this.st);
     const u = heap().u32;
     const at = this.st >> 2;
@@ -233,7 +242,7 @@ class CBackend {
     // as many as there are threads are running, the rest queued.
     const live = u[at] + u[at + 1] + this.waitingArgs;
     const running = Math.min(live, this.nthreads);
-    return { queued: live - running, running, completed: u[at + 2] - this.base, failed: u[at + 3] };
+    return { queued: live - running, running, completed: u[at + 2] - this.base, failed: u[at + 3] + u[at + 4] + this.jsFailed };
   }
 
   stats() {
@@ -307,7 +316,7 @@ class CBackend {
   /** The call, started now: a KernelFuture (or a failed SyncFuture for bad input). */
   start(method, args, co) {
     const conv = convertArgs(method, args);
-    if (conv instanceof Error) return SyncFuture.failed(conv);
+    if (conv instanceof Error) return this.fail(conv);
     const { nums, input } = conv;
     const need = nums.length * 8 + (input ? input.byteLength : 0);
     // Out of core memory: a failed future, the same for every size, and the
@@ -321,7 +330,7 @@ class CBackend {
       this.argCap = 0;
       const cap = need > KEEP_STAGING ? need : Math.max(256, need * 2);
       const at = C.malloc(cap);
-      if (!at) return SyncFuture.failed(noRoom());
+      if (!at) return this.fail(noRoom());
       this.argBuf = at;
       this.argCap = cap;
     }
@@ -341,9 +350,9 @@ class CBackend {
       this.argBuf = 0;
       this.argCap = 0;
     }
-    if (rc === CY_ENOENT) return SyncFuture.failed(this.missing(method));
-    if (rc === CY_ENOMEM) return SyncFuture.failed(noRoom());
-    if (rc !== 0) return SyncFuture.failed(new Error(`C kernel '${method}': cy_kernel_call_start failed: ${strerror(rc)} (${errName(rc)})`));
+    if (rc === CY_ENOENT) return this.fail(this.missing(method));
+    if (rc === CY_ENOMEM) return this.fail(noRoom());
+    if (rc !== 0) return this.fail(new Error(`C kernel '${method}': cy_kernel_call_start failed: ${strerror(rc)} (${errName(rc)})`));
     const f = /** @type {KernelFuture} */ (adoptCFuture(C.cy_kernel_call_future(call), { owned: false, kind: KernelFuture }));
     f._call = call;
     f._method = method;
@@ -388,7 +397,7 @@ class CBackend {
     if (co.onProgress) {
       throw new TypeError(`callWith(): option 'onProgress' does not apply to mode 'c' (C kernels report no progress)`);
     }
-    if (this.set && !this.set.has(method)) return SyncFuture.failed(this.missing(method));
+    if (this.set && !this.set.has(method)) return this.fail(this.missing(method));
     if (!this.wouldAccept()) {
       const queued = this.counts().queued;
       throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
@@ -405,13 +414,13 @@ class CBackend {
       pending = this.unwrap ? unwrapArgs(args) : null;
     } catch (e) {
       // A getter among the arguments threw while they were scanned: that call fails, no throw here.
-      return SyncFuture.failed(e);
+      return this.fail(e);
     }
     if (co.timeout === 0) {
       // timeout: 0 (README): the call must be done when callWith returns; a
       // kernel call never is, so it fails now and never runs.
       if (pending) pending.catch(() => {});
-      return SyncFuture.failed(new TimeoutError(`C kernel '${method}' did not finish within its timeout of 0 ms`, { timeout: 0 }));
+      return this.fail(new TimeoutError(`C kernel '${method}' did not finish within its timeout of 0 ms`, { timeout: 0 }));
     }
     if (!pending) return this.start(method, args, co);
     // Arguments hold futures: the call waits for them (counted as queued),
@@ -435,8 +444,15 @@ class CBackend {
       settle();
       inner = this.start(method, resolved, co);
       return inner.result();
-    }, (e) => { settle(); throw e; });
-    const f = new ArgsFuture(p, () => { if (inner) inner.cancel(); else settle(); });
+    }, (e) => {
+      if (waiting) this.jsFailed++;
+      settle();
+      throw e;
+    });
+    const f = new ArgsFuture(p, () => {
+      if (inner) inner.cancel();
+      else if (waiting) { this.jsFailed++; settle(); }
+    });
     this.argCalls.add(f);
     return f;
   }

@@ -760,9 +760,10 @@ export class Pool {
       }
     }
     let value;
+    // stats().failed: calls that failed, timed out or were cancelled (WorkerStats).
+    this.counts.failed++;
     if (why === 1) {
       value = new TimeoutError(`The call '${t.method}' did not complete within ${timeout} ms (${this.kind} worker)`, { timeout });
-      this.counts.failed++;
     }
     finishClaim(t.future, code, value);
     if (removed) this._afterWorkerChange(w);
@@ -1211,6 +1212,7 @@ export class Pool {
         }
         this._reheld(w);
       }
+      this.counts.failed += fs.length + running.length; // cancelled: counted as failed (WorkerStats)
       completeTasks(fs, fs.map(() => CANCELLED), fs.map(() => undefined));
       for (const f of running) finishClaim(f, CANCELLED, undefined);
       this.stopped = true;
