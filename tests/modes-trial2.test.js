@@ -157,3 +157,15 @@ describe('stats().failed counts calls that failed, timed out or were cancelled (
     expect(w.stats()).toMatchObject({ completed: 0, failed: 3 });
   }, 20000);
 });
+
+describe('a module that cannot be loaded: createWorker() rejects with the same wording in every mode', () => {
+  const LOAD_FAILS = new URL('./fixtures/workers/throws-at-load.mjs', import.meta.url);
+  const MISSING = new URL('./fixtures/workers/no-such-module.mjs', import.meta.url);
+  test.each(['sync', 'asyncio', 'thread', 'process', 'c'])('%s', async (mode) => {
+    for (const [url, inner] of [[LOAD_FAILS, /this module fails at load/], [MISSING, /no-such-module/]]) {
+      const e = await createWorker(url, { mode, maxWorkers: 1 }).then(() => null, (x) => x);
+      expect(e.message.startsWith(`createWorker(): cannot load the module '${url.href}': `)).toBe(true);
+      expect(e.cause.message).toMatch(inner);
+    }
+  }, 20000);
+});

@@ -506,7 +506,13 @@ async function parseTarget(target) {
   if (target === 'builtin') return { set: null, label: "'builtin'" };
   if (typeof target === 'string' || target instanceof URL) {
     const url = await moduleURL(target, 'c');
-    const ns = await import(url);
+    let ns;
+    try {
+      ns = await import(url);
+    } catch (e) {
+      // Worded as the other modes word it, the module's own error as cause.
+      throw new Error(`createWorker(): cannot load the module '${url}': ${e && /** @type {any} */ (e).message}`, { cause: e });
+    }
     const def = ns.default;
     const list = ns.kernels !== undefined ? ns.kernels
       : def !== null && typeof def === 'object' ? def.kernels : undefined;

@@ -259,7 +259,8 @@ export class Pool {
       this.stopped = true;
       this.stopping = true;
       for (const w of this.workers) this._close(w);
-      fr.reject(e);
+      // Worded as sync and asyncio word it, the module's own error as cause.
+      fr.reject(createLoadError(e, this.moduleURL));
       return;
     }
     // A replacement cannot load the module any more (it changed on disk, or
@@ -1296,6 +1297,13 @@ function allPrimitive(args) {
     if (a !== null && (typeof a === 'object' || typeof a === 'function')) return false;
   }
   return true;
+}
+
+/** createWorker()'s rejection for a module its first worker could not load (as local.js words it). */
+function createLoadError(e, url) {
+  const msg = e && /** @type {any} */ (e).message;
+  if (typeof msg === 'string' && msg.startsWith('createWorker()')) return e;
+  return new Error(`createWorker(): cannot load the module '${url}': ${msg === undefined ? String(e) : msg}`, { cause: e });
 }
 
 function onTaskTimeout(t, timeout) {
