@@ -169,3 +169,14 @@ describe('a module that cannot be loaded: createWorker() rejects with the same w
     }
   }, 20000);
 });
+
+describe('a result that cannot be cloned names the method', () => {
+  test.each(['thread', 'process'])('%s', async (mode) => {
+    const w = await make(mode);
+    const e = await w.retFn().exception();
+    expect(e.name).toBe('DataCloneError');
+    expect(e.message).toContain("the result of 'retFn'");
+    expect(e.message).toContain('result.fn');
+    expect(e.message).not.toMatch(/task \d/);
+  }, 20000);
+});

@@ -128,6 +128,8 @@ export function startRuntime(ch) {
   let cur = null;
   let out = [];
   let outTransfer = [];
+  /** [id, method, ...] of the results in `out`: a result that cannot be cloned is reported by its method. */
+  let outNames = [];
   let flushQueued = false;
   let exiting = false;
   let pumping = false;
@@ -144,8 +146,10 @@ export function startRuntime(ch) {
     if (out.length === 0) return;
     const entries = out;
     const tl = outTransfer;
+    const names = outNames;
     out = [];
     outTransfer = [];
+    outNames = [];
     let fit = 0;
     if (ring !== null && fptrOf.size) {
       const room = ring.capacity - ((ring.next - Atomics.load(ring.u32, ring.head)) >>> 0);
@@ -157,7 +161,7 @@ export function startRuntime(ch) {
       ch.send(['b', entries, tail], tl.length ? tl : undefined);
       sent = entries;
     } catch (e) {
-      sent = sendChecked(entries, tl, e, tail);
+      sent = sendChecked(entries, tl, e, tail, names);
     }
     if (ring !== null) {
       if (fit > 0) publish(sent, fit, tail);
@@ -187,7 +191,7 @@ export function startRuntime(ch) {
   }
 
   /** A batch that failed to clone: each value that cannot is replaced by a DataCloneError. Returns what was sent. */
-  function sendChecked(entries, tl, cause, tail) {
+  function sendChecked(entries, tl, cause, tail, names) {
     for (let i = 0; i < entries.length; i += 3) {
       const kind = entries[i];
       if (kind !== K_OK && kind !== K_PROGRESS) continue;
@@ -197,7 +201,7 @@ export function startRuntime(ch) {
         const what = kind === K_OK ? 'the result' : 'a progress value';
         entries[i] = kind === K_OK ? K_ERR : K_PROGRESS;
         entries[i + 2] = kind === K_OK
-          ? serializeError(dataCloneError(entries[i + 2], 'result', `${what} of task ${entries[i + 1]}`, e))
+          ? serializeError(dataCloneError(entries[i + 2], 'result', `${what} of '${methodOf(names, entries[i + 1])}'`, e))
           : undefined;
       }
     }
@@ -217,6 +221,11 @@ export function startRuntime(ch) {
       ch.send(['b', safe, tail]);
       return safe;
     }
+  }
+
+  function methodOf(names, id) {
+    for (let i = 0; i < names.length; i += 2) if (names[i] === id) return names[i + 1];
+    return `task ${id}`;
   }
 
   function scheduleFlush() {
@@ -242,6 +251,7 @@ export function startRuntime(ch) {
     if (ok) {
       const tv = takeTransfer(value);
       push(K_OK, t.id, encodeResult(tv.value));
+      outNames.push(t.id, t.method);
       // Process mode copies: the list only says what to move in thread mode.
       if (ch.transfers) for (let i = 0; i < tv.list.length; i++) outTransfer.push(tv.list[i]);
     } else {
