@@ -180,3 +180,17 @@ describe('a result that cannot be cloned names the method', () => {
     expect(e.message).not.toMatch(/task \d/);
   }, 20000);
 });
+
+describe("callWith({ transfer }): an ArrayBuffer already transferred is refused at the call", () => {
+  test.each(['thread', 'process'])('%s: TypeError naming transfer[i]; an empty buffer is fine', async (mode) => {
+    const w = await make(mode);
+    const gone = new ArrayBuffer(8);
+    structuredClone(gone, { transfer: [gone] });
+    const ok = new ArrayBuffer(4);
+    expect(() => w.callWith({ transfer: [ok, gone] }, 'echo', 1)).toThrow(TypeError);
+    expect(() => w.callWith({ transfer: [ok, gone] }, 'echo', 1)).toThrow(/'transfer\[1\]' is an ArrayBuffer that was already transferred \(detached\)/);
+    const empty = new ArrayBuffer(0);
+    expect(await w.callWith({ transfer: [empty] }, 'echo', empty)).toBeInstanceOf(ArrayBuffer);
+    expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
+  }, 20000);
+});

@@ -218,6 +218,9 @@ export function normalizeCallOptions(options, worker) {
       if (!isTransferable(x)) {
         throw new TypeError(`${where}: option 'transfer[${i}]' must be an ArrayBuffer or a MessagePort (or another transferable: ${TRANSFERABLE_NAMES}); got ${describe(x)}`);
       }
+      if (isDetached(x)) {
+        throw new TypeError(`${where}: option 'transfer[${i}]' is an ArrayBuffer that was already transferred (detached); it has nothing left to move`);
+      }
       const j = at.get(x);
       if (j !== undefined) throw new TypeError(`${where}: option 'transfer[${i}]' is transfer[${j}] again; list each object once`);
       at.set(x, i);
@@ -251,4 +254,21 @@ export function checkMethod(method, where) {
     throw new TypeError(`${where}: 'method' must be a non-empty string naming a function of the worker's target; got ${describe(method)}`);
   }
   return method;
+}
+
+/**
+ * Whether x is a detached ArrayBuffer (transferred away): `detached` where
+ * the engine has it, else a zero-length buffer no view can be made on.
+ * @param {unknown} x
+ * @returns {boolean}
+ */
+function isDetached(x) {
+  if (!(x instanceof ArrayBuffer) || x.byteLength !== 0) return false;
+  if (typeof (/** @type {any} */ (x)).detached === 'boolean') return /** @type {any} */ (x).detached;
+  try {
+    new Uint8Array(x); // eslint-disable-line no-new
+    return false;
+  } catch {
+    return true;
+  }
 }
