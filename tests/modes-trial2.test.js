@@ -194,3 +194,21 @@ describe("callWith({ transfer }): an ArrayBuffer already transferred is refused 
     expect(w.stats()).toMatchObject({ running: 0, queued: 0 });
   }, 20000);
 });
+
+describe("mode 'c': wrong argument counts to the built-ins", () => {
+  test('fail the call with a TypeError naming the argument (not a bare CY_EINVAL)', async () => {
+    const w = await make('c');
+    const e1 = await w.add(1).exception();
+    expect(e1).toBeInstanceOf(TypeError);
+    expect(e1.message).toMatch(/C kernel 'add' takes \(a, b\): argument 'b' .*missing/);
+    const e2 = await w.add(1, 2, 3).exception();
+    expect(e2).toBeInstanceOf(TypeError);
+    expect(e2.message).toContain('args[2] is one number too many');
+    expect((await w.mandelbrot(4, 4).exception()).message).toContain("argument 'x0'");
+    expect((await w.sum_bytes(new Uint8Array(2), 1, 2).exception()).message).toMatch(/sum_bytes' takes \(k\?\): args\[2\]/);
+    // Right counts still run; ranges stay the kernel's (CoreError).
+    expect(await w.add(1, 2)).toBe(3);
+    expect((await w.fib(100).exception()).name).toBe('CoreError');
+    expect(w.stats().failed).toBe(5);
+  }, 20000);
+});

@@ -56,6 +56,7 @@ import { describeValue as describe } from '../options.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleURL } from './target.js';
 import { MAX_INPUT_BYTES, inputTooLarge } from './c-limits.js';
+import { builtinArityError } from './c-builtins.js';
 
 // Not over the single-threaded core's memory (not shared: Atomics.waitAsync
 // throws there, and no other thread could change the word anyway).
@@ -194,6 +195,8 @@ function convertArgs(method, args) {
       (isBuf ? ' (only one buffer argument is allowed, and args hold one already)' : ' or one ArrayBuffer, typed array or DataView (the input bytes)') +
       `; got ${describe(a)}`);
   }
+  const arity = builtinArityError(method, args, nums.length);
+  if (arity !== null) return arity;
   return { nums, input };
 }
 
