@@ -77,7 +77,7 @@ describe("mode 'c': calls waiting on argument promises", () => {
         (err, stdout, stderr) => resolve({ code: err ? err.code : 0, killed: err ? err.killed : false, stdout, stderr }));
     });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('queued 2\ncancel true 1\nstopped true 0\n');
+    expect(r.stdout).toBe('live 2\ncancel true 1\nstopped true 0\n');
     expect(r.code).toBe(0);
   }, 30000);
 });
