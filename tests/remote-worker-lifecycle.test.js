@@ -113,6 +113,8 @@ test('a worker command killed with SIGKILL mid-job: another worker command re-ru
   const lines = logLines(log);
   expect(lines.length).toBe(2);
   expect(ranBy(lines[1])).toBe(b.pid);
+  // currentTask().attempt counts the run on the dead host: 1, then 2.
+  expect(lines.map((l) => Number(l.split(' ')[4]))).toEqual([1, 2]);
   expect(back).toBeLessThan(15000);
   expect(await p.q.getActiveCount()).toBe(0);
 });

@@ -344,7 +344,8 @@ export class Pool {
    * InvalidStateError (stopped) synchronously; everything else fails the future.
    * @param {string} method
    * @param {unknown[]} args
-   * @param {{ signal: AbortSignal|null, timeout: number, transfer: Transferable[], onProgress: Function|null, retries: number|undefined }} co
+   * @param {{ signal: AbortSignal|null, timeout: number, transfer: Transferable[], onProgress: Function|null, retries: number|undefined,
+   *   attempt?: number }} co `attempt`: the number of its first run (internal, default 1); `retries` then counts runs from 1
    */
   call(method, args, co) {
     if (this.stopping) throw new InvalidStateError(`call('${method}'): the worker is stopped`);
@@ -360,6 +361,8 @@ export class Pool {
       onProgress: (co && co.onProgress) || null,
       retries: co && co.retries !== undefined && co.retries !== null ? co.retries : o.retries,
     });
+    // Runs made elsewhere before this call (remote mode: on a worker host that died): attempt numbers go on from there.
+    if (co && co.attempt > 1) t.attempts = co.attempt - 1;
     const f = new this.Future(t);
     t.future = f;
     this.nWaiting++;

@@ -23,7 +23,8 @@
  */
 import { Worker, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createWorker } from './create.js';
+import { createBackend as processPool } from './process.js';
+import { normalizeWorkerOptions } from './worker-options.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import {
   cancelChannel, cancelKey, parseJobData, encodeOk, encodeErr, encodeProgress, parseCancel,
@@ -149,7 +150,10 @@ export async function serveQueue(o) {
   const poolFor = (grace) => {
     let p = pools.get(grace);
     if (!p) {
-      p = createWorker(o.module, { mode: 'process', maxWorkers: o.concurrency, cancelGraceMs: grace });
+      // The process pool itself (not a createWorker handle): its call() takes the
+      // number of a job's first run here, so currentTask().attempt goes on after a host died.
+      p = (async () => processPool(o.module,
+        normalizeWorkerOptions({ mode: 'process', maxWorkers: o.concurrency, cancelGraceMs: grace }, o.concurrency)))();
       pools.set(grace, p);
       p.catch(() => pools.delete(grace));
     }
@@ -264,7 +268,11 @@ export async function serveQueue(o) {
     let outcome;
     try {
       const w = await poolFor(d.cancelGraceMs);
-      const value = await w.callWith({ signal: r.ac.signal, timeout, onProgress, retries: d.retries - stalls }, d.method, ...d.args);
+      // Runs on a host that died count: attempt numbers go on from them, and
+      // retries (counted from the first run) holds across hosts.
+      const value = await w.call(d.method, d.args, {
+        signal: r.ac.signal, timeout: timeout ?? -1, transfer: [], onProgress, retries: d.retries, attempt: stalls + 1,
+      });
       outcome = encodeOk(value, d.method);
     } catch (e) {
       let err = e;
@@ -274,7 +282,6 @@ export async function serveQueue(o) {
         throw new WaitingError();
       }
       if (r.reason === 'timeout' && err instanceof CancelledError) err = timeoutError(d);
-      if (stalls > 0 && err instanceof WorkerCrashedError) err.attempts += stalls;
       outcome = encodeErr(err);
     }
     await chain;
