@@ -604,7 +604,7 @@ export type WorkerHandle<T = Record<string, AnyFn>> = WorkerMethods<T> & {
  * Mode 'c': C kernels of the core, by name. The target is a module URL or
  * path whose `kernels` export (or its default export's `kernels`) lists the
  * kernels its worker calls, or 'builtin' (every registered kernel: primes,
- * mandelbrot, fib, spin, sleep, fail, sum_bytes, add, sleepThen, and any
+ * mandelbrot, fib, spin, sleep, fail, sum_bytes, reverse_bytes, add, sleepThen, and any
  * linked in with CY_KERNEL_EXPORT), or { kernels: [names] }.
  * Arguments are numbers and at most one ArrayBuffer/view (input bytes); a
  * call gives the kernel's number, or its output bytes as a Uint8Array.

@@ -19,6 +19,7 @@ const SIGNATURES = {
   add: [['a', 'b'], []],
   fail: [['code'], []],
   sum_bytes: [[], ['k']],
+  reverse_bytes: [[], []],
 };
 
 /**

@@ -150,21 +150,28 @@ static int k_fail(cy_kernel_call *c) {
   return (int)code;
 }
 
-/* sum_bytes([k]) over the input bytes: value = the sum of the bytes times k
- * (default 1); output = the input bytes in reverse order. */
+/* sum_bytes([k]) over the input bytes: the sum of the bytes times k (default 1). */
 static int k_sum_bytes(cy_kernel_call *c) {
   size_t len = 0;
   const unsigned char *in = cy_kernel_input(c, &len);
   double k = cy_kernel_nargs(c) ? cy_kernel_arg(c, 0) : 1;
   if (cy_kernel_nargs(c) > 1 || !isfinite(k)) return CY_EINVAL;
   double sum = 0;
+  for (size_t i = 0; i < len; i++) sum += in[i];
+  cy_kernel_set_value(c, sum * k);
+  return 0;
+}
+
+/* reverse_bytes() over the input bytes: output = the input bytes in reverse
+ * order (bytes in, bytes out; an empty input gives the value 0, no output). */
+static int k_reverse_bytes(cy_kernel_call *c) {
+  size_t len = 0;
+  const unsigned char *in = cy_kernel_input(c, &len);
+  if (cy_kernel_nargs(c) != 0) return CY_EINVAL;
   unsigned char *out = len ? cy_kernel_output(c, len) : NULL;
   if (len && !out) return CY_ENOMEM;
-  for (size_t i = 0; i < len; i++) {
-    sum += in[i];
-    out[len - 1 - i] = in[i];
-  }
-  cy_kernel_set_value(c, sum * k);
+  for (size_t i = 0; i < len; i++) out[len - 1 - i] = in[i];
+  cy_kernel_set_value(c, 0);
   return 0;
 }
 
@@ -172,7 +179,7 @@ int cy_kernels_register_builtin(void) {
   static const struct { const char *name; cy_kernel_fn fn; } builtin[] = {
       {"primes", k_primes}, {"mandelbrot", k_mandelbrot}, {"fib", k_fib},
       {"spin", k_spin},     {"sleep", k_sleep},           {"fail", k_fail},
-      {"sum_bytes", k_sum_bytes}, {"add", k_add},         {"sleepThen", k_sleep_then},
+      {"sum_bytes", k_sum_bytes}, {"reverse_bytes", k_reverse_bytes}, {"add", k_add},         {"sleepThen", k_sleep_then},
   };
   for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
     int rc = cy_kernel_register(builtin[i].name, builtin[i].fn);

@@ -105,14 +105,21 @@ static int check_builtins(int nthreads) {
   ASSERT(cy_kernel_call_value(c) > 50);
   cy_kernel_call_release(c);
 
-  /* sum_bytes: input bytes in, reversed bytes out. */
+  /* sum_bytes: input bytes in, their sum times k out (no output bytes). */
   unsigned char in[4] = {1, 2, 3, 250};
   double k = 2;
   ASSERT_ERR(cy_kernel_call_start(&c, pool, "sum_bytes", &k, 1, in, sizeof in), 0);
   ASSERT_ERR(cy_future_result(cy_kernel_call_future(c), 10000, NULL), 0);
   ASSERT(cy_kernel_call_value(c) == 512);
+  ASSERT_EQ(cy_kernel_call_output_len(c), 0);
+  cy_kernel_call_release(c);
+
+  /* reverse_bytes: input bytes in, reversed bytes out. */
+  ASSERT_ERR(cy_kernel_call_start(&c, pool, "reverse_bytes", NULL, 0, in, sizeof in), 0);
+  ASSERT_ERR(cy_future_result(cy_kernel_call_future(c), 10000, NULL), 0);
   ASSERT_EQ(cy_kernel_call_output_len(c), 4);
   ASSERT_EQ(((const unsigned char *)cy_kernel_call_output(c))[0], 250);
+  ASSERT_EQ(((const unsigned char *)cy_kernel_call_output(c))[3], 1);
   cy_kernel_call_release(c);
 
   /* Failures keep their code; bad arguments are CY_EINVAL. */
@@ -134,7 +141,7 @@ static int check_builtins(int nthreads) {
   cy_kernel_pool_stats(pool, st);
   ASSERT_EQ(st[0], 0);
   ASSERT_EQ(st[1], 0);
-  ASSERT_EQ(st[2], 11);
+  ASSERT_EQ(st[2], 12);
   ASSERT_EQ(st[3], 4);
   ASSERT_EQ(st[4], 0);
   cy_kernel_pool_free(pool);
