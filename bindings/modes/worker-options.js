@@ -14,6 +14,7 @@
  *     transfer: Transferable[], onProgress: Function|null, retries: number }
  * @module concurry-wasm/modes/worker-options
  */
+import { isNodeNow } from '../env.js';
 import { isPlainObject, checkKeys, timeoutToCore, signalToCore, describeValue as describe } from '../options.js';
 
 /** Every mode DESIGN.md names. */
@@ -108,6 +109,16 @@ export function normalizeWorkerOptions(options, defaultWorkers) {
     if (o[k] !== undefined && !APPLIES[k].includes(mode)) {
       throw new TypeError(`${where}: option '${k}' applies to mode${APPLIES[k].length > 1 ? 's' : ''} ` +
         `${APPLIES[k].map((m) => `'${m}'`).join(', ')}, not to mode '${mode}'`);
+    }
+  }
+  // Child processes and Redis clients (modes 'process', 'remote') and V8's
+  // per-thread heap limits exist only in Node: refused here, before any
+  // mode module is imported (a browser would fail to fetch node: modules).
+  if (!isNodeNow()) {
+    const here = typeof document === 'object' || typeof WorkerGlobalScope === 'function' ? 'a browser' : 'not Node';
+    if (mode === 'process' || mode === 'remote') throw new Error(`${where}: mode '${mode}' runs only in Node (this is ${here})`);
+    if (o.resourceLimits !== undefined) {
+      throw new TypeError(`${where}: option 'resourceLimits' (heap limits of Node's worker_threads) applies only in Node (this is ${here})`);
     }
   }
   const local = LOCAL_MODES.includes(mode);

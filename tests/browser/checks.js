@@ -327,6 +327,31 @@ export async function runChecks(where, onCheck = () => {}) {
     }
   });
 
+  await check('Node-only modes and options refused', async () => {
+    // Modes 'process' and 'remote' (child processes, Redis) and the option
+    // 'resourceLimits' (Node's worker_threads heap limits) have nothing to run
+    // on here: createWorker says so before importing anything (it used to try
+    // the Node-only module and report a failed fetch, with CORS noise).
+    const { createWorker } = needPkg();
+    const msgs = {};
+    for (const mode of ['process', 'remote']) {
+      let e = null;
+      try { await createWorker(tasksURL, { mode }); } catch (err) { e = err; }
+      assert(e instanceof Error, `mode '${mode}': ${e ? `${e.name}: ${e.message}` : 'createWorker resolved'}`);
+      same(e.message, `createWorker(): mode '${mode}' runs only in Node (this is a browser)`, `mode '${mode}' error`);
+      msgs[mode] = e.message;
+    }
+    let te = null;
+    try { await createWorker(tasksURL, { mode: 'thread', resourceLimits: { maxOldGenerationSizeMb: 64 } }); } catch (err) { te = err; }
+    assert(te instanceof TypeError && /'resourceLimits'/.test(te.message) && /only in Node/.test(te.message),
+      `resourceLimits: ${te ? `${te.name}: ${te.message}` : 'createWorker resolved'}`);
+    msgs.resourceLimits = te.message;
+    const fetched = performance.getEntriesByType('resource').map((x) => new URL(x.name).pathname)
+      .filter((p) => /\/modes\/(process|remote)[\w-]*\.js$/.test(p));
+    same(fetched, [], 'Node-only mode modules fetched');
+    return msgs;
+  });
+
   let cw = null;
   await check('c mode builtin kernels with gather', async () => {
     const { createWorker, gather } = needPkg();

@@ -93,6 +93,8 @@ const EXPECTED = [
   'thread createWorker and Proxy calls', 'thread gather over calls', 'thread error crosses the boundary',
   'thread progress before the result', 'thread cancel of a running call (cancelGraceMs)', 'thread callWith timeout',
   'thread uncaught error crashes only its call', 'thread worker that closes itself fails its call', 'thread stop', 'c mode builtin kernels with gather',
+  // Issue 10 trial: what only Node can run is refused before any import.
+  'Node-only modes and options refused',
 ];
 /* Atomics.wait blocks only off the main thread: gatherSync runs in the worker,
  * and the page checks that it refuses at once. */
