@@ -6,14 +6,18 @@ import { gather, createWorker } from 'concurry-wasm';
 
 async function run() {
   const out = { crossOriginIsolated: self.crossOriginIsolated };
-  // Vite emits the file referenced this way as it is (it is not bundled), so
-  // the task module is self-contained.
-  const w = await createWorker(new URL('./tasks.js', import.meta.url), { mode: 'thread', maxWorkers: 2 });
+  // The task module is a build entry of its own (vite.config.mjs), at the
+  // same path in the dev server and in the build. (Not new URL('./tasks.js',
+  // import.meta.url): Vite would copy that file unbundled, and its bare
+  // import of 'concurry-wasm/worker' would not resolve in the browser.)
+  const w = await createWorker('/src/tasks.js', { mode: 'thread', maxWorkers: 2 });
   try {
     const fs = Array.from({ length: 6 }, (_, i) => w.square(i));
     out.threadUuid = fs[0].uuid.match(/^[a-z]+-future-/)[0];
     out.thread = await gather(fs);
     out.threadDict = await gather({ a: w.square(7), b: w.slowEcho(30, 'b') });
+    const seen = [];
+    out.taskContext = { result: await w.callWith({ onProgress: (v) => seen.push(v) }, 'countUp', 3), progress: seen };
   } finally {
     await w.stop();
   }
