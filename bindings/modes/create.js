@@ -33,14 +33,18 @@ import { isPlainObject, checkKeys, describeValue as describe } from '../options.
 import { normalizeWorkerOptions, normalizeCallOptions, defaultCallOptions, checkMethod } from './worker-options.js';
 import { moduleURL, targetKind, defaultMaxWorkers } from './target.js';
 
-/** The module of each mode's backend, loaded on first use. */
+/**
+ * The module of each mode's backend, loaded on first use. The Node-only ones
+ * by package.json `imports`: a bundle built for browsers gets
+ * ./node-only.js instead (no child_process, bullmq, ioredis in it).
+ */
 const BACKENDS = {
   sync: () => import('./sync.js'),
   asyncio: () => import('./asyncio.js'),
   thread: () => import('./thread.js'),
-  process: () => import('./process.js'),
+  process: () => import('#concurry-mode/process'),
   c: () => import('./c.js'),
-  remote: () => import('./remote.js'),
+  remote: () => import('#concurry-mode/remote'),
 };
 
 /** Symbol.asyncDispose, or the registered symbol polyfills use where the engine has none. */

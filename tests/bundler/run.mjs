@@ -124,6 +124,21 @@ function checkTaskModule() {
   else pass('the task module was bundled as src/tasks.js (no bare imports left)');
 }
 
+/**
+ * The Node-only modes stay out of a browser build: package.json `imports`
+ * maps them to bindings/modes/node-only.js under the 'browser' condition,
+ * so no built file carries child_process, BullMQ or ioredis (which made a
+ * 1.2 MB chunk before).
+ */
+function checkNodeOnlyLeftOut() {
+  const files = [];
+  const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) { if (e.isDirectory()) walk(join(d, e.name)); else if (e.name.endsWith('.js')) files.push(join(d, e.name)); } };
+  walk(out);
+  const hits = files.filter((f) => /bullmq|ioredis|child_process/i.test(readFileSync(f, 'utf8')));
+  if (hits.length) fail(`the browser build carries Node-only modules (bullmq, ioredis, child_process) in ${hits.map((f) => f.slice(out.length + 1)).join(', ')}`);
+  else pass(`no Node-only mode code in the browser build (${files.length} .js files)`);
+}
+
 /** The built app, served by web-demo/server.mjs with or without COOP/COEP. */
 async function checkBuild(context, isolation) {
   const server = await startServer({ port: 0, host: '127.0.0.1', root: out, isolation });
@@ -212,6 +227,7 @@ async function main() {
   phase('vite build with the defaults');
   await bundle();
   checkTaskModule();
+  checkNodeOnlyLeftOut();
   phase('vite build');
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
