@@ -1,6 +1,7 @@
 // Bundler test (npm test step "bundler (vite)"): the package, staged as
-// `npm pack` would ship it, imported by a tiny app (tests/bundler/app/) that
-// Vite builds for production; the bundle is then served twice by
+// `npm pack` would ship it, imported by a tiny app (tests/bundler/app/, with
+// README's `// vite.config.js` block as its config) that Vite builds for
+// production; the bundle is then served twice by
 // web-demo/server.mjs, with COOP/COEP and without, and opened in headless
 // Chromium (playwright-core, Debian's /usr/bin/chromium; CHROMIUM overrides).
 // In both pages the app's thread-mode gather, C kernels and Promise gather
@@ -14,10 +15,11 @@
 // any failure. Work files go to build/bundler/run-<pid>/ (removed when all
 // passed), so that two runs in one checkout never share a bundle.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../web-demo/server.mjs';
+import { readBlocks } from '../readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const work = join(repo, 'build', 'bundler', `run-${process.pid}`);
@@ -63,6 +65,11 @@ function stage() {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   cpSync(fileURLToPath(new URL('./app/', import.meta.url)), app, { recursive: true });
+  // The app's Vite config is README's (section "Bundlers (Vite)"), so that
+  // what the README tells users is what is built here.
+  const cfg = readBlocks(join(repo, 'README.md')).filter((b) => b.file === 'vite.config.js');
+  if (cfg.length !== 1) throw new Error(`README.md should have one \`// vite.config.js\` block; found ${cfg.length}`);
+  writeFileSync(join(app, 'vite.config.js'), cfg[0].code);
   const listing = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
     cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
   }));
@@ -83,7 +90,7 @@ async function bundle() {
   const { build } = await import('vite');
   await build({
     root: app,
-    configFile: join(app, 'vite.config.mjs'),
+    configFile: join(app, 'vite.config.js'),
     // Vite's notes on node: imports it leaves out for the browser (the
     // package imports them only in Node) and on the lazily loaded remote
     // mode's size are expected; errors still show.
@@ -96,7 +103,7 @@ async function bundle() {
  * Vite's defaults (no config file) still fail, as README "Bundlers (Vite)"
  * says: the worker entries use top-level await and Vite bundles workers as
  * 'iife' unless told `worker: { format: 'es' }`. If this ever builds, the
- * README (and the app's vite.config.mjs) should drop that line.
+ * README's vite.config.js block should drop that line.
  */
 async function defaultsFail() {
   const { build } = await import('vite');
@@ -113,7 +120,7 @@ async function defaultsFail() {
 
 /**
  * The task module, a build entry of its own with a fixed name
- * (vite.config.mjs): out/src/tasks.js, its bare import bundled away. (The
+ * (README's vite.config.js): out/src/tasks.js, its bare import bundled away. (The
  * page's resource timings do not list it: the pool's workers fetch it.)
  */
 function checkTaskModule() {
@@ -150,7 +157,7 @@ async function checkBuild(context, isolation) {
 async function checkDev(context) {
   const { createServer } = await import('vite');
   const dev = await createServer({
-    root: app, configFile: join(app, 'vite.config.mjs'), logLevel: 'error',
+    root: app, configFile: join(app, 'vite.config.js'), logLevel: 'error',
     server: { port: 0, host: '127.0.0.1', headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
   });
   await dev.listen();

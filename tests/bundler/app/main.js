@@ -6,7 +6,7 @@ import { gather, createWorker } from 'concurry-wasm';
 
 async function run() {
   const out = { crossOriginIsolated: self.crossOriginIsolated };
-  // The task module is a build entry of its own (vite.config.mjs), at the
+  // The task module is a build entry of its own (README's vite.config.js block), at the
   // same path in the dev server and in the build. (Not new URL('./tasks.js',
   // import.meta.url): Vite would copy that file unbundled, and its bare
   // import of 'concurry-wasm/worker' would not resolve in the browser.)

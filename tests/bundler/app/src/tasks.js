@@ -1,6 +1,6 @@
 // Task module of the bundled app's thread-mode pool (runs in a Web Worker).
 // It imports the package by its bare name, so it must be bundled: it is a
-// second entry of the build (vite.config.mjs), emitted as src/tasks.js, the
+// second entry of the build (README's vite.config.js block), emitted as src/tasks.js, the
 // path the dev server serves it at.
 import { currentTask } from 'concurry-wasm/worker';
 
