@@ -129,9 +129,9 @@ class Card {
     if (this.mode.pooled) this.el.querySelector('.extra').textContent = `pool start ${fmt(ms)}`;
   }
 
-  /** A mode this page cannot run (status "skipped", the reason on the card). */
+  /** A mode this page cannot run: "skipped" as its count, the reason as its note (once). */
   skip(why) {
-    this.set('skipped', why);
+    this.set('skipped', 'skipped');
     this.el.querySelector('.note').textContent = why;
   }
 
@@ -220,8 +220,9 @@ async function main() {
     iso.textContent = 'not cross-origin isolated \u00b7 single-threaded core';
     iso.className = 'badge warn';
     $('notice').hidden = false;
+    $('core-build').textContent = 'here its single-threaded build, as this page is not cross-origin isolated';
     for (const c of cards) {
-      if (c.mode.needsIsolation) c.skip('skipped: needs cross-origin isolation (SharedArrayBuffer)');
+      if (c.mode.needsIsolation) c.skip('Needs cross-origin isolation (SharedArrayBuffer): only then may a thread block on the core.');
       else if (c.mode.noteSingleThreaded) c.el.querySelector('.note').textContent = c.mode.noteSingleThreaded;
     }
   }

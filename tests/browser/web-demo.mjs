@@ -181,6 +181,18 @@ export async function checkWebDemo({ context, url, pass, fail, watch, networkCha
   if (nIso === false && n.state === 'done') pass(`web demo ?coi=0: not cross-origin isolated, data-state="done" (${n.status})`);
   else fail(`web demo ?coi=0: crossOriginIsolated ${nIso}, data-state "${n.state}"${n.error ? `: ${n.error}` : ''}`);
   checkCards('web demo ?coi=0', await readCards(page, tiles), expected, pass, fail, ['blocking']);
+  // What the page says: the header names the single-threaded core (not
+  // pthreads), and the skipped card says "skipped" once, with its reason.
+  const said = await page.evaluate(() => ({
+    lede: document.querySelector('.lede').textContent.replace(/\s+/g, ' ').trim(),
+    card: document.querySelector('.card[data-mode=blocking]').innerText,
+  }));
+  const skippedTimes = (said.card.match(/skipped/gi) || []).length;
+  if (/single-threaded/.test(said.lede) && !/pthreads/.test(said.lede) && skippedTimes === 1 && /cross-origin isolation/.test(said.card)) {
+    pass('web demo ?coi=0: the header names the single-threaded core; the skipped card says "skipped" once, and why');
+  } else {
+    fail(`web demo ?coi=0: header "${said.lede}"; skipped card says "skipped" ${skippedTimes} times: ${JSON.stringify(said.card)}`);
+  }
 
   const errs = logs.filter((l) => !l.includes('console.warning'));
   if (errs.length) fail(`web demo logged errors:\n${errs.map((l) => `        ${l}`).join('\n')}`);
