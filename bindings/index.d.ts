@@ -504,7 +504,7 @@ export interface WorkerOptions {
   idleTimeout?: number | null;
   /** A worker is replaced after this many calls (leaky tasks). */
   maxTasksPerWorker?: number;
-  /** Thread mode only. */
+  /** Thread mode in Node only (a browser rejects it with a TypeError). */
   resourceLimits?: {
     maxOldGenerationSizeMb?: number;
     maxYoungGenerationSizeMb?: number;
