@@ -212,6 +212,20 @@ async function main() {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // Started by createWorker's localWorkers: an IPC channel to that process.
+  // Its 'disconnect' means the caller is gone (exited, crashed, even
+  // SIGKILLed): stop at once, handing running jobs back to the queue, so no
+  // local worker outlives its caller. The channel alone keeps nothing alive.
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      // Our stdout/stderr are pipes to that process: writes may now fail.
+      for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+      if (server === null) process.exit(0); // not serving yet: nothing to hand back
+      if (signals === 0) onSignal('caller gone');
+      onSignal('caller gone'); // the second: hand running jobs back now
+    });
+  }
   const { probeRedis, serveQueue, redactURL } = await import('../bindings/modes/remote-serve.js');
   info(`starting: queue ${opts.queue} on ${redactURL(opts.redis)}, module ${opts.module}, ` +
     `concurrency ${opts.concurrency} (pid ${process.pid})`);

@@ -13,7 +13,7 @@
  * Node only (node:v8, Buffer): remote mode runs in Node.
  * @module concurry-wasm/modes/remote-wire
  */
-import { serialize, deserialize } from 'node:v8';
+import { serialize, DefaultDeserializer } from 'node:v8';
 import { serializeError, deserializeError, encodeResult, decodeResult, dataCloneError } from './boundary.js';
 
 /** Version of job.data; a worker refuses jobs of another version (with an error outcome). */
@@ -54,9 +54,43 @@ function b64(buf) {
   return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('base64');
 }
 
+/**
+ * Node's deserializer makes each typed array a view of the message buffer
+ * (and Buffer.from(base64) of a small message is a slice of Node's shared
+ * 8 KB pool, holding unrelated data of this process): here every typed array
+ * / Buffer / DataView gets an ArrayBuffer of its own holding exactly its bytes,
+ * so `new Uint8Array(u.buffer)` and transfers see only the value.
+ */
+class OwnDeserializer extends DefaultDeserializer {
+  _readHostObject() {
+    const at = this.buffer.byteOffset;
+    const typeIndex = this.readUint32();
+    const byteLength = this.readUint32();
+    const off = this._readRawBytes(byteLength);
+    const ab = new ArrayBuffer(byteLength);
+    new Uint8Array(ab).set(new Uint8Array(this.buffer.buffer, at + off, byteLength));
+    if (typeIndex === 10) return Buffer.from(ab); // Node's FastBuffer: a Buffer over ab
+    const ctor = VIEW_TYPES[typeIndex];
+    if (ctor === undefined) throw new TypeError(`remote job: unknown typed array type ${typeIndex} in a message`);
+    return new ctor(ab, 0, byteLength / (ctor.BYTES_PER_ELEMENT || 1));
+  }
+}
+
+/** Node's v8 module's index of each ArrayBufferView type (lib/v8.js; 10 is Buffer). */
+const VIEW_TYPES = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, DataView, undefined, BigInt64Array, BigUint64Array];
+if (typeof globalThis.Float16Array === 'function') VIEW_TYPES[13] = globalThis.Float16Array;
+
+/** v8.deserialize with OwnDeserializer. */
+function deserializeOwn(buf) {
+  const d = new OwnDeserializer(buf);
+  d.readHeader();
+  return d.readValue();
+}
+
 function unb64(s, what) {
   if (typeof s !== 'string') throw new TypeError(`remote job: ${what} must be a base64 string; got ${s === null ? 'null' : typeof s}`);
-  return deserialize(Buffer.from(s, 'base64'));
+  return deserializeOwn(Buffer.from(s, 'base64'));
 }
 
 /**

@@ -88,11 +88,26 @@ const C_DONE = 4;
 /** A Redis stream entry id. */
 const STREAM_ID = /^\d+-\d+$/;
 
+/** The last n non-empty lines of a text, trimmed. */
+function lastLines(text, n) {
+  return text.split('\n').map((x) => x.trimEnd()).filter((x) => x !== '').slice(-n).join('\n');
+}
+
 const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
 
 function unref(t) {
   if (t && typeof t.unref === 'function') t.unref();
   return t;
+}
+
+/** The database number in a redis:// URL's path, or null (none: db 0). */
+function dbOf(url) {
+  try {
+    const m = /^\/(\d+)$/.exec(new URL(url).pathname);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The URL without its password, for messages. */
@@ -177,6 +192,17 @@ async function connect(url, ms, role) {
   }
   c.off('error', onError);
   c.on('error', () => { /* connection state is followed through its events */ });
+  // ioredis reports a refused SELECT (a database number out of range) only
+  // as an 'error' event and stays connected to db 0: ask again, and refuse.
+  const db = dbOf(url);
+  if (db !== null) {
+    try {
+      await c.select(db);
+    } catch (e) {
+      c.disconnect();
+      throw new Error(`createWorker(): Redis at ${redact(url)} refused database ${db}: ${e && e.message}`, { cause: e });
+    }
+  }
   void role;
   return c;
 }
@@ -477,7 +503,8 @@ class RemoteBackend {
       c.signal.addEventListener('abort', c.onAbort, { once: true });
     }
     if (this.gone !== null) {
-      this._settle(c, FAILED, new Error(`call('${method}'): ${this.gone.message}`, { cause: this.gone }));
+      this._settle(c, FAILED, new Error(`call('${method}'): Redis at ${this.where} is unreachable (no connection for more than ` +
+        `${this.r.connectTimeout} ms, connectTimeout): the call was not sent`, { cause: this.gone }));
       return f;
     }
     let p = null;
@@ -758,11 +785,26 @@ class RemoteBackend {
     const mod = this.url.startsWith('file:') ? fileURLToPath(this.url) : this.url;
     // --quiet: the worker's stderr is ours (its errors still show, not its progress lines).
     // The URL goes by environment, not argv, which every user of the machine can read (ps).
-    const args = [BIN, '--quiet', '--queue', this.r.queue, '--module', mod, '--concurrency', String(this.o.maxWorkers)];
+    // --name=value: a queue or path starting with '-' is not taken for an option.
+    // The IPC channel is how the worker learns that this process is gone (its
+    // 'disconnect' fires even when this one is SIGKILLed): it then hands its
+    // running jobs back and exits, so no worker outlives its caller. stdout and
+    // stderr are pipes, not this process's own descriptors, so a caller piped
+    // into another program (`node app.mjs | tee log`) ends when it exits.
+    const args = [BIN, '--quiet', `--queue=${this.r.queue}`, `--module=${mod}`, `--concurrency=${this.o.maxWorkers}`];
     const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CONCURRY_REDIS_URL: this.r.redis },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, CONCURRY_REDIS_URL: this.r.redis },
     });
-    const l = { child, exited: false, ready: null, exit: null, deaths: this.locals[i] ? this.locals[i].deaths : [] };
+    // The worker's stderr: its last lines go into a start-up error; once it
+    // is ready, its errors are passed on to this process's stderr.
+    const l = {
+      child, exited: false, ready: null, exit: null, deaths: this.locals[i] ? this.locals[i].deaths : [], err: '', isReady: false,
+    };
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => {
+      if (l.isReady) process.stderr.write(d);
+      else l.err = (l.err + d).slice(-4000);
+    });
     l.exit = new Promise((resolve) => child.once('exit', (code, signal) => { l.exited = true; resolve({ code, signal }); }));
     const ms = Math.max(this.r.connectTimeout, 10000);
     l.ready = new Promise((resolve, reject) => {
@@ -772,6 +814,7 @@ class RemoteBackend {
         buf += d;
         if (buf.includes(`concurry-worker: ready ${this.r.queue}`)) {
           clearTimeout(t);
+          l.isReady = true;
           child.stdout.off('data', onData);
           child.stdout.resume();
           resolve(undefined);
@@ -780,10 +823,15 @@ class RemoteBackend {
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', onData);
       child.once('error', (e) => { clearTimeout(t); reject(new Error(`createWorker(): cannot start concurry-worker (${BIN}): ${e.message}`, { cause: e })); });
-      l.exit.then(({ code, signal }) => {
+      l.exit.then(async ({ code, signal }) => {
         clearTimeout(t);
+        // The rest of its stderr (bounded: a grandchild may hold the pipe).
+        if (!child.stderr.readableEnded) {
+          await new Promise((r) => { child.stderr.once('end', r); unref(setTimeout(r, 300)); });
+        }
+        const said = lastLines(l.err, 6);
         reject(new Error(`createWorker(): a local concurry-worker exited (${signal ? `signal ${signal}` : `exit code ${code}`}) before it was ready` +
-          ` (queue '${this.r.queue}', module ${mod})`));
+          ` (queue '${this.r.queue}', module ${mod})${said ? `; it said:\n${said}` : ''}`));
       });
     });
     l.ready.catch(() => {});

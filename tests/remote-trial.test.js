@@ -1,0 +1,112 @@
+// Findings of a new-user trial of remote mode, each with its regression test:
+// local workers end with their caller (however it ends) and do not hold its
+// stdout/stderr; typed arrays in results own exactly their bytes; a database
+// number Redis refuses fails createWorker; queue names starting with '-';
+// a module that fails to load says why; timeout and outage wording.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
+import { createWorker } from '../bindings/index.js';
+import { startRedis } from './redis-server.js';
+import { TASKS, queueName, sleep, until } from './remote-helpers.js';
+
+jest.setTimeout(90000);
+
+const RUN = fileURLToPath(new URL('./fixtures/remote-trial-run.mjs', import.meta.url));
+
+let redis;
+beforeAll(async () => { redis = await startRedis({ appendonly: false }); });
+afterAll(async () => { if (redis) await redis.stop(); });
+
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+/** Runs the fixture; resolves { code, signal, out, err } once all of its stdio closed. */
+function runCaller(how, onLine) {
+  const child = spawn(process.execPath, [RUN, redis.url, queueName('trial'), how], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; if (onLine && out.includes('\n')) { onLine(child, JSON.parse(out.split('\n')[0])); onLine = null; } });
+  child.stderr.on('data', (d) => { err += d; });
+  const closed = new Promise((r) => child.once('close', (code, signal) => r({ code, signal, out, err })));
+  return { child, closed };
+}
+
+describe('local workers end with their caller', () => {
+  for (const how of ['throw', 'exit', 'hang']) {
+    test(`caller ends without stop() (${how === 'hang' ? 'SIGKILL' : how}): its worker exits, and the caller's pipes close`, async () => {
+      let info = null;
+      const { closed } = runCaller(how, (child, line) => {
+        info = line;
+        if (how === 'hang') child.kill('SIGKILL');
+      });
+      // 'close': every pipe of the caller closed, which a worker holding its stdout/stderr would prevent.
+      const r = await Promise.race([closed, sleep(20000).then(() => null)]);
+      expect(r).not.toBeNull();
+      expect(info).not.toBeNull();
+      expect(info.result).toBe(5);
+      if (how === 'throw') expect(r.err).toContain('the caller crashed');
+      await until(() => !alive(info.workerPid), `worker pid ${info.workerPid} to exit`, 8000);
+    });
+  }
+});
+
+test('typed arrays in results own exactly their bytes (no view of a shared pool)', async () => {
+  const q = queueName('ta');
+  const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q, localWorkers: 1, maxWorkers: 1 });
+  try {
+    const u = await w.echo(new Uint8Array([1, 2, 3]));
+    expect(u).toBeInstanceOf(Uint8Array);
+    expect(u.byteOffset).toBe(0);
+    expect(u.buffer.byteLength).toBe(3);
+    expect([...new Uint8Array(u.buffer)]).toEqual([1, 2, 3]);
+    const o = await w.echo({ f: new Float64Array([1.5, -2]), b: Buffer.from('hi'), d: new DataView(new ArrayBuffer(5)) });
+    for (const v of [o.f, o.b, o.d]) {
+      expect(v.byteOffset).toBe(0);
+      expect(v.buffer.byteLength).toBe(v.byteLength);
+    }
+    expect([...o.f]).toEqual([1.5, -2]);
+    expect(Buffer.isBuffer(o.b)).toBe(true);
+    expect(o.b.toString()).toBe('hi');
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a database number Redis refuses fails createWorker, naming the URL (password masked) and the reason', async () => {
+  const url = `redis://:secret@${redis.host}:${redis.port}/99`;
+  const p = createWorker(TASKS, { mode: 'remote', redis: url, queue: queueName('db') });
+  await expect(p).rejects.toThrow(/redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/99.*database 99.*(DB index is out of range|invalid DB index)/);
+  await p.catch((e) => expect(e.message).not.toContain('secret'));
+});
+
+test('a queue name starting with - works with local workers', async () => {
+  const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: `--help${process.pid}`, localWorkers: 1, maxWorkers: 1 });
+  try {
+    expect(await w.add(1, 2)).toBe(3);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a module that fails to load: createWorker rejects with the worker\'s own message', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cy-trial-'));
+  const bad = join(dir, 'broken.mjs');
+  writeFileSync(bad, 'export function f() { return 1 +; }\n');
+  const p = createWorker(bad, { mode: 'remote', redis: redis.url, queue: queueName('bad'), localWorkers: 1, maxWorkers: 1 });
+  await expect(p).rejects.toThrow(/exited \(exit code 1\) before it was ready[\s\S]*Unexpected token/);
+});
+
+test('a timeout says the caller\'s timeout and "remote worker", wherever it fired', async () => {
+  const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: queueName('to'), localWorkers: 1, maxWorkers: 1 });
+  try {
+    // Started on the worker (it runs at once): the worker's timer and the client's race.
+    const e = await w.callWith({ timeout: 500 }, 'sleepThen', 5000, 'x').result().catch((x) => x);
+    expect(e.name).toBe('TimeoutError');
+    expect(e.message).toBe("The call 'sleepThen' did not complete within 500 ms (remote worker)");
+  } finally {
+    await w.stop({ force: true });
+  }
+});
