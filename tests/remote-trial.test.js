@@ -110,3 +110,27 @@ test('a timeout says the caller\'s timeout and "remote worker", wherever it fire
     await w.stop({ force: true });
   }
 });
+
+test('the worker\'s own timeout reports the caller\'s timeout in remote mode\'s words (not the time left, not "process worker")', async () => {
+  const { Queue, QueueEvents } = await import('bullmq');
+  const { jobData, decodeOutcome } = await import('../bindings/modes/remote-wire.js');
+  const { startBin, killBins } = await import('./remote-helpers.js');
+  const q = queueName('wto');
+  await startBin(redis, q, { concurrency: 1 });
+  const queue = new Queue(q, { connection: { host: redis.host, port: redis.port } });
+  const ev = new QueueEvents(q, { connection: { host: redis.host, port: redis.port } });
+  try {
+    await ev.waitUntilReady();
+    // No client timer here: only the worker's can fire.
+    const job = await queue.add('sleepThen', jobData({ method: 'sleepThen', args: [5000, 'x'], retries: 0, timeoutMs: 800, cancelGraceMs: 200 }));
+    const rv = await job.waitUntilFinished(ev, 15000);
+    const o = decodeOutcome(rv);
+    expect(o.ok).toBe(false);
+    expect(o.error.name).toBe('TimeoutError');
+    expect(o.error.message).toBe("The call 'sleepThen' did not complete within 800 ms (remote worker)");
+  } finally {
+    await ev.close();
+    await queue.close();
+    await killBins();
+  }
+});

@@ -282,6 +282,9 @@ export async function serveQueue(o) {
         throw new WaitingError();
       }
       if (r.reason === 'timeout' && err instanceof CancelledError) err = timeoutError(d);
+      // The sandbox's own timer (the time left of the call's timeout, 'process
+      // worker'): the caller is told its own timeout, in remote mode's words.
+      else if (err instanceof TimeoutError && timeout !== undefined && err.timeout === timeout) err = timeoutError(d);
       outcome = encodeErr(err);
     }
     await chain;
