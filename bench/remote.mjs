@@ -95,12 +95,14 @@ function treeCpuMs(pid) {
 /** A worker command serving `queue`, resolved once ready. */
 async function startBin(queue) {
   const child = spawn(process.execPath, [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC)],
-    { stdio: ['ignore', 'pipe', 'ignore'] });
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
   const exited = new Promise((r) => child.once('exit', r));
   while (!out.includes('concurry-worker: ready')) {
-    if (child.exitCode !== null) throw new Error('concurry-worker exited before ready');
+    if (child.exitCode !== null) throw new Error(`concurry-worker exited before ready (exit code ${child.exitCode}):\n${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return { pid: child.pid, stop: async () => { child.kill('SIGTERM'); await exited; } };
