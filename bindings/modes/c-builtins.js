@@ -20,6 +20,7 @@ const SIGNATURES = {
   fail: [['code'], []],
   sum_bytes: [[], ['k']],
   reverse_bytes: [[], []],
+  reverse_bytes: [[], []],
 };
 
 /**
