@@ -60,7 +60,7 @@ describe('waitSync / gatherSync in a worker thread, over C tasks', () => {
       const obj = gatherSync({ a: w.fib(10), b: w.sleepThen(5, 9) });
       const map = gatherSync(new Map([['x', w.add(1, 1)]]));
       const nested = gatherSync({ a: [w.add(1, 2), { b: w.fib(7) }] }, { recurse: true });
-      const bytes = gatherSync([w.sum_bytes(new Uint8Array([1, 2]))])[0];
+      const bytes = gatherSync([w.reverse_bytes(new Uint8Array([1, 2]))])[0];
       return { arr, obj, map: [...map], nested, bytes: Array.from(bytes) };
     `);
     expect(out.arr).toEqual([168, 5, 7, 's']);
