@@ -134,3 +134,23 @@ test('the worker\'s own timeout reports the caller\'s timeout in remote mode\'s 
     await killBins();
   }
 });
+
+describe('Redis away for a while', () => {
+  let aof;
+  beforeAll(async () => { aof = await startRedis(); });
+  afterAll(async () => { if (aof) await aof.stop(); });
+
+  test('a call refused during an outage says it was not sent', async () => {
+    const w = await createWorker(TASKS, { mode: 'remote', redis: aof.url, queue: queueName('out'), connectTimeout: 500 });
+    await aof.kill();
+    try {
+      await sleep(1200);
+      const e = await w.add(1, 2).exception({ timeout: 5000 });
+      expect(e.message).toContain('was not sent');
+      expect(e.message).not.toContain('unknown');
+    } finally {
+      await aof.start();
+      await w.stop({ force: true });
+    }
+  });
+});
