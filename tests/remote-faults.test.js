@@ -151,7 +151,7 @@ describe('local workers', () => {
       let out = '';
       try {
         // (local workers get the URL by environment: their argv names the queue, not Redis)
-        out = execFileSync('pgrep', ['-f', `concurry-worker.js .*--queue ${q} `], { encoding: 'utf8' }).trim();
+        out = execFileSync('pgrep', ['-f', `concurry-worker.js .*--queue[= ]${q}( |$)`], { encoding: 'utf8' }).trim();
       } catch { /* none */ }
       return out ? Number(out.split('\n')[0]) : 0;
     };
