@@ -43,7 +43,9 @@ describe('local workers end with their caller', () => {
         if (how === 'hang') child.kill('SIGKILL');
       });
       // 'close': every pipe of the caller closed, which a worker holding its stdout/stderr would prevent.
-      const r = await Promise.race([closed, sleep(20000).then(() => null)]);
+      let timer;
+      const r = await Promise.race([closed, new Promise((res) => { timer = setTimeout(() => res(null), 20000); })]);
+      clearTimeout(timer);
       expect(r).not.toBeNull();
       expect(info).not.toBeNull();
       expect(info.result).toBe(5);
