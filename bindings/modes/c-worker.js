@@ -65,7 +65,9 @@ function spawnWorker(onMessage, onExit) {
     w.on('exit', (code) => onExit(code, err));
     return {
       post: (m) => w.postMessage(m),
-      terminate: () => { w.terminate(); },
+      // Ref'd first: an idle (unref'd) worker's exit event must keep Node
+      // alive until it comes, or a stop() awaiting it never resolves.
+      terminate: () => { w.ref(); w.terminate(); },
       ref: (on) => { if (on) w.ref(); else w.unref(); },
     };
   }
