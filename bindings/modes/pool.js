@@ -38,6 +38,7 @@ import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, Inval
 import { deserializeError, decodeResult, dataCloneError, findUncloneable } from './boundary.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CELL_AT, CELLS, SLOT_INTS } from './runtime.js';
+import { Waiters } from './waiters.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
 
 /** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
@@ -172,9 +173,9 @@ export class Pool {
     this.stopping = false;
     this.stopped = false;
     this.counts = { completed: 0, failed: 0, crashed: 0 };
-    this.idleWaiters = [];
-    this.availWaiters = [];
-    this.exitWaiters = [];
+    this.idleWaiters = new Waiters();
+    this.availWaiters = new Waiters();
+    this.exitWaiters = new Waiters();
     this.loadFailures = 0;
     /** Workers in a row that crashed before finishing any call. */
     this.barren = 0;
@@ -1037,16 +1038,8 @@ export class Pool {
 
   /** Resolves whenIdle/whenAvailable waiters whose condition now holds. */
   _changed() {
-    if (this.idleWaiters.length && this.nWaiting === 0 && this.nHanded - this.zombieCount() === 0) {
-      const ws = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const r of ws) r();
-    }
-    if (this.availWaiters.length && this._available()) {
-      const ws = this.availWaiters;
-      this.availWaiters = [];
-      for (const r of ws) r();
-    }
+    if (this.idleWaiters.pending && this.nWaiting === 0 && this.nHanded - this.zombieCount() === 0) this.idleWaiters.flush();
+    if (this.availWaiters.pending && this._available()) this.availWaiters.flush();
   }
 
   _available() {
@@ -1170,11 +1163,7 @@ export class Pool {
       }
     }
     this._changed();
-    if (this.workers.length === 0 && this.exitWaiters.length) {
-      const ws = this.exitWaiters;
-      this.exitWaiters = [];
-      for (const r of ws) r();
-    }
+    if (this.workers.length === 0) this.exitWaiters.flush();
   }
 
   /* ---- stop, stats, backpressure ------------------------------------------ */
@@ -1227,7 +1216,7 @@ export class Pool {
       this._closeAll();
     }
     this._changed();
-    if (this.workers.length) await new Promise((r) => this.exitWaiters.push(r));
+    if (this.workers.length) await this.exitWaiters.wait();
     // Every worker is gone: what they published completes, and the rings go.
     for (const ring of this.freeRings) freeRing(ring);
     this.freeRings = [];
@@ -1274,13 +1263,13 @@ export class Pool {
   /** Resolves when nothing is queued or running. @returns {Promise<void>} */
   whenIdle() {
     if (this.nWaiting === 0 && this.nHanded - this.zombieCount() === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+    return this.idleWaiters.wait();
   }
 
   /** Resolves when a call would be accepted under maxQueued. @returns {Promise<void>} */
   whenAvailable() {
     if (this._available()) return Promise.resolve();
-    return new Promise((r) => this.availWaiters.push(r));
+    return this.availWaiters.wait();
   }
 }
 
