@@ -18,9 +18,10 @@
  */
 import { PromiseFuture } from '../futures/promise.js';
 import { SyncFuture } from '../futures/sync.js';
-import { CoreError, QueueFullError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { CoreError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { unwrapArgs } from './unwrap.js';
 import { oversizedInput } from './c-limits.js';
+import { admitCall } from './c-call.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -260,16 +261,8 @@ export class CWorkerBackend {
   }
 
   call(method, args, co) {
-    if (this.stopping) throw new Error(`C kernel '${method}': the worker is stopping`);
-    if (co.onProgress) {
-      throw new TypeError(`callWith(): option 'onProgress' does not apply to mode 'c' (C kernels report no progress)`);
-    }
-    if (this.set && !this.set.has(method)) return this.fail(this.missing(method));
-    if (!this.wouldAccept()) {
-      const queued = this.counts().queued;
-      throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
-        { maxQueued: this.maxQueued, queued });
-    }
+    const refused = admitCall(this, method, co);
+    if (refused) return this.fail(refused);
     // Checked here too (c.js checks in the kernel worker): an oversized buffer is never cloned to it.
     const big = oversizedInput(method, args);
     if (big) return this.fail(big);

@@ -51,11 +51,12 @@ import {
   C, Module, heap, keepAlive, cstr, errName, strerror, singleThreaded,
   CY_ECANCELED, CY_ETIMEDOUT, CY_ENOENT, CY_ENOMEM, STATE_SUCCEEDED, STATE_FAILED, STATE_CANCELLED, STATE_RUNNING,
 } from '../core.js';
-import { CoreError, QueueFullError, TimeoutError } from '../errors.js';
+import { CoreError, TimeoutError } from '../errors.js';
 import { describeValue as describe } from '../options.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleURL } from './target.js';
 import { MAX_INPUT_BYTES, inputTooLarge } from './c-limits.js';
+import { admitCall } from './c-call.js';
 import { builtinArityError } from './c-builtins.js';
 
 // Not over the single-threaded core's memory (not shared: Atomics.waitAsync
@@ -396,16 +397,8 @@ class CBackend {
   }
 
   call(method, args, co) {
-    if (this.stopping) throw new Error(`C kernel '${method}': the worker is stopping`);
-    if (co.onProgress) {
-      throw new TypeError(`callWith(): option 'onProgress' does not apply to mode 'c' (C kernels report no progress)`);
-    }
-    if (this.set && !this.set.has(method)) return this.fail(this.missing(method));
-    if (!this.wouldAccept()) {
-      const queued = this.counts().queued;
-      throw new QueueFullError(`C kernel '${method}': the queue is full (maxQueued ${this.maxQueued}, ${queued} queued); await worker.whenAvailable() first`,
-        { maxQueued: this.maxQueued, queued });
-    }
+    const refused = admitCall(this, method, co);
+    if (refused) return this.fail(refused);
     if (co.signal && co.signal.aborted) {
       // Cancelled before it could start: it never runs.
       const f = new ArgsFuture(new Promise(() => {}), () => {});
