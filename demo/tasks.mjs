@@ -10,6 +10,7 @@
  * (`currentTask().signal`).
  */
 import { currentTask } from 'concurry-wasm/worker';
+import { mandelbrotTile } from './mandelbrot-kernel.mjs';
 
 /** Progress is reported every this many rows / numbers (a message each in thread and process modes). */
 export const ROWS_PER_REPORT = 16;
@@ -17,34 +18,17 @@ export const NUMBERS_PER_REPORT = 50_000;
 
 /**
  * A tile of width x height pixels over [x0, x1] x [y0, y1], one byte per
- * pixel: 255 * iterations / maxIter (255 = inside the set). As the C kernel.
- * Progress: rows done.
+ * pixel: 255 * iterations / maxIter (255 = inside the set). As the C kernel
+ * (mandelbrot-kernel.mjs). Progress: rows done.
  * @returns {Uint8Array}
  */
 export function mandelbrot(width, height, x0, y0, x1, y1, maxIter) {
   const task = currentTask();
-  const px = new Uint8Array(width * height);
-  const dx = width > 1 ? (x1 - x0) / (width - 1) : 0;
-  const dy = height > 1 ? (y1 - y0) / (height - 1) : 0;
-  for (let j = 0; j < height; j++) {
-    if (task.signal.aborted) throw task.signal.reason;
-    const ci = y0 + dy * j;
-    for (let i = 0; i < width; i++) {
-      const cr = x0 + dx * i;
-      let zr = 0;
-      let zi = 0;
-      let k = 0;
-      while (k < maxIter && zr * zr + zi * zi <= 4.0) {
-        const t = zr * zr - zi * zi + cr;
-        zi = 2 * zr * zi + ci;
-        zr = t;
-        k++;
-      }
-      px[j * width + i] = Math.trunc((255.0 * k) / maxIter);
-    }
-    if ((j + 1) % ROWS_PER_REPORT === 0 || j + 1 === height) task.progress(j + 1);
-  }
-  return px;
+  // Before row `done` (and once after the last): report, then stop if asked to.
+  return mandelbrotTile(width, height, x0, y0, x1, y1, maxIter, (done) => {
+    if (done > 0 && (done % ROWS_PER_REPORT === 0 || done === height)) task.progress(done);
+    if (done < height && task.signal.aborted) throw task.signal.reason;
+  });
 }
 
 /**

@@ -102,3 +102,34 @@ describe('npm run demo (demo/main.mjs --quick), not on a terminal', () => {
     expect(bad.stderr).toMatch(/unknown argument --bogus/);
   });
 });
+
+describe("the demo's mandelbrot task (demo/tasks.mjs on demo/mandelbrot-kernel.mjs, which the web demo shares)", () => {
+  const TASKS = new URL('../demo/tasks.mjs', import.meta.url).href;
+  const args = [30, 40, -2, -1.5, 1, 1.5, 50];
+
+  test("in a thread worker: progress every 16 rows and at the last, and the C kernel's bytes", async () => {
+    const { createWorker } = await import('../bindings/index.js');
+    const w = await createWorker(TASKS, { mode: 'thread', maxWorkers: 1 });
+    const c = await createWorker('builtin', { mode: 'c', maxWorkers: 1 });
+    try {
+      const seen = [];
+      const px = await w.callWith({ onProgress: (n) => seen.push(n) }, 'mandelbrot', ...args);
+      expect(seen).toEqual([16, 32, 40]);
+      expect(Buffer.from(px).equals(Buffer.from(await c.mandelbrot(...args)))).toBe(true);
+    } finally {
+      await Promise.all([w.stop({ force: true }), c.stop({ force: true })]);
+    }
+  }, 30000);
+
+  test('the kernel calls onRow before each row and after the last; a throw there ends the tile', async () => {
+    const { mandelbrotTile } = await import('../demo/mandelbrot-kernel.mjs');
+    const rows = [];
+    const px = mandelbrotTile(...args, (n) => rows.push(n));
+    expect(rows).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    expect(Buffer.from(px).equals(Buffer.from(mandelbrotTile(...args)))).toBe(true);
+    const stop = new Error('stop');
+    const before = [];
+    expect(() => mandelbrotTile(...args, (n) => { before.push(n); if (n === 3) throw stop; })).toThrow(stop);
+    expect(before).toEqual([0, 1, 2, 3]);
+  });
+});

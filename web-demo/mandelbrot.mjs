@@ -1,13 +1,16 @@
 // The image of the web demo: views, the tile grid, the Mandelbrot kernel in
-// JavaScript and the palette. Plain ES module with no imports, loaded by the
-// page, by the thread-mode task module (tiles.mjs) and by the browser test in
-// Node (tests/browser/run.mjs), so all three agree on every pixel.
+// JavaScript and the palette. Plain ES module (its one import has none
+// either), loaded by the page, by the thread-mode task module (tiles.mjs) and
+// by the browser test in Node (tests/browser/run.mjs), so all three agree on
+// every pixel.
 //
-// The JavaScript kernel is the C kernel `mandelbrot` of the core
-// (wasm/src/kernels_builtin.c, k_mandelbrot) line for line, with the same
-// double arithmetic in the same order, so a tile is byte-for-byte the same
-// whichever mode computed it: one byte per pixel, 255 * k / maxIter
-// truncated, where k is the iteration count (255 = never escaped).
+// The JavaScript kernel, mandelbrotTile, is the demo's
+// (demo/mandelbrot-kernel.mjs): the C kernel `mandelbrot` of the core
+// (wasm/src/kernels_builtin.c, k_mandelbrot) line for line, so a tile is
+// byte-for-byte the same whichever mode computed it: one byte per pixel,
+// 255 * k / maxIter truncated, where k is the iteration count (255 = never
+// escaped).
+export { mandelbrotTile } from '../demo/mandelbrot-kernel.mjs';
 
 /** Named regions of the complex plane, 4:3 like the canvas. */
 export const VIEWS = {
@@ -75,33 +78,6 @@ export function submitOrder(n) {
     [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
-}
-
-/**
- * One tile, as the core's C kernel computes it.
- * @returns {Uint8Array} width * height bytes, row by row
- */
-export function mandelbrotTile(width, height, x0, y0, x1, y1, maxIter) {
-  const px = new Uint8Array(width * height);
-  const dx = width > 1 ? (x1 - x0) / (width - 1) : 0;
-  const dy = height > 1 ? (y1 - y0) / (height - 1) : 0;
-  for (let j = 0; j < height; j++) {
-    const ci = y0 + dy * j;
-    for (let i = 0; i < width; i++) {
-      const cr = x0 + dx * i;
-      let zr = 0;
-      let zi = 0;
-      let k = 0;
-      while (k < maxIter && zr * zr + zi * zi <= 4.0) {
-        const t = zr * zr - zi * zi + cr;
-        zi = 2 * zr * zi + ci;
-        zr = t;
-        k++;
-      }
-      px[j * width + i] = Math.trunc((255.0 * k) / maxIter);
-    }
-  }
-  return px;
 }
 
 /* Colour stops of the palette (position in [0, 1], RGB), a cycle that
