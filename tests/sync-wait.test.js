@@ -13,19 +13,23 @@ import {
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bindings = new URL('../bindings/index.js', import.meta.url).href;
 
-/** Runs `body` (an async function's source over `pkg` and `w`, a c worker) in a worker thread; resolves with what it returns. */
-function inWorker(body, maxWorkers = 2) {
+/**
+ * Runs `body` (an async function's source over `pkg` and the worker `name`
+ * that `make`, a source expression, creates) in a worker thread; resolves
+ * with what it returns. The worker is stopped (force) whatever happens.
+ */
+function runInThread(name, make, body) {
   const src = `
     import { parentPort } from 'node:worker_threads';
     const pkg = await import(${JSON.stringify(bindings)});
-    const w = await pkg.createWorker('builtin', { mode: 'c', maxWorkers: ${maxWorkers} });
+    const ${name} = await ${make};
     try {
       const out = await (async () => { ${body} })();
       parentPort.postMessage({ ok: out });
     } catch (e) {
       parentPort.postMessage({ err: String(e && e.stack || e) });
     } finally {
-      await w.stop({ force: true });
+      await ${name}.stop({ force: true });
     }`;
   return new Promise((resolve, reject) => {
     const t = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`));
@@ -33,6 +37,11 @@ function inWorker(body, maxWorkers = 2) {
     t.once('error', reject);
     t.once('exit', (code) => reject(new Error(`worker exited (${code}) before answering`)));
   });
+}
+
+/** Runs `body` in a worker thread over `w`, a mode 'c' worker of `maxWorkers` (runInThread). */
+function inWorker(body, maxWorkers = 2) {
+  return runInThread('w', `pkg.createWorker('builtin', { mode: 'c', maxWorkers: ${maxWorkers} })`, body);
 }
 
 describe('waitSync / gatherSync in a worker thread, over C tasks', () => {
@@ -136,26 +145,9 @@ describe('waitSync / gatherSync in a worker thread, over C tasks', () => {
 
 const TASKS = new URL('./fixtures/workers/pool-tasks.mjs', import.meta.url).href;
 
-/** Runs `body` in a worker thread that made `tp`, a thread pool (2 workers) over the pool fixture; resolves with what it returns. */
+/** Runs `body` in a worker thread over `tp`, a thread pool (2 workers) over the pool fixture (runInThread). */
 function inPoolWorker(body) {
-  const src = `
-    import { parentPort } from 'node:worker_threads';
-    const pkg = await import(${JSON.stringify(bindings)});
-    const tp = await pkg.createWorker(${JSON.stringify(TASKS)}, { mode: 'thread', maxWorkers: 2 });
-    try {
-      const out = await (async () => { ${body} })();
-      parentPort.postMessage({ ok: out });
-    } catch (e) {
-      parentPort.postMessage({ err: String(e && e.stack || e) });
-    } finally {
-      await tp.stop({ force: true });
-    }`;
-  return new Promise((resolve, reject) => {
-    const t = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`));
-    t.once('message', (m) => (m.err ? reject(new Error(m.err)) : resolve(m.ok)));
-    t.once('error', reject);
-    t.once('exit', (code) => reject(new Error(`worker exited (${code}) before answering`)));
-  });
+  return runInThread('tp', `pkg.createWorker(${JSON.stringify(TASKS)}, { mode: 'thread', maxWorkers: 2 })`, body);
 }
 
 describe('waitSync / gatherSync across workers: a worker thread blocks on the calls of a thread pool it made', () => {
