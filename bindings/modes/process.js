@@ -11,9 +11,41 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from './pool.js';
 import { ProcessFuture } from '../futures/task.js';
 import { moduleURL } from './target.js';
+import { K_OK, K_PROGRESS } from './runtime.js';
 
 const MODE = 'process';
 const ENTRY = fileURLToPath(new URL('./process-entry.js', import.meta.url));
+
+/**
+ * `v` with a buffer of its own when it is a typed array or DataView that
+ * shares one. The IPC channel's deserializer makes each typed array a view
+ * into the bytes of the message it came in (which hold the other outcomes
+ * of the batch) or, when unaligned, into Node's shared Buffer pool (which
+ * holds whatever else used it): through `.buffer` the caller would see them.
+ * Only a view over part of a buffer is copied, so the cost is that of the
+ * bytes the caller gets. (Typed arrays nested inside a result are left as
+ * they come.)
+ */
+function ownBuffer(v) {
+  if (!ArrayBuffer.isView(v) || v.byteLength === v.buffer.byteLength) return v;
+  // A typed array has BYTES_PER_ELEMENT (instanceof would not do: the
+  // deserializer's realm may not be the caller's, as under Jest).
+  if (!('BYTES_PER_ELEMENT' in v)) return new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  return /** @type {any} */ (v).slice();
+}
+
+/** A batch from a child: its results and progress values own their buffers (ownBuffer). */
+function ownBuffers(m) {
+  if (m[0] !== 'b') return;
+  const a = m[1];
+  for (let i = 0; i < a.length; i += 3) {
+    const kind = a[i];
+    if (kind === K_OK || kind === K_PROGRESS) {
+      const v = a[i + 2];
+      if (v !== null && typeof v === 'object') a[i + 2] = ownBuffer(v);
+    }
+  }
+}
 
 function spawnChild(url, o) {
   return (slot) => {
@@ -60,7 +92,7 @@ function spawnChild(url, o) {
       });
       startedPipe.on('error', () => {});
     }
-    c.on('message', (m) => h.onmessage(m));
+    c.on('message', (m) => { ownBuffers(m); h.onmessage(m); });
     c.on('error', (e) => {
       err = e;
       // Could not be started at all: no exit event follows.
