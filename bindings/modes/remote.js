@@ -207,6 +207,46 @@ async function connect(url, ms, role) {
   return c;
 }
 
+/** How long stop() waits for BullMQ's own closing of a Queue or QueueEvents (ms). */
+const CLOSE_WAIT = 1000;
+
+/** p, or undefined after ms (never rejects). */
+function bounded(p, ms) {
+  if (p === null) return null;
+  let t;
+  return Promise.race([p.catch(() => {}), new Promise((r) => { t = unref(setTimeout(r, ms)); })]).finally(() => clearTimeout(t));
+}
+
+/** p, or a rejection with err() after ms. */
+function withTimeout(p, ms, err) {
+  let t;
+  return Promise.race([p, new Promise((_, reject) => { t = setTimeout(() => reject(err()), ms); })]).finally(() => clearTimeout(t));
+}
+
+/** A QueueEvents' backend (IQueueBackend: close(force), on('ready'|'close')), or null if this BullMQ has none. */
+function eventsBackend(qe) {
+  const be = typeof qe.getBackend === 'function' ? qe.getBackend() : /** @type {any} */ (qe).backend;
+  return be && typeof be.close === 'function' && typeof be.on === 'function' ? be : null;
+}
+
+/**
+ * Ends a subscription whatever the state of its connection. BullMQ's
+ * QueueEvents.close() first awaits its connection's start-up in order to
+ * disconnect it; when that start-up failed (Redis was away when the
+ * subscription was made), close() throws there and never closes the
+ * connection, which then reconnects forever: a ref'd ioredis retry timer
+ * that keeps the process alive (and, once Redis is back, an idle socket).
+ * So the backend is closed with force first (a plain disconnect of the
+ * connection BullMQ owns, in any state; the loop's blocking read ends at
+ * once), then close() marks the loop closing. Resolves within CLOSE_WAIT.
+ */
+function endEvents(qe) {
+  const be = eventsBackend(qe);
+  const forced = be === null ? null : Promise.resolve().then(() => be.close(true));
+  const closed = Promise.resolve().then(() => qe.close());
+  return bounded(Promise.all([forced, closed]), CLOSE_WAIT);
+}
+
 /** The job's return value (the protocol's outcome) as [code, value]. */
 function decodeOutcome(rv) {
   try {
@@ -293,9 +333,12 @@ class RemoteBackend {
     this.idleTimer = null;
     this.conn = null;
     this.queue = null;
-    /** The event subscription and its connection (null while idle). */
+    /**
+     * The event subscription (null while idle) and its backend, which owns
+     * the connection BullMQ made for it (a duplicate of `conn`: its reads block).
+     */
     this.qe = null;
-    this.evConn = null;
+    this.evBe = null;
     /** Whether the command connection's socket is ref'd (it is while calls are pending). */
     this.refd = true;
   }
@@ -309,12 +352,18 @@ class RemoteBackend {
       this.pos = at.pos;
       this.queue = new Queue(queue, { connection: this.conn, prefix: PREFIX });
       this.queue.on('error', () => { /* followed through the connection */ });
-      this._openEvents(await connect(redis, connectTimeout, 'events'));
-      await this.qe.waitUntilReady();
+      this._openEvents();
+      await withTimeout(this.qe.waitUntilReady(), connectTimeout,
+        () => new Error(`createWorker(): cannot reach Redis at ${this.where} within ${connectTimeout} ms (connectTimeout): the event subscription did not connect`));
       this.check = createChecker(this.conn, PREFIX, queue);
       this.channel = cancelChannel(queue);
       this._followConnection(this.conn, true);
-      // A reconnect makes a new socket: it takes the handle's ref state.
+      // A reconnect makes a retry timer, then a new socket: each takes the
+      // handle's ref state (an idle handle whose Redis went away must not
+      // keep the process alive by retrying). The socket is made after
+      // 'connecting' is emitted (ioredis makes it on the next tick).
+      this.conn.on('reconnecting', () => this._applyRef());
+      this.conn.on('connecting', () => { unref(setImmediate(() => this._applyRef())); });
       this.conn.on('connect', () => this._applyRef());
       this._changed();
       for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal(i));
@@ -329,19 +378,39 @@ class RemoteBackend {
 
   /**
    * Subscribes to the queue's events from the position reached so far
-   * (lastSeen), on `evConn` (connected or connecting): nothing between the
-   * previous subscription and this one is missed.
+   * (lastSeen): nothing between the previous subscription and this one is
+   * missed. BullMQ reads on a duplicate of the command connection that it
+   * makes and owns (its reads block); endEvents() ends it.
    */
-  _openEvents(evConn) {
+  _openEvents() {
     const qe = new QueueEvents(this.r.queue, {
-      connection: evConn, prefix: PREFIX, lastEventId: this.lastSeen, autorun: false,
+      connection: this.conn, prefix: PREFIX, lastEventId: this.lastSeen, autorun: false,
     });
-    this.evConn = evConn;
+    const be = eventsBackend(qe);
     this.qe = qe;
+    this.evBe = be;
     this._paceReads(qe);
     this._listen(qe);
-    this._followConnection(evConn, false);
-    qe.run().catch(() => { /* closed, or the connection: the checks take over */ });
+    if (be !== null) this._followConnection(be, false);
+    // run() fails when the connection's start-up failed (Redis away when the
+    // subscription was made): that subscription never reads; a new one is
+    // made once Redis answers (a check, or the next call).
+    qe.run().catch(() => this._eventsFailed(qe));
+  }
+
+  /** The subscription qe stopped for good (not closed by us): end it; checks read every job until a new one runs. */
+  _eventsFailed(qe) {
+    if (qe !== this.qe || this.closed) return;
+    this.qe = null;
+    this.evBe = null;
+    this.suspect = true;
+    if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
+    void endEvents(qe);
+    if (this.nLive > 0) {
+      this.wanted = true;
+      this._scheduleCheck();
+    }
+    this._changed();
   }
 
   /**
@@ -434,7 +503,7 @@ class RemoteBackend {
     // Only a reconnect makes checks suspicious (a fresh subscription reads from the position reached).
     let dropped = false;
     conn.on('close', () => {
-      if (this.closed || (!main && conn !== this.evConn)) return;
+      if (this.closed || (!main && conn !== this.evBe)) return;
       dropped = true;
       this.suspect = true;
       // The events connection away: checks still reach Redis (and catch up).
@@ -444,7 +513,7 @@ class RemoteBackend {
       }
     });
     conn.on('ready', () => {
-      if (this.closed || (!main && conn !== this.evConn) || !dropped) return;
+      if (this.closed || (!main && conn !== this.evBe) || !dropped) return;
       this.suspect = true;
       if (main) {
         this.downSince = null;
@@ -700,6 +769,8 @@ class RemoteBackend {
         this.lastFull = now();
         this._apply(calls, r.states, r.payloads);
       }
+      // Redis answers again after a subscription failed: subscribe again.
+      if (this.qe === null && this.nLive > 0 && !this.closed) this._wake();
     } catch {
       this.suspect = true;
     } finally {
@@ -739,17 +810,13 @@ class RemoteBackend {
   /** Idle for IDLE_MS: close the event subscription, unref the command connection. */
   _sleep() {
     this.idleTimer = null;
-    if (this.closed || this.nLive !== 0 || this.qe === null) return;
+    if (this.closed || this.nLive !== 0) return;
     const qe = this.qe;
-    const ev = this.evConn;
     this.qe = null;
-    this.evConn = null;
+    this.evBe = null;
     this.refd = false;
     this._applyRef();
-    // close() first (it marks the loop closing), then the connection: the
-    // blocking read ends at once rather than at its timeout.
-    qe.close().catch(() => {});
-    ev.disconnect();
+    if (qe !== null) void endEvents(qe);
   }
 
   /** A call on an idle handle: ref the command connection, subscribe again. */
@@ -758,17 +825,18 @@ class RemoteBackend {
     if (this.qe !== null || this.closed) return;
     this.refd = true;
     this._applyRef();
-    const ev = new IORedis(this.r.redis, redisOptions());
-    ev.on('error', () => { /* followed through its events */ });
-    ev.connect().catch(() => { /* retried; checks cover the gap */ });
-    this._openEvents(ev);
+    this._openEvents();
   }
 
+  /** The command connection's socket and retry timer (ioredis' reconnectTimeout) follow `refd`. */
   _applyRef() {
-    const sock = /** @type {any} */ (this.conn).stream;
-    if (sock && typeof sock.ref === 'function') {
-      if (this.refd) sock.ref();
-      else sock.unref();
+    const c = /** @type {any} */ (this.conn);
+    if (c === null) return;
+    for (const x of [c.stream, c.reconnectTimeout]) {
+      if (x && typeof x.ref === 'function') {
+        if (this.refd) x.ref();
+        else x.unref();
+      }
     }
   }
 
@@ -849,7 +917,8 @@ class RemoteBackend {
   /* ---- state, backpressure, stop --------------------------------------- */
 
   _changed() {
-    if (this.nLive === 0 && this.idleTimer === null && this.qe !== null && !this.closed) {
+    // Awake (subscribed, or ref'd after a failed subscription) with nothing pending: idle soon.
+    if (this.nLive === 0 && this.idleTimer === null && (this.qe !== null || this.refd) && !this.closed) {
       this.idleTimer = unref(setTimeout(() => this._sleep(), IDLE_MS));
     }
     if (this.idleWaiters.length && this.nLive === 0) {
@@ -916,9 +985,17 @@ class RemoteBackend {
       await l.exit;
       clearTimeout(t);
     });
-    const closeQuietly = async (x) => { try { if (x) await x.close(); } catch { /* going anyway */ } };
-    await Promise.all([...ends, closeQuietly(this.qe), closeQuietly(this.queue)]);
-    for (const c of [this.evConn, this.conn]) if (c) c.disconnect();
+    // Every connection ends whatever its state (ready, reconnecting during an
+    // outage, never connected): the subscription's through endEvents; the
+    // command connection, which the Queue shares (its close() leaves a shared
+    // connection open), by disconnect(), not quit() (a QUIT waits for a reply
+    // that an outage never brings). Nothing here waits on Redis unbounded.
+    const qe = this.qe;
+    this.qe = null;
+    this.evBe = null;
+    const queueClosed = this.queue === null ? null : this.queue.close().catch(() => {});
+    if (this.conn !== null) this.conn.disconnect();
+    await Promise.all([...ends, qe === null ? null : endEvents(qe), bounded(queueClosed, CLOSE_WAIT)]);
   }
 }
 
