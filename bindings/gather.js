@@ -17,6 +17,10 @@ import { GatherIterator } from './gather/iterator.js';
 import { observe } from './gather/inputs.js';
 import { abortedAtCall } from './aborted-report.js';
 import { cancellableFutures, cancelPendingFutures } from './cancel-pending.js';
+import { onePromise } from './one-promise.js';
+import { decideOne } from './waitset.js';
+import { SyncFuture } from './futures/sync.js';
+import { STATE_SUCCEEDED, STATE_FAILED, FIRST_EXCEPTION } from './core.js';
 
 /**
  * Gathers the results of futures (or values).
@@ -29,6 +33,8 @@ import { cancellableFutures, cancelPendingFutures } from './cancel-pending.js';
  * @returns {Promise<any> | AsyncIterableIterator<[any, any]>}
  */
 export function gather(...args) {
+  const one = onePromise(args);
+  if (one !== null) return one.then(gatherOneFulfilled, gatherOneRejected);
   const split = splitArgs(args, 'gather()');
   const o = parseGatherOptions(split.options);
   const shape = flatten(split.input, split.kind, o.recurse);
@@ -49,6 +55,23 @@ export function gather(...args) {
     cancelPendingFutures(cancellable);
     throw e;
   });
+}
+
+/*
+ * gather([p]) / gather(p) with no options (one-promise.js): the handlers of
+ * the one reaction, shared by every such call. The wait is fail-fast
+ * (FIRST_EXCEPTION, as runGather asks without returnExceptions); the core
+ * decides over the settled slot, and the outcome is the shape's: [value], or
+ * the rejection's reason.
+ */
+function gatherOneFulfilled(v) {
+  if (decideOne(STATE_SUCCEEDED, FIRST_EXCEPTION) !== 0) return gather(new SyncFuture(v));
+  return [v];
+}
+
+function gatherOneRejected(e) {
+  if (decideOne(STATE_FAILED, FIRST_EXCEPTION) !== 0) return gather(SyncFuture.failed(e));
+  throw e;
 }
 
 export { GatherIterator };

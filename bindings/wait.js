@@ -20,12 +20,15 @@ import { splitArgs, flatten } from './shapes.js';
 import { parseWaitOptions, RETURN_WHEN_CODE } from './options.js';
 import { wrapFuture } from './wrap.js';
 import { withFuturePointers } from './futures/base.js';
-import { CY_ETIMEDOUT } from './core.js';
+import { CY_ETIMEDOUT, STATE_SUCCEEDED, STATE_FAILED, ALL_COMPLETED } from './core.js';
 import { Waiter } from './waitset.js';
 import { cancelPendingFutures } from './cancel-pending.js';
 import { abortedAtCall } from './aborted-report.js';
 import { Inputs, GROUP_ALL } from './gather/inputs.js';
 import { InputsRun, waiterOptions, timeoutError, promiseFor } from './gather/inputs-run.js';
+import { onePromise } from './one-promise.js';
+import { decideOne } from './waitset.js';
+import { settledPromiseFuture } from './futures/promise.js';
 
 // Their home is gather/inputs-run.js; exported here too for older importers (sync-wait.js).
 export { waiterOptions, timeoutError };
@@ -40,6 +43,8 @@ export { waiterOptions, timeoutError };
  * @returns {Promise<{ done: Set<import('./futures/base.js').BaseFuture>, notDone: Set<import('./futures/base.js').BaseFuture> }>}
  */
 export function wait(...args) {
+  const one = onePromise(args);
+  if (one !== null) return one.then(waitOneFulfilled, waitOneRejected);
   const split = splitArgs(args, 'wait()');
   const o = parseWaitOptions(split.options);
   const shape = flatten(split.input, split.kind, o.recurse);
@@ -168,4 +173,23 @@ function waitGrouped(leaves, n, o) {
     return Promise.reject(o.signal.reason);
   }
   return new GroupedWait(n, o).begin(leaves, GROUP_ALL, true);
+}
+
+/*
+ * wait([p]) / wait(p) with no options (one-promise.js): the handlers of the
+ * one reaction, shared by every such call. The wait is for ALL_COMPLETED;
+ * the core decides over the settled slot, and the outcome is the grouped
+ * path's: the promise's future, done from the start (settledPromiseFuture),
+ * in `done`.
+ */
+function waitOneFulfilled(v) { return waitOneSettled(v, false); }
+
+function waitOneRejected(e) { return waitOneSettled(e, true); }
+
+function waitOneSettled(x, failed) {
+  const f = settledPromiseFuture(x, failed);
+  if (decideOne(failed ? STATE_FAILED : STATE_SUCCEEDED, ALL_COMPLETED) !== 0) return wait(f);
+  const done = new Set();
+  done.add(f);
+  return { done, notDone: new Set() };
 }

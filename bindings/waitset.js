@@ -673,6 +673,22 @@ export function decideSettled(n, states, returnWhen) {
   return rc;
 }
 
+/**
+ * decideSettled for one settled slot: the core's verdict on a wait over one
+ * entry in `state` (CY_STATE_*), for a wait over one promise that had
+ * nothing to listen to before it settled. Returns 0 or CY_EAGAIN.
+ * @param {number} state
+ * @param {number} returnWhen
+ * @returns {number}
+ */
+export function decideOne(state, returnWhen) {
+  const p = scratchA.get(1);
+  heap().u8[p] = state;
+  const rc = C.cy_slots_condition(returnWhen, p, 1);
+  if (rc !== 0 && rc !== CY_EAGAIN) throw coreFailure('cy_slots_condition', rc);
+  return rc;
+}
+
 function addWatcher(ptr, entry) {
   if (ptr === 0 || ptr === DONE_FUTURE[0] || ptr === DONE_FUTURE[1] || ptr === DONE_FUTURE[2]) return;
   const e = watchers.get(ptr);

@@ -56,13 +56,56 @@ function reportCallbackError(e) {
   console.error('concurry-wasm: exception in a done callback:', e);
 }
 
-/** Runs and clears fut._cb (a function or an array of them): exactly once. */
+/**
+ * Runs and clears fut._cb (a function, a ResultWaiter, or an array of
+ * them): exactly once.
+ */
 export function runCallbacks(fut) {
   const cb = fut._cb;
   if (cb === undefined) return;
   fut._cb = undefined;
   if (typeof cb === 'function') invokeCallback(cb, fut);
-  else for (let i = 0; i < cb.length; i++) invokeCallback(cb[i], fut);
+  else if (cb instanceof ResultWaiter) cb.settle(fut);
+  else {
+    for (let i = 0; i < cb.length; i++) {
+      const x = cb[i];
+      if (x instanceof ResultWaiter) x.settle(fut);
+      else invokeCallback(x, fut);
+    }
+  }
+}
+
+/**
+ * A pending `result()` as a done-callback: the resolving functions of its
+ * promise, in one small object instead of a closure (and its context) per
+ * call; N concurrent result() calls keep N of these while they wait.
+ */
+class ResultWaiter {
+  constructor(resolve, reject) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** Settles with fut.resultNow(), which reads the state in the core. */
+  settle(fut) {
+    let v;
+    try {
+      v = fut.resultNow();
+    } catch (e) {
+      this.reject(e);
+      return;
+    }
+    this.resolve(v);
+  }
+}
+
+/* The resolving functions of a new Promise, taken without an executor
+ * closure per call (resultWhenCallbacksRun). */
+let capturedResolve = null;
+let capturedReject = null;
+function capture(resolve, reject) {
+  capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 /**
@@ -88,23 +131,16 @@ export function whenCallbacksRun(fut) {
  * @returns {Promise<unknown>}
  */
 export function resultWhenCallbacksRun(fut) {
-  return new Promise((resolve, reject) => {
-    appendCallback(fut, (f) => {
-      let v;
-      try {
-        v = f.resultNow();
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      resolve(v);
-    });
-  });
+  const p = new Promise(capture);
+  appendCallback(fut, new ResultWaiter(capturedResolve, capturedReject));
+  capturedResolve = null;
+  capturedReject = null;
+  return p;
 }
 
 /**
- * Adds fn to fut._cb (undefined, one function, or an array of them).
- * @param {BaseFuture} fut @param {Function} fn
+ * Adds fn to fut._cb (undefined, one callback, or an array of them).
+ * @param {BaseFuture} fut @param {Function|ResultWaiter} fn
  * @returns {boolean} true when fn is the first callback (nothing watched the future yet)
  */
 function appendCallback(fut, fn) {
@@ -113,8 +149,8 @@ function appendCallback(fut, fn) {
     fut._cb = fn;
     return true;
   }
-  if (typeof cb === 'function') fut._cb = [cb, fn];
-  else cb.push(fn);
+  if (Array.isArray(cb)) cb.push(fn);
+  else fut._cb = [cb, fn];
   return false;
 }
 

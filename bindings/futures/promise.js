@@ -25,14 +25,30 @@ import { notify, futureDone, hasWatchers, setPrePoll } from '../waitset.js';
 
 /* ---- queued completions -------------------------------------------------- */
 
+/*
+ * The queue of settled futures is kept, not replaced, between pushes: a new
+ * array per push (and its first growth to 17 slots) is garbage at every
+ * completion when promises settle one per macrotask, and N concurrent waits
+ * then pay for scavenges that copy all of their pending objects. Two pairs of
+ * arrays alternate, so a push never reads the arrays it could be refilling
+ * (nothing the core calls reenters here today; the swap keeps it so).
+ * Entries are cleared once pushed (the futures must not be kept alive), and
+ * an array grown past SHRINK by a burst is dropped after it.
+ */
+const SHRINK = 1024;
 let qF = [];   // futures settled since the last push
 let qC = [];   // their codes: 0 fulfilled, 1 rejected
+let qN = 0;    // how many of qF/qC are queued
+let spareF = [];
+let spareC = [];
 let scheduled = false;
-let cbQueue = [];
+let cbQueue = [];  // futures whose done-callbacks the flush runs
+let cbN = 0;
 
 function enqueue(fut, code) {
-  qF.push(fut);
-  qC.push(code);
+  qF[qN] = fut;
+  qC[qN] = code;
+  qN++;
   if (!scheduled) {
     scheduled = true;
     microtask(flush);
@@ -44,35 +60,51 @@ function enqueue(fut, code) {
  * the futures whose completion won are queued for the next flush.
  */
 export function pushPending() {
-  const n = qF.length;
+  const n = qN;
   if (n === 0) return;
   const fs = qF;
   const cs = qC;
-  qF = [];
-  qC = [];
+  qF = spareF;
+  qC = spareC;
+  qN = 0;
   const won = completeInCore(fs, cs, n);
   const u8 = heap().u8;
   const watched = hasWatchers();
   for (let i = 0; i < n; i++) {
     const f = fs[i];
+    fs[i] = undefined;
     if (u8[won + i] === 0) {
       f._v = undefined; // cancelled first: the value is not the outcome
       continue;
     }
-    if (f._cb !== undefined) cbQueue.push(f);
+    if (f._cb !== undefined) cbQueue[cbN++] = f;
     if (watched) futureDone(f._c);
+  }
+  if (n > SHRINK) {
+    spareF = [];
+    spareC = [];
+  } else {
+    spareF = fs;
+    spareC = cs;
   }
 }
 
-setPrePoll(() => { if (qF.length) pushPending(); });
+setPrePoll(() => { if (qN !== 0) pushPending(); });
 
 function flush() {
   scheduled = false;
   pushPending();
-  if (cbQueue.length) {
+  if (cbN !== 0) {
+    // Callbacks may settle and cancel other futures (which queue more
+    // callbacks): those run in this loop, after the ones queued before them.
     const q = cbQueue;
-    cbQueue = [];
-    for (let i = 0; i < q.length; i++) runCallbacks(q[i]);
+    for (let i = 0; i < cbN; i++) {
+      const f = q[i];
+      q[i] = undefined;
+      runCallbacks(f);
+    }
+    if (cbN > SHRINK) cbQueue = [];
+    cbN = 0;
   }
   notify();
 }
@@ -120,13 +152,13 @@ export class PromiseFuture extends BaseFuture {
 
   /** @protected */
   _state() {
-    if (qF.length) pushPending();
+    if (qN !== 0) pushPending();
     return C.cy_future_state(this._c);
   }
 
   /** @protected */
   _cptr() {
-    if (qF.length) pushPending();
+    if (qN !== 0) pushPending();
     return this._c;
   }
 
@@ -142,7 +174,7 @@ export class PromiseFuture extends BaseFuture {
    * @returns {boolean}
    */
   cancel() {
-    if (qF.length) pushPending();
+    if (qN !== 0) pushPending();
     if (C.cy_future_cancel(this._c) !== 0) return this.cancelled();
     futureDone(this._c);
     runCallbacks(this);
