@@ -14,8 +14,16 @@ const idBuf = Buffer.alloc(4);
 
 process.on('disconnect', () => process.exit(0));
 
+/* A send that fails once the channel is closed (EPIPE, the parent gone or
+ * disconnecting from an idle child while an answer to 'reclaim' was on its
+ * way) is reported here instead of as an 'error' event, which nothing
+ * handles: the child died printing a stack trace on the parent's stderr.
+ * There is nobody left to tell; 'disconnect' ends the child. (A value that
+ * cannot be cloned still throws, synchronously: runtime.js handles that.) */
+const ignoreClosed = () => {};
+
 startRuntime({
-  send: (m) => { process.send(m); },
+  send: (m) => { process.send(m, undefined, undefined, ignoreClosed); },
   onMessage: (fn) => process.on('message', fn),
   slot: null,
   started(id) {
