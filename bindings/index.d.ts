@@ -575,7 +575,11 @@ export interface WorkerMethods<T = Record<string, AnyFn>> {
   /** call() with per-call options (signal, timeout, transfer, onProgress, retries). */
   callWith<K extends FnKeys<T>>(options: CallOptions, method: K, ...args: MaybeFutures<FnArgs<T, K>>): BaseFuture<FnResult<T, K>>;
   callWith(options: CallOptions, method: string, ...args: unknown[]): BaseFuture<any>;
-  /** Drains; `{ force: true }` cancels queued and running calls. Later calls throw InvalidStateError. */
+  /**
+   * Drains; `{ force: true }` cancels queued and running calls. Later calls throw InvalidStateError.
+   * Remote mode: also waits (up to connectTimeout) for cancels and timeouts made while Redis was
+   * away to reach it; if some could not, rejects after closing, with `error.jobs` ({ id, method, reason }).
+   */
   stop(options?: { force?: boolean }): Promise<void>;
   /** Counters, read now. */
   stats(): WorkerStats;

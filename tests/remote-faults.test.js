@@ -5,6 +5,9 @@
 // mid-run (append-only file), and nothing keeping the process alive after
 // stop(). Real redis-servers, real concurry-worker processes.
 import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { QueueEvents } from 'bullmq';
@@ -139,6 +142,84 @@ describe('Redis faults', () => {
     for (let i = 30; i < 40; i++) fs.push(h.sleepThen(50, i));
     const res = await gather(fs, { timeout: 100000 });
     expect(res).toEqual(fs.map((_, i) => i));
+  });
+});
+
+// A cancel made while Redis is away cannot reach it at once: it waits in the
+// connection's offline queue and goes out when Redis is back. stop() waits for
+// it (up to connectTimeout), and says so when it could not be delivered.
+describe('cancels made while Redis is away', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cy-rfault-'));
+  let logN = 0;
+  const logFile = () => join(dir, `log${++logN}`);
+  const lines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
+
+  for (const force of [false, true]) {
+    test(`a queued job cancelled during an outage is removed once Redis is back, before stop(${force ? '{ force: true }' : ''}) returns`, async () => {
+      const redis = await redisServer();
+      const q = queueName('cout');
+      const h = await handle(redis, { queue: q, connectTimeout: 8000 });
+      const ad = adminOf(redis);
+      const f = h.add(1, 2); // no worker serves the queue: it waits on Redis
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1, 'the job waiting on Redis');
+      const [id] = await ad.lrange(`bull:${q}:wait`, 0, -1);
+      await redis.kill();
+      expect(f.cancel()).toBe(true);
+      expect(f.cancelled()).toBe(true);
+      let stopped = false;
+      const s = h.stop(force ? { force: true } : undefined).then(() => { stopped = true; });
+      await sleep(1500);
+      expect(stopped).toBe(false); // waiting for Redis, to deliver the cancel
+      await redis.start(); // append-only file: the job is back, waiting
+      await s;
+      expect(await ad.exists(`bull:${q}:${id}`)).toBe(0);
+      expect(await ad.llen(`bull:${q}:wait`)).toBe(0);
+    });
+  }
+
+  test('a running job cancelled during an outage: its signal fires on the worker once Redis is back', async () => {
+    const redis = await redisServer();
+    const q = queueName('crun');
+    const h = await handle(redis, { queue: q, connectTimeout: 8000 });
+    await startBin(redis, q, { concurrency: 1 });
+    const log = logFile();
+    const f = h.waitForAbort(30000, log);
+    await until(() => lines(log).some((l) => l.startsWith('started')), 'the job to start');
+    await until(() => f.running(), 'the future to say running');
+    await redis.kill();
+    expect(f.cancel()).toBe(true);
+    const s = h.stop();
+    await sleep(1000);
+    expect(lines(log).some((l) => l.startsWith('aborted'))).toBe(false);
+    await redis.start();
+    await s;
+    await until(() => lines(log).some((l) => l.startsWith('aborted')), 'the signal on the worker', 10000);
+    expect(lines(log).filter((l) => l.startsWith('started'))).toHaveLength(1);
+  });
+
+  test('Redis away for connectTimeout after stop(): stop() closes everything, then rejects naming the calls whose cancel was not delivered', async () => {
+    const redis = await redisServer();
+    const q = queueName('clost');
+    const h = await handle(redis, { queue: q, connectTimeout: 800 });
+    const ad = adminOf(redis);
+    const f = h.sleepThen(10, 'x');
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1, 'the job waiting on Redis');
+    const [id] = await ad.lrange(`bull:${q}:wait`, 0, -1);
+    await redis.kill();
+    expect(f.cancel()).toBe(true);
+    const t0 = Date.now();
+    const e = await h.stop().then(() => null, (x) => x);
+    const ms = Date.now() - t0;
+    expect(e).toBeInstanceOf(Error);
+    expect(e.message).toContain(redis.url);
+    expect(e.message).toContain('800 ms (connectTimeout)');
+    expect(e.message).toContain(`sleepThen (${id}, cancel)`);
+    expect(e.message).toContain('may still run');
+    expect(e.jobs).toEqual([{ id, method: 'sleepThen', reason: 'cancel' }]);
+    expect(ms).toBeGreaterThanOrEqual(750);
+    expect(ms).toBeLessThan(4000);
+    expect(() => h.add(1, 1)).toThrow(/stopped/);
+    await redis.start();
   });
 });
 

@@ -210,11 +210,14 @@ async function connect(url, ms, role) {
 /** How long stop() waits for BullMQ's own closing of a Queue or QueueEvents (ms). */
 const CLOSE_WAIT = 1000;
 
-/** p, or undefined after ms (never rejects). */
-function bounded(p, ms) {
+/** p, or undefined after ms (never rejects); the timer keeps the process alive only with keepAlive. */
+function bounded(p, ms, keepAlive = false) {
   if (p === null) return null;
   let t;
-  return Promise.race([p.catch(() => {}), new Promise((r) => { t = unref(setTimeout(r, ms)); })]).finally(() => clearTimeout(t));
+  return Promise.race([p.catch(() => {}), new Promise((r) => {
+    t = setTimeout(r, ms);
+    if (!keepAlive) unref(t);
+  })]).finally(() => clearTimeout(t));
 }
 
 /** p, or a rejection with err() after ms. */
@@ -328,7 +331,17 @@ class RemoteBackend {
     this.downSince = null;
     this.downTimer = null;
     this.gone = null;
-    this.stopOps = new Set();
+    /**
+     * Cancels and timeouts on their way to Redis (promise -> { id, method,
+     * reason }), and addBulk round trips in flight (promise -> their calls: a
+     * call stopped meanwhile is stopped on Redis once its add is back). While
+     * Redis is away they wait in the connection's offline queue; the handle
+     * stays awake for them, and stop() waits for them (up to connectTimeout).
+     */
+    this.stopOps = new Map();
+    this.adding = new Map();
+    /** Stops whose commands failed: stop() reports them. */
+    this.stopsLost = [];
     this.locals = [];
     this.idleTimer = null;
     this.conn = null;
@@ -624,7 +637,7 @@ class RemoteBackend {
       c.state = C_ADDING;
       return { name: c.method, data: c.data, opts: { jobId: c.id, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } };
     });
-    this.queue.addBulk(jobs).then(() => {
+    const p = this.queue.addBulk(jobs).then(() => {
       for (const c of chunk) {
         c.data = null;
         if (c.state === C_ADDING) c.state = C_ADDED;
@@ -633,10 +646,13 @@ class RemoteBackend {
     }, (e) => {
       for (const c of chunk) {
         c.data = null;
+        // A call stopped meanwhile: its job was not added, nothing to stop.
         if (c.state === C_DONE) continue;
         this._settle(c, FAILED, new Error(`call('${c.method}'): the job could not be added to Redis at ${this.where}: ${e && e.message}`, { cause: e }));
       }
     });
+    this.adding.set(p, chunk);
+    p.finally(() => { this.adding.delete(p); this._changed(); });
   }
 
   /** Clears a call's timer and signal listener and marks it done. */
@@ -720,13 +736,36 @@ class RemoteBackend {
     const why = c.stopWhy;
     const msg = encodeCancel(c.id, why);
     const key = cancelKey(this.r.queue, c.id);
+    const op = { id: c.id, method: c.method, reason: why };
+    // While Redis is away the commands wait in the connection's offline
+    // queue and go out when it is back; they fail only when the handle's
+    // connection is closed (stop() waited connectTimeout for them) or Redis
+    // refuses them.
     const p = (async () => {
       let removed = 0;
       try { removed = await this.queue.remove(c.id); } catch { removed = 0; }
       if (removed !== 1) await this.conn.multi().set(key, why, 'PX', CANCEL_KEY_TTL_MS).publish(this.channel, msg).exec();
-    })().catch(() => { /* Redis away: the worker's own timeout still holds */ });
-    this.stopOps.add(p);
-    p.finally(() => this.stopOps.delete(p));
+    })().catch(() => { this.stopsLost.push(op); });
+    this.stopOps.set(p, op);
+    p.finally(() => { this.stopOps.delete(p); this._changed(); });
+  }
+
+  /** The cancels and timeouts not yet on Redis: [{ id, method, reason }]. */
+  _stopsInFlight() {
+    const out = [...this.stopOps.values()];
+    for (const chunk of this.adding.values()) {
+      for (const c of chunk) if (c.stopWhy !== null) out.push({ id: c.id, method: c.method, reason: c.stopWhy });
+    }
+    return out;
+  }
+
+  /**
+   * Calls pending, or cancels and adds on their way to Redis (not once Redis
+   * is gone, longer than connectTimeout: they still go out if it comes back
+   * while this process runs, but do not keep it alive).
+   */
+  _busy() {
+    return this.nLive > 0 || ((this.stopOps.size > 0 || this.adding.size > 0) && this.gone === null);
   }
 
   /* ---- the batch check ------------------------------------------------- */
@@ -810,7 +849,7 @@ class RemoteBackend {
   /** Idle for IDLE_MS: close the event subscription, unref the command connection. */
   _sleep() {
     this.idleTimer = null;
-    if (this.closed || this.nLive !== 0) return;
+    if (this.closed || this._busy()) return;
     const qe = this.qe;
     this.qe = null;
     this.evBe = null;
@@ -918,7 +957,7 @@ class RemoteBackend {
 
   _changed() {
     // Awake (subscribed, or ref'd after a failed subscription) with nothing pending: idle soon.
-    if (this.nLive === 0 && this.idleTimer === null && (this.qe !== null || this.refd) && !this.closed) {
+    if (!this._busy() && this.idleTimer === null && (this.qe !== null || this.refd) && !this.closed) {
       this.idleTimer = unref(setTimeout(() => this._sleep(), IDLE_MS));
     }
     if (this.idleWaiters.length && this.nLive === 0) {
@@ -970,14 +1009,28 @@ class RemoteBackend {
     await this._close();
   }
 
+  /**
+   * Closes everything; then rejects if cancels or timeouts made on this
+   * handle did not reach Redis (it stayed away connectTimeout after stop()):
+   * their jobs may still run, and the caller must know.
+   */
   async _close() {
     if (this.closed) return;
     this.closed = true;
     if (this.checkTimer !== null) { clearTimeout(this.checkTimer); this.checkTimer = null; }
     if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
     if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
-    // Cancel messages go out before the connection does (bounded: Redis may be away).
-    if (this.stopOps.size) await Promise.race([Promise.allSettled([...this.stopOps]), new Promise((r) => unref(setTimeout(r, 1000)))]);
+    // Cancels and timeouts already made reach Redis before the connection
+    // goes: while Redis is away, waited for up to connectTimeout. An add
+    // coming back starts the stops of its cancelled calls, hence the loop.
+    const deadline = now() + this.r.connectTimeout;
+    for (;;) {
+      const left = deadline - now();
+      if (this._stopsInFlight().length === 0 || left <= 0) break;
+      // A ref'd timer: an awaited stop() ends before the process does.
+      await bounded(Promise.allSettled([...this.stopOps.keys(), ...this.adding.keys()]), left, true);
+    }
+    const lost = [...this.stopsLost, ...this._stopsInFlight()];
     const ends = this.locals.map(async (l) => {
       if (l.exited) return;
       l.child.kill('SIGTERM');
@@ -996,6 +1049,13 @@ class RemoteBackend {
     const queueClosed = this.queue === null ? null : this.queue.close().catch(() => {});
     if (this.conn !== null) this.conn.disconnect();
     await Promise.all([...ends, qe === null ? null : endEvents(qe), bounded(queueClosed, CLOSE_WAIT)]);
+    if (lost.length > 0) {
+      const ids = lost.map((x) => `${x.method} (${x.id}, ${x.reason})`);
+      throw Object.assign(new Error(`stop(): ${lost.length} cancel${lost.length === 1 ? '' : 's'} or timeout${lost.length === 1 ? '' : 's'} ` +
+        `did not reach Redis at ${this.where} within ${this.r.connectTimeout} ms (connectTimeout): ` +
+        `${lost.length === 1 ? 'its job' : 'their jobs'} may still run: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''}`),
+      { jobs: lost });
+    }
   }
 }
 
