@@ -525,6 +525,13 @@ export interface WorkerOptions {
   localWorkers?: number;
   /** Remote mode: ms to reach Redis before createWorker rejects (naming the URL); default 5000. */
   connectTimeout?: number;
+  /**
+   * Remote mode: how long finished jobs (completed or failed) stay in Redis, where a caller that missed an
+   * event reads the outcome: `age` in ms (>= 1000, whole seconds; default 3600000), `count` per queue
+   * (>= 1; default 100000); Infinity for no limit. A job removed before its caller read it fails the call
+   * with WorkerCrashedError.
+   */
+  keepFinished?: { age?: number; count?: number };
 }
 
 /** Per-call options of callWith(). */

@@ -322,10 +322,48 @@ describe('the handle', () => {
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: 'a:b' })).rejects.toThrow(/option 'queue'/);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, localWorkers: -1 })).rejects.toThrow(RangeError);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, connectTimeout: 'x' })).rejects.toThrow(/connectTimeout/);
+    const kf = (v) => createWorker(TASKS, { mode: 'remote', redis: redis.url, keepFinished: v });
+    await expect(kf(3600)).rejects.toThrow(new TypeError("createWorker(): option 'keepFinished' must be a plain object { age, count } (age: ms a finished job is kept, count: how many finished jobs are kept per queue); got number 3600"));
+    await expect(kf({ age: 500 })).rejects.toThrow(new RangeError("createWorker(): option 'keepFinished.age' must be a number of milliseconds >= 1000 (or Infinity: no age limit); got number 500"));
+    await expect(kf({ age: '1h' })).rejects.toThrow(TypeError);
+    await expect(kf({ age: NaN })).rejects.toThrow(RangeError);
+    await expect(kf({ count: 0 })).rejects.toThrow(new RangeError("createWorker(): option 'keepFinished.count' must be an integer >= 1 (or Infinity: no count limit); got number 0"));
+    await expect(kf({ count: 1.5 })).rejects.toThrow(/keepFinished\.count/);
+    await expect(kf({ count: '10' })).rejects.toThrow(TypeError);
+    await expect(kf({ limit: 10 })).rejects.toThrow(/unknown option 'keepFinished\.limit'; expected one of: age, count/);
+    await expect(createWorker(TASKS, { mode: 'process', keepFinished: { count: 1 } })).rejects.toThrow(/option 'keepFinished' applies to mode 'remote'/);
     // Options of the pools this process runs do not apply to remote workers.
     for (const k of ['balance', 'idleTimeout', 'maxTasksPerWorker']) {
       await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, [k]: 1 })).rejects.toThrow(new RegExp(`option '${k}' applies to modes 'thread', 'process', 'c', not to mode 'remote'`));
     }
+  });
+
+  test('keepFinished: finished jobs kept by count and by age (default: an hour, 100000)', async () => {
+    const q1 = queueName('kd');
+    const d = await handle({ queue: q1, localWorkers: 1, maxWorkers: 1 });
+    expect(await d.add(1, 1)).toBe(2);
+    const [id] = await ad.zrange(`bull:${q1}:completed`, 0, -1);
+    // BullMQ keeps the job by its own KeepJobs: the default, seconds.
+    expect(JSON.parse(await ad.hget(`bull:${q1}:${id}`, 'opts'))).toMatchObject({ removeOnComplete: { age: 3600, count: 100000 }, removeOnFail: { age: 3600, count: 100000 } });
+
+    const q2 = queueName('kc');
+    const c = await handle({ queue: q2, localWorkers: 1, maxWorkers: 1, keepFinished: { count: 2 } });
+    for (let i = 0; i < 5; i++) expect(await c.add(i, 0)).toBe(i); // one at a time: each finishes before the next
+    expect(await c.failCustom('boom', 7).exception()).toBeInstanceOf(Error); // an error outcome is a finished job too
+    expect(await ad.zcard(`bull:${q2}:completed`)).toBe(2);
+
+    const q3 = queueName('ka');
+    const a = await handle({ queue: q3, localWorkers: 1, maxWorkers: 1, keepFinished: { age: 1000, count: Infinity } });
+    expect(await a.add(1, 2)).toBe(3);
+    expect(await ad.zcard(`bull:${q3}:completed`)).toBe(1);
+    await sleep(2100);
+    expect(await a.add(3, 4)).toBe(7); // BullMQ removes the expired ones when a job finishes
+    expect(await ad.zcard(`bull:${q3}:completed`)).toBe(1);
+
+    const q4 = queueName('kf');
+    const f = await handle({ queue: q4, localWorkers: 1, maxWorkers: 1, keepFinished: { age: Infinity, count: Infinity } });
+    for (let i = 0; i < 3; i++) expect(await f.add(i, 1)).toBe(i + 1);
+    expect(await ad.zcard(`bull:${q4}:completed`)).toBe(3);
   });
 
   test('stop() drains, ends the local workers; calls after it throw InvalidStateError', async () => {

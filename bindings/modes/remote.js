@@ -48,7 +48,7 @@ import {
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { moduleURL } from './target.js';
 import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
-import { isPlainObject, describeValue as describe } from '../options.js';
+import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 
 const MODE = 'remote';
 /** BullMQ's key prefix (the protocol uses the default). */
@@ -75,8 +75,15 @@ const IDLE_MS = 1000;
  * goes out at once, so a lone call's result is not delayed.
  */
 const READ_PACE = 5;
-/** Job options of the protocol: BullMQ's retries off (crash retries are ours), finished jobs kept an hour. */
-const KEEP = Object.freeze({ age: 3600, count: 100000 });
+/**
+ * Finished jobs (completed or failed) stay in Redis, by default, an hour and
+ * at most 100000 per queue (createWorker's keepFinished: age in ms, count):
+ * what lets a caller that missed an event still read the outcome (a job gone
+ * before it was read fails its call with WorkerCrashedError).
+ */
+const KEEP_FINISHED = Object.freeze({ age: 3600000, count: 100000 });
+const KEEP_KEYS = ['age', 'count'];
+const KEEP_SET = new Set(KEEP_KEYS);
 const BIN = fileURLToPath(new URL('../../bin/concurry-worker.js', import.meta.url));
 
 const C_UNWRAP = 0; // arguments being unwrapped
@@ -125,7 +132,8 @@ function redact(url) {
  * The remote options of createWorker (worker-options.js hands them on as
  * given): redis (a redis:// or rediss:// URL, required), queue (a name
  * without ':', default 'concurry'), localWorkers (integer >= 0, default 0),
- * connectTimeout (ms, default 5000).
+ * connectTimeout (ms, default 5000), keepFinished ({ age: ms, count }, default
+ * an hour and 100000).
  * @param {any} r
  */
 export function normalizeRemoteOptions(r) {
@@ -153,7 +161,46 @@ export function normalizeRemoteOptions(r) {
     if (!(o.connectTimeout >= 0) || !Number.isFinite(o.connectTimeout)) throw new RangeError(`${where}: option 'connectTimeout' must be a finite number of milliseconds >= 0; got ${describe(o.connectTimeout)}`);
     connectTimeout = o.connectTimeout;
   }
-  return { redis: o.redis, queue, localWorkers, connectTimeout };
+  const keepFinished = keepOption(o.keepFinished, where);
+  return { redis: o.redis, queue, localWorkers, connectTimeout, keepFinished };
+}
+
+/**
+ * createWorker's keepFinished: { age, count }, each optional (its default
+ * when left out): age a number of ms >= 1000 (BullMQ keeps by whole seconds,
+ * rounded up) or Infinity (no age limit), count an integer >= 1 or Infinity.
+ * @returns {{ age: number, count: number }}
+ */
+function keepOption(v, where) {
+  if (v === undefined) return KEEP_FINISHED;
+  if (!isPlainObject(v)) {
+    throw new TypeError(`${where}: option 'keepFinished' must be a plain object { age, count } (age: ms a finished job is kept, count: ` +
+      `how many finished jobs are kept per queue); got ${describe(v)}`);
+  }
+  checkKeys(v, KEEP_SET, KEEP_KEYS, where, 'keepFinished.');
+  let { age, count } = KEEP_FINISHED;
+  if (v.age !== undefined) {
+    const what = `option 'keepFinished.age' must be a number of milliseconds >= 1000 (or Infinity: no age limit); got ${describe(v.age)}`;
+    if (typeof v.age !== 'number') throw new TypeError(`${where}: ${what}`);
+    if (!(v.age >= 1000)) throw new RangeError(`${where}: ${what}`);
+    age = v.age;
+  }
+  if (v.count !== undefined) {
+    const what = `option 'keepFinished.count' must be an integer >= 1 (or Infinity: no count limit); got ${describe(v.count)}`;
+    if (typeof v.count !== 'number') throw new TypeError(`${where}: ${what}`);
+    if (v.count !== Infinity && (!Number.isInteger(v.count) || v.count < 1)) throw new RangeError(`${where}: ${what}`);
+    count = v.count;
+  }
+  return { age, count };
+}
+
+/** keepFinished as BullMQ's removeOnComplete / removeOnFail: KeepJobs (age in s), or false (keep every job). */
+function keepJobs({ age, count }) {
+  if (age === Infinity && count === Infinity) return false;
+  const k = {};
+  if (age !== Infinity) k.age = Math.ceil(age / 1000);
+  if (count !== Infinity) k.count = count;
+  return Object.freeze(k);
 }
 
 /** ioredis options for our connections: commands wait for a reconnect (we bound that ourselves). */
@@ -298,6 +345,8 @@ class RemoteBackend {
     this.o = o;
     this.r = r;
     this.where = redact(r.redis);
+    /** Finished-job retention, as BullMQ job options. */
+    this.keep = keepJobs(r.keepFinished);
     this.tag = Math.random().toString(36).slice(2, 10);
     this.nextId = 1;
     /** jobId -> Call, for every call not done. */
@@ -635,7 +684,7 @@ class RemoteBackend {
   _add(chunk) {
     const jobs = chunk.map((c) => {
       c.state = C_ADDING;
-      return { name: c.method, data: c.data, opts: { jobId: c.id, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } };
+      return { name: c.method, data: c.data, opts: { jobId: c.id, attempts: 1, removeOnComplete: this.keep, removeOnFail: this.keep } };
     });
     const p = this.queue.addBulk(jobs).then(() => {
       for (const c of chunk) {

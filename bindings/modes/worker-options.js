@@ -41,6 +41,7 @@ const APPLIES = {
   queue: ['remote'],
   localWorkers: ['remote'],
   connectTimeout: ['remote'],
+  keepFinished: ['remote'],
 };
 const KEYS = Object.keys(APPLIES);
 const KEY_SET = new Set(KEYS);
@@ -176,7 +177,7 @@ export function normalizeWorkerOptions(options, defaultWorkers) {
 
   let remote = null;
   if (mode === 'remote') {
-    remote = { redis: o.redis, queue: o.queue, localWorkers: o.localWorkers, connectTimeout: o.connectTimeout };
+    remote = { redis: o.redis, queue: o.queue, localWorkers: o.localWorkers, connectTimeout: o.connectTimeout, keepFinished: o.keepFinished };
   }
 
   return {
