@@ -1,24 +1,33 @@
 // Remote mode against BullMQ alone (BENCHMARKS.md "Remote mode"), same run,
-// alternating, medians:
-//   e2e     N jobs (add(i, 1)) end to end on a fresh queue each round, served
-//           by the same worker command (bin/concurry-worker.js, --concurrency
-//           C, one process started per round before timing): concurry-wasm
-//           remote mode (N calls in one tick, gather) vs BullMQ alone (a
-//           Queue.add and a job.waitUntilFinished(queueEvents) per job, the
-//           same job data, Promise.all). Jobs/s, and Redis commands per job
-//           from Redis's own INFO commandstats over the round (every command,
-//           those BullMQ's and our Lua scripts run inside Redis included;
-//           the worker's share is the same on both sides, so the difference
-//           is the clients').
+// rounds alternating, medians:
+//   e2e     N jobs (add(i, 1)) end to end on a fresh queue each round, the
+//           serving process started per round before timing:
+//             ours      concurry-wasm remote mode: N calls in one tick and a
+//                       gather, served by our worker command
+//                       (bin/concurry-worker.js --concurrency C);
+//             bullmq    BullMQ alone, as a BullMQ user writes it: a Queue.add
+//                       and a job.waitUntilFinished(queueEvents) per job,
+//                       Promise.all, served by a plain BullMQ Worker in its own
+//                       process (bench/workers/bullmq-worker.mjs, the same
+//                       add(), concurrency C, plain JSON data);
+//             bullmq-cw the same BullMQ client served by our worker command
+//                       (our job data): isolates the clients.
+//           Jobs/s; Redis commands per job from Redis's own INFO commandstats
+//           over the round (every command, those BullMQ's and our Lua scripts
+//           run inside Redis included; --stats prints them by kind); CPU per
+//           job of this process, of the serving process (with its sandbox
+//           children) and of Redis.
 //   check   the batch check of K finished jobs (remote-check.js, forced):
 //           round trips (EVALSHA calls, from INFO commandstats) and ms per
 //           check (median of R checks).
 //
-//   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME] [--json]
+//   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME]
+//                         [--only ours,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]
 //
 // --polling: the strategy of our gather (default: config.defaults.defaultPolling,
 // 'adaptive'); remote futures are probe-only, so it sets how often the gather's
-// probe rounds (O(pending futures) each) run.
+// probe rounds (O(pending futures) each) run. --cpu-prof DIR: the serving
+// processes run with node --cpu-prof (profiles in DIR, one per round).
 //
 // A redis-server (Debian's, scripts/setup.sh) is started on a free port for
 // the run (no persistence) and stopped at the end.
@@ -39,13 +48,18 @@ const RUNS = Number(opt('--runs', 5));
 const CONC = Number(opt('--concurrency', 2));
 const CHECK = Number(opt('--check', 5000));
 const POLLING = opt('--polling', undefined);
+const ONLY = opt('--only', 'ours,bullmq,bullmq-cw').split(',');
+const STATS = args.includes('--stats');
+const PROF = opt('--cpu-prof', undefined);
 const JSON_OUT = args.includes('--json');
-if (!(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 1)) {
-  throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=1] [--json]');
+if (!(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'bullmq', 'bullmq-cw'].includes(k))) {
+  throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=0] ' +
+    '[--polling NAME] [--only ours,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]');
 }
 
 const TASKS = fileURLToPath(new URL('./workers/add.mjs', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/concurry-worker.js', import.meta.url));
+const PLAIN = fileURLToPath(new URL('./workers/bullmq-worker.mjs', import.meta.url));
 const KEEP = { age: 3600, count: 100000 };
 const sorted = (a) => [...a].sort((x, y) => x - y);
 const med = (a) => sorted(a)[a.length >> 1];
@@ -63,9 +77,19 @@ async function commandCalls() {
   }
   return out;
 }
+/** Commands per kind between two commandCalls() (INFO itself left out). */
+function callDiff(before, after) {
+  const d = {};
+  for (const [k, n] of Object.entries(after)) {
+    if (k === 'info') continue;
+    const x = n - (before[k] || 0);
+    if (x > 0) d[k] = x;
+  }
+  return d;
+}
 /** CPU time (user + system) of this process, ms, from a process.cpuUsage() difference. */
 const cpuMs = (u) => (u.user + u.system) / 1000;
-const total = (s) => Object.entries(s).filter(([k]) => k !== 'info').reduce((a, [, n]) => a + n, 0);
+const total = (d) => Object.values(d).reduce((a, n) => a + n, 0);
 
 /** CPU seconds Redis has used (INFO cpu: user + sys). */
 async function redisCpuMs() {
@@ -92,138 +116,171 @@ function treeCpuMs(pid) {
   return ms;
 }
 
-/** A worker command serving `queue`, resolved once ready. */
-async function startBin(queue) {
-  const child = spawn(process.execPath, [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC)],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A serving process for `queue` (ours: the worker command; plain: a BullMQ Worker), resolved once ready. */
+async function startServer(queue, plain) {
+  const node = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
+  const argv = plain ? [PLAIN, redis.url, queue, String(CONC)]
+    : [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC)];
+  const child = spawn(process.execPath, [...node, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { err += d; });
   const exited = new Promise((r) => child.once('exit', r));
-  while (!out.includes('concurry-worker: ready')) {
-    if (child.exitCode !== null) throw new Error(`concurry-worker exited before ready (exit code ${child.exitCode}):\n${err}`);
+  while (!/(concurry|bullmq)-worker: ready/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`${plain ? 'bullmq-worker' : 'concurry-worker'} exited before ready (exit code ${child.exitCode}):\n${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return { pid: child.pid, stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
+/** Times `run` (which makes and awaits JOBS jobs) with the server's, Redis's and this process's CPU and Redis's commands. */
+async function measure(server, run) {
+  const before = await commandCalls();
+  const r0 = await redisCpuMs();
+  const w0 = treeCpuMs(server.pid);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const ms = performance.now() - t0;
+  const cpu = cpuMs(process.cpuUsage(c0));
+  const wcpu = treeCpuMs(server.pid) - w0;
+  const rcpu = (await redisCpuMs()) - r0;
+  const kinds = callDiff(before, await commandCalls());
+  return { ms, cpu, wcpu, rcpu, cmds: total(kinds), kinds };
+}
+
 async function ours() {
   const queue = `bench-ours-${++qn}`;
   const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue });
-  const bin = await startBin(queue);
-  const before = await commandCalls();
-  const r0 = await redisCpuMs();
-  const w0 = treeCpuMs(bin.pid);
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const fs = [];
-  for (let i = 0; i < JOBS; i++) fs.push(w.add(i, 1));
-  const res = await gather(fs, POLLING ? { polling: POLLING } : undefined);
-  const ms = performance.now() - t0;
-  const cpu = cpuMs(process.cpuUsage(c0));
-  const wcpu = treeCpuMs(bin.pid) - w0;
-  const rcpu = (await redisCpuMs()) - r0;
-  const after = await commandCalls();
-  if (res[JOBS - 1] !== JOBS) throw new Error('wrong result');
+  const server = await startServer(queue, false);
+  const m = await measure(server, async () => {
+    const fs = [];
+    for (let i = 0; i < JOBS; i++) fs.push(w.add(i, 1));
+    const res = await gather(fs, POLLING ? { polling: POLLING } : undefined);
+    if (res[JOBS - 1] !== JOBS) throw new Error('ours: wrong result');
+  });
   await w.stop();
-  await bin.stop();
-  return { ms, cpu, wcpu, rcpu, cmds: total(after) - total(before), evalsha: (after.evalsha || 0) - (before.evalsha || 0) };
+  await server.stop();
+  return m;
 }
 
-async function bullmq() {
+/** BullMQ's client: Queue.add + waitUntilFinished per job; `plain`: a plain BullMQ Worker serves, else our worker command. */
+async function bullmq(plain) {
   const queue = `bench-bull-${++qn}`;
   const connection = { host: redis.host, port: redis.port, maxRetriesPerRequest: null };
   const q = new Queue(queue, { connection });
+  q.setMaxListeners(0); // one 'closing' listener per waitUntilFinished in flight
   const qe = new QueueEvents(queue, { connection });
   await qe.waitUntilReady();
   await q.waitUntilReady();
-  const bin = await startBin(queue);
-  const before = await commandCalls();
-  const r0 = await redisCpuMs();
-  const w0 = treeCpuMs(bin.pid);
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const ps = [];
-  for (let i = 0; i < JOBS; i++) {
-    ps.push(q.add('add', jobData({ method: 'add', args: [i, 1] }), { attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP })
-      .then((job) => job.waitUntilFinished(qe)));
-  }
-  const res = await Promise.all(ps);
-  const ms = performance.now() - t0;
-  const cpu = cpuMs(process.cpuUsage(c0));
-  const wcpu = treeCpuMs(bin.pid) - w0;
-  const rcpu = (await redisCpuMs()) - r0;
-  const after = await commandCalls();
-  if (!res[JOBS - 1] || typeof res[JOBS - 1].ok !== 'string') throw new Error('wrong result');
-  await bin.stop();
+  const server = await startServer(queue, plain);
+  const m = await measure(server, async () => {
+    const ps = [];
+    for (let i = 0; i < JOBS; i++) {
+      const data = plain ? { a: i, b: 1 } : jobData({ method: 'add', args: [i, 1] });
+      ps.push(q.add('add', data, { attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP })
+        .then((job) => job.waitUntilFinished(qe)));
+    }
+    const res = await Promise.all(ps);
+    if (plain ? res[JOBS - 1] !== JOBS : !res[JOBS - 1] || typeof res[JOBS - 1].ok !== 'string') throw new Error('bullmq: wrong result');
+  });
+  await server.stop();
   await qe.close();
   await q.close();
-  return { ms, cpu, wcpu, rcpu, cmds: total(after) - total(before), evalsha: (after.evalsha || 0) - (before.evalsha || 0) };
+  return m;
 }
 
-const rounds = { ours: [], bullmq: [] };
-for (let r = 0; r < RUNS; r++) {
-  const order = r % 2 === 0 ? [['ours', ours], ['bullmq', bullmq]] : [['bullmq', bullmq], ['ours', ours]];
-  for (const [name, fn] of order) rounds[name].push(await fn());
+const NAMES = { ours: 'concurry-wasm remote', bullmq: 'BullMQ alone (waitUntilFinished, BullMQ Worker)', 'bullmq-cw': 'BullMQ client, our worker command' };
+const RUN = { ours, bullmq: () => bullmq(true), 'bullmq-cw': () => bullmq(false) };
+const rounds = Object.fromEntries(ONLY.map((k) => [k, []]));
+const summary = (xs) => {
+  const perJob = (f) => med(xs.map((x) => (f(x) * 1000) / JOBS));
+  const kinds = {};
+  for (const k of new Set(xs.flatMap((x) => Object.keys(x.kinds)))) kinds[k] = med(xs.map((x) => (x.kinds[k] || 0) / JOBS));
+  return {
+    jobsPerSec: med(xs.map((x) => (JOBS * 1000) / x.ms)),
+    min: Math.min(...xs.map((x) => (JOBS * 1000) / x.ms)),
+    max: Math.max(...xs.map((x) => (JOBS * 1000) / x.ms)),
+    commandsPerJob: med(xs.map((x) => x.cmds / JOBS)),
+    commandsPerJobByKind: kinds,
+    // CPU time per job (µs) of this process (the client), the serving process
+    // (with its sandbox children) and Redis: less noisy than jobs/s on a loaded machine.
+    cpuUsPerJob: perJob((x) => x.cpu),
+    cpuUsMin: Math.min(...xs.map((x) => (x.cpu * 1000) / JOBS)),
+    cpuUsMax: Math.max(...xs.map((x) => (x.cpu * 1000) / JOBS)),
+    workerCpuUsPerJob: perJob((x) => x.wcpu),
+    redisCpuUsPerJob: perJob((x) => x.rcpu),
+  };
+};
+let out;
+try {
+  for (let r = 0; r < RUNS; r++) {
+    // Alternating order, so that neither side always runs on a warmer Redis.
+    const order = r % 2 === 0 ? ONLY : [...ONLY].reverse();
+    for (const k of order) rounds[k].push(await RUN[k]());
+  }
+  const e2e = Object.fromEntries(ONLY.map((k) => [k, summary(rounds[k])]));
+
+  let chk = null;
+  if (CHECK > 0) {
+    // Batch check of CHECK finished jobs, made by our own client.
+    const cq = `bench-check-${++qn}`;
+    const cw = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: cq });
+    const cbin = await startServer(cq, false);
+    const cfs = [];
+    for (let i = 0; i < CHECK; i++) cfs.push(cw.add(i, 1));
+    await gather(cfs);
+    await cw.stop();
+    await cbin.stop();
+    // The ids of the finished jobs, as Redis has them.
+    const keys = await admin.zrange(`bull:${cq}:completed`, 0, -1);
+    const check = createChecker(admin, 'bull', cq);
+    await check(keys.slice(0, 1), null, '0-0', true);
+    const times = [];
+    let trips = 0;
+    for (let r = 0; r < Math.max(RUNS, 5); r++) {
+      const b = await commandCalls();
+      const t0 = performance.now();
+      const res = await check(keys, null, '0-0', true);
+      times.push(performance.now() - t0);
+      const a = await commandCalls();
+      trips = (a.evalsha || 0) - (b.evalsha || 0);
+      if (res.states.length !== keys.length) throw new Error('check: wrong length');
+    }
+    chk = { jobs: keys.length, roundTrips: trips, ms: med(times), minMs: Math.min(...times) };
+  }
+  const ratio = (a, b) => (e2e[a] && e2e[b] ? e2e[a].jobsPerSec / e2e[b].jobsPerSec : null);
+  const extra = (a, b) => (e2e[a] && e2e[b] ? e2e[a].commandsPerJob - e2e[b].commandsPerJob : null);
+  out = {
+    jobs: JOBS, runs: RUNS, concurrency: CONC, polling: POLLING || 'default', e2e,
+    // Against BullMQ alone (its client and its Worker), and against BullMQ's client on our worker command.
+    speedup: ratio('ours', 'bullmq'), speedupSameWorker: ratio('ours', 'bullmq-cw'),
+    extraCommandsPerJob: extra('ours', 'bullmq'), extraCommandsPerJobSameWorker: extra('ours', 'bullmq-cw'),
+    check: chk,
+  };
+} finally {
+  admin.disconnect();
+  await redis.stop();
 }
-const summary = (xs) => ({
-  jobsPerSec: med(xs.map((x) => (JOBS * 1000) / x.ms)),
-  min: Math.min(...xs.map((x) => (JOBS * 1000) / x.ms)),
-  max: Math.max(...xs.map((x) => (JOBS * 1000) / x.ms)),
-  commandsPerJob: med(xs.map((x) => x.cmds / JOBS)),
-  evalshaPerJob: med(xs.map((x) => x.evalsha / JOBS)),
-  // This process's CPU time per job (µs): less noisy than jobs/s on a loaded machine.
-  cpuUsPerJob: med(xs.map((x) => (x.cpu * 1000) / JOBS)),
-  cpuUsMin: Math.min(...xs.map((x) => (x.cpu * 1000) / JOBS)),
-  cpuUsMax: Math.max(...xs.map((x) => (x.cpu * 1000) / JOBS)),
-  // The worker command's (with its sandboxes) and Redis's CPU per job (µs): the rest of the machine's work.
-  workerCpuUsPerJob: med(xs.map((x) => (x.wcpu * 1000) / JOBS)),
-  redisCpuUsPerJob: med(xs.map((x) => (x.rcpu * 1000) / JOBS)),
-});
-const e2e = { ours: summary(rounds.ours), bullmq: summary(rounds.bullmq) };
 
-// Batch check of CHECK finished jobs, made by our own client.
-const cq = `bench-check-${++qn}`;
-const cw = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: cq });
-const cbin = await startBin(cq);
-const cfs = [];
-for (let i = 0; i < CHECK; i++) cfs.push(cw.add(i, 1));
-await gather(cfs);
-await cw.stop();
-await cbin.stop();
-// The ids of the finished jobs, as Redis has them.
-const keys = await admin.zrange(`bull:${cq}:completed`, 0, -1);
-const check = createChecker(admin, 'bull', cq);
-await check(keys.slice(0, 1), null, '0-0', true);
-const times = [];
-let trips = 0;
-for (let r = 0; r < Math.max(RUNS, 5); r++) {
-  const b = await commandCalls();
-  const t0 = performance.now();
-  const res = await check(keys, null, '0-0', true);
-  times.push(performance.now() - t0);
-  const a = await commandCalls();
-  trips = (a.evalsha || 0) - (b.evalsha || 0);
-  if (res.states.length !== keys.length) throw new Error('check: wrong length');
-}
-const chk = { jobs: keys.length, roundTrips: trips, ms: med(times), minMs: Math.min(...times) };
-
-admin.disconnect();
-await redis.stop();
-
-const out = { jobs: JOBS, runs: RUNS, concurrency: CONC, polling: POLLING || 'default', e2e, speedup: e2e.ours.jobsPerSec / e2e.bullmq.jobsPerSec,
-  extraCommandsPerJob: e2e.ours.commandsPerJob - e2e.bullmq.commandsPerJob, check: chk };
 if (JSON_OUT) console.log(JSON.stringify(out, null, 2));
 else {
   const f = (x) => x.toFixed(0);
-  console.log(`remote e2e, ${JOBS} jobs, worker --concurrency ${CONC}, our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
-  const cpu = (x) => `${f(x.cpuUsPerJob)} µs CPU/job here (${f(x.cpuUsMin)}-${f(x.cpuUsMax)})`;
-  console.log(`  concurry-wasm remote  ${f(e2e.ours.jobsPerSec)} jobs/s (${f(e2e.ours.min)}-${f(e2e.ours.max)}), ${e2e.ours.commandsPerJob.toFixed(2)} Redis commands/job, ${cpu(e2e.ours)}`);
-  console.log(`  BullMQ waitUntilFinished  ${f(e2e.bullmq.jobsPerSec)} jobs/s (${f(e2e.bullmq.min)}-${f(e2e.bullmq.max)}), ${e2e.bullmq.commandsPerJob.toFixed(2)} Redis commands/job, ${cpu(e2e.bullmq)}`);
-  for (const [name, x] of [['ours', e2e.ours], ['BullMQ', e2e.bullmq]]) {
-    console.log(`  ${name}: worker command ${f(x.workerCpuUsPerJob)} µs CPU/job, Redis ${f(x.redisCpuUsPerJob)} µs CPU/job`);
+  console.log(`remote e2e, ${JOBS} jobs, concurrency ${CONC} on both sides, our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
+  for (const k of ONLY) {
+    const x = out.e2e[k];
+    console.log(`  ${NAMES[k].padEnd(48)} ${f(x.jobsPerSec)} jobs/s (${f(x.min)}-${f(x.max)}), ${x.commandsPerJob.toFixed(2)} Redis commands/job; ` +
+      `CPU/job: client ${f(x.cpuUsPerJob)} µs (${f(x.cpuUsMin)}-${f(x.cpuUsMax)}), server ${f(x.workerCpuUsPerJob)} µs, Redis ${f(x.redisCpuUsPerJob)} µs`);
+    if (STATS) {
+      const ks = Object.entries(x.commandsPerJobByKind).filter(([, n]) => n >= 0.005).sort((p, q) => q[1] - p[1]);
+      console.log(`    ${ks.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
+    }
   }
-  console.log(`  speedup ${out.speedup.toFixed(2)}x, extra commands/job ${out.extraCommandsPerJob.toFixed(2)}`);
-  console.log(`batch check of ${chk.jobs} finished jobs: ${chk.roundTrips} round trips (EVALSHA), ${chk.ms.toFixed(1)} ms median (min ${chk.minMs.toFixed(1)})`);
+  if (out.speedup !== null) console.log(`  ours vs BullMQ alone: ${out.speedup.toFixed(2)}x, ${out.extraCommandsPerJob.toFixed(2)} commands/job more`);
+  if (out.speedupSameWorker !== null) {
+    console.log(`  ours vs BullMQ's client on our worker command: ${out.speedupSameWorker.toFixed(2)}x, ${out.extraCommandsPerJobSameWorker.toFixed(2)} commands/job more`);
+  }
+  const chk = out.check;
+  if (chk) console.log(`batch check of ${chk.jobs} finished jobs: ${chk.roundTrips} round trips (EVALSHA), ${chk.ms.toFixed(1)} ms median (min ${chk.minMs.toFixed(1)})`);
 }
