@@ -1,6 +1,7 @@
 // bindings/modes/waiters.js: the waiter list behind whenIdle()/whenAvailable()
-// and stop()'s wait for worker exits (pool.js, remote.js).
-import { Waiters } from '../bindings/modes/waiters.js';
+// and stop()'s wait for worker exits (pool.js, remote.js); CondWaiters, mode
+// 'c''s conditions tested again at each change (c.js, c-worker.js).
+import { Waiters, CondWaiters } from '../bindings/modes/waiters.js';
 
 const settled = async (p) => {
   let done = false;
@@ -38,5 +39,23 @@ test('a waiter added while a flush runs waits for the next flush', async () => {
 test('flush() with nobody waiting does nothing', () => {
   const w = new Waiters();
   w.flush();
+  expect(w.pending).toBe(false);
+});
+
+test('CondWaiters: until() resolves at once when its condition holds, else at the first check() that finds it true', async () => {
+  const w = new CondWaiters();
+  let n = 0;
+  expect(await settled(w.until(() => true))).toBe(true);
+  expect(w.pending).toBe(false);
+  const a = w.until(() => n >= 1);
+  const b = w.until(() => n >= 2);
+  expect(w.check()).toBe(true);
+  expect(await settled(a)).toBe(false);
+  n = 1;
+  expect(w.check()).toBe(true);
+  expect([await settled(a), await settled(b)]).toEqual([true, false]);
+  n = 2;
+  expect(w.check()).toBe(false);
+  expect(await settled(b)).toBe(true);
   expect(w.pending).toBe(false);
 });

@@ -22,6 +22,7 @@ import { CoreError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { unwrapArgs } from './unwrap.js';
 import { oversizedInput } from './c-limits.js';
 import { admitCall } from './c-call.js';
+import { CondWaiters } from './waiters.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -107,7 +108,7 @@ export class CWorkerBackend {
     this.completed = 0;
     this.failed = 0;
     this.crashed = 0;
-    this.checks = [];
+    this.checks = new CondWaiters(); // whenIdle/whenAvailable
     this.stopping = null;
     this.ending = false;          // the workers are being ended: none is replaced
   }
@@ -231,17 +232,9 @@ export class CWorkerBackend {
     return { workers, idle: Math.max(0, workers - running), running, queued, completed: this.completed, failed: this.failed, crashed: this.crashed };
   }
 
-  kick() {
-    if (!this.checks.length) return;
-    const still = [];
-    for (const ch of this.checks) { if (ch[0]()) ch[1](); else still.push(ch); }
-    this.checks = still;
-  }
+  kick() { this.checks.check(); }
 
-  until(cond) {
-    if (cond()) return Promise.resolve();
-    return new Promise((resolve) => { this.checks.push([cond, resolve]); });
-  }
+  until(cond) { return this.checks.until(cond); }
 
   whenIdle() { return this.until(() => this.live.size === 0); }
 

@@ -57,6 +57,7 @@ import { unwrapArgs } from './unwrap.js';
 import { moduleURL } from './target.js';
 import { MAX_INPUT_BYTES, inputTooLarge } from './c-limits.js';
 import { admitCall } from './c-call.js';
+import { CondWaiters } from './waiters.js';
 import { builtinArityError } from './c-builtins.js';
 
 // Not over the single-threaded core's memory (not shared: Atomics.waitAsync
@@ -213,7 +214,7 @@ class CBackend {
     this.sig = C.cy_kernel_pool_signal(this.pool) >> 2;
     this.waitingArgs = 0;        // calls whose argument futures are pending
     this.argCalls = new Set();   // their futures (ArgsFuture), cancelled by stop({ force })
-    this.checks = [];            // [cond, resolve] of whenIdle/whenAvailable
+    this.checks = new CondWaiters(); // whenIdle/whenAvailable
     this.armed = false;
     this.pollTimer = null;
     this.stopping = null;
@@ -264,15 +265,9 @@ class CBackend {
    * bumps it, and the wait on the value read returns at once.
    */
   kick() {
-    if (this.checks.length === 0) return;
+    if (!this.checks.pending) return;
     const seen = this.freed ? 0 : Atomics.load(heap().i32, this.sig);
-    const still = [];
-    for (const ch of this.checks) {
-      if (ch[0]()) ch[1]();
-      else still.push(ch);
-    }
-    this.checks = still;
-    if (still.length) this.arm(seen);
+    if (this.checks.check()) this.arm(seen);
   }
 
   arm(seen) {
@@ -294,11 +289,9 @@ class CBackend {
   }
 
   until(cond) {
-    if (cond()) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.checks.push([cond, resolve]);
-      this.kick();
-    });
+    const p = this.checks.until(cond);
+    this.kick(); // arms the wait for it (nothing when cond held)
+    return p;
   }
 
   whenIdle() {

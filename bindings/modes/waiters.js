@@ -34,3 +34,42 @@ export class Waiters {
     for (const r of ws) r();
   }
 }
+
+/**
+ * Callers each waiting for a condition of their own (mode 'c': whenIdle,
+ * whenAvailable), tested again whenever the owner says something changed:
+ * `until(cond)` resolves at once if cond() holds, else at the first check()
+ * that finds it true.
+ */
+export class CondWaiters {
+  constructor() {
+    /** @type {Array<[() => boolean, () => void]>} */
+    this.list = [];
+  }
+
+  /** Whether anyone waits. @returns {boolean} */
+  get pending() {
+    return this.list.length !== 0;
+  }
+
+  /** @param {() => boolean} cond @returns {Promise<void>} */
+  until(cond) {
+    if (cond()) return Promise.resolve();
+    return new Promise((resolve) => { this.list.push([cond, resolve]); });
+  }
+
+  /**
+   * Resolves the waiters whose condition now holds, in the order they came.
+   * @returns {boolean} whether some still wait
+   */
+  check() {
+    if (this.list.length === 0) return false;
+    const still = [];
+    for (const w of this.list) {
+      if (w[0]()) w[1]();
+      else still.push(w);
+    }
+    this.list = still;
+    return still.length !== 0;
+  }
+}
