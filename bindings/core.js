@@ -138,6 +138,20 @@ export function heap() {
   return views;
 }
 
+/**
+ * The views, when they reach byte `end` (exclusive) of the memory; else
+ * heap()'s. For hot paths that read memory allocated before (scratch, a
+ * waitset's words): it reads no `memory.buffer` (a call into the engine).
+ * Sound for both builds: growing a shared memory (pthreads) leaves the old
+ * buffer and its views valid over their old length, and growing an unshared
+ * one detaches the old buffer (views of length 0: any end > 0 refreshes).
+ * @param {number} end
+ * @returns {typeof views}
+ */
+export function heapTo(end) {
+  return end <= views.u8.length ? views : heap();
+}
+
 /* ---- errors and constants ------------------------------------------------ */
 
 // The core's named numbers (error codes, states, return conditions), generated

@@ -14,7 +14,7 @@
  * @module concurry-wasm/waitset
  */
 import {
-  C, Module, heap, waitsetCreate, waitsetTake, keepAlive, addFunction, PROGRESS, DONE_FUTURE, scratchA, coreFailure,
+  C, Module, heap, heapTo, waitsetCreate, waitsetTake, keepAlive, addFunction, PROGRESS, DONE_FUTURE, scratchA, coreFailure,
   singleThreaded,
   CY_ETIMEDOUT, CY_EAGAIN, CY_EOF, CY_ECANCELED, STATE_FAILED, STATE_CANCELLED,
 } from './core.js';
@@ -146,6 +146,8 @@ export class Waiter {
     this.progressCb = null;
     this.progressError = undefined;
     this.progressId = 0;
+    // A bar's start (progress.js): shown when listening starts, before any report.
+    this.progressStart = o.progress && typeof o.progress.start === 'function' ? o.progress.start : null;
     this.wantsEveryPoll = false;
     this.signal = o.signal;
     this.pollingName = o.polling;  // for pace()
@@ -229,6 +231,23 @@ export class Waiter {
     }
     if (this.foreign) { keepAlive(true); this.holding = true; }
     this.schedule();
+    if (this.progressStart !== null) this.showStart();
+  }
+
+  /**
+   * A bar is shown when the wait starts listening, at 0 of n (the core has
+   * reported nothing yet; a bar that had a report ignores it): a bar only,
+   * progress callbacks get the core's reports alone. A throw (the bar's
+   * stream) ends the wait, as a throwing progress callback does.
+   */
+  showStart() {
+    const show = this.progressStart;
+    this.progressStart = null;
+    try {
+      show({ completed: 0, failed: 0, total: this.n, elapsedMs: 0, final: false });
+    } catch (e) {
+      this.abort(e);
+    }
   }
 
   /**
@@ -449,6 +468,7 @@ export class Waiter {
     this.signal = null;
     this.pacer = null;
     this.progressCb = null;
+    this.progressStart = null;
   }
 
   /**
@@ -683,7 +703,7 @@ export function decideSettled(n, states, returnWhen) {
  */
 export function decideOne(state, returnWhen) {
   const p = scratchA.get(1);
-  heap().u8[p] = state;
+  heapTo(p + 1).u8[p] = state;
   const rc = C.cy_slots_condition(returnWhen, p, 1);
   if (rc !== 0 && rc !== CY_EAGAIN) throw coreFailure('cy_slots_condition', rc);
   return rc;

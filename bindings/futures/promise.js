@@ -17,7 +17,7 @@
  */
 import { BaseFuture, runCallbacks, cancelledError, whenCallbacksRun, resultWhenCallbacksRun } from './base.js';
 import {
-  C, heap, microtask, DONE_FUTURE,
+  C, heapTo, microtask, DONE_FUTURE,
   CY_ECANCELED, STATE_CANCELLED,
 } from '../core.js';
 import { takeCFuture, chunkToken, completeInCore } from './chunks.js';
@@ -68,7 +68,7 @@ export function pushPending() {
   qC = spareC;
   qN = 0;
   const won = completeInCore(fs, cs, n);
-  const u8 = heap().u8;
+  const u8 = heapTo(won + n).u8;
   const watched = hasWatchers();
   for (let i = 0; i < n; i++) {
     const f = fs[i];
