@@ -24,7 +24,9 @@
 
 /**
  * Normalized progress option.
- * @typedef {{ callback: ((r: ProgressReport) => void)|null, bar: object|null, miniters: number }} ProgressSpec
+ * `start`, for a bar: shows it at once when the wait starts listening, before any report.
+ * @typedef {{ callback: ((r: ProgressReport) => void)|null, bar: object|null, miniters: number,
+ *   start?: ((r: ProgressReport) => void)|null }} ProgressSpec
  */
 
 import { barCallback, barMode } from './progress/bar.js';
@@ -114,8 +116,9 @@ export function progressToSpec(v, where) {
  * @returns {ProgressSpec}
  */
 function barSpec(o, user, miniters) {
-  const callback = barMode(o) === null ? user : barCallback(o, /** @type {any} */ (user));
-  return { callback: /** @type {any} */ (callback), bar: o, miniters };
+  if (barMode(o) === null) return { callback: user, bar: o, miniters, start: null };
+  const callback = barCallback(o, /** @type {any} */ (user));
+  return { callback, bar: o, miniters, start: /** @type {any} */ (callback).start };
 }
 
 /**

@@ -49,6 +49,8 @@ export class ProgressBar {
     this.report = null;
     this.block = null;
     this.lines = null;
+    /** Shown by start() and no report since: the first report is painted at once too. */
+    this.starting = false;
     this.colors = this.mode === 'terminal' && useColors(this.stream);
     if (this.mode === 'terminal') {
       this.mininterval = o.mininterval !== undefined ? o.mininterval : DEFAULT_REDRAW_MS;
@@ -60,6 +62,24 @@ export class ProgressBar {
 
   /** Whether the bar has reached its end state. */
   get closed() { return this.state !== RUNNING; }
+
+  /**
+   * Shows the bar before any report, with `r` (nothing done yet, of the
+   * wait's total): drawn at once, as tqdm draws a bar when it starts.
+   * Ignored once a report came (or the bar ended).
+   * @param {{ completed: number, failed: number, total: number, elapsedMs: number }} r
+   */
+  start(r) {
+    if (this.closed || this.report !== null) return;
+    this.report = { completed: r.completed, failed: r.failed, total: r.total, elapsedMs: r.elapsedMs };
+    if (this.mode === 'terminal') {
+      this.starting = true;
+      this.block = terminalBlock(this.stream);
+      this.block.add(this);
+    } else if (this.lines !== null) {
+      this.lines.report(this.report, RUNNING);
+    }
+  }
 
   /**
    * Shows a report; a report with `final: true` ends the bar in the state
@@ -77,8 +97,12 @@ export class ProgressBar {
       if (this.block === null) {
         this.block = terminalBlock(this.stream);
         this.block.add(this);
+      } else if (this.starting) {
+        // The first report after the start line: on screen at once as well.
+        this.starting = false;
+        this.block.paint();
       }
-      // Painted by the block's timer, at most every mininterval.
+      // Later ones: painted by the block's timer, at most every mininterval.
     } else if (this.lines !== null) {
       this.lines.report(this.report, RUNNING);
     }
@@ -161,6 +185,12 @@ export function barCallback(o, user) {
       }
     }
     return out;
+  };
+  // The wait started and no report came yet (Waiter.start): the bar is
+  // shown at once, at 0 of the total; the user's callback is not called.
+  callback.start = (r) => {
+    if (held.bar === null) held.bar = new ProgressBar(o);
+    held.bar.start(r);
   };
   if (orphans !== null) orphans.register(callback, held);
   return callback;

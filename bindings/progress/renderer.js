@@ -100,6 +100,13 @@ class TerminalBlock {
     unrefTimer(this.multi);
   }
 
+  /** Paints the block now (a bar's first report after its start line). */
+  paint() {
+    if (this.multi === null) return;
+    this.multi.update();
+    unrefTimer(this.multi);
+  }
+
   /** The block repaints at the smallest mininterval of its live bars (at most every 10 ms). */
   schedule() {
     let ms = Infinity;
