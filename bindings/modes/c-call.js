@@ -1,11 +1,40 @@
 /**
- * The checks every mode 'c' call passes before it is accepted, shared by
- * both cores (c.js: kernels on the core's pthreads; c-worker.js: kernels in
- * worker threads, the single-threaded core), so that their errors stay the same.
+ * What both cores' mode 'c' share about a call (c.js: kernels on the core's
+ * pthreads; c-worker.js: kernels in worker threads, the single-threaded
+ * core): the checks it passes before it is accepted, so that their errors
+ * stay the same, and the future of a call followed from JavaScript.
  * @module concurry-wasm/modes/c-call
  */
 
 import { QueueFullError } from '../errors.js';
+import { PromiseFuture } from '../futures/promise.js';
+
+/**
+ * The future of a C kernel call followed from JavaScript (c-worker.js: every
+ * call; c.js: a call whose arguments hold futures, while they are awaited and
+ * then following the kernel call): a PromiseFuture whose cancel() also runs
+ * `onCancel` (removes or stops the call), once, when it cancels the future.
+ */
+export class KernelCallFuture extends PromiseFuture {
+  static UUID_PREFIX = 'c-future-';
+
+  /** @param {Promise<unknown>} promise @param {(() => void)|null} onCancel */
+  constructor(promise, onCancel) {
+    super(promise);
+    /** @private Cleared once run, or by the owner when nothing is left to stop. */
+    this._onCancel = onCancel;
+  }
+
+  cancel() {
+    const r = super.cancel();
+    if (r && this._onCancel) {
+      const fn = this._onCancel;
+      this._onCancel = null;
+      fn();
+    }
+    return r;
+  }
+}
 
 /**
  * @typedef {object} KernelBackend

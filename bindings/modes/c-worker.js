@@ -16,12 +16,11 @@
  * call with WorkerCrashedError.
  * @module concurry-wasm/modes/c-worker
  */
-import { PromiseFuture } from '../futures/promise.js';
 import { SyncFuture } from '../futures/sync.js';
 import { CoreError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { unwrapArgs } from './unwrap.js';
 import { oversizedInput } from './c-limits.js';
-import { admitCall } from './c-call.js';
+import { admitCall, KernelCallFuture } from './c-call.js';
 import { CondWaiters } from './waiters.js';
 
 const isNode = typeof process === 'object' && process !== null &&
@@ -29,17 +28,7 @@ const isNode = typeof process === 'object' && process !== null &&
 const NodeWorker = isNode ? (await import('node:worker_threads')).Worker : null;
 
 /** A kernel call's future; cancel() also removes or stops the call. */
-class KernelCallFuture extends PromiseFuture {
-  static UUID_PREFIX = 'c-future-';
-  constructor(promise, onCancel) {
-    super(promise);
-    /** @private */ this._onCancel = onCancel;
-  }
-  cancel() {
-    const r = super.cancel();
-    if (r && this._onCancel) { const fn = this._onCancel; this._onCancel = null; fn(); }
-    return r;
-  }
+class WorkerCallFuture extends KernelCallFuture {
   /** True while a worker runs the call (as a pthread's call is RUNNING in c.js). */
   running() {
     const rec = this._rec;
@@ -268,7 +257,7 @@ export class CWorkerBackend {
     }
     const rec = { id: this.nextId++, method, args, worker: null, stopped: false, timer: null, signal: co.signal, onAbort: null, resolve: null, reject: null };
     const p = new Promise((resolve, reject) => { rec.resolve = resolve; rec.reject = reject; });
-    const f = new KernelCallFuture(p, () => this.stopCall(rec));
+    const f = new WorkerCallFuture(p, () => this.stopCall(rec));
     rec.f = f;
     f._rec = rec;
     this.live.add(rec);

@@ -45,7 +45,6 @@
  */
 import { CFuture, adoptCFuture } from '../futures/c.js';
 import { SyncFuture } from '../futures/sync.js';
-import { PromiseFuture } from '../futures/promise.js';
 import { cancelledError } from '../futures/base.js';
 import {
   C, Module, heap, keepAlive, cstr, errName, strerror, singleThreaded,
@@ -56,7 +55,7 @@ import { describeValue as describe } from '../options.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleURL } from './target.js';
 import { MAX_INPUT_BYTES, inputTooLarge } from './c-limits.js';
-import { admitCall } from './c-call.js';
+import { admitCall, KernelCallFuture } from './c-call.js';
 import { CondWaiters } from './waiters.js';
 import { builtinArityError } from './c-builtins.js';
 
@@ -148,24 +147,6 @@ class KernelFuture extends CFuture {
   get method() { return this._method; }
 }
 
-/**
- * The future of a C call whose arguments hold futures: pending while they
- * are awaited, then following the kernel call. A PromiseFuture (its state in
- * a C future of the core) whose cancel() also stops the kernel call.
- */
-class ArgsFuture extends PromiseFuture {
-  static UUID_PREFIX = 'c-future-';
-  constructor(promise, onCancel) {
-    super(promise);
-    /** @private */ this._onCancel = onCancel;
-  }
-  cancel() {
-    const r = super.cancel();
-    if (r) this._onCancel();
-    return r;
-  }
-}
-
 /** Staging space kept between calls; a larger one is freed after its call. */
 const KEEP_STAGING = 1024 * 1024;
 
@@ -213,7 +194,7 @@ class CBackend {
     if (!this.pool) throw new Error(`createWorker(): mode 'c' could not start a pool of ${this.nthreads} pthreads (out of memory)`);
     this.sig = C.cy_kernel_pool_signal(this.pool) >> 2;
     this.waitingArgs = 0;        // calls whose argument futures are pending
-    this.argCalls = new Set();   // their futures (ArgsFuture), cancelled by stop({ force })
+    this.argCalls = new Set();   // their futures (KernelCallFuture), cancelled by stop({ force })
     this.checks = new CondWaiters(); // whenIdle/whenAvailable
     this.armed = false;
     this.pollTimer = null;
@@ -394,7 +375,7 @@ class CBackend {
     if (refused) return this.fail(refused);
     if (co.signal && co.signal.aborted) {
       // Cancelled before it could start: it never runs.
-      const f = new ArgsFuture(new Promise(() => {}), () => {});
+      const f = new KernelCallFuture(new Promise(() => {}), () => {});
       f.cancel();
       return f;
     }
@@ -438,7 +419,7 @@ class CBackend {
       settle();
       throw e;
     });
-    const f = new ArgsFuture(p, () => {
+    const f = new KernelCallFuture(p, () => {
       if (inner) inner.cancel();
       else if (waiting) { this.jsFailed++; settle(); }
     });
