@@ -46,6 +46,7 @@ import {
   jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel, cancelKey, CANCEL_KEY_TTL_MS,
 } from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
+import { Waiters } from './waiters.js';
 import { moduleURL } from './target.js';
 import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
@@ -360,8 +361,8 @@ class RemoteBackend {
     this.outV = [];
     this.outQueued = false;
     this.counts = { completed: 0, failed: 0, crashed: 0 };
-    this.idleWaiters = [];
-    this.availWaiters = [];
+    this.idleWaiters = new Waiters();
+    this.availWaiters = new Waiters();
     this.stopping = false;
     this.closed = false;
     // Checks.
@@ -1009,16 +1010,8 @@ class RemoteBackend {
     if (!this._busy() && this.idleTimer === null && (this.qe !== null || this.refd) && !this.closed) {
       this.idleTimer = unref(setTimeout(() => this._sleep(), IDLE_MS));
     }
-    if (this.idleWaiters.length && this.nLive === 0) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const r of w) r();
-    }
-    if (this.availWaiters.length && this._available()) {
-      const w = this.availWaiters;
-      this.availWaiters = [];
-      for (const r of w) r();
-    }
+    if (this.idleWaiters.pending && this.nLive === 0) this.idleWaiters.flush();
+    if (this.availWaiters.pending && this._available()) this.availWaiters.flush();
   }
 
   _available() { return this.o.maxQueued === Infinity || this.queuedCount() < this.o.maxQueued; }
@@ -1039,12 +1032,12 @@ class RemoteBackend {
 
   whenIdle() {
     if (this.nLive === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+    return this.idleWaiters.wait();
   }
 
   whenAvailable() {
     if (this._available()) return Promise.resolve();
-    return new Promise((r) => this.availWaiters.push(r));
+    return this.availWaiters.wait();
   }
 
   /** Drains (or, with force, cancels) the calls, then ends local workers and closes the connections. */
