@@ -34,11 +34,12 @@
  * @module concurry-wasm/modes/pool
  */
 import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
-import { CancelledError, TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError, DataCloneError } from '../errors.js';
+import { CancelledError, TimeoutError, WorkerCrashedError, DataCloneError } from '../errors.js';
 import { deserializeError, decodeResult, dataCloneError, findUncloneable } from './boundary.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CELL_AT, CELLS, SLOT_INTS } from './runtime.js';
 import { Waiters } from './waiters.js';
+import { refuseCall } from './admit.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
 
 /** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
@@ -359,13 +360,8 @@ export class Pool {
    *   attempt?: number }} co `attempt`: the number of its first run (internal, default 1); `retries` then counts runs from 1
    */
   call(method, args, co) {
-    if (this.stopping) throw new InvalidStateError(`call('${method}'): the worker is stopped`);
+    refuseCall(this, method);
     const o = this.o;
-    if (o.maxQueued !== Infinity && this.queuedCount(1) > o.maxQueued) {
-      const q = this.queuedCount();
-      throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
-        { maxQueued: o.maxQueued, queued: q });
-    }
     const transfer = co && co.transfer && co.transfer.length ? co.transfer : null;
     const t = new Task(this, this.nextTaskId++, method, args, {
       transfer,
