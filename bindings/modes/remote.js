@@ -7,10 +7,10 @@
  * `concurry:<queue>:cancel`).
  *
  * Per handle: one ioredis connection for commands (the Queue's adds, the
- * batch check, cancel publishes) and one BullMQ QueueEvents (its own
- * connection, made and ready BEFORE the first job is added, reading from the
- * stream position taken at start), shared by every future: no listener per
- * job. Idle for IDLE_MS, the handle closes the subscription and unrefs the
+ * batch check, cancel publishes) and one BullMQ QueueEvents (on a duplicate
+ * of it that BullMQ makes and owns, ready BEFORE the first job is added,
+ * reading from the stream position taken at start), shared by every future:
+ * no listener per job. Idle for IDLE_MS, the handle closes the subscription and unrefs the
  * command connection; the next call subscribes again from the position
  * reached, so no event in between is missed. Calls made in the same tick go out together: one addBulk per chunk of
  * ADD_CHUNK, our own job ids (so an event can never arrive for an id we do
@@ -31,6 +31,10 @@
  * connectTimeout fails every pending call (and new calls, until it is back)
  * rather than leaving them hanging; a short outage (a restart with its
  * append-only file) only makes the next check read every pending job.
+ * Cancels and timeouts made while Redis is away go out when it is back;
+ * stop() waits for them up to connectTimeout and rejects naming those that
+ * did not. Every connection ends at stop() whatever its state (endEvents,
+ * disconnect): nothing of a stopped or idle handle keeps the process alive.
  * @module concurry-wasm/modes/remote
  */
 import { spawn } from 'node:child_process';
