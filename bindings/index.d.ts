@@ -268,7 +268,8 @@ export interface WaitResult {
 }
 
 type AnyMap = Map<any, any>;
-type Structure = readonly unknown[] | Set<unknown> | AnyMap | Record<PropertyKey, unknown>;
+/** An iterator (a generator, map.values()) is list input: read once at the call, → array. */
+type Structure = readonly unknown[] | Set<unknown> | AnyMap | IterableIterator<unknown> | Record<PropertyKey, unknown>;
 
 /** A separate argument of the variadic forms: a future, a thenable or a primitive value. */
 export type FutureLike = BaseFuture<unknown> | PromiseLike<unknown> | string | number | bigint | boolean | symbol | null | undefined;
@@ -292,6 +293,7 @@ export type DeepResolved<T> =
   T extends readonly unknown[] ? { -readonly [K in keyof T]: DeepResolved<T[K]> } :
   T extends Set<infer V> ? DeepResolved<V>[] :
   T extends Map<infer K, infer V> ? Map<K, DeepResolved<V>> :
+  T extends IterableIterator<infer V> ? DeepResolved<V>[] :
   T extends Record<PropertyKey, unknown> ? { -readonly [K in keyof T]: DeepResolved<T[K]> } :
   T;
 
@@ -299,6 +301,7 @@ type GatherOut<T> =
   T extends readonly unknown[] ? { -readonly [K in keyof T]: Resolved<T[K]> } :
   T extends Set<infer V> ? Resolved<V>[] :
   T extends Map<infer K, infer V> ? Map<K, Resolved<V>> :
+  T extends IterableIterator<infer V> ? Resolved<V>[] :
   T extends BaseFuture<infer U> ? [U] :
   T extends PromiseLike<infer U> ? [U] :
   T extends Record<PropertyKey, unknown> ? { -readonly [K in keyof T]: Resolved<T[K]> } :
@@ -308,6 +311,7 @@ type KeyOf<T> =
   T extends readonly unknown[] ? number :
   T extends Set<unknown> ? number :
   T extends Map<infer K, unknown> ? K :
+  T extends IterableIterator<unknown> ? number :
   T extends BaseFuture<unknown> | PromiseLike<unknown> ? number :
   T extends Record<PropertyKey, unknown> ? ObjectKey<T> :
   number;
@@ -319,6 +323,7 @@ type ValueOf<T> =
   T extends readonly (infer V)[] ? Resolved<V> :
   T extends Set<infer V> ? Resolved<V> :
   T extends Map<unknown, infer V> ? Resolved<V> :
+  T extends IterableIterator<infer V> ? Resolved<V> :
   T extends BaseFuture<infer U> ? U :
   T extends PromiseLike<infer U> ? U :
   T extends Record<PropertyKey, infer V> ? Resolved<V> :
@@ -339,8 +344,8 @@ export function gather<T, O extends GatherOptions & { iter: true }>(
 /** gather(fs, { recurse: true }): nested shapes resolved. */
 export function gather<const T, O extends GatherOptions & { recurse: true; iter?: false }>(
   fs: T, options: O,
-): Promise<WithExceptionsOut<DeepResolved<T extends Set<infer V> ? V[] : T extends BaseFuture<unknown> | PromiseLike<unknown> ? [T] : T>, O>>;
-/** gather(array) → array; gather(object) → object with the same keys; gather(Map) → Map; gather(single) → [value]. */
+): Promise<WithExceptionsOut<DeepResolved<T extends Set<infer V> ? V[] : T extends IterableIterator<infer V> ? V[] : T extends BaseFuture<unknown> | PromiseLike<unknown> ? [T] : T>, O>>;
+/** gather(array) → array; gather(object) → object with the same keys; gather(Map) → Map; gather(iterator) → array; gather(single) → [value]. */
 export function gather<const T, O extends GatherOptions & { iter?: false }>(
   fs: T, options?: O,
 ): Promise<WithExceptionsOut<GatherOut<T>, O>>;
@@ -534,6 +539,21 @@ export interface WorkerOptions {
   keepFinished?: { age?: number; count?: number };
 }
 
+/**
+ * What a call can move instead of copy: an ArrayBuffer, a MessagePort, or another
+ * transferable of the platform (ImageBitmap, OffscreenCanvas, streams). Spelled out
+ * structurally so that a project without the DOM lib (Node: `lib: es2023`,
+ * `types: node`) type-checks; the DOM's `Transferable` values are assignable to it.
+ */
+export type TransferItem =
+  | ArrayBuffer
+  | { postMessage(message: any, ...rest: any[]): void; close(): void }
+  | { close(): void; readonly width: number; readonly height: number }
+  | { getContext(...args: any[]): unknown; readonly width: number; readonly height: number }
+  | { getReader(...args: any[]): unknown }
+  | { getWriter(...args: any[]): unknown }
+  | { readonly readable: unknown; readonly writable: unknown };
+
 /** Per-call options of callWith(). */
 export interface CallOptions {
   /** Aborting cancels the call, as cancel() does. */
@@ -541,7 +561,7 @@ export interface CallOptions {
   /** ms from the call, queue time included; the future fails with TimeoutError. */
   timeout?: number | null;
   /** ArrayBuffers or MessagePorts (or other transferables) to move (thread mode); each checked at the call (a typed array: pass its .buffer). */
-  transfer?: Transferable[] | null;
+  transfer?: TransferItem[] | null;
   /** Gets each `currentTask().progress(value)` of the task, in order, before the result. */
   onProgress?: ((value: any) => void) | null;
   /** Re-runs after a crash of the worker, for this call (default: the worker's `retries`). */

@@ -43,10 +43,18 @@ function customOf(p) {
   const ref = customs.get(C.cy_js_polling_user(p));
   return ref && ref.deref();
 }
-function safe(fn, fallback) {
+// Strategies whose exception was printed: a strategy that throws does so on
+// every probe round, and one report says all there is (the wait goes on with
+// the fallback). Weak, so a dropped strategy is not kept.
+const reported = new WeakSet();
+function safe(s, fn, fallback) {
   try { return fn(); } catch (e) {
-    // eslint-disable-next-line no-console
-    console.error('concurry-wasm: exception in a custom polling strategy:', e);
+    if (!reported.has(s)) {
+      reported.add(s);
+      // eslint-disable-next-line no-console
+      console.error(`concurry-wasm: exception in a custom polling strategy (${s.constructor.name}); ` +
+        'the wait goes on (a throwing nextInterval() counts as 10 ms); further exceptions of this strategy are not printed:', e);
+    }
     return fallback;
   }
 }
@@ -56,12 +64,12 @@ function customVtable() {
   const next = addFunction((p) => {
     const s = customOf(p);
     if (!s) return 10;
-    const v = safe(() => Number(s.nextInterval()), 10);
+    const v = safe(s, () => Number(s.nextInterval()), 10);
     return Number.isFinite(v) && v >= 0 ? v : 10;
   }, 'di');
-  const done = addFunction((p) => { const s = customOf(p); if (s) safe(() => s.recordCompletion()); }, 'vi');
-  const empty = addFunction((p) => { const s = customOf(p); if (s) safe(() => s.recordNoCompletion()); }, 'vi');
-  const reset = addFunction((p) => { const s = customOf(p); if (s) safe(() => s.reset()); }, 'vi');
+  const done = addFunction((p) => { const s = customOf(p); if (s) safe(s, () => s.recordCompletion()); }, 'vi');
+  const empty = addFunction((p) => { const s = customOf(p); if (s) safe(s, () => s.recordNoCompletion()); }, 'vi');
+  const reset = addFunction((p) => { const s = customOf(p); if (s) safe(s, () => s.reset()); }, 'vi');
   // cy_polling_vtable: four function pointers, in the order concurry.h declares them.
   const vt = C.malloc(16);
   if (!vt) throw coreFailure('malloc', CY_ENOMEM);

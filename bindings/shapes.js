@@ -102,10 +102,18 @@ export function splitArgs(args, where) {
     if (x instanceof Set) return { input: x, kind: 'set', options };
     if (x instanceof Map) return { input: x, kind: 'map', options };
     if (isDict(x)) return { input: x, kind: 'object', options };
+    // An iterator (a generator, map.values(), arr.entries()) is a list, as
+    // for Promise.all: read once, now, in iteration order (→ array). Taken as
+    // a single value it would be gathered as itself, done at once: a silent
+    // wrong answer.
+    if (isIterator(x)) return { input: Array.from(x), kind: 'array', options };
     return { input: x, kind: 'single', options };
   }
   const first = args[0];
-  if (Array.isArray(first) || first instanceof Set || first instanceof Map || isDict(first)) {
+  if (Array.isArray(first) || first instanceof Set || first instanceof Map || isDict(first) || isIterator(first)) {
+    if (args.length === 2 && args[1] === null) {
+      throw new TypeError(`${where}: options must be a plain object or undefined; got null`);
+    }
     throw new TypeError(
       `${where}: Cannot provide both a structure (array/Set/object/Map) as first argument ` +
       'and additional futures as further arguments. Either pass a structure, or pass individual futures. ' +
@@ -113,6 +121,12 @@ export function splitArgs(args, where) {
     );
   }
   return { input: n === args.length ? args : args.slice(0, n), kind: 'variadic', options };
+}
+
+/** An iterator object: next() and [Symbol.iterator] (generators, Map/Set/Array iterators). */
+function isIterator(x) {
+  return x !== null && typeof x === 'object' && typeof x.next === 'function' &&
+    typeof x[Symbol.iterator] === 'function' && typeof x.then !== 'function';
 }
 
 function isContainer(x) {

@@ -34,4 +34,4 @@ export declare function currentTask(): TaskContext;
  * Returns `value` so that the buffers in `list` move to the caller instead of
  * being copied (thread mode; other modes copy or hand over as is).
  */
-export declare function transfer<T>(value: T, list: Transferable[]): T;
+export declare function transfer<T>(value: T, list: import('./index.js').TransferItem[]): T;

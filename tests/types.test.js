@@ -17,3 +17,13 @@ const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.m
   })();
   expect(out).toBe('');
 }, 60000);
+
+(existsSync(tsc) ? test : test.skip)('index.d.ts and worker.d.ts type-check in a Node project without the DOM lib', () => {
+  let out = '';
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tests/types/tsconfig.node.json'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    out = `${e.stdout || ''}${e.stderr || ''}` || String(e);
+  }
+  expect(out).toBe('');
+}, 60000);

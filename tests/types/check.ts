@@ -90,3 +90,14 @@ async function main() {
   void [b, n, str, r, c];
 }
 void main;
+
+// An iterator is list input (→ array).
+export async function iteratorInput(): Promise<void> {
+  const m = new Map<string, Promise<number>>([['a', Promise.resolve(1)]]);
+  const xs: number[] = await gather(m.values());
+  function* gen() { yield Promise.resolve('s'); }
+  const ys: string[] = await gather(gen());
+  for await (const [k, v] of gather(m.values(), { iter: true })) { const kk: number = k; const vv: number = v; void kk; void vv; }
+  const { done } = await wait(m.values());
+  void xs; void ys; void done;
+}
