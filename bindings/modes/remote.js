@@ -44,13 +44,14 @@ import IORedis from 'ioredis';
 import { RemoteFuture } from '../futures/remote.js';
 import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
 import {
-  TimeoutError, WorkerCrashedError, QueueFullError, InvalidStateError, DataCloneError,
+  TimeoutError, WorkerCrashedError, DataCloneError,
 } from '../errors.js';
 import {
   jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel, cancelKey, CANCEL_KEY_TTL_MS,
 } from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { Waiters } from './waiters.js';
+import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
 import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
@@ -615,13 +616,8 @@ class RemoteBackend {
    * @param {{ signal: AbortSignal|null, timeout: number, onProgress: Function|null, retries: number }} co
    */
   call(method, args, co) {
-    if (this.stopping) throw new InvalidStateError(`call('${method}'): the worker is stopped`);
+    refuseCall(this, method);
     const o = this.o;
-    if (o.maxQueued !== Infinity && this.queuedCount(1) > o.maxQueued) {
-      const q = this.queuedCount();
-      throw new QueueFullError(`call('${method}'): the queue is full (${q} calls waiting; maxQueued is ${o.maxQueued}); await whenAvailable() before calling`,
-        { maxQueued: o.maxQueued, queued: q });
-    }
     this._wake();
     const c = new Call(this, `cy${this.tag}-${this.nextId++}`, method, co);
     const f = new RemoteFuture(c);
