@@ -22,12 +22,13 @@
 //           check (median of R checks).
 //
 //   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME]
-//                         [--only ours,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]
+//                         [--only ours,bullmq,bullmq-cw] [--sandbox process|thread] [--stats] [--cpu-prof DIR] [--json]
 //
 // --polling: the strategy of our gather (default: config.defaults.defaultPolling,
 // 'adaptive'); remote futures are probe-only, so it sets how often the gather's
 // probe rounds (O(pending futures) each) run. --cpu-prof DIR: the serving
 // processes run with node --cpu-prof (profiles in DIR, one per round).
+// --sandbox: our worker command's --sandbox (default: its own default).
 //
 // A redis-server (Debian's, scripts/setup.sh) is started on a free port for
 // the run (no persistence) and stopped at the end.
@@ -51,6 +52,7 @@ const POLLING = opt('--polling', undefined);
 const ONLY = opt('--only', 'ours,bullmq,bullmq-cw').split(',');
 const STATS = args.includes('--stats');
 const PROF = opt('--cpu-prof', undefined);
+const SANDBOX = opt('--sandbox', undefined);
 const JSON_OUT = args.includes('--json');
 if (!(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'bullmq', 'bullmq-cw'].includes(k))) {
   throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=0] ' +
@@ -116,11 +118,20 @@ function treeCpuMs(pid) {
   return ms;
 }
 
+/** CPU time (ms) of process `pid`'s main thread, from /proc (0 elsewhere). */
+function mainThreadCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch { return 0; }
+}
+
 /** A serving process for `queue` (ours: the worker command; plain: a BullMQ Worker), resolved once ready. */
 async function startServer(queue, plain) {
   const node = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
   const argv = plain ? [PLAIN, redis.url, queue, String(CONC)]
-    : [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC)];
+    : [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC), ...(SANDBOX ? ['--sandbox', SANDBOX] : [])];
   const child = spawn(process.execPath, [...node, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -139,15 +150,17 @@ async function measure(server, run) {
   const before = await commandCalls();
   const r0 = await redisCpuMs();
   const w0 = treeCpuMs(server.pid);
+  const m0 = mainThreadCpuMs(server.pid);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await run();
   const ms = performance.now() - t0;
   const cpu = cpuMs(process.cpuUsage(c0));
   const wcpu = treeCpuMs(server.pid) - w0;
+  const wmain = mainThreadCpuMs(server.pid) - m0;
   const rcpu = (await redisCpuMs()) - r0;
   const kinds = callDiff(before, await commandCalls());
-  return { ms, cpu, wcpu, rcpu, cmds: total(kinds), kinds };
+  return { ms, cpu, wcpu, wmain, rcpu, cmds: total(kinds), kinds };
 }
 
 async function ours() {
@@ -210,6 +223,8 @@ const summary = (xs) => {
     cpuUsMin: Math.min(...xs.map((x) => (x.cpu * 1000) / JOBS)),
     cpuUsMax: Math.max(...xs.map((x) => (x.cpu * 1000) / JOBS)),
     workerCpuUsPerJob: perJob((x) => x.wcpu),
+    // Of which the serving process's main thread (the rest: its other threads — V8's, sandboxes — and sandbox processes).
+    workerMainCpuUsPerJob: perJob((x) => x.wmain),
     redisCpuUsPerJob: perJob((x) => x.rcpu),
   };
 };
@@ -253,7 +268,7 @@ try {
   const ratio = (a, b) => (e2e[a] && e2e[b] ? e2e[a].jobsPerSec / e2e[b].jobsPerSec : null);
   const extra = (a, b) => (e2e[a] && e2e[b] ? e2e[a].commandsPerJob - e2e[b].commandsPerJob : null);
   out = {
-    jobs: JOBS, runs: RUNS, concurrency: CONC, polling: POLLING || 'default', e2e,
+    jobs: JOBS, runs: RUNS, concurrency: CONC, sandbox: SANDBOX || 'default', polling: POLLING || 'default', e2e,
     // Against BullMQ alone (its client and its Worker), and against BullMQ's client on our worker command.
     speedup: ratio('ours', 'bullmq'), speedupSameWorker: ratio('ours', 'bullmq-cw'),
     extraCommandsPerJob: extra('ours', 'bullmq'), extraCommandsPerJobSameWorker: extra('ours', 'bullmq-cw'),
@@ -267,11 +282,12 @@ try {
 if (JSON_OUT) console.log(JSON.stringify(out, null, 2));
 else {
   const f = (x) => x.toFixed(0);
-  console.log(`remote e2e, ${JOBS} jobs, concurrency ${CONC} on both sides, our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
+  console.log(`remote e2e, ${JOBS} jobs, concurrency ${CONC} on both sides, our worker's sandbox ${SANDBOX || 'default'}, ` +
+    `our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
   for (const k of ONLY) {
     const x = out.e2e[k];
     console.log(`  ${NAMES[k].padEnd(48)} ${f(x.jobsPerSec)} jobs/s (${f(x.min)}-${f(x.max)}), ${x.commandsPerJob.toFixed(2)} Redis commands/job; ` +
-      `CPU/job: client ${f(x.cpuUsPerJob)} µs (${f(x.cpuUsMin)}-${f(x.cpuUsMax)}), server ${f(x.workerCpuUsPerJob)} µs, Redis ${f(x.redisCpuUsPerJob)} µs`);
+      `CPU/job: client ${f(x.cpuUsPerJob)} µs (${f(x.cpuUsMin)}-${f(x.cpuUsMax)}), server ${f(x.workerCpuUsPerJob)} µs (main thread ${f(x.workerMainCpuUsPerJob)}), Redis ${f(x.redisCpuUsPerJob)} µs`);
     if (STATS) {
       const ks = Object.entries(x.commandsPerJobByKind).filter(([, n]) => n >= 0.005).sort((p, q) => q[1] - p[1]);
       console.log(`    ${ks.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);

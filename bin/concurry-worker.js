@@ -24,7 +24,8 @@ const USAGE = `Usage: concurry-worker --redis URL --queue NAME --module PATH [op
 
 Serves the remote-mode queue NAME on Redis at URL: runs each job (a call made
 with createWorker(PATH, { mode: 'remote', redis: URL, queue: NAME })) in a
-sandbox child process running the functions that PATH exports.
+sandbox (a child process, or a worker thread with --sandbox thread) running
+the functions that PATH exports.
 
 Required:
   --redis URL              redis://[user:password@]host[:port][/db] or rediss://...
@@ -34,8 +35,16 @@ Required:
   --module PATH            the module of task functions (a file path or file: URL)
 
 Options:
-  --concurrency N          jobs run at once, each in its own child process
+  --concurrency N          jobs run at once, each in its own sandbox
                            (integer >= 1; default: cores - 1, at least 1)
+  --sandbox process|thread where jobs run (default process): 'process', a child
+                           process per slot; 'thread', a worker thread per slot
+                           (no process hop per job, several times cheaper for
+                           short jobs; cancel grace, crashes, exits and heap
+                           exhaustion of a job still end only its thread, but a
+                           job that kills the whole process, e.g.
+                           process.kill(process.pid), ends this command, and
+                           its jobs are re-run elsewhere per retries)
   --connect-timeout MS     give up when Redis does not answer at start (default 5000)
   --shutdown-timeout MS    on SIGTERM/SIGINT, how long running jobs may finish
                            before they are handed back to the queue (default 30000)
@@ -59,6 +68,7 @@ const FLAGS = {
   '--concurrency': 'concurrency',
   '--connect-timeout': 'connectTimeout',
   '--shutdown-timeout': 'shutdownTimeout',
+  '--sandbox': 'sandbox',
 };
 
 function intFlag(flag, v, min) {
@@ -73,7 +83,7 @@ function intFlag(flag, v, min) {
  * @param {string[]} argv
  * @param {Record<string, string|undefined>} [env] CONCURRY_REDIS_URL stands in for --redis
  * @returns {{ help: true } | { help: false, quiet: boolean, redis: string, queue: string, module: string,
- *   concurrency: number, connectTimeout: number, shutdownTimeout: number }}
+ *   concurrency: number, connectTimeout: number, shutdownTimeout: number, sandbox: 'process'|'thread' }}
  */
 function parseArgs(argv, env = {}) {
   /** @type {Record<string, string>} */
@@ -137,6 +147,10 @@ function parseArgs(argv, env = {}) {
     try { mod = fileURLToPath(mod); } catch { throw new UsageError(`--module: not a valid file: URL: ${JSON.stringify(raw.module)}`); }
   }
   mod = resolve(mod);
+  const sandbox = raw.sandbox ?? 'process';
+  if (sandbox !== 'process' && sandbox !== 'thread') {
+    throw new UsageError(`--sandbox expects process or thread; got ${JSON.stringify(sandbox)}`);
+  }
   if (!existsSync(mod)) throw new UsageError(`--module: no such file: ${mod}`);
   if (!statSync(mod).isFile()) throw new UsageError(`--module expects a file; ${mod} is not one`);
   return {
@@ -148,6 +162,7 @@ function parseArgs(argv, env = {}) {
     concurrency: raw.concurrency === undefined ? Math.max(1, availableParallelism() - 1) : intFlag('--concurrency', raw.concurrency, 1),
     connectTimeout: raw.connectTimeout === undefined ? 5000 : intFlag('--connect-timeout', raw.connectTimeout, 1),
     shutdownTimeout: raw.shutdownTimeout === undefined ? 30000 : intFlag('--shutdown-timeout', raw.shutdownTimeout, 0),
+    sandbox,
   };
 }
 
@@ -228,7 +243,7 @@ async function main() {
   }
   const { probeRedis, serveQueue, redactURL } = await import('../bindings/modes/remote-serve.js');
   info(`starting: queue ${opts.queue} on ${redactURL(opts.redis)}, module ${opts.module}, ` +
-    `concurrency ${opts.concurrency} (pid ${process.pid})`);
+    `concurrency ${opts.concurrency}, sandbox ${opts.sandbox} (pid ${process.pid})`);
   try {
     await probeRedis(opts.redis, opts.connectTimeout);
   } catch (e) {
@@ -236,7 +251,7 @@ async function main() {
     return;
   }
   try {
-    server = await serveQueue({ redis: opts.redis, queue: opts.queue, module: opts.module, concurrency: opts.concurrency });
+    server = await serveQueue({ redis: opts.redis, queue: opts.queue, module: opts.module, concurrency: opts.concurrency, sandbox: opts.sandbox });
   } catch (e) {
     fail(`cannot serve queue ${JSON.stringify(opts.queue)} with ${opts.module}: ${e && e.message}`, 1);
     process.exit(1);

@@ -54,10 +54,11 @@ export function runBin(args, { wrap = [], env } = {}) {
  * Starts a worker command and waits for its ready line.
  * @param {{ url: string }} redis
  * @param {string} queue
- * @param {{ concurrency?: number, extra?: string[], wrap?: string[], readyMs?: number }} [o]
+ * @param {{ concurrency?: number, extra?: string[], wrap?: string[], readyMs?: number, module?: string }} [o]
+ *   `module`: the module of task functions (default TASKS)
  */
 export async function startWorker(redis, queue, o = {}) {
-  const args = ['--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(o.concurrency ?? 2), ...(o.extra || [])];
+  const args = ['--redis', redis.url, '--queue', queue, '--module', o.module ?? TASKS, '--concurrency', String(o.concurrency ?? 2), ...(o.extra || [])];
   const w = runBin(args, { wrap: o.wrap });
   const readyMs = o.readyMs ?? 20000;
   const end = Date.now() + readyMs;

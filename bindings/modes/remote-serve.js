@@ -24,6 +24,7 @@
 import { Worker, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createBackend as processPool } from './process.js';
+import { createBackend as threadPool } from './thread.js';
 import { normalizeWorkerOptions } from './worker-options.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import {
@@ -130,10 +131,19 @@ class Running {
   }
 }
 
+/** How jobs may be run: the sandboxes a worker command can use. */
+export const SANDBOXES = Object.freeze(['process', 'thread']);
+
 /**
  * Serves `queue` on Redis `url` with the functions of `modulePath`.
+ * `sandbox`: 'process' (default; each running job in a child process of a
+ * process-mode pool) or 'thread' (a worker_threads pool of thread mode:
+ * no process hop per job; cancel grace ends with terminate() of that
+ * thread, a job that exits or runs out of heap ends only its thread, but a
+ * job that kills the whole process takes the worker command with it, and
+ * its jobs come back as stalled, per `retries`).
  * @param {{ redis: string, queue: string, module: string, concurrency: number,
- *   log?: (line: string) => void }} o
+ *   sandbox?: 'process'|'thread', log?: (line: string) => void }} o
  * @returns {Promise<{ close(): Promise<void>, handBack(): number, running(): number }>}
  *   close(): stop taking jobs, let running ones finish (or be handed back),
  *   end the sandboxes and connections. handBack(): stop the running jobs now
@@ -141,6 +151,9 @@ class Running {
  */
 export async function serveQueue(o) {
   const log = o.log || ((line) => process.stderr.write(`${line}\n`));
+  const sandbox = o.sandbox ?? 'process';
+  if (!SANDBOXES.includes(sandbox)) throw new RangeError(`serveQueue: sandbox must be one of ${SANDBOXES.join(', ')}; got ${JSON.stringify(sandbox)}`);
+  const createPool = sandbox === 'thread' ? threadPool : processPool;
   const connection = { ...redisOptions(o.redis), maxRetriesPerRequest: null };
 
   /* Sandbox pools, one per cancel grace (the pool's grace is per pool; callers
@@ -150,10 +163,10 @@ export async function serveQueue(o) {
   const poolFor = (grace) => {
     let p = pools.get(grace);
     if (!p) {
-      // The process pool itself (not a createWorker handle): its call() takes the
+      // The pool itself (not a createWorker handle): its call() takes the
       // number of a job's first run here, so currentTask().attempt goes on after a host died.
-      p = (async () => processPool(o.module,
-        normalizeWorkerOptions({ mode: 'process', maxWorkers: o.concurrency, cancelGraceMs: grace }, o.concurrency)))();
+      p = (async () => createPool(o.module,
+        normalizeWorkerOptions({ mode: sandbox, maxWorkers: o.concurrency, cancelGraceMs: grace }, o.concurrency)))();
       pools.set(grace, p);
       p.catch(() => pools.delete(grace));
     }
