@@ -58,6 +58,7 @@ import { MAX_INPUT_BYTES, inputTooLarge } from './c-limits.js';
 import { admitCall, KernelCallFuture } from './c-call.js';
 import { CondWaiters } from './waiters.js';
 import { builtinArityError } from './c-builtins.js';
+import { moduleLoadError } from './load-error.js';
 
 // Not over the single-threaded core's memory (not shared: Atomics.waitAsync
 // throws there, and no other thread could change the word anyway).
@@ -480,8 +481,8 @@ async function parseTarget(target) {
     try {
       ns = await import(url);
     } catch (e) {
-      // Worded as the other modes word it, the module's own error as cause.
-      throw new Error(`createWorker(): cannot load the module '${url}': ${e && /** @type {any} */ (e).message}`, { cause: e });
+      // Worded as the other modes word it: the module's own error class, the original as cause.
+      throw moduleLoadError(e, url);
     }
     const def = ns.default;
     const list = ns.kernels !== undefined ? ns.kernels

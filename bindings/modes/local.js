@@ -28,6 +28,7 @@ import { CancelledError, TimeoutError, QueueFullError } from '../errors.js';
 import { TaskContext, runWithTask, takeTransfer, isThenable } from '../task-context.js';
 import { unwrapArgs } from './unwrap.js';
 import { moduleTable, objectMember, missingMethodError } from './target.js';
+import { moduleLoadError } from './load-error.js';
 
 /** A cancelled future of the PromiseFuture kind (a call whose signal had already aborted). */
 function cancelledFuture() {
@@ -392,7 +393,7 @@ export async function createLocalBackend(mode, target, opts) {
     try {
       ns = await import(target);
     } catch (e) {
-      throw new Error(`createWorker(): cannot load the module '${target}': ${e && /** @type {any} */ (e).message}`, { cause: e });
+      throw moduleLoadError(e, target);
     }
     return new LocalBackend(mode, moduleTable(ns), null, `the module '${target}'`, opts);
   }

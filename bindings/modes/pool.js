@@ -40,6 +40,7 @@ import { unwrapArgs, findFuture } from './unwrap.js';
 import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CELL_AT, CELLS, SLOT_INTS } from './runtime.js';
 import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
+import { moduleLoadError } from './load-error.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
 
 /** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
@@ -271,8 +272,8 @@ export class Pool {
       this.stopped = true;
       this.stopping = true;
       for (const w of this.workers) this._close(w);
-      // Worded as sync and asyncio word it, the module's own error as cause.
-      fr.reject(createLoadError(e, this.moduleURL));
+      // Worded as sync and asyncio word it: the module's own error class, the original as cause.
+      fr.reject(moduleLoadError(e, this.moduleURL));
       return;
     }
     // A replacement cannot load the module any more (it changed on disk, or
@@ -1305,13 +1306,6 @@ function allPrimitive(args) {
     if (a !== null && (typeof a === 'object' || typeof a === 'function')) return false;
   }
   return true;
-}
-
-/** createWorker()'s rejection for a module its first worker could not load (as local.js words it). */
-function createLoadError(e, url) {
-  const msg = e && /** @type {any} */ (e).message;
-  if (typeof msg === 'string' && msg.startsWith('createWorker()')) return e;
-  return new Error(`createWorker(): cannot load the module '${url}': ${msg === undefined ? String(e) : msg}`, { cause: e });
 }
 
 function onTaskTimeout(t, timeout) {
