@@ -29,6 +29,7 @@ import { TaskContext, runWithTask, takeTransfer, isThenable } from '../task-cont
 import { unwrapArgs } from './unwrap.js';
 import { moduleTable, objectMember, missingMethodError } from './target.js';
 import { moduleLoadError } from './load-error.js';
+import { Waiters } from './waiters.js';
 
 /** A cancelled future of the PromiseFuture kind (a call whose signal had already aborted). */
 function cancelledFuture() {
@@ -199,10 +200,8 @@ class LocalBackend {
     this.stopped = false;
     /** @type {LocalTask|null} the newest live task; the others follow through `next` */
     this.head = null;
-    /** @type {(() => void)[]} */
-    this.idleWaiters = [];
-    /** @type {(() => void)[]} */
-    this.availWaiters = [];
+    this.idleWaiters = new Waiters();
+    this.availWaiters = new Waiters();
     /** Calls to start in the next microtask (asyncio): task, args, task, args, ... */
     this.startQ = [];
     this.startScheduled = false;
@@ -323,28 +322,20 @@ class LocalBackend {
 
   /** Wakes whenIdle()/whenAvailable() waiters whose condition now holds. */
   changed() {
-    if (this.queued < this.opts.maxQueued && this.availWaiters.length) {
-      const w = this.availWaiters;
-      this.availWaiters = [];
-      for (const fn of w) fn();
-    }
-    if (this.queued === 0 && this.running === 0 && this.idleWaiters.length) {
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const fn of w) fn();
-    }
+    if (this.queued < this.opts.maxQueued) this.availWaiters.flush();
+    if (this.queued === 0 && this.running === 0) this.idleWaiters.flush();
   }
 
   /** @returns {Promise<void>} resolves when nothing is queued or running */
   whenIdle() {
     if (this.queued === 0 && this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => { this.idleWaiters.push(() => resolve()); });
+    return this.idleWaiters.wait();
   }
 
   /** @returns {Promise<void>} resolves when a call would be accepted under maxQueued */
   whenAvailable() {
     if (this.queued < this.opts.maxQueued) return Promise.resolve();
-    return new Promise((resolve) => { this.availWaiters.push(() => resolve()); });
+    return this.availWaiters.wait();
   }
 
   /**
