@@ -4,6 +4,7 @@
  * travel as they do between threads), each running runtime.js through
  * process-entry.js. An idle child's handle and IPC channel are unref'd, so
  * the parent exits by itself; the child leaves when its channel closes.
+ * Children start with the parent's Node flags (exec-argv.js) and environment.
  * @module concurry-wasm/modes/process
  */
 import { fork } from 'node:child_process';
@@ -12,6 +13,7 @@ import { Pool } from './pool.js';
 import { ProcessFuture } from '../futures/task.js';
 import { moduleURL } from './target.js';
 import { K_OK, K_PROGRESS } from './runtime.js';
+import { inheritedExecArgv } from './exec-argv.js';
 
 const MODE = 'process';
 const ENTRY = fileURLToPath(new URL('./process-entry.js', import.meta.url));
@@ -47,15 +49,15 @@ function ownBuffers(m) {
   }
 }
 
-function spawnChild(url, o) {
+function spawnChild(url) {
   return (slot) => {
     const c = fork(ENTRY, [], {
       serialization: 'advanced',
       // fd 4: ids of the calls the child starts (process-entry.js).
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
-      // Not the parent's flags (an inspector port, a test runner's loader).
-      execArgv: Array.isArray(o.execArgv) ? o.execArgv : [],
-      env: o.env || process.env,
+      // The parent's flags (preloads, loaders, conditions), as fork() and
+      // thread mode pass them, less those a child must not repeat (exec-argv.js).
+      execArgv: inheritedExecArgv(),
     });
     let exited = false;
     let err = null;
@@ -128,7 +130,7 @@ function spawnChild(url, o) {
 export async function createBackend(target, opts) {
   const url = await moduleURL(target, MODE);
   const o = { ...opts };
-  const pool = new Pool('process', spawnChild(url, o), url, o, ProcessFuture);
+  const pool = new Pool('process', spawnChild(url), url, o, ProcessFuture);
   await pool.start();
   return pool;
 }
