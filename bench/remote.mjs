@@ -22,13 +22,18 @@
 //           check (median of R checks).
 //
 //   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME]
-//                         [--only ours,bullmq,bullmq-cw] [--sandbox process|thread] [--stats] [--cpu-prof DIR] [--json]
+//                         [--only ours,bullmq,bullmq-cw] [--sandbox process|thread] [--warmup W] [--stats] [--cpu-prof DIR] [--json]
 //
 // --polling: the strategy of our gather (default: config.defaults.defaultPolling,
 // 'adaptive'); remote futures are probe-only, so it sets how often the gather's
 // probe rounds (O(pending futures) each) run. --cpu-prof DIR: the serving
 // processes run with node --cpu-prof (profiles in DIR, one per round).
 // --sandbox: our worker command's --sandbox (default: its own default).
+// --warmup W (default 2000): W jobs through the same client and serving process
+// before the timed N, on both sides: a worker command or BullMQ Worker serves a
+// queue for long, so the steady state is measured, not V8 compiling the hot
+// paths of a fresh process (a fresh worker command spent ~30% of its CPU of a
+// 3000-job round in TurboFan, on V8's platform threads: perf, 2026-12-06).
 //
 // A redis-server (Debian's, scripts/setup.sh) is started on a free port for
 // the run (no persistence) and stopped at the end.
@@ -53,8 +58,9 @@ const ONLY = opt('--only', 'ours,bullmq,bullmq-cw').split(',');
 const STATS = args.includes('--stats');
 const PROF = opt('--cpu-prof', undefined);
 const SANDBOX = opt('--sandbox', undefined);
+const WARMUP = Number(opt('--warmup', 2000));
 const JSON_OUT = args.includes('--json');
-if (!(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'bullmq', 'bullmq-cw'].includes(k))) {
+if (!(WARMUP >= 0) || !(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'bullmq', 'bullmq-cw'].includes(k))) {
   throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=0] ' +
     '[--polling NAME] [--only ours,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]');
 }
@@ -167,12 +173,14 @@ async function ours() {
   const queue = `bench-ours-${++qn}`;
   const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue });
   const server = await startServer(queue, false);
-  const m = await measure(server, async () => {
+  const round = async (n) => {
     const fs = [];
-    for (let i = 0; i < JOBS; i++) fs.push(w.add(i, 1));
+    for (let i = 0; i < n; i++) fs.push(w.add(i, 1));
     const res = await gather(fs, POLLING ? { polling: POLLING } : undefined);
-    if (res[JOBS - 1] !== JOBS) throw new Error('ours: wrong result');
-  });
+    if (res[n - 1] !== n) throw new Error('ours: wrong result');
+  };
+  if (WARMUP > 0) await round(WARMUP);
+  const m = await measure(server, () => round(JOBS));
   await w.stop();
   await server.stop();
   return m;
@@ -188,16 +196,18 @@ async function bullmq(plain) {
   await qe.waitUntilReady();
   await q.waitUntilReady();
   const server = await startServer(queue, plain);
-  const m = await measure(server, async () => {
+  const round = async (n) => {
     const ps = [];
-    for (let i = 0; i < JOBS; i++) {
+    for (let i = 0; i < n; i++) {
       const data = plain ? { a: i, b: 1 } : jobData({ method: 'add', args: [i, 1] });
       ps.push(q.add('add', data, { attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP })
         .then((job) => job.waitUntilFinished(qe)));
     }
     const res = await Promise.all(ps);
-    if (plain ? res[JOBS - 1] !== JOBS : !res[JOBS - 1] || typeof res[JOBS - 1].ok !== 'string') throw new Error('bullmq: wrong result');
-  });
+    if (plain ? res[n - 1] !== n : !res[n - 1] || typeof res[n - 1].ok !== 'string') throw new Error('bullmq: wrong result');
+  };
+  if (WARMUP > 0) await round(WARMUP);
+  const m = await measure(server, () => round(JOBS));
   await server.stop();
   await qe.close();
   await q.close();
@@ -268,7 +278,7 @@ try {
   const ratio = (a, b) => (e2e[a] && e2e[b] ? e2e[a].jobsPerSec / e2e[b].jobsPerSec : null);
   const extra = (a, b) => (e2e[a] && e2e[b] ? e2e[a].commandsPerJob - e2e[b].commandsPerJob : null);
   out = {
-    jobs: JOBS, runs: RUNS, concurrency: CONC, sandbox: SANDBOX || 'default', polling: POLLING || 'default', e2e,
+    jobs: JOBS, warmup: WARMUP, runs: RUNS, concurrency: CONC, sandbox: SANDBOX || 'default', polling: POLLING || 'default', e2e,
     // Against BullMQ alone (its client and its Worker), and against BullMQ's client on our worker command.
     speedup: ratio('ours', 'bullmq'), speedupSameWorker: ratio('ours', 'bullmq-cw'),
     extraCommandsPerJob: extra('ours', 'bullmq'), extraCommandsPerJobSameWorker: extra('ours', 'bullmq-cw'),
@@ -282,7 +292,7 @@ try {
 if (JSON_OUT) console.log(JSON.stringify(out, null, 2));
 else {
   const f = (x) => x.toFixed(0);
-  console.log(`remote e2e, ${JOBS} jobs, concurrency ${CONC} on both sides, our worker's sandbox ${SANDBOX || 'default'}, ` +
+  console.log(`remote e2e, ${JOBS} jobs after ${WARMUP} warm-up jobs, concurrency ${CONC} on both sides, our worker's sandbox ${SANDBOX || 'default'}, ` +
     `our gather's polling ${POLLING || 'default'}, median of ${RUNS} (min-max):`);
   for (const k of ONLY) {
     const x = out.e2e[k];
