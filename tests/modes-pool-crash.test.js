@@ -38,8 +38,12 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     const e = await rejection(w.throwLater('late failure'));
     expect(e).toBeInstanceOf(WorkerCrashedError);
     expect(e.method).toBe('throwLater');
-    if (mode === 'thread') expect(e.message).toContain('late failure');
-    else expect(e.exitCode).toBe(1);
+    // The reason, in both modes (process mode: the child reports it before it exits).
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toBe("The " + mode + " worker running 'throwLater' crashed (exit code 1: late failure) after 1 attempt");
+    expect(e.cause.name).toBe('Error'); // not instanceof: thread mode's comes from Node's realm, not Jest's
+    expect(e.cause.message).toBe('late failure');
+    expect(e.cause.stack).toContain('pool-tasks.mjs');
     expect(await w.add(2, 3)).toBe(5);
   });
 
@@ -52,7 +56,8 @@ describe.each(['thread', 'process'])('%s pool', (mode) => {
     expect(e).toBeInstanceOf(WorkerCrashedError);
     expect(e.method).toBe('rejectUnhandled');
     expect(e.exitCode).toBe(1);
-    if (mode === 'thread') expect(e.message).toContain('nobody handled me');
+    expect(e.message).toContain('crashed (exit code 1: nobody handled me)');
+    expect(e.cause.message).toBe('nobody handled me');
     expect(await before).toBe(2);
     expect(await behind).toBe(4);
     expect(w.stats().crashed).toBe(1);

@@ -7,6 +7,7 @@
  */
 import { writeSync } from 'node:fs';
 import { startRuntime } from './runtime.js';
+import { serializeError } from './boundary.js';
 
 /* fd 4: the pipe on which the pool learns which call runs (process.js). */
 const STARTED_FD = 4;
@@ -21,6 +22,20 @@ process.on('disconnect', () => process.exit(0));
  * There is nobody left to tell; 'disconnect' ends the child. (A value that
  * cannot be cloned still throws, synchronously: runtime.js handles that.) */
 const ignoreClosed = () => {};
+
+/* Why this child is about to die: an uncaught exception or an unhandled
+ * rejection (Node's default turns it into one). A monitor, so Node's own
+ * handling (the stack on stderr, exit code 1) is unchanged. The parent's
+ * WorkerCrashedError then names it and has it as `cause`, as a thread
+ * worker's 'error' event gives thread mode (process.js). Sent before the
+ * runtime's exit hook posts the last outcomes; the write is synchronous
+ * while the pipe has room, as theirs is. */
+process.on('uncaughtExceptionMonitor', (err) => {
+  if (!process.connected) return;
+  let rec;
+  try { rec = serializeError(err); } catch { rec = serializeError(new Error('an uncaught error (it could not be read)')); }
+  try { process.send(['crashed', rec], undefined, undefined, ignoreClosed); } catch { /* crashing anyway */ }
+});
 
 startRuntime({
   send: (m) => { process.send(m, undefined, undefined, ignoreClosed); },

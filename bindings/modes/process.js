@@ -14,6 +14,7 @@ import { ProcessFuture } from '../futures/task.js';
 import { moduleURL } from './target.js';
 import { K_OK, K_PROGRESS } from './runtime.js';
 import { inheritedExecArgv } from './exec-argv.js';
+import { deserializeError } from './boundary.js';
 
 const MODE = 'process';
 const ENTRY = fileURLToPath(new URL('./process-entry.js', import.meta.url));
@@ -94,23 +95,32 @@ function spawnChild(url) {
       });
       startedPipe.on('error', () => {});
     }
-    c.on('message', (m) => { ownBuffers(m); h.onmessage(m); });
+    // Why the child dies (process-entry.js, before it exits): the crash's cause.
+    let crash = null;
+    c.on('message', (m) => {
+      if (m[0] === 'crashed') { crash = deserializeError(m[1]); return; }
+      ownBuffers(m);
+      h.onmessage(m);
+    });
     c.on('error', (e) => {
       err = e;
       // Could not be started at all: no exit event follows.
       if (c.pid === undefined && !exited) { exited = true; h.onexit(null, null, e); }
     });
-    // 'close', not 'exit': it comes once the pipe of started ids is read to its end.
-    // Reported once the child exited and the pipe of started ids is read to
-    // its end (so the last id it wrote is known).
+    // Reported once the child exited, the pipe of started ids is read to
+    // its end (so the last id it wrote is known) and its IPC channel is
+    // closed (so what it sent before dying, its last outcomes and why it
+    // crashed, has been read).
     let exitInfo = null;
     let pipeDone = !startedPipe;
+    let ipcDone = false;
     const report = () => {
-      if (exited || exitInfo === null || !pipeDone) return;
+      if (exited || exitInfo === null || !pipeDone || !(ipcDone || !c.connected)) return;
       exited = true;
-      h.onexit(exitInfo[0], exitInfo[1], err);
+      h.onexit(exitInfo[0], exitInfo[1], crash || err);
     };
     if (startedPipe) startedPipe.on('close', () => { pipeDone = true; report(); });
+    c.on('disconnect', () => { ipcDone = true; report(); });
     c.on('exit', (code, signal) => {
       exitInfo = [code, signal];
       report();
