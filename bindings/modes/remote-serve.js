@@ -117,7 +117,8 @@ class Running {
   constructor(job, token) {
     this.job = job;
     this.token = token;
-    this.ac = new AbortController();
+    /** The sandbox call's future once made (cancelled to stop the call: no AbortController per job). */
+    this.future = null;
     /** 'cancel' | 'timeout' | 'handback' once stopped from outside. */
     this.reason = null;
   }
@@ -125,9 +126,10 @@ class Running {
   stop(reason) {
     if (this.reason !== null) return;
     this.reason = reason;
-    this.ac.abort(reason === 'timeout' ? new TimeoutError('The remote job was timed out by its caller')
-      : reason === 'handback' ? new CancelledError('The worker command is shutting down; the job goes back to the queue')
-        : new CancelledError('The remote job was cancelled by its caller'));
+    // The pool stops the running call as for an aborted signal: the task's
+    // signal fires, its sandbox is ended after the grace; runJob maps the
+    // outcome by `reason`.
+    if (this.future !== null) this.future.cancel();
   }
 }
 
@@ -283,9 +285,11 @@ export async function serveQueue(o) {
       const w = await poolFor(d.cancelGraceMs);
       // Runs on a host that died count: attempt numbers go on from them, and
       // retries (counted from the first run) holds across hosts.
-      const value = await w.call(d.method, d.args, {
-        signal: r.ac.signal, timeout: timeout ?? -1, transfer: [], onProgress, retries: d.retries, attempt: stalls + 1,
+      r.future = w.call(d.method, d.args, {
+        signal: null, timeout: timeout ?? -1, transfer: [], onProgress, retries: d.retries, attempt: stalls + 1,
       });
+      if (r.reason !== null) r.future.cancel(); // stopped while the pool was awaited
+      const value = await r.future;
       outcome = encodeOk(value, d.method);
     } catch (e) {
       let err = e;
