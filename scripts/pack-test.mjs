@@ -71,7 +71,7 @@ const size = statSync(tarball).size;
 check(size < MAX_TARBALL, 'tarball < 500 KiB', `${info.filename} ${(size / 1024).toFixed(1)} KiB (${info.entryCount} files, ${(info.unpackedSize / 1024).toFixed(1)} KiB unpacked)`);
 const files = new Set(info.files.map((f) => f.path));
 const needed = [
-  'package.json', 'README.md',
+  'package.json', 'README.md', 'LICENSE', 'docs/API.md',
   'bindings/index.js', 'bindings/index.d.ts', 'bindings/worker.js', 'bindings/worker.d.ts',
   'bindings/modes/thread-entry.js', 'bindings/modes/process-entry.js',
   'dist/concurry-core.js', 'dist/concurry-core.mjs', 'dist/concurry-core.wasm', 'dist/concurry-core.worker.js',
