@@ -170,6 +170,38 @@ describe('the process exits after a Redis outage', () => {
   }
 });
 
+const GONE = fileURLToPath(new URL('./fixtures/remote-gone-exit.mjs', import.meta.url));
+
+// Redis gone for good and the handle never stopped: once every call failed
+// ("unreachable"), nothing of the handle may keep the process alive (an
+// ioredis retry timer of the command connection was left ref'd).
+describe('the process exits when Redis is gone for good', () => {
+  for (const how of ['pending', 'idle']) {
+    const what = { pending: 'calls pending when Redis went', idle: 'an idle handle, one call made during the outage' }[how];
+    test(`${what}, never stopped: the process exits by itself`, async () => {
+      const child = spawn(process.execPath, [GONE, how], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      let doneAt = null;
+      child.stdout.on('data', (d) => { out += d; if (doneAt === null && out.includes('done\n')) doneAt = Date.now(); });
+      child.stderr.on('data', (d) => { err += d; });
+      const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal, at: Date.now() })));
+      let timer;
+      const r = await Promise.race([exited, new Promise((res) => { timer = setTimeout(() => res(null), 30000); })]);
+      clearTimeout(timer);
+      if (r === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      expect({ err, exited: r !== null }).toEqual({ err: '', exited: true });
+      expect(out.match(/^failed .*unreachable/gm)).toHaveLength(how === 'pending' ? 3 : 1);
+      expect(out).toContain('done\n');
+      expect(r.code).toBe(0);
+      expect(r.at - doneAt).toBeLessThan(3000);
+    });
+  }
+});
+
 describe('Redis away for a while', () => {
   let aof;
   beforeAll(async () => { aof = await startRedis(); });
