@@ -10,10 +10,10 @@
  * (copied), a number or a Uint8Array out, CoreError with `code` for a
  * kernel's non-zero return, cancel/signal/timeout deciding a call at once,
  * maxQueued/QueueFullError, whenIdle/whenAvailable, stats, stop/force.
- * Differences (no memory is shared with the workers): a running kernel is
- * not told it was cancelled; its worker is ended after `cancelGraceMs` and
- * replaced (as in thread mode), and a worker that dies fails its running
- * call with WorkerCrashedError.
+ * Differences (no memory is shared with the workers): a running kernel
+ * cannot be told it was cancelled, so its worker is ended at once and
+ * replaced (`cancelGraceMs` has nothing to wait for here), and a worker that
+ * dies fails its running call with WorkerCrashedError.
  * @module concurry-wasm/modes/c-worker
  */
 import { SyncFuture } from '../futures/sync.js';
@@ -88,7 +88,6 @@ export class CWorkerBackend {
     this.n = opts.maxWorkers;
     this.maxQueued = opts.maxQueued;
     this.unwrap = opts.unwrapFutures;
-    this.grace = opts.cancelGraceMs === undefined ? 1000 : opts.cancelGraceMs;
     this.workers = new Set();
     this.queue = [];
     this.waitingArgs = 0;
@@ -100,6 +99,13 @@ export class CWorkerBackend {
     this.checks = new CondWaiters(); // whenIdle/whenAvailable
     this.stopping = null;
     this.ending = false;          // the workers are being ended: none is replaced
+    /** A worker loading or loaded in reserve, not counted among the workers (see stopCall). */
+    this.spare = null;
+    /** Set at the first stopped call: from then on a spare is kept. */
+    this.wantSpare = false;
+    /** Workers ended for a stopped call, replaced already, their exit not yet seen (stop() waits for it). */
+    this.dying = new Set();
+    this.closing = false;         // stop() was called: no spare is started
   }
 
   /** Starts the workers; resolves once one has loaded the core (rejects with its load error). */
@@ -110,11 +116,13 @@ export class CWorkerBackend {
     });
   }
 
-  spawn() {
-    const w = { h: null, ready: false, rec: null, timer: null };
+  /** A new worker, one of the pool's, or the spare (`spare`: kept aside until stopCall needs it). */
+  spawn(spare = false) {
+    const w = { h: null, ready: false, rec: null, spare, replaced: false, onGone: null };
     // Held (ref'd) while it loads and while it runs a call; idle, it never keeps the process alive.
     w.h = spawnWorker((m) => this.onMessage(w, m), (code, err) => this.onExit(w, code, err));
-    this.workers.add(w);
+    if (spare) this.spare = w;
+    else this.workers.add(w);
   }
 
   onMessage(w, m) {
@@ -122,11 +130,15 @@ export class CWorkerBackend {
     if (m[0] === 'ready') {
       w.ready = true;
       w.h.ref(false);
+      if (w.spare) return;
+      // Loaded one at a time: the spare once this replacement is ready.
+      if (this.wantSpare && this.spare === null && !this.closing) this.spawn(true);
       if (this.onFirst) { this.onFirst.resolve(); this.onFirst = null; }
       this.dispatch();
       return;
     }
     if (m[0] === 'loadError') {
+      if (w.spare) { this.spare = null; w.replaced = true; w.h.terminate(); return; }
       const e = new Error(`createWorker(): mode 'c' could not load the core in its worker: ${m[1]}`);
       if (this.onFirst) { this.onFirst.reject(e); this.onFirst = null; }
       this.workers.delete(w);
@@ -143,9 +155,14 @@ export class CWorkerBackend {
   }
 
   onExit(w, code, err) {
-    this.workers.delete(w);
     if (w.onGone) w.onGone();
-    if (w.timer) clearTimeout(w.timer);
+    if (w.spare) {
+      // A spare that died unused (it was never given a call): the next stopped call starts another.
+      if (this.spare === w) this.spare = null;
+      return;
+    }
+    this.dying.delete(w);
+    this.workers.delete(w);
     const rec = w.rec;
     w.rec = null;
     if (rec && !rec.stopped) {
@@ -159,13 +176,13 @@ export class CWorkerBackend {
       this.onFirst = null;
       return;
     }
-    if (!this.ending) this.spawn();
+    // Not replaced when the spare took its place already (stopCall).
+    if (!this.ending && !w.replaced) this.spawn();
     this.dispatch();
   }
 
   release(w) {
     w.rec = null;
-    if (w.timer) { clearTimeout(w.timer); w.timer = null; }
     w.h.ref(false);
   }
 
@@ -189,7 +206,15 @@ export class CWorkerBackend {
     this.kick();
   }
 
-  /** Ends a call that was cancelled or timed out: out of the queue, or its worker ended after the grace. */
+  /**
+   * Ends a call that was cancelled or timed out: out of the queue, or, when
+   * it runs, its worker is ended at once and replaced. No memory is shared
+   * with the worker, so nothing can tell the kernel to stop (the
+   * cooperative cy_kernel_cancelled() of the pthreads core has no way in),
+   * and waiting out cancelGraceMs would only hold the worker that long. A
+   * worker holds one call at a time (the rest wait in this.queue), so no
+   * other call is lost with it; the replacement starts loading the core now.
+   */
   stopCall(rec) {
     if (rec.stopped) return;
     rec.stopped = true;
@@ -198,9 +223,30 @@ export class CWorkerBackend {
     const i = this.queue.indexOf(rec);
     if (i >= 0) { this.queue.splice(i, 1); this.settle(rec); return; }
     const w = rec.worker;
-    if (w && w.rec === rec && !w.timer) {
-      w.timer = setTimeout(() => { w.timer = null; if (w.rec === rec) w.h.terminate(); }, this.grace);
-      if (typeof w.timer === 'object' && typeof w.timer.unref === 'function') w.timer.unref();
+    if (w && w.rec === rec) {
+      // Its exit (onExit) settles rec, uncounted as a crash.
+      w.h.terminate();
+      // Replaced now, not at its exit: by the spare (loaded, or further
+      // along than a new worker would be) and another spare starts, else by
+      // a new worker and a spare once that one is ready. A pool that stopped
+      // one running call is likely to stop more (a cancelled batch,
+      // timeouts), and each then finds a worker that has loaded the core.
+      if (!this.closing) {
+        w.replaced = true;
+        this.workers.delete(w);
+        this.dying.add(w);
+        this.wantSpare = true;
+        const s = this.spare;
+        if (s !== null) {
+          this.spare = null;
+          s.spare = false;
+          this.workers.add(s);
+          this.spawn(true);
+        } else {
+          this.spawn();
+        }
+        this.dispatch();
+      }
     } else if (!w) {
       this.settle(rec);
     }
@@ -314,6 +360,7 @@ export class CWorkerBackend {
   }
 
   async stop({ force }) {
+    this.closing = true;
     if (force) {
       // Queued and running calls are cancelled; the workers end below.
       for (const rec of [...this.live]) {
@@ -327,7 +374,8 @@ export class CWorkerBackend {
       this.stopping = (async () => {
         await this.whenIdle();
         this.ending = true;
-        const ws = [...this.workers];
+        const ws = [...this.workers, ...this.dying];
+        if (this.spare !== null) { ws.push(this.spare); this.spare = null; }
         const exits = ws.map((w) => new Promise((r) => { w.onGone = r; }));
         for (const w of ws) { w.rec = null; w.h.terminate(); }
         await Promise.all(exits);

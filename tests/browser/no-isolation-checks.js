@@ -12,6 +12,10 @@ const same = (got, want, what) => {
   if (g !== w) throw new Error(`${what}: got ${g}, want ${w}`);
   return got;
 };
+/** How soon a worker is free after its kernel was cancelled (it was cancelGraceMs, 1000 by default). */
+const LIMIT_MS = 100;
+/** The first time: a new worker loads the core (150-330 ms measured on a busy machine). */
+const FIRST_LIMIT_MS = 800;
 const wasmFetched = () => performance.getEntriesByType('resource')
   .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm'));
 
@@ -95,6 +99,50 @@ export async function runNoIsolationChecks(where) {
       const px = await c.mandelbrot(16, 16, -2, -1.5, 1, 1.5, 100);
       same([px.constructor.name, px.length], ['Uint8Array', 256], 'mandelbrot output');
       return { ticks };
+    } finally {
+      await c.stop();
+    }
+  });
+
+  // No shared memory reaches a kernel's worker, so a cancelled or timed-out
+  // kernel cannot be told to stop: its worker is ended at once and replaced
+  // (c-worker.js), not after cancelGraceMs (default 1000 ms), and the call
+  // queued behind it runs on the replacement: the first time a new worker
+  // (the time it takes to load the core), then the spare that stop started.
+  await check('a cancelled C kernel frees its worker at once', async () => {
+    const { createWorker } = needPkg();
+    const c = await createWorker('builtin', { mode: 'c', maxWorkers: 1 });
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const cancelRunning = async () => {
+      const f = c.spin(60_000);
+      const behind = c.add(1, 2);
+      const t0 = performance.now();
+      while (!f.running()) {
+        if (performance.now() - t0 > 5000) throw new Error('the kernel did not start in 5 s');
+        await sleep(2);
+      }
+      await sleep(20);
+      const t = performance.now();
+      same(f.cancel(), true, 'cancel() of the running kernel');
+      same(await behind, 3, 'the call queued behind it');
+      return Math.round(performance.now() - t);
+    };
+    try {
+      const firstMs = await cancelRunning();
+      await sleep(1000); // the spare loads
+      const g = c.callWith({ timeout: 50 }, 'spin', 60_000);
+      same((await g.exception()).name, 'TimeoutError', 'the timed-out kernel');
+      const t = performance.now();
+      same(await c.add(2, 3), 5, 'the next call');
+      const timeoutMs = Math.round(performance.now() - t);
+      await sleep(1000);
+      const cancelMs = await cancelRunning();
+      same([c.stats().crashed, c.stats().workers], [0, 1], 'stats().crashed, workers');
+      const times = `the next call ran ${firstMs} ms after the first cancel(), ${timeoutMs} ms after a timeout, ` +
+        `${cancelMs} ms after another cancel()`;
+      assert(firstMs < FIRST_LIMIT_MS && timeoutMs < LIMIT_MS && cancelMs < LIMIT_MS,
+        `${times} (limits ${FIRST_LIMIT_MS}, ${LIMIT_MS}, ${LIMIT_MS} ms)`);
+      return times;
     } finally {
       await c.stop();
     }
