@@ -12,6 +12,8 @@
 //                       add(), concurrency C, plain JSON data);
 //             bullmq-cw the same BullMQ client served by our worker command
 //                       (our job data): isolates the clients.
+//             ours-thread, ours-process: ours with --sandbox thread / process
+//                       (with --only, to compare the sandboxes in one run).
 //           Jobs/s; Redis commands per job from Redis's own INFO commandstats
 //           over the round (every command, those BullMQ's and our Lua scripts
 //           run inside Redis included; --stats prints them by kind); CPU per
@@ -22,7 +24,7 @@
 //           check (median of R checks).
 //
 //   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME]
-//                         [--only ours,bullmq,bullmq-cw] [--sandbox process|thread] [--warmup W] [--stats] [--cpu-prof DIR] [--json]
+//                         [--only ours,ours-thread,ours-process,bullmq,bullmq-cw] [--sandbox process|thread] [--warmup W] [--stats] [--cpu-prof DIR] [--json]
 //
 // --polling: the strategy of our gather (default: config.defaults.defaultPolling,
 // 'adaptive'); remote futures are probe-only, so it sets how often the gather's
@@ -60,9 +62,9 @@ const PROF = opt('--cpu-prof', undefined);
 const SANDBOX = opt('--sandbox', undefined);
 const WARMUP = Number(opt('--warmup', 2000));
 const JSON_OUT = args.includes('--json');
-if (!(WARMUP >= 0) || !(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'bullmq', 'bullmq-cw'].includes(k))) {
+if (!(WARMUP >= 0) || !(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'ours-thread', 'ours-process', 'bullmq', 'bullmq-cw'].includes(k))) {
   throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=0] ' +
-    '[--polling NAME] [--only ours,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]');
+    '[--polling NAME] [--only ours,ours-thread,ours-process,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]');
 }
 
 const TASKS = fileURLToPath(new URL('./workers/add.mjs', import.meta.url));
@@ -134,10 +136,10 @@ function mainThreadCpuMs(pid) {
 }
 
 /** A serving process for `queue` (ours: the worker command; plain: a BullMQ Worker), resolved once ready. */
-async function startServer(queue, plain) {
+async function startServer(queue, plain, sandbox = SANDBOX) {
   const node = PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [];
   const argv = plain ? [PLAIN, redis.url, queue, String(CONC)]
-    : [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC), ...(SANDBOX ? ['--sandbox', SANDBOX] : [])];
+    : [BIN, '--redis', redis.url, '--queue', queue, '--module', TASKS, '--concurrency', String(CONC), ...(sandbox ? ['--sandbox', sandbox] : [])];
   const child = spawn(process.execPath, [...node, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -169,10 +171,10 @@ async function measure(server, run) {
   return { ms, cpu, wcpu, wmain, rcpu, cmds: total(kinds), kinds };
 }
 
-async function ours() {
+async function ours(sandbox) {
   const queue = `bench-ours-${++qn}`;
   const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue });
-  const server = await startServer(queue, false);
+  const server = await startServer(queue, false, sandbox);
   const round = async (n) => {
     const fs = [];
     for (let i = 0; i < n; i++) fs.push(w.add(i, 1));
@@ -214,9 +216,19 @@ async function bullmq(plain) {
   return m;
 }
 
-const NAMES = { ours: 'concurry-wasm remote', bullmq: 'BullMQ alone (waitUntilFinished, BullMQ Worker)', 'bullmq-cw': 'BullMQ client, our worker command' };
-const RUN = { ours, bullmq: () => bullmq(true), 'bullmq-cw': () => bullmq(false) };
+const NAMES = {
+  ours: 'concurry-wasm remote',
+  'ours-thread': 'concurry-wasm remote, --sandbox thread',
+  'ours-process': 'concurry-wasm remote, --sandbox process',
+  bullmq: 'BullMQ alone (waitUntilFinished, BullMQ Worker)',
+  'bullmq-cw': 'BullMQ client, our worker command',
+};
+const RUN = {
+  ours: () => ours(SANDBOX), 'ours-thread': () => ours('thread'), 'ours-process': () => ours('process'),
+  bullmq: () => bullmq(true), 'bullmq-cw': () => bullmq(false),
+};
 const rounds = Object.fromEntries(ONLY.map((k) => [k, []]));
+const OURS = ONLY.filter((k) => k.startsWith('ours'));
 const summary = (xs) => {
   const perJob = (f) => med(xs.map((x) => (f(x) * 1000) / JOBS));
   const kinds = {};
@@ -280,8 +292,12 @@ try {
   out = {
     jobs: JOBS, warmup: WARMUP, runs: RUNS, concurrency: CONC, sandbox: SANDBOX || 'default', polling: POLLING || 'default', e2e,
     // Against BullMQ alone (its client and its Worker), and against BullMQ's client on our worker command.
-    speedup: ratio('ours', 'bullmq'), speedupSameWorker: ratio('ours', 'bullmq-cw'),
-    extraCommandsPerJob: extra('ours', 'bullmq'), extraCommandsPerJobSameWorker: extra('ours', 'bullmq-cw'),
+    // Each of our rows against BullMQ alone (its client and its Worker), and
+    // against BullMQ's client on our worker command.
+    speedup: Object.fromEntries(OURS.map((k) => [k, ratio(k, 'bullmq')])),
+    speedupSameWorker: Object.fromEntries(OURS.map((k) => [k, ratio(k, 'bullmq-cw')])),
+    extraCommandsPerJob: Object.fromEntries(OURS.map((k) => [k, extra(k, 'bullmq')])),
+    extraCommandsPerJobSameWorker: Object.fromEntries(OURS.map((k) => [k, extra(k, 'bullmq-cw')])),
     check: chk,
   };
 } finally {
@@ -303,9 +319,11 @@ else {
       console.log(`    ${ks.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
     }
   }
-  if (out.speedup !== null) console.log(`  ours vs BullMQ alone: ${out.speedup.toFixed(2)}x, ${out.extraCommandsPerJob.toFixed(2)} commands/job more`);
-  if (out.speedupSameWorker !== null) {
-    console.log(`  ours vs BullMQ's client on our worker command: ${out.speedupSameWorker.toFixed(2)}x, ${out.extraCommandsPerJobSameWorker.toFixed(2)} commands/job more`);
+  for (const k of OURS) {
+    if (out.speedup[k] !== null) console.log(`  ${k} vs BullMQ alone: ${out.speedup[k].toFixed(2)}x, ${out.extraCommandsPerJob[k].toFixed(2)} commands/job more`);
+    if (out.speedupSameWorker[k] !== null) {
+      console.log(`  ${k} vs BullMQ's client on our worker command: ${out.speedupSameWorker[k].toFixed(2)}x, ${out.extraCommandsPerJobSameWorker[k].toFixed(2)} commands/job more`);
+    }
   }
   const chk = out.check;
   if (chk) console.log(`batch check of ${chk.jobs} finished jobs: ${chk.roundTrips} round trips (EVALSHA), ${chk.ms.toFixed(1)} ms median (min ${chk.minMs.toFixed(1)})`);
