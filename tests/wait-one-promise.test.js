@@ -149,6 +149,23 @@ describe('result() of a pending PromiseFuture', () => {
     expect(await Promise.all(rs2)).toEqual(es.map((_, i) => i));
   });
 
+  test('a future with a waiting callback completes in the core after those settled before it (completion order)', async () => {
+    const da = deferred();
+    const db = deferred();
+    const a = wrapFuture(da.promise); // nobody waits on a callback: queued for the batch push
+    const b = wrapFuture(db.promise);
+    const rb = b.result(); // a callback waits: pushed at once when it settles
+    const it = gather([a, b], { iter: true });
+    const order = [];
+    const done = (async () => { for await (const [k] of it) order.push(k); })();
+    await nextMacrotask();
+    da.resolve('a');
+    db.resolve('b');
+    await done;
+    expect(await rb).toBe('b');
+    expect(order).toEqual([0, 1]);
+  });
+
   test('a cancel while result() is pending rejects it at once', async () => {
     const f = wrapFuture(new Promise(() => {}));
     const r = f.result();
