@@ -37,7 +37,7 @@ import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '..
 import { CancelledError, TimeoutError, WorkerCrashedError, DataCloneError } from '../errors.js';
 import { deserializeError, decodeResult, dataCloneError, findUncloneable } from './boundary.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
-import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CELL_AT, CELLS, SLOT_INTS } from './runtime.js';
+import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CANCEL_AT, CELL_AT, CELLS, SLOT_INTS } from './runtime.js';
 import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleLoadError } from './load-error.js';
@@ -773,6 +773,7 @@ export class Pool {
     if (wasHanded) {
       this._zombie(w, 1);
       this._reheld(w);
+      markCancelled(w, t.id, why);
       try { w.h.post(['cancel', t.id, why], null); } catch { /* dying: its exit settles the rest */ }
       if (w.graceTimer === null) {
         w.graceTimer = setTimeout(() => {
@@ -1297,6 +1298,22 @@ export class Pool {
  */
 function ringFuture(w, t) {
   return w.ring && t.onProgress === null ? t.future._c : 0;
+}
+
+/**
+ * Names call `id` in worker w's cancel cell (runtime.js CANCEL_AT; threads
+ * with a slot), so that the task, if it runs there, sees its signal abort at
+ * its next read even while it runs synchronously. Not over the cell of the
+ * call running now when `id` is another one (handed, not started): that
+ * one's 'cancel' message still reaches it before it starts.
+ */
+function markCancelled(w, id, why) {
+  const slot = w.h && w.h.slot;
+  if (!slot || slot.length <= CANCEL_AT) return;
+  const running = Atomics.load(slot, 0);
+  const prev = Atomics.load(slot, CANCEL_AT);
+  if (running !== id && running !== 0 && (prev === running || prev === -running)) return;
+  Atomics.store(slot, CANCEL_AT, why === 1 ? -id : id);
 }
 
 /** True when no argument is an object or function (nothing to unwrap; the common tiny call). */

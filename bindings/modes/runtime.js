@@ -56,7 +56,15 @@ export const K_RETURNED = 3; // payload: ids handed but not started, given back 
 export const K_DROPPED = 4;  // a cancelled task that had not started (payload unused)
 export const K_SETTLED = 5;  // a cancelled task settled (its outcome is not wanted)
 
-/** Int32 index in a thread's slot of its first claim cell (0: running id, 1: last started id, 2: exit code + 1). */
+/**
+ * Int32 index in a thread's slot of its cancel cell: the id of the call the
+ * pool last stopped while it ran there, negated for a timeout (0: none).
+ * Written before the 'cancel' message, so that a synchronous task that reads
+ * its signal sees the cancel at once (PoolTaskContext) instead of after it
+ * returns, when the worker reads its messages.
+ */
+export const CANCEL_AT = 3;
+/** Int32 index in a thread's slot of its first claim cell (0: running id, 1: last started id, 2: exit code + 1, 3: CANCEL_AT). */
 export const CELL_AT = 4;
 /** Claim cells per thread: the most calls handed to one worker at a time (pool.js PIPELINE). */
 export const CELLS = 64;
@@ -259,14 +267,69 @@ export function startRuntime(ch) {
     }
   }
 
+  /** The cancel cell (threads with a slot), or null. */
+  const cancelCell = ch.slot && ch.slot.length > CANCEL_AT ? ch.slot : null;
+
+  /**
+   * Whether the pool stopped t (its cancel cell names it) while t runs and
+   * its 'cancel' message is not read yet; if so, acts on it now, as that
+   * message will (which then finds it done).
+   */
+  function sawCancel(t) {
+    if (cur !== t || t.cancelled) return false;
+    const v = Atomics.load(/** @type {Int32Array} */ (cancelCell), CANCEL_AT);
+    if (v !== t.id && v !== -t.id) return false;
+    onCancel(t.id, v < 0 ? 1 : 0);
+    return true;
+  }
+
+  /**
+   * `signal.aborted` and `signal.throwIfAborted()` of t's signal, as own
+   * members of that one AbortSignal: each read first looks at the cancel
+   * cell. A synchronous task checking its signal in a loop (demo/tasks.mjs's
+   * mandelbrot, per row) thus stops at its next check; without this it would
+   * only see the abort after it returned, or be terminated after
+   * cancelGraceMs. 'abort' listeners fire at that read (or when the message
+   * comes, whichever is first).
+   */
+  function watchCancelCell(signal, t) {
+    const proto = Object.getPrototypeOf(signal);
+    const d = proto && Object.getOwnPropertyDescriptor(proto, 'aborted');
+    const throwIf = proto && proto.throwIfAborted;
+    if (!d || typeof d.get !== 'function') return;
+    const abortedGet = d.get;
+    Object.defineProperty(signal, 'aborted', {
+      configurable: true,
+      enumerable: false,
+      get() { sawCancel(t); return abortedGet.call(this); },
+    });
+    if (typeof throwIf === 'function') {
+      Object.defineProperty(signal, 'throwIfAborted', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: function throwIfAborted() { sawCancel(t); return throwIf.call(this); },
+      });
+    }
+  }
+
   /**
    * What currentTask() answers inside t: the one TaskContext (signal made on
-   * first use, abort on cancel), its progress sent to the pool in t's batch.
+   * first use, abort on cancel, read through the cancel cell when there is
+   * one), its progress sent to the pool in t's batch.
    */
   class PoolTaskContext extends TaskContext {
     constructor(t) {
       super({ attempt: t.attempt, method: t.method });
       this.t = t;
+    }
+
+    /** @returns {AbortSignal} */
+    get signal() {
+      const made = this._signal === null;
+      const s = super.signal;
+      if (made && cancelCell !== null) watchCancelCell(s, this.t);
+      return s;
     }
 
     /** @protected */
@@ -391,6 +454,8 @@ export function startRuntime(ch) {
 
   function onCancel(id, why) {
     if (cur !== null && cur.id === id) {
+      // Seen already through the cancel cell (sawCancel): done.
+      if (cur.cancelled) return;
       cur.cancelled = true;
       const reason = why === 1
         ? new TimeoutError('The task timed out')
