@@ -6,8 +6,10 @@
  * started and not reported back, and requeues the rest. In Node the slot's
  * third Int32 is the exit code + 1 once the worker is exiting (process.exit,
  * an uncaught error), written after its last outcomes were posted, so a
- * thread blocked in waitSync sees the exit without its event loop. From
- * its fifth Int32 on, the slot holds the claim cells of the calls handed to
+ * thread blocked in waitSync sees the exit without its event loop. Its
+ * fourth is the cancel cell (runtime.js CANCEL_AT): the call the pool
+ * stopped there, which a synchronous task's signal reads. From its fifth
+ * Int32 on, the slot holds the claim cells of the calls handed to
  * the worker (runtime.js), through which an idle worker takes calls a busy
  * one has not started.
  * @module concurry-wasm/modes/thread

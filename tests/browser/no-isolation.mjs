@@ -5,7 +5,8 @@
 // crossOriginIsolated is false and SharedArrayBuffer missing, the package
 // loads dist/concurry-core-st.* (and not the -pthread core) instead of
 // failing at import, a Promise gather and a thread-mode gather (Web Workers,
-// completion by message) give their values, C kernels run on workers, and gatherSync
+// completion by message) give their values, C kernels run on workers (a
+// cancelled one's worker is replaced at once, times printed), and gatherSync
 // refuses saying why.
 import { startServer } from '../../web-demo/server.mjs';
 
