@@ -64,3 +64,16 @@ test('calls handed behind the cancelled one run, and only the cancelled call is 
   expect(await after).toBe(9);
   expect([a[0], b[0]]).toEqual([1, 3]);
 });
+
+test("the demo's mandelbrot (its signal read per row) stops when cancelled in thread mode", async () => {
+  w = await createWorker(new URL('../demo/tasks.mjs', import.meta.url), { mode: 'thread', maxWorkers: 1, cancelGraceMs: 20_000 });
+  // Far more than the test's time at any speed: 4000 x 4000 pixels, 20000 iterations.
+  const f = w.mandelbrot(4000, 4000, -2, -1.5, 1, 1.5, 20_000);
+  await untilRunning(f);
+  await sleep(50);
+  const t0 = Date.now();
+  f.cancel();
+  expect(await w.primes(0, 100)).toBe(25);
+  expect(Date.now() - t0).toBeLessThan(3000);
+  expect(w.stats()).toMatchObject({ crashed: 0, workers: 1 });
+});
