@@ -44,7 +44,7 @@
  * @module concurry-wasm/modes/runtime
  */
 import { TaskContext, runWithTask, takeTransfer } from '../task-context.js';
-import { serializeError, dataCloneError, encodeResult } from './boundary.js';
+import { serializeError, dataCloneError, encodeResult, findUncloneable } from './boundary.js';
 import { moduleTable, missingMethodError } from './target.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 
@@ -336,6 +336,13 @@ export function startRuntime(ch) {
     _deliver(value) {
       const t = this.t;
       if (cur !== t || t.cancelled) return;
+      // A value that cannot cross is refused here, at the task's own call,
+      // with its path: found only when the batch is sent, it could no longer
+      // be reported to anyone (the caller's onProgress would get undefined).
+      if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') &&
+          findUncloneable(value, 'value') !== null) {
+        throw dataCloneError(value, 'value', `a progress value of '${t.method}'`);
+      }
       push(K_PROGRESS, t.id, value);
       scheduleFlush();
     }
