@@ -40,6 +40,13 @@ const MAX_STALLED_COUNT = 1000;
 /** How long a cancel for a job not (yet) running here is remembered (ms). */
 const EARLY_CANCEL_TTL_MS = 60000;
 const EARLY_CANCEL_MAX = 10000;
+/**
+ * For this long after hearing a cancel (ms), a job's cancel key is read
+ * before it runs: a client cancelling many jobs sets all their keys first
+ * (one MULTI per chunk), and this worker may take one of them before it has
+ * read that job's message (one GET per job only while cancels are flowing).
+ */
+const CANCELS_FLOWING_MS = 2000;
 
 /**
  * ioredis options for a redis:// or rediss:// URL (username, password, db,
@@ -199,9 +206,11 @@ export async function serveQueue(o) {
   const cmd = new Redis(connection);
   sub.on('error', () => { /* reconnects by itself; the worker's own errors are logged */ });
   cmd.on('error', () => { /* likewise */ });
+  let heardCancelAt = -Infinity;
   sub.on('message', (_ch, msg) => {
     const m = parseCancel(msg);
     if (m === null) return;
+    heardCancelAt = Date.now();
     const r = active.get(m.id);
     if (r) r.stop(m.reason);
     else remember(m.id, m.reason);
@@ -262,9 +271,10 @@ export async function serveQueue(o) {
       timeout = left;
     }
     let pre = takeEarly(String(job.id));
-    if (pre === null && stalls > 0) {
+    if (pre === null && (stalls > 0 || Date.now() - heardCancelAt < CANCELS_FLOWING_MS)) {
       // A re-run after its worker stopped: it may have been cancelled while
-      // that worker ran it, before this one listened (one GET, re-runs only).
+      // that worker ran it, before this one listened (one GET, re-runs only);
+      // or cancels are flowing (CANCELS_FLOWING_MS).
       try {
         const k = await cmd.get(cancelKey(o.queue, String(job.id)));
         if (k === 'cancel' || k === 'timeout') pre = k;

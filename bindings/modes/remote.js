@@ -47,12 +47,13 @@ import {
   TimeoutError, WorkerCrashedError, DataCloneError,
 } from '../errors.js';
 import {
-  jobData, decodeOutcome as decodeWire, decodeProgress, encodeCancel, cancelChannel, cancelKey, CANCEL_KEY_TTL_MS,
+  jobData, decodeOutcome as decodeWire, decodeProgress, cancelKey,
 } from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
+import { createCanceller } from './remote-cancel.js';
 import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 
@@ -61,7 +62,7 @@ const MODE = 'remote';
 const PREFIX = 'bull';
 /** Most jobs per addBulk. */
 const ADD_CHUNK = 500;
-/** Most cancels and timeouts per MULTI (and per pipelined run of removes). */
+/** Most cancels and timeouts per command telling them (and per pipelined run of removes). */
 const STOP_CHUNK = 1000;
 /** Least time between two batch checks (ms). */
 const CHECK_FLOOR = 10;
@@ -333,6 +334,8 @@ class Call {
     this.onAbort = null;
     /** 'cancel' | 'timeout' once stopped before its add came back. */
     this.stopWhy = null;
+    /** Its addBulk's promise, once sent. */
+    this.added = null;
     this.future = null;
   }
 
@@ -397,7 +400,7 @@ class RemoteBackend {
      */
     this.stopOps = new Map();
     this.adding = new Map();
-    /** Stops not yet sent: this tick's batch ({ id, method, reason }). */
+    /** Stops not yet sent: this tick's batch ([{ op: { id, method, reason }, added }], see _sendStops). */
     this.stopBatch = [];
     this.stopQueued = false;
     /** Replies to stops and adds so far (_stopProgress). */
@@ -431,7 +434,7 @@ class RemoteBackend {
       await withTimeout(this.qe.waitUntilReady(), connectTimeout,
         () => new Error(`createWorker(): cannot reach Redis at ${this.where} within ${connectTimeout} ms (connectTimeout): the event subscription did not connect`));
       this.check = createChecker(this.conn, PREFIX, queue);
-      this.channel = cancelChannel(queue);
+      this.tell = createCanceller(this.conn, queue);
       this._followConnection(this.conn, true);
       // A reconnect makes a retry timer, then a new socket: each takes the
       // handle's ref state (an idle handle whose Redis went away must not
@@ -698,7 +701,6 @@ class RemoteBackend {
       for (const c of chunk) {
         c.data = null;
         if (c.state === C_ADDING) c.state = C_ADDED;
-        else if (c.stopWhy !== null) this._remoteStop(c);
       }
     }, (e) => {
       for (const c of chunk) {
@@ -708,6 +710,7 @@ class RemoteBackend {
         this._settle(c, FAILED, new Error(`call('${c.method}'): the job could not be added to Redis at ${this.where}: ${e && e.message}`, { cause: e }));
       }
     });
+    for (const c of chunk) c.added = p;
     this.adding.set(p, chunk);
     p.finally(() => { this.adding.delete(p); this._stopProgress(); this._changed(); });
   }
@@ -771,8 +774,9 @@ class RemoteBackend {
     const prev = c.state;
     c.stopWhy = why;
     this._finish(c);
-    if (prev === C_ADDED) this._remoteStop(c);
-    // C_ADDING: done once its addBulk comes back (_add).
+    // Told at once, also while its add is on its way (the job id is ours):
+    // a worker must not start it in between; removed once the add is back.
+    if (prev === C_ADDED || prev === C_ADDING) this._remoteStop(c, prev === C_ADDING ? c.added : null);
     let value;
     if (why === 'timeout') {
       value = new TimeoutError(`The call '${c.method}' did not complete within ${c.timeout} ms (remote worker)`, { timeout: c.timeout });
@@ -788,8 +792,8 @@ class RemoteBackend {
    * (_flushStops), so that N cancels made together (a loop over futures,
    * stop({ force: true })) go out in a few round trips, not N.
    */
-  _remoteStop(c) {
-    this.stopBatch.push({ id: c.id, method: c.method, reason: c.stopWhy });
+  _remoteStop(c, added) {
+    this.stopBatch.push({ op: { id: c.id, method: c.method, reason: c.stopWhy }, added });
     if (!this.stopQueued) {
       this.stopQueued = true;
       queueMicrotask(() => this._flushStops());
@@ -797,18 +801,18 @@ class RemoteBackend {
   }
 
   /**
-   * Sends the batched stops, newest job first, in chunks of STOP_CHUNK.
-   * Per chunk: first one MULTI that sets each job's cancel key and publishes
-   * its cancel (a worker that takes one of these jobs from now on refuses it:
-   * remote-serve.js remembers published cancels; a running one gets its
-   * signal); then BullMQ's own remove of each job (Queue.remove, sent
-   * together: pipelined, one round trip), which takes a waiting job out of
-   * Redis and leaves a running one (locked: 0) to its cancel; then one DEL
-   * of the keys of the jobs removed (no job left to read them).
-   * Newest first because BullMQ's removeJob finds a waiting job with LREM
-   * from the head of the wait list, where the newest jobs are: oldest first,
-   * each remove scanned the whole list (10000 removes: 4.4 s of Redis time,
-   * against 0.5 s newest first).
+   * Sends the batched stops in chunks of STOP_CHUNK, oldest job first. Per
+   * chunk: first one script (remote-cancel.js) that sets each job's cancel
+   * key and publishes its cancel, oldest first (the jobs workers take next
+   * hear first; a worker that takes one of them from now on refuses it, a
+   * running one gets its signal); then BullMQ's own remove of each job
+   * (Queue.remove, sent together: pipelined, one round trip), newest first,
+   * which takes a waiting job out of Redis and leaves a running one (locked:
+   * 0) to its cancel; then one DEL of the keys of the jobs removed (no job
+   * left to read them). Newest first because BullMQ's removeJob finds a
+   * waiting job with LREM from the head of the wait list, where the newest
+   * jobs are: oldest first, each remove scanned the whole list (10000
+   * removes: 4.4 s of Redis time, against 0.5 s newest first).
    * While Redis is away the commands wait in the connection's offline queue
    * and go out when it is back; they fail only when the handle's connection
    * is closed (stop() waited connectTimeout for them) or Redis refuses them:
@@ -816,27 +820,28 @@ class RemoteBackend {
    */
   _flushStops() {
     this.stopQueued = false;
-    const ops = this.stopBatch;
-    // stop() with adds still in flight (stop({ force: true }) right after
-    // many calls): their stops come back one add chunk at a time, oldest
-    // first; they go out together, newest first, once every add is back.
-    if (ops.length === 0 || (this.closed && this.adding.size > 0)) return;
+    const all = this.stopBatch;
+    if (all.length === 0) return;
     this.stopBatch = [];
-    const seq = (op) => Number(op.id.slice(op.id.lastIndexOf('-') + 1));
-    if (ops.length > 1) ops.sort((a, b) => seq(a) - seq(b));
-    for (let i = 0; i < ops.length; i += STOP_CHUNK) this._sendStops(ops.slice(i, i + STOP_CHUNK));
+    const seq = (e) => Number(e.op.id.slice(e.op.id.lastIndexOf('-') + 1));
+    if (all.length > 1) all.sort((a, b) => seq(a) - seq(b));
+    for (let i = 0; i < all.length; i += STOP_CHUNK) this._sendStops(all.slice(i, i + STOP_CHUNK));
   }
 
-  /** One chunk of stops, oldest job first (see _flushStops). */
-  _sendStops(ops) {
+  /**
+   * One chunk of stops, oldest job first (see _flushStops): [{ op, added }],
+   * `added` the add of a job stopped while it was on its way (or null).
+   */
+  _sendStops(entries) {
     const q = this.r.queue;
+    const ops = entries.map((e) => e.op);
+    const adds = [...new Set(entries.map((e) => e.added).filter((a) => a !== null))];
     const p = (async () => {
       // Told oldest first: the jobs workers take next hear first.
-      const m = this.conn.multi();
-      for (const op of ops) m.set(cancelKey(q, op.id), op.reason, 'PX', CANCEL_KEY_TTL_MS).publish(this.channel, encodeCancel(op.id, op.reason));
-      const told = await m.exec();
+      await this.tell(ops);
       this._stopProgress();
-      if (told === null || told.some(([e]) => e)) throw new Error('the cancel MULTI was refused');
+      // A job is removed once its add is back (an add that failed left nothing: removing it is a no-op).
+      if (adds.length > 0) await Promise.all(adds);
       // Removed newest first (see _flushStops).
       const removed = new Array(ops.length);
       await Promise.all(ops.map((_, k) => {
@@ -856,21 +861,12 @@ class RemoteBackend {
   _stopProgress() { this.stopReplies++; }
 
   /** Whether cancels or timeouts are not yet on Redis (_stopsInFlight().length > 0, without the list). */
-  _stopsPending() {
-    if (this.stopBatch.length > 0 || this.stopOps.size > 0) return true;
-    for (const chunk of this.adding.values()) {
-      for (const c of chunk) if (c.stopWhy !== null) return true;
-    }
-    return false;
-  }
+  _stopsPending() { return this.stopBatch.length > 0 || this.stopOps.size > 0; }
 
   /** The cancels and timeouts not yet on Redis: [{ id, method, reason }]. */
   _stopsInFlight() {
-    const out = [...this.stopBatch];
+    const out = this.stopBatch.map((e) => e.op);
     for (const ops of this.stopOps.values()) out.push(...ops);
-    for (const chunk of this.adding.values()) {
-      for (const c of chunk) if (c.stopWhy !== null) out.push({ id: c.id, method: c.method, reason: c.stopWhy });
-    }
     return out;
   }
 
@@ -1128,9 +1124,8 @@ class RemoteBackend {
     if (this.downTimer !== null) { clearTimeout(this.downTimer); this.downTimer = null; }
     if (this.idleTimer !== null) { clearTimeout(this.idleTimer); this.idleTimer = null; }
     // Cancels and timeouts already made reach Redis before the connection
-    // goes: while Redis is away, waited for up to connectTimeout. An add
-    // coming back starts the stops of its cancelled calls, hence the loop.
-    // connectTimeout counts from Redis's last reply to a stop or an add: a
+    // goes (a stop of a job whose add was on its way removes it once the
+    // add is back). connectTimeout counts from Redis's last reply to a stop or an add: a
     // Redis that answers gets another connectTimeout, however many stops
     // there are; one silent that long is given up on.
     let deadline = now() + this.r.connectTimeout;
