@@ -149,6 +149,19 @@ describe('errors across the boundary', () => {
     expect(await w.add(1, 1)).toBe(2);
   });
 
+  test('an argument whose getter throws fails that call with DataCloneError naming its path (never a synchronous throw)', async () => {
+    for (const unwrapFutures of [true, false]) {
+      const h = await handle({ queue: queueName('getter'), unwrapFutures });
+      let f;
+      expect(() => { f = h.echo({ a: 1, get boom() { throw new Error('getter'); } }); }).not.toThrow();
+      const e = await f.exception();
+      expect(e).toBeInstanceOf(DataCloneError);
+      expect(e.message).toContain('args[0].boom');
+      expect(h.stats()).toMatchObject({ queued: 0, running: 0, failed: 1 });
+      await h.stop();
+    }
+  });
+
   test('a missing method fails its future naming the method and the module', async () => {
     const e = await w.call('noSuchThing', 1).exception();
     expect(e).toBeInstanceOf(Error);
@@ -302,6 +315,21 @@ describe('the handle', () => {
     expect(() => waitSync([f], { timeout: 10 })).toThrow(/RemoteFuture .* can only complete on this thread's event loop \(a remote job's outcome/);
     expect(await f).toBe('x');
     expect(waitSync([f]).done.size).toBe(1);
+  });
+
+  test('stats().failed counts calls that failed, timed out or were cancelled (as thread and process modes)', async () => {
+    const h = await handle({ queue: queueName('stats'), localWorkers: 1, maxWorkers: 1, cancelGraceMs: 200 });
+    const log = logFile();
+    const running = h.waitForAbort(20000, log);
+    const queued = h.sleepThen(20000, 'x');
+    await until(() => running.running(), 'the first call to run');
+    expect(running.cancel()).toBe(true);
+    expect(queued.cancel()).toBe(true);
+    expect(await h.callWith({ timeout: 50 }, 'sleepThen', 20000, 'y').exception()).toBeInstanceOf(TimeoutError);
+    expect((await h.failCustom('no', 1).exception()).message).toBe('no');
+    expect(await h.add(1, 1)).toBe(2);
+    expect(h.stats()).toMatchObject({ completed: 1, failed: 4, crashed: 0, queued: 0, running: 0 });
+    await h.stop();
   });
 
   test('maxQueued refuses calls beyond it; whenAvailable and whenIdle', async () => {

@@ -50,6 +50,7 @@ import {
   jobData, decodeOutcome as decodeWire, decodeProgress, cancelKey,
 } from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
+import { dataCloneError } from './boundary.js';
 import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
@@ -650,9 +651,18 @@ class RemoteBackend {
       return f;
     }
     let p = null;
-    if (o.unwrapFutures) p = unwrapArgs(args);
-    else {
-      const at = findFuture(args, 'args');
+    let at = null;
+    // The scans read the arguments' members: a getter that throws fails this
+    // call with a DataCloneError naming it (as the encoding would, and as in
+    // thread and process modes), never a synchronous throw.
+    try {
+      if (o.unwrapFutures) p = unwrapArgs(args);
+      else at = findFuture(args, 'args');
+    } catch (e) {
+      this._settle(c, FAILED, dataCloneError(args, 'args', `the arguments of '${method}'`, e));
+      return f;
+    }
+    if (!o.unwrapFutures) {
       if (at !== null) {
         this._settle(c, FAILED, new DataCloneError(`Cannot send the arguments of '${method}': ${at} is a future, and a future cannot ` +
           'cross to a remote worker (unwrapFutures is false); pass its value (await it first) or leave unwrapFutures on', { path: at }));
@@ -780,8 +790,9 @@ class RemoteBackend {
     let value;
     if (why === 'timeout') {
       value = new TimeoutError(`The call '${c.method}' did not complete within ${c.timeout} ms (remote worker)`, { timeout: c.timeout });
-      this.counts.failed++;
     }
+    // stats().failed: calls that failed, timed out or were cancelled (index.d.ts), as in the other modes.
+    this.counts.failed++;
     finishClaim(c.future, code, value);
     this._changed();
     return true;
