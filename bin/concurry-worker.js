@@ -39,8 +39,8 @@ Options:
                            (integer >= 1; default: cores - 1, at least 1)
   --sandbox process|thread where jobs run (default process): 'process', a child
                            process per slot; 'thread', a worker thread per slot
-                           (no process hop per job, several times cheaper for
-                           short jobs; cancel grace, crashes, exits and heap
+                           (no process hop per job: ~20% less CPU per tiny job;
+                           cancel grace, crashes, exits and heap
                            exhaustion of a job still end only its thread, but a
                            job that kills the whole process, e.g.
                            process.kill(process.pid), ends this command, and
