@@ -1,7 +1,8 @@
 /**
  * The serving side of remote mode (what bin/concurry-worker.js runs): a
- * BullMQ Worker on one queue whose processor runs each job in a sandbox child
- * process of our own process-mode pool, so a job gets the same task API
+ * BullMQ Worker on one queue whose processor runs each job in a sandbox: a
+ * child process of our own process-mode pool (default), or a worker thread of
+ * a thread-mode pool (`sandbox: 'thread'`), so a job gets the same task API
  * (`currentTask().signal`, `progress()`, `attempt`), crash detection
  * (WorkerCrashedError), retries, timeouts and cancel grace as a process-mode
  * call (/tmp/remote-protocol.md; DESIGN.md, "Workers", remote mode).
