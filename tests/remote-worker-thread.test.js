@@ -72,7 +72,7 @@ describe('jobs in worker threads', () => {
     await start(q, { concurrency: 3 });
     const log = join(dir, `conc-${q}.log`);
     const ids = [];
-    for (let i = 0; i < 4; i++) ids.push(await p.add('marked', [log, 1500, `j${i}`]));
+    for (let i = 0; i < 4; i++) ids.push(await p.add('marked', [log, 2000, `j${i}`]));
     await until(() => logLines(log).length >= 3, 'three jobs to start');
     await new Promise((r) => setTimeout(r, 300));
     const firstThree = logLines(log);
