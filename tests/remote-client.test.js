@@ -347,6 +347,15 @@ describe('the handle', () => {
 
   test('bad remote options are refused naming the option', async () => {
     await expect(createWorker(TASKS, { mode: 'remote', redis: 'http://x' })).rejects.toThrow(/option 'redis'/);
+    // At once, naming the option, before any connection (a trial: 'redis://' went to 127.0.0.1:6379,
+    // port 99999 was a bare "Invalid URL", '/abc' and '/-1' were db 0); a password stays masked.
+    const url = (u) => createWorker(TASKS, { mode: 'remote', redis: u, connectTimeout: 60000 });
+    await expect(url('redis://')).rejects.toThrow(new TypeError("createWorker(): option 'redis' must be a URL 'redis://[user:password@]host[:port][/db]' (or 'rediss://...'); it names no host: \"redis://\""));
+    await expect(url('redis://:secret@127.0.0.1:99999')).rejects.toThrow(/option 'redis' .*does not parse \(is the port a number from 0 to 65535\?\): "redis:\/\/:\*\*\*@127\.0\.0\.1:99999"/);
+    await expect(url(`${redis.url}/abc`)).rejects.toThrow(/option 'redis' .*its path must be empty or a database number such as \/0; got "\/abc"/);
+    await expect(url(`${redis.url}/-1`)).rejects.toThrow(/option 'redis' .*got "\/-1"/);
+    const db3 = await createWorker(TASKS, { mode: 'remote', redis: `${redis.url}/3`, queue: queueName('db3') });
+    await db3.stop();
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: 'a:b' })).rejects.toThrow(/option 'queue'/);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, localWorkers: -1 })).rejects.toThrow(RangeError);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, connectTimeout: 'x' })).rejects.toThrow(/connectTimeout/);

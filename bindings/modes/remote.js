@@ -152,6 +152,7 @@ export function normalizeRemoteOptions(r) {
   if (typeof o.redis !== 'string' || !/^rediss?:\/\//.test(o.redis)) {
     throw new TypeError(`${where}: mode 'remote' needs option 'redis', a URL 'redis://host:port' (or 'rediss://...'); got ${describe(o.redis)}`);
   }
+  checkRedisURL(o.redis, where);
   let queue = 'concurry';
   if (o.queue !== undefined) {
     if (typeof o.queue !== 'string' || o.queue.length === 0 || o.queue.includes(':')) {
@@ -173,6 +174,29 @@ export function normalizeRemoteOptions(r) {
   }
   const keepFinished = keepOption(o.keepFinished, where);
   return { redis: o.redis, queue, localWorkers, connectTimeout, keepFinished };
+}
+
+/**
+ * Option 'redis' beyond its scheme: a URL that parses (a port 0-65535), with
+ * a host (ioredis would take 'redis://' for 127.0.0.1:6379), and a path that
+ * is empty or a database number ('/abc' and '/-1' were silently db 0).
+ * The password is never repeated in a message.
+ */
+function checkRedisURL(url, where) {
+  // As given, with any password masked (also in a URL that does not parse).
+  const shown = url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+  const bad = (why) => new TypeError(`${where}: option 'redis' must be a URL 'redis://[user:password@]host[:port][/db]' ` +
+    `(or 'rediss://...'); ${why}: ${JSON.stringify(shown)}`);
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    throw bad('this one does not parse (is the port a number from 0 to 65535?)');
+  }
+  if (u.hostname === '') throw bad('it names no host');
+  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) {
+    throw bad(`its path must be empty or a database number such as /0; got ${JSON.stringify(u.pathname)}`);
+  }
 }
 
 /**
