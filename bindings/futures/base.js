@@ -76,14 +76,15 @@ export function runCallbacks(fut) {
 }
 
 /**
- * A pending `result()` as a done-callback: the resolving functions of its
+ * A pending `result()` as a done-callback: the resolve function of its
  * promise, in one small object instead of a closure (and its context) per
- * call; N concurrent result() calls keep N of these while they wait.
+ * call. The reject function is not kept (N concurrent result() calls hold N
+ * fewer functions while they wait): a failure resolves the promise with a
+ * thenable that rejects, which the promise adopts.
  */
 class ResultWaiter {
-  constructor(resolve, reject) {
+  constructor(resolve) {
     this.resolve = resolve;
-    this.reject = reject;
   }
 
   /** Settles with fut.resultNow(), which reads the state in the core. */
@@ -92,11 +93,18 @@ class ResultWaiter {
     try {
       v = fut.resultNow();
     } catch (e) {
-      this.reject(e);
+      this.resolve(new Rejecting(e));
       return;
     }
     this.resolve(v);
   }
+}
+
+/** A thenable that rejects with `reason` (what a failed result() adopts). */
+class Rejecting {
+  constructor(reason) { this.reason = reason; }
+
+  then(_, reject) { reject(this.reason); }
 }
 
 /* The resolving functions of a new Promise, taken without an executor
@@ -132,7 +140,7 @@ export function whenCallbacksRun(fut) {
  */
 export function resultWhenCallbacksRun(fut) {
   const p = new Promise(capture);
-  appendCallback(fut, new ResultWaiter(capturedResolve, capturedReject));
+  appendCallback(fut, new ResultWaiter(capturedResolve));
   capturedResolve = null;
   capturedReject = null;
   return p;
