@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { createWorker } from '../bindings/index.js';
-import { startRedis } from './redis-server.js';
+import { startRedis, freePort } from './redis-server.js';
 import { TASKS, queueName, sleep, until } from './remote-helpers.js';
 
 jest.setTimeout(90000);
@@ -199,6 +199,25 @@ describe('the process exits when Redis is gone for good', () => {
       expect(r.code).toBe(0);
       expect(r.at - doneAt).toBeLessThan(3000);
     });
+  }
+});
+
+const CONNECT = fileURLToPath(new URL('./fixtures/remote-connect-time.mjs', import.meta.url));
+
+// The first createWorker of a process loads bullmq and ioredis (~0.3-0.8 s):
+// connectTimeout counted from after that, so an unreachable Redis was
+// reported 1.9-2.5 s after a call with connectTimeout 1500.
+test('Redis unreachable: the first createWorker of a process rejects within connectTimeout of the call (loading the modules included)', async () => {
+  const port = await freePort();
+  for (const lw of [0, 2]) {
+    const child = spawn(process.execPath, [CONNECT, `redis://127.0.0.1:${port}`, '1500', String(lw)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    await new Promise((r) => child.once('close', r));
+    const { ms, message } = JSON.parse(out);
+    expect(message).toContain(`cannot reach Redis at redis://127.0.0.1:${port} within 1500 ms (connectTimeout)`);
+    expect(ms).toBeGreaterThanOrEqual(1450);
+    expect(ms).toBeLessThan(1750);
   }
 });
 

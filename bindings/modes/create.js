@@ -186,6 +186,8 @@ function makeHandle(backend, opts) {
  * @returns {Promise<any>} the handle
  */
 export async function createWorker(target, options = undefined) {
+  // Remote mode's connectTimeout counts from here, loading its modules included.
+  const startedAt = performance.now();
   const opts = normalizeWorkerOptions(options, await defaultMaxWorkers());
   let t = target;
   // Mode 'c' reads and checks its target itself ('builtin', a module declaring its kernels, { kernels }).
@@ -198,6 +200,6 @@ export async function createWorker(target, options = undefined) {
   } catch (e) {
     throw new Error(`createWorker(): mode '${opts.mode}' cannot run here: ${e && /** @type {any} */ (e).message}`, { cause: e });
   }
-  const backend = await mod.createBackend(t, opts);
+  const backend = await mod.createBackend(t, opts, startedAt);
   return makeHandle(backend, opts);
 }

@@ -248,22 +248,40 @@ function redisOptions() {
 }
 
 /**
- * Connects, or rejects within `ms` with an error naming the URL.
+ * Connects, or rejects with an error naming the URL `ms` after `startedAt`
+ * (createWorker's call: loading remote mode's modules the first time, bullmq
+ * and ioredis, takes a good part of a second, and counts). If that time has
+ * passed before the first attempt's outcome is known, the rejection waits
+ * for it (a refused connection is known at once), but never longer than `ms`
+ * from here: a Redis that answers is not refused for lack of time spent loading.
  * @returns {Promise<IORedis>}
  */
-async function connect(url, ms, role) {
+async function connect(url, ms, startedAt) {
   const c = new IORedis(url, redisOptions());
+  const from = now();
   let last = null;
-  const onError = (e) => { last = e; };
+  let late = false;
+  let fail = null;
+  const onError = (e) => {
+    last = e;
+    if (late && fail !== null) fail();
+  };
   c.on('error', onError);
+  let t = null;
   try {
     await new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
+      const onReady = () => { clearTimeout(t); resolve(undefined); };
+      fail = () => {
+        clearTimeout(t);
         c.off('ready', onReady);
         reject(new Error(`createWorker(): cannot reach Redis at ${redact(url)} within ${ms} ms (connectTimeout)` +
           `${last ? `: ${last.message}` : ''}`, last ? { cause: last } : undefined));
-      }, ms);
-      const onReady = () => { clearTimeout(t); resolve(undefined); };
+      };
+      t = setTimeout(() => {
+        if (last !== null) { fail(); return; }
+        late = true;
+        t = setTimeout(fail, Math.max(0, from + ms - now()));
+      }, Math.max(0, startedAt + ms - now()));
       c.once('ready', onReady);
       c.connect().catch(() => { /* retried until ready or the timeout */ });
     });
@@ -271,6 +289,7 @@ async function connect(url, ms, role) {
     c.disconnect();
     throw e;
   }
+  fail = null;
   c.off('error', onError);
   c.on('error', () => { /* connection state is followed through its events */ });
   // ioredis reports a refused SELECT (a database number out of range) only
@@ -284,7 +303,6 @@ async function connect(url, ms, role) {
       throw new Error(`createWorker(): Redis at ${redact(url)} refused database ${db}: ${e && e.message}`, { cause: e });
     }
   }
-  void role;
   return c;
 }
 
@@ -380,6 +398,8 @@ class RemoteBackend {
     this.url = url;
     this.o = o;
     this.r = r;
+    /** When createWorker was called (performance.now()): connectTimeout counts from it. */
+    this.startedAt = now();
     this.where = redact(r.redis);
     /** Finished-job retention, as BullMQ job options. */
     this.keep = keepJobs(r.keepFinished);
@@ -448,7 +468,7 @@ class RemoteBackend {
 
   async start() {
     const { redis, queue, connectTimeout } = this.r;
-    this.conn = await connect(redis, connectTimeout, 'commands');
+    this.conn = await connect(redis, connectTimeout, this.startedAt);
     try {
       const at = await streamPosition(this.conn, PREFIX, queue);
       this.lastSeen = at.id;
@@ -1214,12 +1234,14 @@ class RemoteBackend {
  * it is ready).
  * @param {string|URL} target
  * @param {object} opts normalized worker options (opts.remote: the remote ones)
+ * @param {number} [startedAt] performance.now() when createWorker was called (connectTimeout counts from it)
  * @returns {Promise<RemoteBackend>}
  */
-export async function createBackend(target, opts) {
+export async function createBackend(target, opts, startedAt = now()) {
   const url = await moduleURL(target, MODE);
   const r = normalizeRemoteOptions(isPlainObject(opts.remote) ? opts.remote : {});
   const b = new RemoteBackend(url, opts, r);
+  b.startedAt = typeof startedAt === 'number' && Number.isFinite(startedAt) ? startedAt : now();
   await b.start();
   return b;
 }
