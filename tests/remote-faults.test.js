@@ -177,6 +177,27 @@ describe('cancels made while Redis is away', () => {
     });
   }
 
+  // A trial: after an outage longer than connectTimeout the calls failed
+  // ("outcome unknown") but their jobs stayed on Redis and a later worker ran them.
+  test('calls failed as "outcome unknown" (Redis away longer than connectTimeout): their jobs are withdrawn once Redis is back and never run', async () => {
+    const redis = await redisServer();
+    const q = queueName('wdraw');
+    const h = await handle(redis, { queue: q, connectTimeout: 500 });
+    const ad = adminOf(redis);
+    const log = logFile();
+    const fs = [1, 2, 3].map((i) => h.marked(log, 10, i)); // no worker serves the queue: they wait on Redis
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 3, 'the jobs waiting on Redis');
+    await redis.kill();
+    for (const f of fs) expect((await f.exception()).message).toContain('the outcome of the call is unknown');
+    await redis.start(); // append-only file: the jobs are back, waiting
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 0 && (await ad.keys(`bull:${q}:cy*`)).length === 0,
+      'the jobs withdrawn', 15000);
+    await h.stop(); // the withdrawals are not reported as undelivered cancels
+    await startBin(redis, q, { concurrency: 1 });
+    await sleep(1000);
+    expect(lines(log)).toEqual([]);
+  });
+
   test('a running job cancelled during an outage: its signal fires on the worker once Redis is back', async () => {
     const redis = await redisServer();
     const q = queueName('crun');

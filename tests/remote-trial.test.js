@@ -4,14 +4,16 @@
 // number Redis refuses fails createWorker; queue names starting with '-';
 // a module that fails to load says why; timeout and outage wording.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
-import { createWorker } from '../bindings/index.js';
+import { createWorker, gather } from '../bindings/index.js';
 import { startRedis, freePort } from './redis-server.js';
-import { TASKS, queueName, sleep, until } from './remote-helpers.js';
+import {
+  TASKS, admin, queueName, sleep, until, startBin, killBins,
+} from './remote-helpers.js';
 
 jest.setTimeout(90000);
 
@@ -219,6 +221,51 @@ test('Redis unreachable: the first createWorker of a process rejects within conn
     expect(ms).toBeGreaterThanOrEqual(1450);
     expect(ms).toBeLessThan(1750);
   }
+});
+
+const ORPHAN = fileURLToPath(new URL('./fixtures/remote-orphan-caller.mjs', import.meta.url));
+
+// A trial: jobs of a caller that died (or ended without stop()) stayed on
+// Redis with no TTL and any later worker ran them for nobody. A handle keeps
+// a liveness key while it has jobs (refreshed; it expires after 3 x
+// connectTimeout + 5 s); a worker drops a job whose caller's key is gone.
+describe('jobs of a caller that is gone', () => {
+  test('the caller SIGKILLed with jobs queued: a worker that comes later drops them unrun', async () => {
+    const q = queueName('orphan');
+    const dir = mkdtempSync(join(tmpdir(), 'cy-orphan-'));
+    const log = join(dir, 'log');
+    const ad = admin(redis);
+    try {
+      const child = spawn(process.execPath, [ORPHAN, redis.url, q, log], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((r) => { child.stdout.on('data', (d) => { if (String(d).includes('queued')) r(); }); });
+      expect(await ad.llen(`bull:${q}:wait`)).toBe(3);
+      expect(await ad.keys(`concurry:${q}:caller:*`)).toHaveLength(1);
+      child.kill('SIGKILL');
+      await until(async () => (await ad.keys(`concurry:${q}:caller:*`)).length === 0, 'the liveness key to expire', 15000);
+      await startBin(redis, q, { concurrency: 1 });
+      await until(async () => (await ad.zcard(`bull:${q}:completed`)) === 3, 'the jobs dropped', 15000);
+      const ids = await ad.zrange(`bull:${q}:completed`, 0, -1);
+      for (const id of ids) expect(await ad.hget(`bull:${q}:${id}`, 'returnvalue')).toContain('"err"');
+      expect(existsSync(log)).toBe(false);
+    } finally {
+      ad.disconnect();
+      await killBins();
+    }
+  });
+
+  test('a live caller keeps its key: its jobs run however long they waited', async () => {
+    const q = queueName('alive');
+    const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q, connectTimeout: 1000 });
+    try {
+      const fs = [w.add(1, 2), w.add(3, 4)];
+      await sleep(9000); // longer than the key's TTL (8 s): refreshed meanwhile
+      await startBin(redis, q, { concurrency: 1 });
+      expect(await gather(fs, { timeout: 15000 })).toEqual([3, 7]);
+    } finally {
+      await w.stop();
+      await killBins();
+    }
+  });
 });
 
 describe('Redis away for a while', () => {

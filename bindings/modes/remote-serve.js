@@ -48,6 +48,8 @@ const EARLY_CANCEL_MAX = 10000;
  * read that job's message (one GET per job only while cancels are flowing).
  */
 const CANCELS_FLOWING_MS = 2000;
+/** How long a caller seen alive (its liveness key, job.data.caller) is not asked again (ms). */
+const CALLER_CHECK_MS = 1000;
 
 /**
  * ioredis options for a redis:// or rediss:// URL (username, password, db,
@@ -264,6 +266,12 @@ export async function serveQueue(o) {
         `${stalls} time${stalls === 1 ? '' : 's'}; retries is ${d.retries}`,
         { method: d.method, attempts: stalls, exitCode: null, signal: null }));
     }
+    // A job whose caller is gone (its liveness key expired: the caller died
+    // or ended without stop()) runs for nobody: dropped.
+    const caller = job.data && job.data.caller;
+    if (typeof caller === 'string' && !(await callerAlive(caller))) {
+      return encodeErr(new CancelledError(`The call '${d.method}' was not run: its caller is gone (its liveness key ${caller} expired)`));
+    }
     let timeout;
     if (d.timeoutMs !== null) {
       // From the call, queue time included (job.timestamp is the caller's clock).
@@ -317,6 +325,23 @@ export async function serveQueue(o) {
     }
     await chain;
     return outcome;
+  }
+
+  /**
+   * Whether a caller's liveness key exists: one EXISTS per caller per
+   * CALLER_CHECK_MS at most (a live caller's key lasts far longer); a Redis
+   * that does not answer counts as alive (the job runs, as before).
+   */
+  const aliveSeen = new Map();
+  async function callerAlive(key) {
+    const at = aliveSeen.get(key);
+    if (at !== undefined && Date.now() - at < CALLER_CHECK_MS) return true;
+    let n = 1;
+    try { n = await cmd.exists(key); } catch { /* Redis away: run it */ }
+    if (n === 0) return false;
+    if (aliveSeen.size >= EARLY_CANCEL_MAX) aliveSeen.clear();
+    aliveSeen.set(key, Date.now());
+    return true;
   }
 
   function timeoutError(d) {

@@ -450,8 +450,22 @@ class RemoteBackend {
     this.stopQueued = false;
     /** Replies to stops and adds so far (_stopProgress). */
     this.stopReplies = 0;
-    /** Stops whose commands failed: stop() reports them. */
+    /** Stops whose commands failed: stop() reports them ... */
     this.stopsLost = [];
+    /** ... except these: jobs of calls failed as "outcome unknown" (Redis away), withdrawn on its return. */
+    this.withdrawn = new Set();
+    /**
+     * The caller's liveness key (job.data.caller): set while this handle has
+     * jobs on Redis, refreshed every aliveEvery ms, expiring after aliveTtl
+     * ms; a worker drops a job whose caller's key is gone (remote-serve.js).
+     * The TTL outlives an outage that does not fail the calls (connectTimeout)
+     * and a busy event loop, with room to spare.
+     */
+    this.callerKey = `concurry:${r.queue}:caller:${this.tag}`;
+    this.aliveEvery = Math.max(250, r.connectTimeout / 2);
+    this.aliveTtl = Math.ceil(3 * r.connectTimeout + 5000);
+    this.aliveAt = -Infinity;
+    this.aliveTimer = null;
     this.locals = [];
     this.idleTimer = null;
     this.conn = null;
@@ -654,10 +668,20 @@ class RemoteBackend {
     if (this.closed || this.downSince === null) return;
     if (this.conn.status === 'ready') { this.downSince = null; return; }
     this.gone = new Error(`Redis at ${this.where} is unreachable (no connection for ${this.r.connectTimeout} ms, connectTimeout): ` +
-      'the outcome of the call is unknown');
+      'the outcome of the call is unknown (its job is withdrawn if Redis is back while this process runs)');
     for (const c of [...this.calls.values()]) {
       if (c.state === C_DONE) continue;
+      const prev = c.state;
       this._settle(c, FAILED, this.gone);
+      // Its job (on Redis, or on its way) must not run later for nobody: it
+      // is cancelled like any other (waiting in the connection's offline
+      // queue until Redis is back); stop() does not report it undelivered
+      // (the call already said its outcome is unknown).
+      if (prev === C_ADDED || prev === C_ADDING) {
+        c.stopWhy = 'cancel';
+        this.withdrawn.add(c.id);
+        this._remoteStop(c, prev === C_ADDING ? c.added : null);
+      }
     }
   }
 
@@ -727,6 +751,7 @@ class RemoteBackend {
       c.data = jobData({
         method: c.method, args, retries: c.retries, timeoutMs: c.timeout, cancelGraceMs: this.o.cancelGraceMs,
       });
+      c.data.caller = this.callerKey;
     } catch (e) {
       this._settle(c, FAILED, e);
       return;
@@ -743,6 +768,7 @@ class RemoteBackend {
     this.batchQueued = false;
     const all = this.batch.filter((c) => c.state === C_BATCH);
     this.batch = [];
+    if (all.length > 0) this._alive();
     for (let i = 0; i < all.length; i += ADD_CHUNK) this._add(all.slice(i, i + ADD_CHUNK));
   }
 
@@ -767,6 +793,28 @@ class RemoteBackend {
     for (const c of chunk) c.added = p;
     this.adding.set(p, chunk);
     p.finally(() => { this.adding.delete(p); this._stopProgress(); this._changed(); });
+  }
+
+  /**
+   * Sets (refreshes) the caller's liveness key if due, and keeps refreshing
+   * it while calls are pending. Sent on the command connection before the
+   * adds that follow, so no worker sees one of this handle's jobs without it.
+   */
+  _alive() {
+    if (now() - this.aliveAt >= this.aliveEvery) {
+      this.aliveAt = now();
+      this.conn.set(this.callerKey, '1', 'PX', this.aliveTtl).catch(() => { this.aliveAt = -Infinity; });
+    }
+    if (this.aliveTimer === null) {
+      this.aliveTimer = unref(setInterval(() => {
+        if (this.nLive === 0 || this.closed) this._aliveStop();
+        else if (this.conn.status === 'ready') this._alive();
+      }, this.aliveEvery));
+    }
+  }
+
+  _aliveStop() {
+    if (this.aliveTimer !== null) { clearInterval(this.aliveTimer); this.aliveTimer = null; }
   }
 
   /** Clears a call's timer and signal listener and marks it done. */
@@ -1197,7 +1245,10 @@ class RemoteBackend {
       // A ref'd timer: an awaited stop() ends before the process does.
       await bounded(Promise.race([...this.stopOps.keys(), ...this.adding.keys()]), ms, true);
     }
-    const lost = [...this.stopsLost, ...this._stopsInFlight()];
+    const lost = [...this.stopsLost, ...this._stopsInFlight()].filter((op) => !this.withdrawn.has(op.id));
+    this._aliveStop();
+    // No job of this handle is left to protect (drained, or withdrawn): workers drop any straggler.
+    if (this.conn !== null && this.conn.status === 'ready') await bounded(this.conn.del(this.callerKey), CLOSE_WAIT);
     const ends = this.locals.map(async (l) => {
       if (l.exited) return;
       l.child.kill('SIGTERM');
