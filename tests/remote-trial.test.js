@@ -103,6 +103,19 @@ test('a module that fails to load: createWorker rejects with the worker\'s own m
   await expect(p).rejects.toThrow(/exited \(exit code 1\) before it was ready[\s\S]*Unexpected token/);
 });
 
+// A trial: with localWorkers 0 a module path that does not exist was accepted,
+// and calls waited for a worker that could never load it.
+test('a module path that names no file here: createWorker rejects, local workers or not (ERR_MODULE_NOT_FOUND, as other modes)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cy-trial-'));
+  for (const [target, lw] of [[join(dir, 'nope.mjs'), 0], [join(dir, 'nope.mjs'), 1], [dir, 0]]) {
+    const e = await createWorker(target, { mode: 'remote', redis: redis.url, queue: queueName('nomod'), localWorkers: lw }).then(() => null, (x) => x);
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe('ERR_MODULE_NOT_FOUND');
+    expect(e.message).toContain(`cannot load the module 'file://${target}'`);
+    expect(e.message).toContain(target === dir ? 'not a file' : 'no such file');
+  }
+});
+
 test('a timeout says the caller\'s timeout and "remote worker", wherever it fired', async () => {
   const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: queueName('to'), localWorkers: 1, maxWorkers: 1 });
   try {

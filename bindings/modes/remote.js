@@ -1278,6 +1278,27 @@ class RemoteBackend {
 }
 
 /**
+ * A module path (file: URL) must name a file here, local workers or not:
+ * this process never loads it, but a path that does not exist is a mistake
+ * the user should hear of at createWorker (as in the other modes), not by
+ * calls waiting for a worker that never comes. The same error as the other
+ * modes' (ERR_MODULE_NOT_FOUND). Other URLs (a package resolved here, http:)
+ * are left to the workers.
+ */
+async function checkModuleFile(url) {
+  if (!url.startsWith('file:')) return;
+  const path = fileURLToPath(url);
+  const { stat } = await import('node:fs/promises');
+  let st = null;
+  let cause;
+  try { st = await stat(path); } catch (e) { cause = e; }
+  if (st !== null && st.isFile()) return;
+  throw Object.assign(new Error(`createWorker(): cannot load the module '${url}': ${st === null ? 'no such file' : 'not a file'} ${path} ` +
+    "(mode 'remote': this process does not load the task module, but its path must name it on this machine; " +
+    'local workers load it from there, remote ones load their own --module)', cause ? { cause } : undefined), { code: 'ERR_MODULE_NOT_FOUND' });
+}
+
+/**
  * A remote backend over `target` (a module URL or path that the workers
  * load; the client never loads it): connects to Redis (rejecting within
  * connectTimeout, naming the URL), subscribes to the queue's events, and
@@ -1291,6 +1312,7 @@ class RemoteBackend {
 export async function createBackend(target, opts, startedAt = now()) {
   const url = await moduleURL(target, MODE);
   const r = normalizeRemoteOptions(isPlainObject(opts.remote) ? opts.remote : {});
+  await checkModuleFile(url);
   const b = new RemoteBackend(url, opts, r);
   b.startedAt = typeof startedAt === 'number' && Number.isFinite(startedAt) ? startedAt : now();
   await b.start();
