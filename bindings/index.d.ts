@@ -293,7 +293,6 @@ export type DeepResolved<T> =
   T extends readonly unknown[] ? { -readonly [K in keyof T]: DeepResolved<T[K]> } :
   T extends Set<infer V> ? DeepResolved<V>[] :
   T extends Map<infer K, infer V> ? Map<K, DeepResolved<V>> :
-  T extends IterableIterator<infer V> ? DeepResolved<V>[] :
   T extends Record<PropertyKey, unknown> ? { -readonly [K in keyof T]: DeepResolved<T[K]> } :
   T;
 

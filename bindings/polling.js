@@ -47,12 +47,18 @@ function customOf(p) {
 // every probe round, and one report says all there is (the wait goes on with
 // the fallback). Weak, so a dropped strategy is not kept.
 const reported = new WeakSet();
+/** The strategy's class name, read without running user code (an own `constructor` could be a getter). */
+function classOf(s) {
+  const p = Object.getPrototypeOf(s);
+  const d = p && Object.getOwnPropertyDescriptor(p, 'constructor');
+  return d && typeof d.value === 'function' && d.value.name ? d.value.name : 'PollingStrategy subclass';
+}
 function safe(s, fn, fallback) {
   try { return fn(); } catch (e) {
     if (!reported.has(s)) {
       reported.add(s);
       // eslint-disable-next-line no-console
-      console.error(`concurry-wasm: exception in a custom polling strategy (${s.constructor.name}); ` +
+      console.error(`concurry-wasm: exception in a custom polling strategy (${classOf(s)}); ` +
         'the wait goes on (a throwing nextInterval() counts as 10 ms); further exceptions of this strategy are not printed:', e);
     }
     return fallback;

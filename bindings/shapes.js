@@ -107,6 +107,10 @@ export function splitArgs(args, where) {
     // a single value it would be gathered as itself, done at once: a silent
     // wrong answer.
     if (isIterator(x)) return { input: Array.from(x), kind: 'array', options };
+    if (isAsyncIterable(x)) {
+      throw new TypeError(`${where}: an async iterable (an async generator, a stream) cannot be read at the call; ` +
+        'collect it first (Array.fromAsync(it) or a for await loop), or gather(..., { iter: true }) over the futures it yields');
+    }
     return { input: x, kind: 'single', options };
   }
   const first = args[0];
@@ -127,6 +131,11 @@ export function splitArgs(args, where) {
 function isIterator(x) {
   return x !== null && typeof x === 'object' && typeof x.next === 'function' &&
     typeof x[Symbol.iterator] === 'function' && typeof x.then !== 'function';
+}
+
+/** An async iterable that is not a promise (async generators, streams). */
+function isAsyncIterable(x) {
+  return x !== null && typeof x === 'object' && typeof x[Symbol.asyncIterator] === 'function' && typeof x.then !== 'function';
 }
 
 function isContainer(x) {

@@ -37,6 +37,20 @@ describe('an iterator is list input, read once at the call (as Promise.all reads
     expect(() => gather([1].values(), 2)).toThrow(/Cannot provide both a structure/);
   });
 
+  test('an async iterable is refused with a TypeError that says what to do, not gathered as one value', () => {
+    async function* agen() { yield 1; }
+    expect(() => gather(agen())).toThrow(/gather\(\): an async iterable .* cannot be read at the call; collect it first/);
+    expect(() => wait(agen(), { timeout: 5 })).toThrow(/wait\(\): an async iterable/);
+  });
+
+  test('with recurse, a nested iterator is a value (only the top level is read)', async () => {
+    function* gen() { yield 1; }
+    const g = gen();
+    const r = await gather({ a: g, b: later(2, 1) }, { recurse: true });
+    expect(r.a).toBe(g);
+    expect(r.b).toBe(2);
+  });
+
   test('a plain iterable that is not an iterator (a typed array) stays a single value', async () => {
     const u = new Uint8Array([1, 2]);
     const [v] = await gather(u);

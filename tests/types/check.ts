@@ -101,3 +101,13 @@ export async function iteratorInput(): Promise<void> {
   const { done } = await wait(m.values());
   void xs; void ys; void done;
 }
+
+// With recurse, only a top-level iterator is read; a nested one stays as it is.
+export async function nestedIteratorRecurse(): Promise<void> {
+  function* gen() { yield 1; }
+  const r = await gather({ a: gen(), b: Promise.resolve(2) }, { recurse: true });
+  const g: Generator<number> = r.a;
+  const b: number = r.b;
+  const top: number[] = await gather(gen(), { recurse: true });
+  void g; void b; void top;
+}
