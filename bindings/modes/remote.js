@@ -2,7 +2,8 @@
  * Remote mode (the original's Ray mode): calls become BullMQ jobs on Redis,
  * run by `concurry-worker` processes on any machine (bin/concurry-worker.js;
  * the wire contract, encoded by remote-wire.js on both sides: job data { v,
- * method, args, retries, timeoutMs, cancelGraceMs }, outcome { ok } | { err }
+ * method, args, retries, timeoutMs, cancelGraceMs, caller } (caller: this
+ * handle's liveness key, see _alive), outcome { ok } | { err }
  * as the job's return value, progress { cy }, cancel/timeout on the channel
  * `concurry:<queue>:cancel`).
  *
