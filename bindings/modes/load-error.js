@@ -27,23 +27,58 @@ export function moduleLoadError(e, url) {
   if (typeof msg === 'string' && msg.startsWith(PREFIX)) return err; // worded already
   const text = `${PREFIX}: cannot load the module '${url}': ${typeof msg === 'string' ? msg : safeString(e)}`;
   if (!(err instanceof Error) && !looksLikeError(err)) return new Error(text, { cause: e });
+  let name;
+  try { name = typeof err.name === 'string' ? err.name : undefined; } catch { name = undefined; }
   // Reflect.construct with the original's constructor as newTarget: an
   // instance of its class (prototype chain, stack captured here) without
   // running that class's constructor, which may want other arguments.
+  /** @type {any} */
   let out;
+  let ctor;
+  try { ctor = Object.getPrototypeOf(err).constructor; } catch { ctor = undefined; }
   try {
-    const ctor = Object.getPrototypeOf(err).constructor;
     out = Reflect.construct(Error, [text, { cause: e }], typeof ctor === 'function' ? ctor : Error);
-    // V8 leaves out every frame up to a call of newTarget, which never came.
-    const capture = /** @type {any} */ (Error).captureStackTrace;
-    if (typeof capture === 'function') capture(out, moduleLoadError);
   } catch {
-    out = new Error(text, { cause: e });
+    out = undefined;
   }
+  // A class whose instances need internal slots or private fields that only
+  // its constructor makes (DOMException: its name/message getters check for
+  // them) gives an object that throws when printed. DOMException is made by
+  // its own constructor, which takes (message, name); any other such class
+  // gives way to a plain Error carrying the original's name.
+  //
+  // A DOMException rebuilt by name from another thread or process
+  // (boundary.js: a class named DOMException extending Error) becomes a real
+  // one too, so that `instanceof DOMException` and `.code` hold in every mode.
+  const isDom = typeof ctor === 'function' && ctor.name === 'DOMException';
+  const fit = out !== undefined && usable(out);
+  if (out !== undefined && (!fit || isDom)) {
+    out = undefined;
+    // Unusable: the platform's own class (this realm's or the module's).
+    const Dom = fit ? /** @type {any} */ (globalThis).DOMException : ctor;
+    if (isDom && typeof Dom === 'function') {
+      try {
+        const dom = new Dom(text, name);
+        Object.defineProperty(dom, 'cause', { value: e, writable: true, configurable: true });
+        if (usable(dom)) out = dom;
+      } catch { /* a plain Error below */ }
+    }
+    if (out === undefined) {
+      out = new Error(text, { cause: e });
+      if (typeof name === 'string' && name) out.name = name;
+    }
+  }
+  if (out === undefined) out = new Error(text, { cause: e });
   try {
     // A class rebuilt by name (boundary.js) or a class that sets this.name
-    // carries an own name; the stack's first line was written before it.
-    if (Object.prototype.hasOwnProperty.call(err, 'name') && typeof err.name === 'string') out.name = err.name;
+    // carries an own name (a DOMException's is a getter: kept as made).
+    if (!isDom && Object.prototype.hasOwnProperty.call(err, 'name') && typeof name === 'string') out.name = name;
+  } catch { /* a read-only name: the class's own is kept */ }
+  // After the name is final, as the stack's first line is written from it;
+  // also, V8 leaves out every frame up to a call of newTarget, which never came.
+  const capture = /** @type {any} */ (Error).captureStackTrace;
+  try { if (typeof capture === 'function') capture(out, moduleLoadError); } catch { /* stack as captured */ }
+  try {
     for (const k of Object.keys(err)) {
       if (k !== 'name' && k !== 'message' && k !== 'stack' && k !== 'cause') out[k] = err[k];
     }
@@ -51,9 +86,34 @@ export function moduleLoadError(e, url) {
   return out;
 }
 
-/** An Error from another realm (a vm context, as under Jest) fails instanceof. */
+/**
+ * An Error from another realm (a vm context, as under Jest) fails instanceof:
+ * its tag says Error, or (a DOMException, whose tag is its own) some class on
+ * its prototype chain is named Error.
+ */
 function looksLikeError(v) {
-  return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object Error]';
+  if (v === null || typeof v !== 'object') return false;
+  if (Object.prototype.toString.call(v) === '[object Error]') return true;
+  try {
+    for (let p = Object.getPrototypeOf(v), n = 0; p !== null && n < 32; p = Object.getPrototypeOf(p), n++) {
+      const d = Object.getOwnPropertyDescriptor(p, 'constructor');
+      if (d && typeof d.value === 'function' && d.value.name === 'Error' && d.value.prototype === p) return true;
+    }
+  } catch { /* a proxy that throws: not an error */ }
+  return false;
+}
+
+/** True when `v` can be printed: its name, message and stack read without throwing. */
+function usable(v) {
+  try {
+    void v.name;
+    void v.message;
+    void v.stack;
+    String(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeString(v) {
