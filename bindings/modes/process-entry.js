@@ -29,12 +29,20 @@ const ignoreClosed = () => {};
  * WorkerCrashedError then names it and has it as `cause`, as a thread
  * worker's 'error' event gives thread mode (process.js). Sent before the
  * runtime's exit hook posts the last outcomes; the write is synchronous
- * while the pipe has room, as theirs is. */
+ * while the pipe has room, as theirs is.
+ * The monitor also fires when an 'uncaughtException' handler of the task
+ * module keeps the child alive: then the child is still here on the next
+ * turn of its loop (a dying one never gets there, nor does one whose handler
+ * exits at once, for which the error is the right cause), and 'survived'
+ * withdraws the report, so that a later exit is not blamed on it. */
 process.on('uncaughtExceptionMonitor', (err) => {
   if (!process.connected) return;
   let rec;
   try { rec = serializeError(err); } catch { rec = serializeError(new Error('an uncaught error (it could not be read)')); }
-  try { process.send(['crashed', rec], undefined, undefined, ignoreClosed); } catch { /* crashing anyway */ }
+  try { process.send(['crashed', rec], undefined, undefined, ignoreClosed); } catch { return; /* crashing anyway */ }
+  setImmediate(() => {
+    if (process.connected) process.send(['survived'], undefined, undefined, ignoreClosed);
+  });
 });
 
 startRuntime({

@@ -95,10 +95,13 @@ function spawnChild(url) {
       });
       startedPipe.on('error', () => {});
     }
-    // Why the child dies (process-entry.js, before it exits): the crash's cause.
+    // Why the child dies (process-entry.js, before it exits): the crash's
+    // cause, withdrawn by 'survived' when a handler of the task module kept
+    // the child alive (a later exit has another cause).
     let crash = null;
     c.on('message', (m) => {
       if (m[0] === 'crashed') { crash = deserializeError(m[1]); return; }
+      if (m[0] === 'survived') { crash = null; return; }
       ownBuffers(m);
       h.onmessage(m);
     });
