@@ -75,3 +75,14 @@ test('flags a child must not repeat are left out', () => {
   ]);
   expect(inheritedExecArgv([])).toEqual([]);
 });
+
+// A parent started from a snapshot passed --snapshot-blob on: every child ran
+// the snapshot's main function instead of process-entry.js.
+test('flags that run or build something instead of the entry file are left out', () => {
+  expect(inheritedExecArgv([
+    '--snapshot-blob', 'snap.blob', '--max-old-space-size=64', '--snapshot-blob=other.blob',
+    '--build-snapshot', '--build-snapshot-config', 'cfg.json', '--build_snapshot_config=cfg.json',
+    '--run', 'build', '--run=test', '--experimental-sea-config', 'sea.json', '--experimental-sea-config=sea.json',
+    '--prof-process', '--entry-url', '--snapshot_blob', 'x.blob', '--import', './keep.mjs',
+  ])).toEqual(['--max-old-space-size=64', '--import', './keep.mjs']);
+});

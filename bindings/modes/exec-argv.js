@@ -14,7 +14,12 @@
  *     directory (`--cpu-prof*`, `--heap-prof*`, `--prof`);
  *   - the test runner and watch mode (`--test*`, `--experimental-test*`,
  *     `--watch*`): a child would run the tests, or restart on changes;
- *   - `--build-snapshot*`, `--run`, `--experimental-sea-config`.
+ *   - what runs or builds something else instead of the entry file:
+ *     `--snapshot-blob` (a parent started from a snapshot: each child would
+ *     run that snapshot's main function, not process-entry.js),
+ *     `--build-snapshot*`, `--run` (a package.json script),
+ *     `--experimental-sea-config`, `--prof-process`, and `--entry-url`
+ *     (Node 23+: the entry's path would be read as a URL).
  * NODE_OPTIONS reaches the children through their environment, as it does
  * for any child process.
  * @module concurry-wasm/modes/exec-argv
@@ -31,6 +36,7 @@ const DROP_WITH_VALUE = new Set([
   '--test-coverage-include', '--test-coverage-exclude', '--test-coverage-branches',
   '--test-coverage-functions', '--test-coverage-lines', '--test-global-setup',
   '--watch-path', '--build-snapshot-config', '--run', '--experimental-sea-config',
+  '--snapshot-blob',
 ]);
 
 /** Dropped flags with no separate value (a value, if any, is attached with '='). */
@@ -38,7 +44,7 @@ const DROP = new Set([
   '-i', '--interactive', '-c', '--check',
   '--inspect', '--inspect-brk', '--inspect-wait', '--debug-brk',
   '--cpu-prof', '--heap-prof', '--prof', '--prof-process',
-  '--build-snapshot',
+  '--build-snapshot', '--entry-url',
 ]);
 
 /** Families dropped whole: the test runner's and watch mode's flags. */
