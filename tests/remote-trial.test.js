@@ -104,15 +104,31 @@ test('a module that fails to load: createWorker rejects with the worker\'s own m
 });
 
 // A trial: with localWorkers 0 a module path that does not exist was accepted,
-// and calls waited for a worker that could never load it.
-test('a module path that names no file here: createWorker rejects, local workers or not (ERR_MODULE_NOT_FOUND, as other modes)', async () => {
+// and calls waited for a worker that could never load it. Local workers load
+// it from this path, so with them it must name a file here.
+test('a module path that names no file here: createWorker rejects when local workers would load it (ERR_MODULE_NOT_FOUND, as other modes)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cy-trial-'));
-  for (const [target, lw] of [[join(dir, 'nope.mjs'), 0], [join(dir, 'nope.mjs'), 1], [dir, 0]]) {
-    const e = await createWorker(target, { mode: 'remote', redis: redis.url, queue: queueName('nomod'), localWorkers: lw }).then(() => null, (x) => x);
+  for (const target of [join(dir, 'nope.mjs'), dir]) {
+    const e = await createWorker(target, { mode: 'remote', redis: redis.url, queue: queueName('nomod'), localWorkers: 1 }).then(() => null, (x) => x);
     expect(e).toBeInstanceOf(Error);
     expect(e.code).toBe('ERR_MODULE_NOT_FOUND');
     expect(e.message).toContain(`cannot load the module 'file://${target}'`);
     expect(e.message).toContain(target === dir ? 'not a file' : 'no such file');
+  }
+});
+
+// A review: that check refused a thin client (localWorkers 0) whose workers
+// run elsewhere with their own --module, the file absent on the caller.
+test('a thin client (localWorkers 0) needs no module file here: workers elsewhere load their own --module', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cy-thin-'));
+  const q = queueName('thin');
+  const w = await createWorker(join(dir, 'tasks-on-the-workers.mjs'), { mode: 'remote', redis: redis.url, queue: q });
+  try {
+    await startBin(redis, q, { concurrency: 1 });
+    expect(await w.add(2, 3).result({ timeout: 15000 })).toBe(5);
+  } finally {
+    await w.stop();
+    await killBins();
   }
 });
 

@@ -1279,12 +1279,14 @@ class RemoteBackend {
 }
 
 /**
- * A module path (file: URL) must name a file here, local workers or not:
- * this process never loads it, but a path that does not exist is a mistake
- * the user should hear of at createWorker (as in the other modes), not by
- * calls waiting for a worker that never comes. The same error as the other
- * modes' (ERR_MODULE_NOT_FOUND). Other URLs (a package resolved here, http:)
- * are left to the workers.
+ * With local workers, a module path (file: URL) must name a file here: they
+ * load it from there, and a path that does not exist is a mistake the user
+ * should hear of at createWorker (as in the other modes), not by calls
+ * waiting for workers that never start. The same error as the other modes'
+ * (ERR_MODULE_NOT_FOUND). Without local workers (localWorkers 0) this
+ * process never loads it and the workers elsewhere name their own --module:
+ * a thin client need not have the file (not checked). Other URLs (a package
+ * resolved here, http:) are left to the workers.
  */
 async function checkModuleFile(url) {
   if (!url.startsWith('file:')) return;
@@ -1295,8 +1297,8 @@ async function checkModuleFile(url) {
   try { st = await stat(path); } catch (e) { cause = e; }
   if (st !== null && st.isFile()) return;
   throw Object.assign(new Error(`createWorker(): cannot load the module '${url}': ${st === null ? 'no such file' : 'not a file'} ${path} ` +
-    "(mode 'remote': this process does not load the task module, but its path must name it on this machine; " +
-    'local workers load it from there, remote ones load their own --module)', cause ? { cause } : undefined), { code: 'ERR_MODULE_NOT_FOUND' });
+    "(mode 'remote' with localWorkers: the local workers load the task module from this path; " +
+    'with localWorkers 0 the path is not checked, workers elsewhere load their own --module)', cause ? { cause } : undefined), { code: 'ERR_MODULE_NOT_FOUND' });
 }
 
 /**
@@ -1313,7 +1315,7 @@ async function checkModuleFile(url) {
 export async function createBackend(target, opts, startedAt = now()) {
   const url = await moduleURL(target, MODE);
   const r = normalizeRemoteOptions(isPlainObject(opts.remote) ? opts.remote : {});
-  await checkModuleFile(url);
+  if (r.localWorkers > 0) await checkModuleFile(url);
   const b = new RemoteBackend(url, opts, r);
   b.startedAt = typeof startedAt === 'number' && Number.isFinite(startedAt) ? startedAt : now();
   await b.start();
