@@ -253,8 +253,11 @@ function redisOptions() {
  * (createWorker's call: loading remote mode's modules the first time, bullmq
  * and ioredis, takes a good part of a second, and counts). If that time has
  * passed before the first attempt's outcome is known, the rejection waits
- * for it (a refused connection is known at once), but never longer than `ms`
- * from here: a Redis that answers is not refused for lack of time spent loading.
+ * for it (a refused connection is known at once), but at most START_FLOOR ms
+ * past the deadline or past the attempt's start if that came later, and
+ * never longer than `ms` from the attempt: a Redis that answers is not
+ * refused for lack of time spent loading, and one that accepts the
+ * connection and never answers is refused within about `ms` of the call.
  * @returns {Promise<IORedis>}
  */
 async function connect(url, ms, startedAt) {
@@ -281,7 +284,8 @@ async function connect(url, ms, startedAt) {
       t = setTimeout(() => {
         if (last !== null) { fail(); return; }
         late = true;
-        t = setTimeout(fail, Math.max(0, from + ms - now()));
+        const until = Math.min(from + ms, Math.max(startedAt + ms, from) + START_FLOOR);
+        t = setTimeout(fail, Math.max(0, until - now()));
       }, Math.max(0, startedAt + ms - now()));
       c.once('ready', onReady);
       c.connect().catch(() => { /* retried until ready or the timeout */ });
@@ -306,6 +310,13 @@ async function connect(url, ms, startedAt) {
   }
   return c;
 }
+
+/**
+ * Least time (ms) a step of createWorker's start-up after the connection is
+ * given when connectTimeout is all but spent (a Redis that answers needs a
+ * few ms for each): the rejection comes at most this long after connectTimeout.
+ */
+const START_FLOOR = 150;
 
 /** How long stop() waits for BullMQ's own closing of a Queue or QueueEvents (ms). */
 const CLOSE_WAIT = 1000;
@@ -481,18 +492,29 @@ class RemoteBackend {
     this.refd = true;
   }
 
+  /**
+   * What is left of createWorker's connectTimeout (counted from the call),
+   * at least START_FLOOR ms: every Redis wait of start() shares that budget,
+   * so a Redis that accepts connections and then goes silent (or answers
+   * one connection and not the next) is refused within connectTimeout of
+   * the call, not connectTimeout per step.
+   */
+  _budget() {
+    return Math.max(START_FLOOR, this.startedAt + this.r.connectTimeout - now());
+  }
+
   async start() {
     const { redis, queue, connectTimeout } = this.r;
     this.conn = await connect(redis, connectTimeout, this.startedAt);
+    const late = (what) => () => new Error(`createWorker(): cannot reach Redis at ${this.where} within ${connectTimeout} ms (connectTimeout): ${what}`);
     try {
-      const at = await streamPosition(this.conn, PREFIX, queue);
+      const at = await withTimeout(streamPosition(this.conn, PREFIX, queue), this._budget(), late('it did not answer after connecting'));
       this.lastSeen = at.id;
       this.pos = at.pos;
       this.queue = new Queue(queue, { connection: this.conn, prefix: PREFIX });
       this.queue.on('error', () => { /* followed through the connection */ });
       this._openEvents();
-      await withTimeout(this.qe.waitUntilReady(), connectTimeout,
-        () => new Error(`createWorker(): cannot reach Redis at ${this.where} within ${connectTimeout} ms (connectTimeout): the event subscription did not connect`));
+      await withTimeout(this.qe.waitUntilReady(), this._budget(), late('the event subscription did not connect'));
       this.check = createChecker(this.conn, PREFIX, queue);
       this.tell = createCanceller(this.conn, queue);
       this._followConnection(this.conn, true);
@@ -507,7 +529,11 @@ class RemoteBackend {
       for (let i = 0; i < this.r.localWorkers; i++) this.locals.push(this._spawnLocal(i));
       await Promise.all(this.locals.map((l) => l.ready));
     } catch (e) {
-      await this._close();
+      // What _close() ends at once (connections disconnected, local workers
+      // sent SIGTERM) is done synchronously; BullMQ's own closing of a
+      // subscription that never connected may take CLOSE_WAIT, which is not
+      // the caller's to wait for (nothing of it keeps the process alive).
+      await bounded(this._close(), START_FLOOR);
       throw e;
     }
   }
