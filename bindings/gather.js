@@ -34,7 +34,14 @@ import { STATE_SUCCEEDED, STATE_FAILED, FIRST_EXCEPTION } from './core.js';
  */
 export function gather(...args) {
   const one = onePromise(args);
-  if (one !== null) return one.then(gatherOneFulfilled, gatherOneRejected);
+  if (one !== null) {
+    // A `then` that throws rejects the gather, as on the general path.
+    try {
+      return one.then(gatherOneFulfilled, gatherOneRejected);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   const split = splitArgs(args, 'gather()');
   const o = parseGatherOptions(split.options);
   const shape = flatten(split.input, split.kind, o.recurse);

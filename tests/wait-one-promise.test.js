@@ -63,6 +63,18 @@ describe('gather over one promise, no options', () => {
     expect(await g).toEqual([1]);
   });
 
+  test('a promise whose then() throws: gather rejects, wait throws (as on the general path)', async () => {
+    const bad = () => {
+      const p = new Promise(() => {});
+      p.then = () => { throw new Error('then threw'); };
+      return p;
+    };
+    await expect(gather([bad()])).rejects.toThrow('then threw');
+    await expect(gather(bad())).rejects.toThrow('then threw');
+    expect(() => wait([bad()])).toThrow('then threw');
+    expect(() => wait([bad()], {})).toThrow('then threw');
+  });
+
   test('every call gets its own result array', async () => {
     const p = Promise.resolve(1);
     const [a, b] = await Promise.all([gather([p]), gather([p])]);
