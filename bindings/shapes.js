@@ -106,7 +106,7 @@ export function splitArgs(args, where) {
     // for Promise.all: read once, now, in iteration order (→ array). Taken as
     // a single value it would be gathered as itself, done at once: a silent
     // wrong answer.
-    if (isIterator(x)) return { input: Array.from(x), kind: 'array', options };
+    if (isIterator(x)) return { input: readIterator(x), kind: 'array', options };
     if (isAsyncIterable(x)) {
       throw new TypeError(`${where}: an async iterable (an async generator, a stream) cannot be read at the call; ` +
         'collect it first (Array.fromAsync(it) or a for await loop), or gather(..., { iter: true }) over the futures it yields');
@@ -131,6 +131,29 @@ export function splitArgs(args, where) {
 function isIterator(x) {
   return x !== null && typeof x === 'object' && typeof x.next === 'function' &&
     typeof x[Symbol.iterator] === 'function' && typeof x.then !== 'function';
+}
+
+/**
+ * The values of an iterator, read to its end. If it throws midway, what it
+ * yielded before is observed (a promise among them that rejects later is
+ * handled, as Promise.all handles it) and its error is thrown.
+ */
+function readIterator(it) {
+  const out = [];
+  try {
+    for (const v of it) out.push(v);
+  } catch (e) {
+    for (const v of out) {
+      if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
+        try {
+          const then = v.then;
+          if (typeof then === 'function') then.call(v, undefined, () => {});
+        } catch { /* a throwing then getter: nothing to observe */ }
+      }
+    }
+    throw e;
+  }
+  return out;
 }
 
 /** An async iterable that is not a promise (async generators, streams). */

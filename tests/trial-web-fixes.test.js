@@ -37,6 +37,24 @@ describe('an iterator is list input, read once at the call (as Promise.all reads
     expect(() => gather([1].values(), 2)).toThrow(/Cannot provide both a structure/);
   });
 
+  test('a generator that throws midway: its error is thrown, and what it yielded is observed', async () => {
+    const rejected = [];
+    const onUnhandled = (r) => rejected.push(r);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      function* gen() {
+        yield new Promise((_, rej) => setTimeout(() => rej(new Error('later')), 5));
+        throw new RangeError('midway');
+      }
+      expect(() => gather(gen())).toThrow('midway');
+      expect(() => wait(gen())).toThrow('midway');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(rejected).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('an async iterable is refused with a TypeError that says what to do, not gathered as one value', () => {
     async function* agen() { yield 1; }
     expect(() => gather(agen())).toThrow(/gather\(\): an async iterable .* cannot be read at the call; collect it first/);
