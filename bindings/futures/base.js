@@ -107,13 +107,11 @@ class Rejecting {
   then(_, reject) { reject(this.reason); }
 }
 
-/* The resolving functions of a new Promise, taken without an executor
- * closure per call (resultWhenCallbacksRun). */
+/* The resolve function of a new Promise, taken without an executor closure
+ * per call (resultWhenCallbacksRun). */
 let capturedResolve = null;
-let capturedReject = null;
-function capture(resolve, reject) {
+function capture(resolve) {
   capturedResolve = resolve;
-  capturedReject = reject;
 }
 
 /**
@@ -142,7 +140,6 @@ export function resultWhenCallbacksRun(fut) {
   const p = new Promise(capture);
   appendCallback(fut, new ResultWaiter(capturedResolve));
   capturedResolve = null;
-  capturedReject = null;
   return p;
 }
 
