@@ -1303,9 +1303,12 @@ function ringFuture(w, t) {
 /**
  * Names call `id` in worker w's cancel cell (runtime.js CANCEL_AT; threads
  * with a slot), so that the task, if it runs there, sees its signal abort at
- * its next read even while it runs synchronously. Not over the cell of the
- * call running now when `id` is another one (handed, not started): that
- * one's 'cancel' message still reaches it before it starts.
+ * its next read even while it runs synchronously. Only a call the worker
+ * claimed comes here: on a thread with a slot every handed call has a claim
+ * cell, and one not claimed yet is taken back through it (_stopTask) and
+ * never starts; a claimed call starts at once (runtime.js pump), so `id` is
+ * running or about to, with the slot's running id 0 in between. The check
+ * against overwriting the cell of another running call is a guard only.
  */
 function markCancelled(w, id, why) {
   const slot = w.h && w.h.slot;

@@ -75,6 +75,8 @@ export const SLOT_INTS = CELL_AT + CELLS;
 const SLICE_MS = 8;
 /** Outcomes sent at least every this many tasks, so the pool refills the worker before it runs dry. */
 const FLUSH_EVERY = 16;
+/** Without claim cells or drain(): the most ms of calls a worker runs before it reads its messages again (pump()). */
+const READ_MS = 0.25;
 
 const now = typeof performance === 'object' ? () => performance.now() : () => Date.now();
 
@@ -116,7 +118,9 @@ function openRing(info) {
  *   hold(on): (optional) whether the channel keeps the worker alive (Node;
  *     off while the module loads);
  *   yieldNow(fn): runs fn in a task of its own, after the messages already
- *     waiting (Node: setImmediate; browsers: a MessageChannel).
+ *     waiting (Node: setImmediate; browsers: a MessageChannel);
+ *   drain(): (optional) delivers the messages already waiting, at once, to
+ *     the onMessage handler (Node threads: receiveMessageOnPort).
  * @returns {void}
  */
 export function startRuntime(ch) {
@@ -129,6 +133,8 @@ export function startRuntime(ch) {
   let moduleName = '';
   /** The claim cells (thread slots of SLOT_INTS), or null. */
   const cells = ch.slot && ch.slot.length >= SLOT_INTS ? ch.slot : null;
+  /** Reads the messages waiting, synchronously (see pump()), or null. */
+  const drain = cells === null && typeof ch.drain === 'function' ? ch.drain : null;
   /** Tasks received and not started. */
   let queue = [];
   let qHead = 0;
@@ -141,6 +147,8 @@ export function startRuntime(ch) {
   let flushQueued = false;
   let exiting = false;
   let pumping = false;
+  /** When outcomes last went out (or were found to be none). */
+  let lastFlush = 0;
 
   /* The completion ring (ring.js, wasm/src/ring.c), when the pool gave one:
    * the outcome of each call goes into the core's memory too, published
@@ -151,6 +159,7 @@ export function startRuntime(ch) {
 
   function flush() {
     flushQueued = false;
+    lastFlush = now();
     if (out.length === 0) return;
     const entries = out;
     const tl = outTransfer;
@@ -410,19 +419,45 @@ export function startRuntime(ch) {
     });
   }
 
+  /**
+   * Runs the calls received, one after another, for up to a slice.
+   * Without claim cells (processes, threads without SharedArrayBuffer) a
+   * cancel of a call handed here and not started comes only as a message,
+   * and a call cancelled while the one before it ran would start before its
+   * 'cancel' was read. So the messages waiting are read before each call
+   * after the first of a slice where that is synchronous (drain(): Node
+   * threads), else by yielding to the event loop once READ_MS of calls ran
+   * since they were last read (processes: a yield per tiny call cost about
+   * as much as the call): a cancel that reached the worker READ_MS before
+   * the call would start is honoured, one still on its way cannot be. With
+   * cells, the pool takes the call's cell and the worker's claim fails.
+   */
   function pump() {
     if (pumping || cur !== null) return;
     pumping = true;
     const t0 = now();
     let n = 0;
+    let ran = false;
     try {
       while (qHead < queue.length) {
+        if (ran && cells === null && (drain !== null || now() - t0 >= READ_MS)) {
+          if (drain === null) {
+            // Outcomes go out as they would have in one slice: every
+            // FLUSH_EVERY calls, and at least every SLICE_MS.
+            if (out.length >= 3 * FLUSH_EVERY || (out.length && now() - lastFlush >= SLICE_MS)) flush();
+            ch.yieldNow(pump);
+            return;
+          }
+          drain();
+          if (qHead >= queue.length || cur !== null) break;
+        }
         const t = queue[qHead];
         queue[qHead++] = undefined;
         if (qHead === queue.length) { queue = []; qHead = 0; }
         // Taken back by the pool (another worker runs it): nothing to report.
         if (!claim(t)) continue;
         if (out.length && (flushEach || ++n % FLUSH_EVERY === 0)) flush();
+        ran = true;
         if (!start(t)) break;
         if (now() - t0 > SLICE_MS) {
           // Long run of sync tasks: report what is done and let messages

@@ -9,14 +9,20 @@ import { serializeError } from './boundary.js';
 
 
 if (isNode) {
-  const { parentPort, workerData } = await import('node:worker_threads');
+  const { parentPort, workerData, receiveMessageOnPort } = await import('node:worker_threads');
   // Outcomes go through a port of their own, which the pool can read
   // synchronously (receiveMessageOnPort) when the ring says a call is done.
   const out = workerData && workerData.port ? workerData.port : parentPort;
   const slot = workerData && workerData.slot ? new Int32Array(workerData.slot) : null;
+  let handler = null;
   startRuntime({
     send: (m, t) => out.postMessage(m, t),
-    onMessage: (fn) => parentPort.on('message', fn),
+    onMessage: (fn) => { handler = fn; parentPort.on('message', fn); },
+    // Read by the runtime between calls when there are no claim cells: a
+    // message read here is not emitted again.
+    drain: () => {
+      for (let r = receiveMessageOnPort(parentPort); r !== undefined; r = receiveMessageOnPort(parentPort)) handler(r.message);
+    },
     slot,
     ring: workerData && workerData.ring ? workerData.ring : null,
     flushEach: false,
