@@ -568,7 +568,6 @@ export class Pool {
     return requeued;
   }
 
-  /** Calls handed to v, live, and not started (with claim cells: exact; else all but the first). */
   /**
    * Whether to ask v (no claim cells) for some of its `u` calls not started:
    * they add up to RECLAIM_MIN_MS by its average, or it has reported no
@@ -579,6 +578,7 @@ export class Pool {
     return u * v.avg >= RECLAIM_MIN_MS || now() - v.mark >= RECLAIM_MIN_MS;
   }
 
+  /** Calls handed to v, live, and not started (with claim cells: exact; else all but the first). */
   _unstarted(v) {
     let n = 0;
     if (v.cells === null) {
