@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
-import { createWorker, gather } from '../bindings/index.js';
+import { createWorker, gather, WorkerCrashedError } from '../bindings/index.js';
+import { _setCallerTtlForTests } from '../bindings/modes/remote.js';
+import { decodeOutcome } from '../bindings/modes/remote-wire.js';
 import { startRedis, freePort } from './redis-server.js';
 import {
   TASKS, admin, queueName, sleep, until, startBin, killBins,
@@ -256,9 +258,32 @@ const ORPHAN = fileURLToPath(new URL('./fixtures/remote-orphan-caller.mjs', impo
 
 // A trial: jobs of a caller that died (or ended without stop()) stayed on
 // Redis with no TTL and any later worker ran them for nobody. A handle keeps
-// a liveness key while it has jobs (refreshed; it expires after 3 x
-// connectTimeout + 5 s); a worker drops a job whose caller's key is gone.
+// a liveness key while it has jobs (refreshed; it expires after max(120 s,
+// 3 x connectTimeout + 5 s), shortened here by the tests' knob); a worker
+// drops a job whose caller's key is gone.
 describe('jobs of a caller that is gone', () => {
+  afterEach(() => _setCallerTtlForTests(null));
+
+  test('the default lifetime is generous and not shortened by a short connectTimeout', async () => {
+    const ad = admin(redis);
+    for (const [ct, ttl] of [[100, 120000], [5000, 120000], [60000, 185000]]) {
+      const q = queueName('ttl');
+      const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q, connectTimeout: ct });
+      try {
+        const f = w.add(1, 2);
+        await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1, 'the job on Redis');
+        const [key] = await ad.keys(`concurry:${q}:caller:*`);
+        const left = await ad.pttl(key);
+        expect(left).toBeGreaterThan(ttl - 5000);
+        expect(left).toBeLessThanOrEqual(ttl);
+        f.cancel();
+      } finally {
+        await w.stop();
+      }
+    }
+    ad.disconnect();
+  });
+
   test('the caller SIGKILLed with jobs queued: a worker that comes later drops them unrun', async () => {
     const q = queueName('orphan');
     const dir = mkdtempSync(join(tmpdir(), 'cy-orphan-'));
@@ -274,7 +299,12 @@ describe('jobs of a caller that is gone', () => {
       await startBin(redis, q, { concurrency: 1 });
       await until(async () => (await ad.zcard(`bull:${q}:completed`)) === 3, 'the jobs dropped', 15000);
       const ids = await ad.zrange(`bull:${q}:completed`, 0, -1);
-      for (const id of ids) expect(await ad.hget(`bull:${q}:${id}`, 'returnvalue')).toContain('"err"');
+      for (const id of ids) {
+        const o = decodeOutcome(await ad.hget(`bull:${q}:${id}`, 'returnvalue'));
+        expect(o.ok).toBe(false);
+        expect(o.error.name).toBe('WorkerCrashedError');
+        expect(o.error.code).toBe('ERR_CALLER_UNRESPONSIVE');
+      }
       expect(existsSync(log)).toBe(false);
     } finally {
       ad.disconnect();
@@ -283,14 +313,53 @@ describe('jobs of a caller that is gone', () => {
   });
 
   test('a live caller keeps its key: its jobs run however long they waited', async () => {
+    _setCallerTtlForTests(2000);
     const q = queueName('alive');
     const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q, connectTimeout: 1000 });
     try {
       const fs = [w.add(1, 2), w.add(3, 4)];
-      await sleep(9000); // longer than the key's TTL (8 s): refreshed meanwhile
+      await sleep(4500); // longer than the key's lifetime (2 s): refreshed meanwhile
       await startBin(redis, q, { concurrency: 1 });
       expect(await gather(fs, { timeout: 15000 })).toEqual([3, 7]);
     } finally {
+      await w.stop();
+      await killBins();
+    }
+  });
+
+  // A review: with connectTimeout 100 the key lived 5.3 s, and a caller
+  // whose event loop was blocked that long had its queued jobs finished by
+  // the workers with a CancelledError it never asked for (cancelled() false).
+  test('a caller blocked longer than the lifetime: its dropped calls fail with WorkerCrashedError saying why (never run), not CancelledError', async () => {
+    _setCallerTtlForTests(1500);
+    const q = queueName('blocked');
+    const dir = mkdtempSync(join(tmpdir(), 'cy-blocked-'));
+    const log = join(dir, 'log');
+    const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q, connectTimeout: 100 });
+    const ad = admin(redis);
+    try {
+      await startBin(redis, q, { concurrency: 1 });
+      // The worker's one slot is busy 3.5 s; two calls wait behind it.
+      const first = w.sleepThen(3500, 'first');
+      await until(() => first.running(), 'the first call to run');
+      const fs = [w.marked(log, 10, 'a'), w.marked(log, 10, 'b')];
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 2, 'the calls on Redis');
+      // Blocked 5 s (heavy synchronous work): the key (1.5 s) expires, and
+      // the worker, free after 3.5 s, finds the waiting jobs' caller gone.
+      const until5 = Date.now() + 5000;
+      while (Date.now() < until5) { /* busy */ }
+      expect(await first.result({ timeout: 10000 })).toBe('first');
+      for (const f of fs) {
+        const e = await f.exception({ timeout: 10000 });
+        expect(f.cancelled()).toBe(false);
+        expect(e).toBeInstanceOf(WorkerCrashedError);
+        expect(e.code).toBe('ERR_CALLER_UNRESPONSIVE');
+        expect(e.attempts).toBe(0);
+        expect(e.message).toMatch(/^The call 'marked' was dropped, not run, by concurry-worker \S+ pid=\d+: its caller was unresponsive for more than 1\.5 s/);
+      }
+      expect(existsSync(log)).toBe(false);
+    } finally {
+      ad.disconnect();
       await w.stop();
       await killBins();
     }

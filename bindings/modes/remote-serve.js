@@ -22,6 +22,7 @@
  * - Host deaths count against the job's `retries` (job.stalledCounter).
  * @module concurry-wasm/modes/remote-serve
  */
+import { hostname } from 'node:os';
 import { Worker, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createBackend as processPool } from './process.js';
@@ -48,6 +49,8 @@ const EARLY_CANCEL_MAX = 10000;
  * read that job's message (one GET per job only while cancels are flowing).
  */
 const CANCELS_FLOWING_MS = 2000;
+/** This worker, as named in the outcome of a job it drops: host and pid. */
+const WORKER_NAME = `${hostname()} pid=${process.pid}`;
 /** How long a caller seen alive (its liveness key, job.data.caller) is not asked again (ms). */
 const CALLER_CHECK_MS = 1000;
 
@@ -267,10 +270,19 @@ export async function serveQueue(o) {
         { method: d.method, attempts: stalls, exitCode: null, signal: null }));
     }
     // A job whose caller is gone (its liveness key expired: the caller died
-    // or ended without stop()) runs for nobody: dropped.
+    // or ended without stop()) runs for nobody: dropped, never run. Not a
+    // CancelledError (nobody cancelled it): a caller that was only
+    // unresponsive (its event loop blocked longer than the key's lifetime)
+    // reads this outcome, and must learn why its call failed and that it
+    // never ran (attempts 0: safe to call again).
     const caller = job.data && job.data.caller;
     if (typeof caller === 'string' && !(await callerAlive(caller))) {
-      return encodeErr(new CancelledError(`The call '${d.method}' was not run: its caller is gone (its liveness key ${caller} expired)`));
+      const ttl = job.data.callerTtlMs;
+      const gone = typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0 ? `more than ${+(ttl / 1000).toFixed(1)} s` : 'too long';
+      return encodeErr(Object.assign(new WorkerCrashedError(
+        `The call '${d.method}' was dropped, not run, by concurry-worker ${WORKER_NAME}: its caller was unresponsive for ${gone} ` +
+        `(its liveness key ${caller} expired: the caller ended without stop(), crashed, or its event loop was blocked)`,
+        { method: d.method, attempts: 0, exitCode: null, signal: null }), { code: 'ERR_CALLER_UNRESPONSIVE' }));
     }
     let timeout;
     if (d.timeoutMs !== null) {

@@ -2,8 +2,9 @@
  * Remote mode (the original's Ray mode): calls become BullMQ jobs on Redis,
  * run by `concurry-worker` processes on any machine (bin/concurry-worker.js;
  * the wire contract, encoded by remote-wire.js on both sides: job data { v,
- * method, args, retries, timeoutMs, cancelGraceMs, caller } (caller: this
- * handle's liveness key, see _alive), outcome { ok } | { err }
+ * method, args, retries, timeoutMs, cancelGraceMs, caller, callerTtlMs }
+ * (caller: this handle's liveness key, see _alive; callerTtlMs its
+ * lifetime, for the worker's message when it drops an orphan), outcome { ok } | { err }
  * as the job's return value, progress { cy }, cancel/timeout on the channel
  * `concurry:<queue>:cancel`).
  *
@@ -102,6 +103,34 @@ const C_BATCH = 1; // waiting for this tick's addBulk
 const C_ADDING = 2; // addBulk sent
 const C_ADDED = 3; // on Redis
 const C_DONE = 4;
+
+/**
+ * Least lifetime of a caller's liveness key (ms) without a refresh. A caller
+ * whose event loop is blocked this long (heavy synchronous work, a debugger
+ * pause, a laptop asleep) cannot refresh it, and workers then drop its
+ * queued jobs as orphans: generous, and not shortened by a short connectTimeout.
+ */
+const CALLER_TTL_MIN = 120000;
+/** Tests only (see _setCallerTtlForTests): a lifetime used instead of callerTtl()'s, or null. */
+let callerTtlOverride = null;
+
+/** The liveness key's lifetime for a connectTimeout: max(120 s, 3 x connectTimeout + 5 s). */
+function callerTtl(connectTimeout) {
+  if (callerTtlOverride !== null) return callerTtlOverride;
+  return Math.max(CALLER_TTL_MIN, Math.ceil(3 * connectTimeout + 5000));
+}
+
+/**
+ * For tests only, not part of the package's API (this module is not
+ * exported): handles created from now on use a liveness-key lifetime of `ms`
+ * (null: the default), so that orphan and blocked-caller cases need not wait
+ * two minutes.
+ * @param {number|null} ms
+ */
+export function _setCallerTtlForTests(ms) {
+  if (ms !== null && !(Number.isInteger(ms) && ms >= 100)) throw new RangeError(`_setCallerTtlForTests(): ms must be null or an integer >= 100; got ${ms}`);
+  callerTtlOverride = ms;
+}
 
 /** A Redis stream entry id. */
 const STREAM_ID = /^\d+-\d+$/;
@@ -470,12 +499,13 @@ class RemoteBackend {
      * The caller's liveness key (job.data.caller): set while this handle has
      * jobs on Redis, refreshed every aliveEvery ms, expiring after aliveTtl
      * ms; a worker drops a job whose caller's key is gone (remote-serve.js).
-     * The TTL outlives an outage that does not fail the calls (connectTimeout)
-     * and a busy event loop, with room to spare.
+     * The TTL (callerTtl) outlives an outage that does not fail the calls
+     * (connectTimeout) and an event loop blocked for a while (heavy
+     * synchronous work, a debugger pause, a laptop asleep), with room to spare.
      */
     this.callerKey = `concurry:${r.queue}:caller:${this.tag}`;
-    this.aliveEvery = Math.max(250, r.connectTimeout / 2);
-    this.aliveTtl = Math.ceil(3 * r.connectTimeout + 5000);
+    this.aliveTtl = callerTtl(r.connectTimeout);
+    this.aliveEvery = Math.max(250, Math.min(r.connectTimeout / 2, this.aliveTtl / 4));
     this.aliveAt = -Infinity;
     this.aliveTimer = null;
     this.locals = [];
@@ -779,6 +809,7 @@ class RemoteBackend {
         method: c.method, args, retries: c.retries, timeoutMs: c.timeout, cancelGraceMs: this.o.cancelGraceMs,
       });
       c.data.caller = this.callerKey;
+      c.data.callerTtlMs = this.aliveTtl;
     } catch (e) {
       this._settle(c, FAILED, e);
       return;
