@@ -103,6 +103,26 @@ export class DataCloneError extends Error {
 }
 
 /**
+ * Remote mode: `stop()` ended the handle (connections closed, local workers
+ * ended), but the cancels or timeouts of some calls did not reach Redis (it
+ * stayed away for connectTimeout): their jobs may still run. `jobs` lists
+ * them: `{ id, method, reason: 'cancel' | 'timeout' }`. Thrown by an awaited
+ * `stop()` only: `[Symbol.asyncDispose]` reports it as a process warning
+ * instead, and a `stop()` nobody awaits drops it.
+ */
+export class UndeliveredCancelError extends Error {
+  /**
+   * @param {string} [message]
+   * @param {{ jobs?: Array<{ id: string, method: string, reason: 'cancel'|'timeout' }> } & ErrorOptions} [info]
+   */
+  constructor(message = 'Cancels did not reach Redis: their jobs may still run', info = undefined) {
+    super(message, info && info.cause !== undefined ? { cause: info.cause } : undefined);
+    this.name = 'UndeliveredCancelError';
+    this.jobs = info && Array.isArray(info.jobs) ? info.jobs : [];
+  }
+}
+
+/**
  * A failure reported by C code (a C task's non-zero code, or a core error code)
  * that has no JavaScript error of its own.
  */

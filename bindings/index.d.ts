@@ -36,8 +36,31 @@ export class WorkerCrashedError extends Error {
   signal: string | null;
   /** The method of the call that was running. */
   method: string | null;
-  /** How many times the call ran (1 + retries spent on it). */
+  /** How many times the call ran (1 + retries spent on it; 0 for a remote job dropped unrun). */
   attempts: number;
+  /**
+   * Remote mode: 'ERR_CALLER_UNRESPONSIVE' when a worker dropped the job without running it because
+   * the caller's liveness key expired (its event loop blocked longer than max(120 s, 3 x connectTimeout + 5 s)).
+   */
+  code?: string;
+}
+/**
+ * Remote mode: `stop()` ended everything, but the cancels or timeouts of some calls did not reach
+ * Redis (away for connectTimeout): their jobs may still run. Thrown by an awaited `stop()` only;
+ * `[Symbol.asyncDispose]` emits it as a process warning, and a `stop()` nobody awaits drops it.
+ */
+export class UndeliveredCancelError extends Error {
+  constructor(message?: string, info?: { jobs?: UndeliveredJob[]; cause?: unknown });
+  name: 'UndeliveredCancelError';
+  /** The calls whose cancel or timeout was not delivered. */
+  jobs: UndeliveredJob[];
+}
+/** A call listed by UndeliveredCancelError. */
+export interface UndeliveredJob {
+  /** The BullMQ job id. */
+  id: string;
+  method: string;
+  reason: 'cancel' | 'timeout';
 }
 /** `call()` beyond `maxQueued` queued calls; thrown synchronously. */
 export class QueueFullError extends Error {
@@ -604,7 +627,8 @@ export interface WorkerMethods<T = Record<string, AnyFn>> {
   /**
    * Drains; `{ force: true }` cancels queued and running calls. Later calls throw InvalidStateError.
    * Remote mode: also waits (up to connectTimeout) for cancels and timeouts made while Redis was
-   * away to reach it; if some could not, rejects after closing, with `error.jobs` ({ id, method, reason }).
+   * away to reach it; if some could not, rejects after closing with UndeliveredCancelError
+   * (`error.jobs`). A stop() that nobody awaits never rejects unhandled for it.
    */
   stop(options?: { force?: boolean }): Promise<void>;
   /** Counters, read now. */
@@ -613,7 +637,10 @@ export interface WorkerMethods<T = Record<string, AnyFn>> {
   whenIdle(): Promise<void>;
   /** Resolves when a call would be accepted under maxQueued; rejects with InvalidStateError once stop() was called (also while waiting). */
   whenAvailable(): Promise<void>;
-  /** stop(), for `await using`. */
+  /**
+   * stop(), for `await using`; remote mode's UndeliveredCancelError is emitted as a process warning
+   * rather than thrown (no SuppressedError at the end of a scope for it): call stop() to catch it.
+   */
   [Symbol.asyncDispose](): Promise<void>;
   /** Never thenable. */
   readonly then?: undefined;

@@ -11,6 +11,7 @@
 export { ready } from './core.js';
 export {
   CancelledError, TimeoutError, InvalidStateError, WorkerCrashedError, QueueFullError, DataCloneError, CoreError,
+  UndeliveredCancelError,
 } from './errors.js';
 export { BaseFuture, kFutureOf } from './futures/base.js';
 export { SyncFuture } from './futures/sync.js';

@@ -28,7 +28,7 @@
  * (`call`, `stop`, `stats`, ...), are reached through `call(name, ...)`.
  * @module concurry-wasm/modes/create
  */
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError, UndeliveredCancelError } from '../errors.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 import { normalizeWorkerOptions, normalizeCallOptions, defaultCallOptions, checkMethod } from './worker-options.js';
 import { moduleURL, targetKind, defaultMaxWorkers } from './target.js';
@@ -127,6 +127,11 @@ function makeHandle(backend, opts) {
       availRejects.clear();
       const p = Promise.resolve(backend.stop({ force })).then(() => {});
       stopping = stopping ? Promise.all([stopping, p]).then(() => {}) : p;
+      // Remote mode's stop() rejects only with UndeliveredCancelError, for
+      // whoever awaits it: a fire-and-forget stop() must not make it an
+      // unhandled rejection that ends the process (marked handled here;
+      // an await still sees it).
+      if (opts.mode === 'remote') stopping.catch(() => {});
       return stopping;
     },
     /** @returns {{ workers: number, idle: number, running: number, queued: number, completed: number, failed: number, crashed: number }} */
@@ -155,8 +160,21 @@ function makeHandle(backend, opts) {
           (e) => { availRejects.delete(reject); reject(e); });
       });
     },
-    /** `await using w = await createWorker(...)`: stop() at the end of the scope. */
-    [kAsyncDispose]() { return handle.stop(); },
+    /**
+     * `await using w = await createWorker(...)`: stop() at the end of the
+     * scope. Remote mode's UndeliveredCancelError (everything was ended, but
+     * some cancels did not reach Redis) becomes a process warning, not a
+     * rejection: a disposal must not replace the scope's own outcome (or
+     * wrap it in a SuppressedError) for it. Call stop() to get it thrown.
+     */
+    [kAsyncDispose]() {
+      return handle.stop().catch((e) => {
+        if (!(e instanceof UndeliveredCancelError)) throw e;
+        if (typeof process === 'object' && process !== null && typeof process.emitWarning === 'function') process.emitWarning(e);
+        // eslint-disable-next-line no-console
+        else console.warn(e);
+      });
+    },
     [Symbol.toStringTag]: 'Worker',
   };
 

@@ -35,7 +35,8 @@
  * append-only file) only makes the next check read every pending job.
  * Cancels and timeouts made while Redis is away go out when it is back;
  * stop() waits for them up to connectTimeout and rejects naming those that
- * did not. Every connection ends at stop() whatever its state (endEvents,
+ * did not (UndeliveredCancelError; create.js makes [Symbol.asyncDispose] a
+ * warning of it, and a stop() nobody awaits never an unhandled rejection). Every connection ends at stop() whatever its state (endEvents,
  * disconnect): nothing of a stopped or idle handle keeps the process alive.
  * @module concurry-wasm/modes/remote
  */
@@ -46,7 +47,7 @@ import IORedis from 'ioredis';
 import { RemoteFuture } from '../futures/remote.js';
 import { completeTasks, claimTask, finishClaim, OK, FAILED, CANCELLED } from '../futures/task.js';
 import {
-  TimeoutError, WorkerCrashedError, DataCloneError,
+  TimeoutError, WorkerCrashedError, DataCloneError, UndeliveredCancelError,
 } from '../errors.js';
 import {
   jobData, decodeOutcome as decodeWire, decodeProgress, cancelKey,
@@ -1274,9 +1275,10 @@ class RemoteBackend {
   }
 
   /**
-   * Closes everything; then rejects if cancels or timeouts made on this
-   * handle did not reach Redis (it stayed away connectTimeout after stop()):
-   * their jobs may still run, and the caller must know.
+   * Closes everything; then rejects with UndeliveredCancelError if cancels or
+   * timeouts made on this handle did not reach Redis (it stayed away
+   * connectTimeout after stop()): their jobs may still run, and the caller
+   * must know.
    */
   async _close() {
     if (this.closed) return;
@@ -1327,9 +1329,9 @@ class RemoteBackend {
     await Promise.all([...ends, qe === null ? null : endEvents(qe), bounded(queueClosed, CLOSE_WAIT)]);
     if (lost.length > 0) {
       const ids = lost.map((x) => `${x.method} (${x.id}, ${x.reason})`);
-      throw Object.assign(new Error(`stop(): ${lost.length} cancel${lost.length === 1 ? '' : 's'} or timeout${lost.length === 1 ? '' : 's'} ` +
+      throw new UndeliveredCancelError(`stop(): ${lost.length} cancel${lost.length === 1 ? '' : 's'} or timeout${lost.length === 1 ? '' : 's'} ` +
         `did not reach Redis at ${this.where} within ${this.r.connectTimeout} ms (connectTimeout): ` +
-        `${lost.length === 1 ? 'its job' : 'their jobs'} may still run: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''}`),
+        `${lost.length === 1 ? 'its job' : 'their jobs'} may still run: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''}`,
       { jobs: lost });
     }
   }
