@@ -4,7 +4,7 @@
 // unreachable at start, Redis going away under a handle, Redis restarted
 // mid-run (append-only file), and nothing keeping the process alive after
 // stop(). Real redis-servers, real concurry-worker processes.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { jest } from '@jest/globals';
 import { QueueEvents } from 'bullmq';
 import { createWorker, gather, WorkerCrashedError, UndeliveredCancelError } from '../bindings/index.js';
 import { startRedis, freePort } from './redis-server.js';
-import { TASKS, admin, queueName, until, sleep, killBins, startBin } from './remote-helpers.js';
+import { TASKS, admin, queueName, until, sleep, killBins, startBin, runToExit } from './remote-helpers.js';
 
 jest.setTimeout(120000);
 
@@ -276,13 +276,8 @@ describe('cancels made while Redis is away', () => {
   });
 
   test('a stop() nobody awaits during an outage does not crash the process (no unhandled rejection)', async () => {
-    const child = spawn(process.execPath, [UNAWAITED], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const r = await new Promise((res) => child.once('close', (code, signal) => res({ code, signal })));
-    expect({ out, err, ...r }).toEqual({ out: 'alive\ndone\n', err: '', code: 0, signal: null });
+    const r = await runToExit(UNAWAITED, [], 30000);
+    expect({ out: r.out, err: r.err, code: r.code, signal: r.signal }).toEqual({ out: 'alive\ndone\n', err: '', code: 0, signal: null });
   });
 });
 
@@ -320,40 +315,20 @@ describe('process lifetime', () => {
     const q = queueName('idle');
     await startBin(redis, q);
     const script = fileURLToPath(new URL('./fixtures/remote-idle.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script, redis.url, q], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const exited = new Promise((r) => child.once('exit', (code) => r(code)));
-    await until(() => out.includes('results'), `the script's results (stderr: ${err})`, 30000);
-    const t0 = Date.now();
-    let timer;
-    const code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 8000, 'still alive'); })]);
-    clearTimeout(timer);
-    if (code === 'still alive') child.kill('SIGKILL');
-    expect(code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(8000);
-    expect(out).toContain('results 42 3');
+    const r = await runToExit(script, [redis.url, q], 38000, { mark: 'results' });
+    expect(r.markAt).not.toBeNull(); // the script's results (stderr in r.err)
+    expect(r.code).toBe(0);
+    expect(r.exitAt - r.markAt).toBeLessThan(8000);
+    expect(r.out).toContain('results 42 3');
   });
 
   test.each([['stop()', 'drain'], ['stop({ force: true })', 'force']])('nothing keeps the process alive after %s', async (_, how) => {
     const redis = await redisServer();
     const script = fileURLToPath(new URL('./fixtures/remote-exit.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script, redis.url, queueName('exit'), how], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const exited = new Promise((r) => child.once('exit', (code) => r(code)));
-    await until(() => out.includes('result'), `the script's result (stderr: ${err})`, 30000);
-    const t0 = Date.now();
-    let timer;
-    const code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 8000, 'still alive'); })]);
-    clearTimeout(timer);
-    if (code === 'still alive') child.kill('SIGKILL');
-    expect(code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(8000);
-    expect(out).toContain('result 42 true');
+    const r = await runToExit(script, [redis.url, queueName('exit'), how], 38000, { mark: 'result' });
+    expect(r.markAt).not.toBeNull(); // the script's result (stderr in r.err)
+    expect(r.code).toBe(0);
+    expect(r.exitAt - r.markAt).toBeLessThan(8000);
+    expect(r.out).toContain('result 42 true');
   });
 });

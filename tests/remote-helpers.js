@@ -79,3 +79,35 @@ export async function until(pred, what, ms = 15000) {
     await sleep(20);
   }
 }
+
+/**
+ * Runs `node path ...args` as a process of its own and resolves once it
+ * exited, or after `ms` (then it is SIGKILLed and `exited` is false):
+ * { exited, code, signal, out, err, exitAt, markAt }. `markAt` is when its
+ * stdout first contained `mark` (Date.now(), null if never): tests measure
+ * how soon a process exits once it has nothing left to do.
+ * @param {string} path @param {string[]} args @param {number} ms
+ * @param {{ mark?: string }} [opts]
+ */
+export async function runToExit(path, args, ms, { mark = 'done\n' } = {}) {
+  const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let markAt = null;
+  child.stdout.on('data', (d) => { out += d; if (markAt === null && out.includes(mark)) markAt = Date.now(); });
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal, exitAt: Date.now() })));
+  let timer;
+  const r = await Promise.race([exited, new Promise((res) => { timer = setTimeout(() => res(null), ms); })]);
+  clearTimeout(timer);
+  if (r === null) {
+    child.kill('SIGKILL');
+    const k = await exited;
+    return { exited: false, ...k, out, err, markAt };
+  }
+  // The pipes' last bytes arrive with 'close', after 'exit'.
+  if (child.exitCode !== null && !(child.stdout.readableEnded && child.stderr.readableEnded)) {
+    await new Promise((res) => { child.once('close', res); });
+  }
+  return { exited: true, ...r, out, err, markAt };
+}

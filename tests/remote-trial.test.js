@@ -14,7 +14,7 @@ import { _setCallerTtlForTests } from '../bindings/modes/remote.js';
 import { decodeOutcome } from '../bindings/modes/remote-wire.js';
 import { startRedis, freePort } from './redis-server.js';
 import {
-  TASKS, admin, queueName, sleep, until, startBin, killBins,
+  TASKS, admin, queueName, sleep, until, startBin, killBins, runToExit,
 } from './remote-helpers.js';
 
 jest.setTimeout(90000);
@@ -180,25 +180,12 @@ describe('the process exits after a Redis outage', () => {
   for (const how of ['restart', 'down', 'idle']) {
     const what = { restart: 'Redis back, then stop({ force: true })', down: 'stop({ force: true }) while Redis is away', idle: 'never stopped, the handle idle' }[how];
     test(`${what}: the process exits by itself`, async () => {
-      const child = spawn(process.execPath, [OUTAGE, how], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      let doneAt = null;
-      child.stdout.on('data', (d) => { out += d; if (doneAt === null && out.includes('done\n')) doneAt = Date.now(); });
-      child.stderr.on('data', (d) => { err += d; });
-      const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal, at: Date.now() })));
-      let timer;
-      const r = await Promise.race([exited, new Promise((res) => { timer = setTimeout(() => res(null), 30000); })]);
-      clearTimeout(timer);
-      if (r === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-      expect({ out, err, exited: r !== null }).toEqual({ out: expect.stringContaining('was not sent'), err: '', exited: true });
-      expect(out).toContain('done\n');
+      const r = await runToExit(OUTAGE, [how], 30000);
+      expect({ out: r.out, err: r.err, exited: r.exited }).toEqual({ out: expect.stringContaining('was not sent'), err: '', exited: true });
+      expect(r.out).toContain('done\n');
       expect(r.code).toBe(0);
       // Nothing left to do after 'done': the exit follows at once (a leak keeps it forever).
-      expect(r.at - doneAt).toBeLessThan(3000);
+      expect(r.exitAt - r.markAt).toBeLessThan(3000);
     });
   }
 });
@@ -212,25 +199,12 @@ describe('the process exits when Redis is gone for good', () => {
   for (const how of ['pending', 'idle']) {
     const what = { pending: 'calls pending when Redis went', idle: 'an idle handle, one call made during the outage' }[how];
     test(`${what}, never stopped: the process exits by itself`, async () => {
-      const child = spawn(process.execPath, [GONE, how], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      let doneAt = null;
-      child.stdout.on('data', (d) => { out += d; if (doneAt === null && out.includes('done\n')) doneAt = Date.now(); });
-      child.stderr.on('data', (d) => { err += d; });
-      const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal, at: Date.now() })));
-      let timer;
-      const r = await Promise.race([exited, new Promise((res) => { timer = setTimeout(() => res(null), 30000); })]);
-      clearTimeout(timer);
-      if (r === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-      expect({ err, exited: r !== null }).toEqual({ err: '', exited: true });
-      expect(out.match(/^failed .*unreachable/gm)).toHaveLength(how === 'pending' ? 3 : 1);
-      expect(out).toContain('done\n');
+      const r = await runToExit(GONE, [how], 30000);
+      expect({ err: r.err, exited: r.exited }).toEqual({ err: '', exited: true });
+      expect(r.out.match(/^failed .*unreachable/gm)).toHaveLength(how === 'pending' ? 3 : 1);
+      expect(r.out).toContain('done\n');
       expect(r.code).toBe(0);
-      expect(r.at - doneAt).toBeLessThan(3000);
+      expect(r.exitAt - r.markAt).toBeLessThan(3000);
     });
   }
 });
@@ -243,11 +217,8 @@ const CONNECT = fileURLToPath(new URL('./fixtures/remote-connect-time.mjs', impo
 test('Redis unreachable: the first createWorker of a process rejects within connectTimeout of the call (loading the modules included)', async () => {
   const port = await freePort();
   for (const lw of [0, 2]) {
-    const child = spawn(process.execPath, [CONNECT, `redis://127.0.0.1:${port}`, '1500', String(lw)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    await new Promise((r) => child.once('close', r));
-    const { ms, message } = JSON.parse(out);
+    const r = await runToExit(CONNECT, [`redis://127.0.0.1:${port}`, '1500', String(lw)], 30000);
+    const { ms, message } = JSON.parse(r.out);
     expect(message).toContain(`cannot reach Redis at redis://127.0.0.1:${port} within 1500 ms (connectTimeout)`);
     expect(ms).toBeGreaterThanOrEqual(1450);
     expect(ms).toBeLessThan(1750);

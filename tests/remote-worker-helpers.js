@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { beforeEach, afterEach, expect } from '@jest/globals';
 import {
   jobData, decodeOutcome, decodeProgress, encodeCancel, cancelChannel, cancelKey, CANCEL_KEY_TTL_MS,
 } from '../bindings/modes/remote-wire.js';
@@ -181,4 +182,33 @@ export async function cleanup() {
     ps.push(new Promise((r) => { if (c.exitCode !== null || c.signalCode !== null) r(); else { c.once('exit', r); c.kill('SIGKILL'); } }));
   }
   await Promise.all(ps);
+}
+
+/**
+ * In the enclosing describe: a fresh queue and a producer on it before each
+ * test (closed after it), handed to `set(p, q)` (the describe's own `p` and
+ * `q`). `redis()` gives the test's Redis (started in a beforeAll).
+ * @param {() => { url: string }} redis @param {() => string} queueName
+ * @param {(p: any, q: string) => void} set
+ */
+export function producerEachTest(redis, queueName, set) {
+  let p = null;
+  beforeEach(async () => {
+    const q = queueName();
+    p = await producer(redis(), q);
+    set(p, q);
+  });
+  afterEach(async () => { if (p !== null) await p.close(); p = null; });
+}
+
+/**
+ * Runs the task 'count' (n progress steps) through producer `p` and checks
+ * its result, and that its n progress events reached Redis in order, before
+ * the completion.
+ */
+export async function expectProgressInOrder(p, n) {
+  const id = await p.add('count', [n]);
+  expect(await p.outcome(id)).toEqual({ ok: true, value: n });
+  await until(() => (p.seen.get(id) || []).some((e) => e[0] === 'completed'), 'the completed event');
+  expect(p.seen.get(id)).toEqual([...Array.from({ length: n }, (_, i) => ['progress', { step: i + 1, of: n }]), ['completed']]);
 }

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from './redis-server.js';
-import { runBin, startWorker, producer, logLines, until, alive, cleanup } from './remote-worker-helpers.js';
+import {
+  runBin, startWorker, logLines, until, alive, cleanup, producerEachTest, expectProgressInOrder,
+} from './remote-worker-helpers.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../bindings/index.js';
 
 import { jest } from '@jest/globals';
@@ -45,11 +47,7 @@ test('--sandbox expects process or thread', async () => {
 describe('jobs in worker threads', () => {
   let p;
   let q;
-  beforeEach(async () => {
-    q = queueName();
-    p = await producer(redis, q);
-  });
-  afterEach(async () => { await p.close(); });
+  producerEachTest(() => redis, queueName, (np, nq) => { p = np; q = nq; });
 
   test('a job runs in a worker thread of the worker command; progress reaches Redis in order, before the completion', async () => {
     const w = await start(q);
@@ -58,10 +56,7 @@ describe('jobs in worker threads', () => {
     expect(o.ok).toBe(true);
     expect(o.value.pid).toBe(w.pid);
     expect(o.value.isMainThread).toBe(false);
-    const id = await p.add('count', [4]);
-    expect(await p.outcome(id)).toEqual({ ok: true, value: 4 });
-    await until(() => (p.seen.get(id) || []).some((e) => e[0] === 'completed'), 'the completed event');
-    expect(p.seen.get(id)).toEqual([...[1, 2, 3, 4].map((i) => ['progress', { step: i, of: 4 }]), ['completed']]);
+    await expectProgressInOrder(p, 4);
     const e = await p.outcome(await p.add('failCustom', ['bad', 3]));
     expect(e.error.name).toBe('CustomError');
     expect(e.error.code).toBe(3);

@@ -9,7 +9,7 @@ import { serialize } from 'node:v8';
 import { join } from 'node:path';
 import { startRedis, freePort } from './redis-server.js';
 import {
-  runBin, startWorker, producer, logLines, until, alive, cleanup, TASKS,
+  runBin, startWorker, logLines, until, alive, cleanup, TASKS, producerEachTest, expectProgressInOrder,
 } from './remote-worker-helpers.js';
 import { CancelledError, TimeoutError, WorkerCrashedError, DataCloneError } from '../bindings/index.js';
 import { jobData } from '../bindings/modes/remote-wire.js';
@@ -125,11 +125,7 @@ describe('command line', () => {
 describe('jobs', () => {
   let p;
   let q;
-  beforeEach(async () => {
-    q = queueName();
-    p = await producer(redis, q);
-  });
-  afterEach(async () => { await p.close(); });
+  producerEachTest(() => redis, queueName, (np, nq) => { p = np; q = nq; });
 
   test('runs a job in a sandbox child process; progress reaches Redis in order, before the completion', async () => {
     const w = await startWorker(redis, q);
@@ -137,13 +133,7 @@ describe('jobs', () => {
     const pidOut = await p.outcome(pidId);
     expect(pidOut.ok).toBe(true);
     expect(pidOut.value).not.toBe(w.pid); // a sandbox, not the worker command itself
-    const id = await p.add('count', [5]);
-    expect(await p.outcome(id)).toEqual({ ok: true, value: 5 });
-    await until(() => (p.seen.get(id) || []).some((e) => e[0] === 'completed'), 'the completed event');
-    expect(p.seen.get(id)).toEqual([
-      ...[1, 2, 3, 4, 5].map((i) => ['progress', { step: i, of: 5 }]),
-      ['completed'],
-    ]);
+    await expectProgressInOrder(p, 5);
     // Structured values cross as in process mode.
     const v = { m: new Map([[1, 'a']]), s: new Set([2]), d: new Date(5), b: 10n, u8: new Uint8Array([1, 2]) };
     const echoed = await p.outcome(await p.add('echo', [v]));
