@@ -64,7 +64,12 @@ import { moduleLoadError } from './load-error.js';
 // throws there, and no other thread could change the word anyway).
 const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === 'function' && !singleThreaded;
 
-/** Releases a call (and with it its output) once its future is collected. */
+/**
+ * Releases a call (and with it its output) once its future is collected,
+ * unless the future released it first (KernelFuture#_take: once its outcome
+ * is read). The call's input copy is not held either way: the core frees it
+ * when the kernel returns (kernel.c).
+ */
 const callRegistry = new FinalizationRegistry((call) => C.cy_kernel_call_release(call));
 
 /** The names in the core's kernel registry. @returns {string[]} */
@@ -99,24 +104,38 @@ class KernelFuture extends CFuture {
   /** @protected */
   _outcome(state) {
     if (state === STATE_CANCELLED) return cancelledError(this);
-    if (state === STATE_SUCCEEDED) {
-      if (this._value === undefined) {
-        const call = this._call;
-        const len = C.cy_kernel_call_output_len(call);
-        if (len > 0) {
-          const at = C.cy_kernel_call_output(call);
-          this._value = heap().u8.slice(at, at + len);
-        } else {
-          this._value = C.cy_kernel_call_value(call);
-        }
-      }
-      return this._value;
-    }
-    if (state === STATE_FAILED) {
-      // One error object per future, as a settled Promise has one reason.
-      return this._error ??= this._failure();
+    if (state === STATE_SUCCEEDED || state === STATE_FAILED) {
+      if (this._call) this._take(state);
+      // One value (one error object) per future, as a settled Promise has one.
+      return state === STATE_SUCCEEDED ? this._value : this._error;
     }
     return super._outcome(state);
+  }
+
+  /**
+   * @private Reads the decided call's outcome into JS (the output bytes
+   * copied out), then releases the call: its output would otherwise stay
+   * in the core's memory for as long as this future lives (a program that
+   * keeps its futures would run out of it after a few large outputs).
+   * After this, nothing reads _call: the future is done, so _state() needs
+   * no task state and cancel() cannot succeed.
+   */
+  _take(state) {
+    const call = this._call;
+    if (state === STATE_SUCCEEDED) {
+      const len = C.cy_kernel_call_output_len(call);
+      if (len > 0) {
+        const at = C.cy_kernel_call_output(call);
+        this._value = heap().u8.slice(at, at + len);
+      } else {
+        this._value = C.cy_kernel_call_value(call);
+      }
+    } else {
+      this._error = this._failure();
+    }
+    this._call = 0;
+    callRegistry.unregister(this);
+    C.cy_kernel_call_release(call);
   }
 
   /** @private The error of a failed call: its timeout, or the kernel's code. */
@@ -140,7 +159,7 @@ class KernelFuture extends CFuture {
    * @returns {boolean}
    */
   cancel() {
-    if (C.cy_kernel_call_stop(this._call, CY_ECANCELED) === 0) return true;
+    if (this._call && C.cy_kernel_call_stop(this._call, CY_ECANCELED) === 0) return true;
     return this.cancelled();
   }
 
@@ -336,7 +355,7 @@ class CBackend {
     f._call = call;
     f._method = method;
     f._timeout = co.timeout;
-    callRegistry.register(f, call);
+    callRegistry.register(f, call, f); // f: the token _take unregisters with
     this.watch(f, co);
     return f;
   }
@@ -354,7 +373,8 @@ class CBackend {
     let timer = null;
     let onAbort = null;
     if (timeout >= 0) {
-      timer = setTimeout(() => { C.cy_kernel_call_stop(f._call, CY_ETIMEDOUT); }, timeout);
+      // f._call is 0 once f's outcome was read (done: nothing to stop).
+      timer = setTimeout(() => { if (f._call) C.cy_kernel_call_stop(f._call, CY_ETIMEDOUT); }, timeout);
       if (typeof timer === 'object' && timer && typeof timer.unref === 'function') timer.unref();
     }
     if (signal) {

@@ -73,7 +73,9 @@ int          cy_kernels_register_builtin(void);
 size_t      cy_kernel_nargs(const cy_kernel_call *call);
 /* Argument i, or NaN when i >= nargs. */
 double      cy_kernel_arg(const cy_kernel_call *call, size_t i);
-/* The input bytes (NULL and *len = 0 when none were given). len may be NULL. */
+/* The input bytes (NULL and *len = 0 when none were given). len may be NULL.
+ * Valid while the kernel runs: the call frees its input copy when the kernel
+ * returns (a call kept by its caller holds no input). */
 const void *cy_kernel_input(const cy_kernel_call *call, size_t *len);
 /* A zeroed output buffer of len bytes owned by the call (a second call
  * replaces the first); NULL when out of memory or len is 0. */
@@ -138,7 +140,8 @@ int        cy_kernel_call_task_state(const cy_kernel_call *call);
 int        cy_kernel_call_stop(cy_kernel_call *call, int reason);
 /* The reason of the stop that decided the future, or 0. */
 int        cy_kernel_call_stopped(const cy_kernel_call *call);
-/* The kernel's value and output (read them once the future succeeded). */
+/* The kernel's value and output (read them once the future succeeded; the
+ * output lives until the last reference is released). */
 double      cy_kernel_call_value(const cy_kernel_call *call);
 const void *cy_kernel_call_output(const cy_kernel_call *call);
 size_t      cy_kernel_call_output_len(const cy_kernel_call *call);

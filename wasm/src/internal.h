@@ -188,4 +188,11 @@ double     cy__table_bytes_per_slot(void);
 int cy__waitset_block_next(cy_waitset *ws, double call_deadline);
 cy_future *cy__waitset_future(const cy_waitset *ws, size_t index);
 
+/* ---- kernel.c ---------------------------------------------------------- */
+
+/* cy_kernel_output without the zeroing, for a built-in that writes every
+ * byte (reverse_bytes): zeroing hundreds of MB is work a cancel cannot cut. */
+struct cy_kernel_call;
+void *cy__kernel_output_uninit(struct cy_kernel_call *c, size_t len);
+
 #endif

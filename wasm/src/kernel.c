@@ -13,6 +13,13 @@
  * dropped by the task's done-callback, which runs exactly once, whether the
  * kernel ran or the task was cancelled while queued (so the copies of the
  * arguments are never leaked by a cancel, unlike a plain cy_submit arg).
+ *
+ * Ownership of the bytes: the input copy (c->in, its own allocation) is the
+ * task's: only the kernel reads it, so the task's done-callback frees it
+ * once the kernel returned (or never ran), not the last release; a caller
+ * that keeps its reference (a JS future not yet collected) keeps only the
+ * call's few words and the output. The output (c->out) is the caller's: it
+ * lives until the last reference is released.
  */
 #include "internal.h"
 #include "concurry-kernels.h"
@@ -110,8 +117,8 @@ struct cy_kernel_call {
   size_t out_len;
   size_t nargs;
   size_t in_len;
-  unsigned char *in;
-  double args[]; /* nargs, then in_len bytes (in points there) */
+  unsigned char *in;    /* the input copy (malloc'd), freed by task_done */
+  double args[];        /* nargs */
 };
 
 cy_kernel_pool *cy_kernel_pool_new(int nthreads) {
@@ -157,6 +164,7 @@ static void call_release(cy_kernel_call *c) {
   if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) return;
   cy_future_release(c->future);
   if (c->task) cy_future_release(c->task);
+  free(c->in); /* NULL once task_done ran; set when start() failed before the task */
   free(c->out);
   free(c);
 }
@@ -247,6 +255,12 @@ static void task_done(cy_future *task, void *arg) {
   else atomic_fetch_add(reason == CY_ETIMEDOUT ? &pool->failed : &pool->cancelled, 1);
   unlink_live(pool, c);
   c->pool = NULL;
+  /* The kernel returned (or never ran): nobody reads the input again. Freed
+   * before the call's future is completed, so a caller woken by it (the JS
+   * bindings start the next call then) finds the memory free. */
+  free(c->in);
+  c->in = NULL;
+  c->in_len = 0;
   if (decide) {
     if (code == 0) cy_future_set_result(c->future, c);
     else cy_future_set_exception(c->future, code, NULL);
@@ -309,17 +323,24 @@ int cy_kernel_pool_warm(cy_kernel_pool *pool, cy_kernel_call **calls) {
 static int start(cy_kernel_call **out, cy_kernel_pool *pool, cy_kernel_fn fn,
                  const double *args, size_t nargs, const void *in, size_t in_len) {
   *out = NULL;
-  cy_kernel_call *c = calloc(1, sizeof *c + nargs * sizeof(double) + in_len);
+  cy_kernel_call *c = calloc(1, sizeof *c + nargs * sizeof(double));
   if (!c) return CY_ENOMEM;
   c->fn = fn;
   c->pool = pool;
   c->nargs = nargs;
   if (nargs) memcpy(c->args, args, nargs * sizeof(double));
-  c->in_len = in_len;
-  c->in = (unsigned char *)(c->args + nargs);
-  if (in_len) memcpy(c->in, in, in_len);
+  if (in_len) {
+    c->in = malloc(in_len);
+    if (!c->in) {
+      free(c);
+      return CY_ENOMEM;
+    }
+    memcpy(c->in, in, in_len);
+    c->in_len = in_len;
+  }
   c->future = cy_future_new();
   if (!c->future) {
+    free(c->in);
     free(c);
     return CY_ENOMEM;
   }
@@ -404,15 +425,19 @@ const void *cy_kernel_input(const cy_kernel_call *c, size_t *len) {
   return c && c->in_len ? c->in : NULL;
 }
 
-void *cy_kernel_output(cy_kernel_call *c, size_t len) {
+static void *output(cy_kernel_call *c, size_t len, int zeroed) {
   if (!c || !len) return NULL;
-  void *p = calloc(1, len);
+  void *p = zeroed ? calloc(1, len) : malloc(len);
   if (!p) return NULL;
   free(c->out);
   c->out = p;
   c->out_len = len;
   return p;
 }
+
+void *cy_kernel_output(cy_kernel_call *c, size_t len) { return output(c, len, 1); }
+
+void *cy__kernel_output_uninit(cy_kernel_call *c, size_t len) { return output(c, len, 0); }
 
 void cy_kernel_set_value(cy_kernel_call *c, double value) {
   if (c) c->value = value;

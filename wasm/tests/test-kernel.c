@@ -112,6 +112,12 @@ static int check_builtins(int nthreads) {
   ASSERT_ERR(cy_future_result(cy_kernel_call_future(c), 10000, NULL), 0);
   ASSERT(cy_kernel_call_value(c) == 512);
   ASSERT_EQ(cy_kernel_call_output_len(c), 0);
+  /* The input copy is freed when the kernel returns, before the future is
+   * completed: a call its caller keeps holds no input (JS futures keep
+   * theirs until collected). */
+  size_t in_len = 99;
+  ASSERT_PTR(cy_kernel_input(c, &in_len), NULL);
+  ASSERT_EQ(in_len, 0);
   cy_kernel_call_release(c);
 
   /* reverse_bytes: input bytes in, reversed bytes out. */
