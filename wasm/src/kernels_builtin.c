@@ -17,6 +17,12 @@ static int int_arg(const cy_kernel_call *c, size_t i, double lo, double hi, doub
   return 0;
 }
 
+/* Steps of work (a division, an iteration) between two cancel checks: a
+ * fraction of a millisecond, whatever the arguments (a check per number or
+ * per row was not: one number near 2^53 is ~5e7 divisions, one mandelbrot
+ * row up to 8192 x 1e6 iterations). */
+#define WORK_STEPS 32768u
+
 /* primes(lo, hi): how many primes p with lo <= p < hi (0 <= lo <= hi <= 2^53),
  * by trial division: CPU-bound, no memory traffic, splits into ranges. */
 static int k_primes(cy_kernel_call *c) {
@@ -25,14 +31,22 @@ static int k_primes(cy_kernel_call *c) {
       int_arg(c, 1, lo, 9007199254740992.0, &hi))
     return CY_EINVAL;
   uint64_t count = 0;
+  uint32_t budget = WORK_STEPS; /* steps left before the next check */
   for (uint64_t n = (uint64_t)lo; n < (uint64_t)hi; n++) {
-    if ((n & 1023) == 0 && cy_kernel_cancelled(c)) return CY_ECANCELED;
+    if (--budget == 0) {
+      if (cy_kernel_cancelled(c)) return CY_ECANCELED;
+      budget = WORK_STEPS;
+    }
     if (n < 2) continue;
     if (n < 4) { count++; continue; }
     if ((n & 1) == 0) continue;
     int prime = 1;
     for (uint64_t d = 3; d * d <= n; d += 2) {
       if (n % d == 0) { prime = 0; break; }
+      if (--budget == 0) {
+        if (cy_kernel_cancelled(c)) return CY_ECANCELED;
+        budget = WORK_STEPS;
+      }
     }
     count += (uint64_t)prime;
   }
@@ -59,17 +73,32 @@ static int k_mandelbrot(cy_kernel_call *c) {
   double dx = W > 1 ? (x1 - x0) / (double)(W - 1) : 0;
   double dy = H > 1 ? (y1 - y0) / (double)(H - 1) : 0;
   double total = 0;
+  unsigned budget = WORK_STEPS; /* iterations left before the next check */
   for (size_t j = 0; j < H; j++) {
     if (cy_kernel_cancelled(c)) return CY_ECANCELED;
     double ci = y0 + dy * (double)j;
     for (size_t i = 0; i < W; i++) {
       double cr = x0 + dx * (double)i, zr = 0, zi = 0;
       unsigned k = 0;
-      while (k < maxIter && zr * zr + zi * zi <= 4.0) {
-        double t = zr * zr - zi * zi + cr;
-        zi = 2 * zr * zi + ci;
-        zr = t;
-        k++;
+      /* The iterations in runs of at most `budget`, a check between runs. */
+      while (k < maxIter) {
+        unsigned stop = maxIter - k > budget ? k + budget : maxIter, k0 = k;
+        while (k < stop && zr * zr + zi * zi <= 4.0) {
+          double t = zr * zr - zi * zi + cr;
+          zi = 2 * zr * zi + ci;
+          zr = t;
+          k++;
+        }
+        budget -= k - k0;
+        if (budget == 0) {
+          if (cy_kernel_cancelled(c)) return CY_ECANCELED;
+          budget = WORK_STEPS;
+        }
+        if (k < stop) break; /* escaped */
+      }
+      if (--budget == 0) { /* a pixel costs a step even when it escapes at once */
+        if (cy_kernel_cancelled(c)) return CY_ECANCELED;
+        budget = WORK_STEPS;
       }
       total += k;
       px[j * W + i] = (unsigned char)(255.0 * k / maxIter);
@@ -84,7 +113,7 @@ static int k_mandelbrot(cy_kernel_call *c) {
 typedef struct { cy_kernel_call *c; uint32_t calls; int stop; } fib_ctx;
 static double fib(fib_ctx *x, int n) {
   if (x->stop) return 0;
-  if ((++x->calls & 0xFFFFF) == 0 && cy_kernel_cancelled(x->c)) x->stop = 1;
+  if ((++x->calls & 0x3FFFF) == 0 && cy_kernel_cancelled(x->c)) x->stop = 1;
   return n < 2 ? n : fib(x, n - 1) + fib(x, n - 2);
 }
 static int k_fib(cy_kernel_call *c) {
