@@ -31,3 +31,9 @@ describe.each([['pthreads', undefined], ['single-threaded', 'st']])("mode 'c' on
     expect(r.checks).toBe(N + 1); // every value right, every kept future still done
   }, 180_000);
 });
+
+test(`mode 'c': reverse_bytes on ${MB} MiB cancelled while it runs, ${N} times, futures kept alive: the stopped kernels' outputs are freed`, () => {
+  const r = run('c-big-input-run.mjs', ['reverse_bytes', String(MB), String(N), 'cancel']);
+  expect(r.results).toEqual(Array(N).fill('cancelled'));
+  expect(r.checks).toBe(N + 1);
+}, 180_000);

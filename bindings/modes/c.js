@@ -103,9 +103,9 @@ class KernelFuture extends CFuture {
 
   /** @protected */
   _outcome(state) {
+    if (this._call && state >= STATE_SUCCEEDED) this._take(state);
     if (state === STATE_CANCELLED) return cancelledError(this);
     if (state === STATE_SUCCEEDED || state === STATE_FAILED) {
-      if (this._call) this._take(state);
       // One value (one error object) per future, as a settled Promise has one.
       return state === STATE_SUCCEEDED ? this._value : this._error;
     }
@@ -130,7 +130,7 @@ class KernelFuture extends CFuture {
       } else {
         this._value = C.cy_kernel_call_value(call);
       }
-    } else {
+    } else if (state === STATE_FAILED) {
       this._error = this._failure();
     }
     this._call = 0;

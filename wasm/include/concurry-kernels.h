@@ -141,7 +141,8 @@ int        cy_kernel_call_stop(cy_kernel_call *call, int reason);
 /* The reason of the stop that decided the future, or 0. */
 int        cy_kernel_call_stopped(const cy_kernel_call *call);
 /* The kernel's value and output (read them once the future succeeded; the
- * output lives until the last reference is released). */
+ * output lives until the last reference is released, and a call that failed
+ * or was stopped has none). */
 double      cy_kernel_call_value(const cy_kernel_call *call);
 const void *cy_kernel_call_output(const cy_kernel_call *call);
 size_t      cy_kernel_call_output_len(const cy_kernel_call *call);

@@ -19,7 +19,8 @@
  * once the kernel returned (or never ran), not the last release; a caller
  * that keeps its reference (a JS future not yet collected) keeps only the
  * call's few words and the output. The output (c->out) is the caller's: it
- * lives until the last reference is released.
+ * lives until the last reference is released, when the call succeeded;
+ * task_done frees the output of a call that failed or was stopped.
  */
 #include "internal.h"
 #include "concurry-kernels.h"
@@ -261,6 +262,13 @@ static void task_done(cy_future *task, void *arg) {
   free(c->in);
   c->in = NULL;
   c->in_len = 0;
+  /* Nobody reads the output of a call that did not succeed (a stopped
+   * kernel may have made one before it saw the stop). */
+  if (!decide || code != 0) {
+    free(c->out);
+    c->out = NULL;
+    c->out_len = 0;
+  }
   if (decide) {
     if (code == 0) cy_future_set_result(c->future, c);
     else cy_future_set_exception(c->future, code, NULL);

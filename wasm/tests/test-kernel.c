@@ -19,6 +19,13 @@ static int other(cy_kernel_call *c) {
   return 0;
 }
 
+/* Makes output, then fails: nobody may read that output. */
+static int output_then_fail(cy_kernel_call *c) {
+  unsigned char *p = cy_kernel_output(c, 64);
+  if (p) p[0] = 1;
+  return 9;
+}
+
 static int start(cy_kernel_call **out, cy_kernel_pool *pool, const char *name, double a, double b, size_t n) {
   double args[2] = {a, b};
   return cy_kernel_call_start(out, pool, name, args, n, NULL, 0);
@@ -360,12 +367,31 @@ static int t_many(void) {
 }
 #endif
 
+/* A call that failed keeps no output (nor input): both are freed when the
+ * kernel returns, so a caller that keeps the call holds no bytes. */
+static int t_failed_call_frees_bytes(void) {
+  ASSERT_ERR(cy_kernel_register("test_output_then_fail", output_then_fail), 0);
+  cy_kernel_pool *pool = cy_kernel_pool_new(0);
+  ASSERT(pool != NULL);
+  unsigned char in[16] = {0};
+  cy_kernel_call *c;
+  ASSERT_ERR(cy_kernel_call_start(&c, pool, "test_output_then_fail", NULL, 0, in, sizeof in), 0);
+  ASSERT_ERR(cy_future_result(cy_kernel_call_future(c), 10000, NULL), 9);
+  ASSERT_PTR(cy_kernel_call_output(c), NULL);
+  ASSERT_EQ(cy_kernel_call_output_len(c), 0);
+  ASSERT_PTR(cy_kernel_input(c, NULL), NULL);
+  cy_kernel_call_release(c);
+  cy_kernel_pool_free(pool);
+  return 0;
+}
+
 CY_TEST_TABLE(kernel) = {
     {"registry", t_registry, 0},
     {"builtins_pool", t_builtins_pool, 1},
     {"builtins_inline", t_builtins_inline, 0},
     {"invalid", t_invalid, 0},
     {"warm_no_threads", t_warm_no_threads, 0},
+    {"failed_call_frees_bytes", t_failed_call_frees_bytes, 0},
 #ifndef CY_NO_THREADS
     {"stop_queued_and_running", t_stop_queued_and_running, 1},
     {"task_state_counted", t_task_state_counted, 1},
