@@ -33,19 +33,84 @@ const KNOWN = new Map([
   ...(typeof AggregateError === 'function' ? [['AggregateError', AggregateError]] : []),
 ]);
 
-/** Classes made for foreign error names, one per name, so `instanceof` is stable. */
+/** The platform's DOMException, where there is one (Node 17+, browsers). */
+function domClass() {
+  const D = /** @type {any} */ (globalThis).DOMException;
+  return typeof D === 'function' ? D : undefined;
+}
+
+/** Names of the engine's error classes, recognized as bases when native. */
+const BUILTIN = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError',
+  'EvalError', 'URIError', 'AggregateError']);
+
+/**
+ * The class a foreign error is rebuilt from: one of ours or a built-in as
+ * itself; a user class (which the other side cannot import) as a stand-in
+ * of the same name extending the nearest class of ours or built-in it
+ * extended (`class E extends TypeError` comes back `instanceof TypeError`).
+ * One stand-in per (name, base), so `instanceof` is stable between errors.
+ */
 const made = new Map();
 
-function classNamed(name) {
+function classNamed(name, base) {
   const known = KNOWN.get(name);
   if (known) return known;
-  let cls = made.get(name);
+  if (name === 'DOMException' && domClass()) return domClass();
+  const parent = (base && KNOWN.get(base)) || (base === 'DOMException' && domClass()) || Error;
+  const key = parent === Error ? name : `${name}\u0000${base}`;
+  let cls = made.get(key);
   if (!cls) {
     // A computed key names the class: `err.constructor.name === name`.
-    cls = { [name]: class extends Error {} }[name];
-    made.set(name, cls);
+    cls = { [name]: class extends parent {} }[name];
+    made.set(key, cls);
   }
   return cls;
+}
+
+/**
+ * The nearest class of `e`'s prototype chain that the other side has too
+ * (ours, a native built-in error, DOMException), by name; 'Error' when none.
+ */
+function baseOf(e) {
+  try {
+    const Dom = domClass();
+    for (let p = Object.getPrototypeOf(e), n = 0; p !== null && n < 32; p = Object.getPrototypeOf(p), n++) {
+      const d = Object.getOwnPropertyDescriptor(p, 'constructor');
+      const c = d && d.value;
+      if (typeof c !== 'function') continue;
+      const nm = c.name;
+      // DOMException by name: another realm's (a vm context) is another
+      // class, and Node's is not native code.
+      if (KNOWN.get(nm) === c || (Dom !== undefined && c === Dom) || nm === 'DOMException') return nm;
+      // Another realm's built-in (a vm context): native code of that name.
+      if (BUILTIN.has(nm) && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(c))) return nm;
+    }
+  } catch { /* a proxy that throws: a plain Error */ }
+  return 'Error';
+}
+
+/**
+ * A real DOMException of `name` with `message` (internal slots and all, so
+ * that `.code`, `.name` and printing work), an instance of `cls` when that
+ * is a stand-in extending DOMException; undefined where there is no
+ * DOMException or it cannot be made. Shared by deserializeError and
+ * load-error.js.
+ * @param {string} message
+ * @param {string} name
+ * @param {Function} [cls] a class extending DOMException (default: DOMException)
+ * @param {Function} [Dom] the DOMException to use (default: this realm's)
+ * @returns {Error | undefined}
+ */
+export function makeDOMException(message, name, cls, Dom = domClass()) {
+  if (typeof Dom !== 'function') return undefined;
+  try {
+    const d = cls && cls !== Dom ? Reflect.construct(Dom, [message, name], cls) : new Dom(message, name);
+    // Printable: a class that is not really DOMException's would throw here.
+    void d.name; void d.message; String(d);
+    return d;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Depth limit for causes and nested properties (a cycle or a very deep chain stops there). */
@@ -70,7 +135,26 @@ function serializeValue(v, depth) {
 }
 
 function isErrorRecordLike(v) {
-  return v !== null && typeof v === 'object' && Object.prototype.toString.call(v) === '[object Error]';
+  return v !== null && typeof v === 'object' && isErrorLike(v);
+}
+
+/**
+ * An Error from another realm (a vm context, as under Jest) fails
+ * instanceof: its tag says Error, or (a DOMException, whose tag is its own)
+ * some class on its prototype chain is named Error.
+ * @param {unknown} v
+ * @returns {boolean}
+ */
+export function isErrorLike(v) {
+  if (v === null || typeof v !== 'object') return false;
+  if (Object.prototype.toString.call(v) === '[object Error]') return true;
+  try {
+    for (let p = Object.getPrototypeOf(v), n = 0; p !== null && n < 32; p = Object.getPrototypeOf(p), n++) {
+      const d = Object.getOwnPropertyDescriptor(p, 'constructor');
+      if (d && typeof d.value === 'function' && d.value.name === 'Error' && d.value.prototype === p) return true;
+    }
+  } catch { /* a proxy that throws: not an error */ }
+  return false;
 }
 
 /**
@@ -99,6 +183,12 @@ export function serializeError(err, depth = 0) {
     stack: safeString(() => e.stack),
     props: /** @type {Record<string, unknown>} */ ({}),
   };
+  // A user class extending a built-in (or one of ours, or DOMException):
+  // the other side rebuilds it extending that one (classNamed).
+  if (!KNOWN.has(ctorName)) {
+    const base = baseOf(e);
+    if (base !== 'Error') rec.base = base;
+  }
   if (depth < MAX_DEPTH) {
     let hasCause = false;
     try { hasCause = 'cause' in e; } catch { /* no cause */ }
@@ -110,7 +200,13 @@ export function serializeError(err, depth = 0) {
     try { keys = Object.keys(e); } catch { /* none */ }
     for (const k of keys) {
       if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
-      try { rec.props[k] = serializeValue(e[k], depth); } catch { rec.props[k] = '[property could not be read]'; }
+      let v;
+      try { v = e[k]; } catch { rec.props[k] = '[property could not be read]'; continue; }
+      // A function (a method set in the constructor, a callback) is left
+      // out, as a class's methods are: it cannot be sent, and a string in
+      // its place would break `typeof e.fn === 'function'` checks silently.
+      if (typeof v === 'function') continue;
+      try { rec.props[k] = serializeValue(v, depth); } catch { rec.props[k] = '[property could not be read]'; }
     }
     // An AggregateError's `errors` is own but not enumerable: kept as it is.
     try {
@@ -150,14 +246,22 @@ export function isSerializedError(x) {
 export function deserializeError(rec) {
   if (!isSerializedError(rec)) return rec;
   if (rec[TAG] === 2) return deserializeMaybe(rec.value);
-  const cls = classNamed(rec.ctor || rec.name || 'Error');
-  const err = Object.create(cls.prototype);
+  const ctor = rec.ctor || rec.name || 'Error';
+  const cls = classNamed(ctor, rec.base);
+  const message = rec.message === undefined ? '' : rec.message;
+  const Dom = domClass();
+  // A DOMException (or a subclass) needs its constructor's internal slots:
+  // its name, message and code getters read them. Made by that constructor.
+  const dom = Dom !== undefined && (cls === Dom || cls.prototype instanceof Dom)
+    ? makeDOMException(message, rec.name, cls, Dom) : undefined;
+  const err = dom !== undefined ? dom : Object.create(cls.prototype);
   // Own, non-enumerable like a constructed error's message and stack.
-  Object.defineProperty(err, 'message', { value: rec.message === undefined ? '' : rec.message, writable: true, configurable: true, enumerable: false });
+  if (dom === undefined) Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: false });
   if (rec.stack !== undefined) Object.defineProperty(err, 'stack', { value: rec.stack, writable: true, configurable: true, enumerable: false });
   if (rec.hasCause) Object.defineProperty(err, 'cause', { value: deserializeMaybe(rec.cause), writable: true, configurable: true, enumerable: false });
-  // Our classes (and user classes that set this.name) carry an own enumerable name.
-  if (rec.name !== cls.prototype.name) err.name = rec.name;
+  // Our classes (and user classes that set this.name) carry an own enumerable
+  // name (a DOMException's is its constructor's, read through a getter).
+  if (dom === undefined && rec.name !== cls.prototype.name) err.name = rec.name;
   if (Array.isArray(rec.errors)) Object.defineProperty(err, 'errors', { value: rec.errors.map(deserializeMaybe), writable: true, configurable: true, enumerable: false });
   for (const k of Object.keys(rec.props || {})) err[k] = deserializeMaybe(rec.props[k]);
   return err;

@@ -12,6 +12,8 @@
  * @module concurry-wasm/modes/load-error
  */
 
+import { makeDOMException, isErrorLike } from './boundary.js';
+
 const PREFIX = 'createWorker()';
 
 /**
@@ -26,7 +28,7 @@ export function moduleLoadError(e, url) {
   try { msg = err !== null && typeof err === 'object' ? err.message : undefined; } catch { msg = undefined; }
   if (typeof msg === 'string' && msg.startsWith(PREFIX)) return err; // worded already
   const text = `${PREFIX}: cannot load the module '${url}': ${typeof msg === 'string' ? msg : safeString(e)}`;
-  if (!(err instanceof Error) && !looksLikeError(err)) return new Error(text, { cause: e });
+  if (!(err instanceof Error) && !isErrorLike(err)) return new Error(text, { cause: e });
   let name;
   try { name = typeof err.name === 'string' ? err.name : undefined; } catch { name = undefined; }
   // Reflect.construct with the original's constructor as newTarget: an
@@ -47,21 +49,21 @@ export function moduleLoadError(e, url) {
   // its own constructor, which takes (message, name); any other such class
   // gives way to a plain Error carrying the original's name.
   //
-  // A DOMException rebuilt by name from another thread or process
-  // (boundary.js: a class named DOMException extending Error) becomes a real
-  // one too, so that `instanceof DOMException` and `.code` hold in every mode.
+  // A DOMException from another thread or process is a real one already
+  // (boundary.js); the one made here is too (makeDOMException), so that
+  // `instanceof DOMException` and `.code` hold in every mode.
   const isDom = typeof ctor === 'function' && ctor.name === 'DOMException';
   const fit = out !== undefined && usable(out);
   if (out !== undefined && (!fit || isDom)) {
     out = undefined;
     // Unusable: the platform's own class (this realm's or the module's).
     const Dom = fit ? /** @type {any} */ (globalThis).DOMException : ctor;
-    if (isDom && typeof Dom === 'function') {
-      try {
-        const dom = new Dom(text, name);
+    if (isDom) {
+      const dom = makeDOMException(text, name, undefined, Dom);
+      if (dom !== undefined) {
         Object.defineProperty(dom, 'cause', { value: e, writable: true, configurable: true });
-        if (usable(dom)) out = dom;
-      } catch { /* a plain Error below */ }
+        out = dom;
+      }
     }
     if (out === undefined) {
       out = new Error(text, { cause: e });
@@ -83,24 +85,15 @@ export function moduleLoadError(e, url) {
       if (k !== 'name' && k !== 'message' && k !== 'stack' && k !== 'cause') out[k] = err[k];
     }
   } catch { /* a throwing getter: the properties read so far are kept */ }
-  return out;
-}
-
-/**
- * An Error from another realm (a vm context, as under Jest) fails instanceof:
- * its tag says Error, or (a DOMException, whose tag is its own) some class on
- * its prototype chain is named Error.
- */
-function looksLikeError(v) {
-  if (v === null || typeof v !== 'object') return false;
-  if (Object.prototype.toString.call(v) === '[object Error]') return true;
+  // An AggregateError's `errors` (own, not enumerable): on the load error
+  // too, as on a task's, not only on its cause.
   try {
-    for (let p = Object.getPrototypeOf(v), n = 0; p !== null && n < 32; p = Object.getPrototypeOf(p), n++) {
-      const d = Object.getOwnPropertyDescriptor(p, 'constructor');
-      if (d && typeof d.value === 'function' && d.value.name === 'Error' && d.value.prototype === p) return true;
+    const d = Object.getOwnPropertyDescriptor(err, 'errors');
+    if (d && !d.enumerable && Array.isArray(d.value) && !Object.prototype.hasOwnProperty.call(out, 'errors')) {
+      Object.defineProperty(out, 'errors', { value: d.value, writable: true, configurable: true, enumerable: false });
     }
-  } catch { /* a proxy that throws: not an error */ }
-  return false;
+  } catch { /* not readable: left out */ }
+  return out;
 }
 
 /** True when `v` can be printed: its name, message and stack read without throwing. */
