@@ -21,6 +21,12 @@ beforeAll(() => {
     "class ConfigError extends Error { constructor(o) { super(o.text); this.name = 'ConfigError'; this.code = 'E_CONFIG'; } }\n" +
     "throw new ConfigError({ text: 'no config' });\n");
   // Mode 'c' loads the kernels module in the caller; its import fails the same way.
+  // A top-level await rejecting with a falsy value: thread and process mode
+  // took it for "no load error" and said the worker "exited while loading
+  // it (exit code 1)" (process: "(exit code 0)").
+  writeFileSync(join(dir, 'tla-undefined.mjs'), 'await Promise.reject(undefined);\n');
+  writeFileSync(join(dir, 'tla-null.mjs'), 'await Promise.reject(null);\n');
+  writeFileSync(join(dir, 'tla-zero.mjs'), 'await Promise.reject(0);\n');
   writeFileSync(join(dir, 'c-throws.mjs'), "export const kernels = ['primes'];\nthrow new RangeError('c module range');\n");
 });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
@@ -67,6 +73,15 @@ describe.each(MODES)("mode '%s': the load error keeps its class", (mode) => {
     const e = await loadError('no-such.mjs', mode);
     expect(e.code).toMatch(/MODULE_NOT_FOUND$/); // Jest's own loader says MODULE_NOT_FOUND
     expect(e.message).toMatch(/cannot load the module 'file:.*no-such\.mjs'/);
+  });
+});
+
+describe.each(MODES)("mode '%s': a top-level await rejecting with a falsy value", (mode) => {
+  test.each([['tla-undefined.mjs', undefined], ['tla-null.mjs', null], ['tla-zero.mjs', 0]])('%s: the message names the value, which is the cause', async (file, value) => {
+    const e = await loadError(file, mode);
+    expect(e.message).toBe(`createWorker(): cannot load the module '${url(file).href}': ${String(value)}`);
+    expect('cause' in e).toBe(true);
+    expect(e.cause).toBe(value);
   });
 });
 

@@ -127,6 +127,7 @@ class Slot {
     this.mark = 0;
     this.expected = false;
     this.crashError = null;
+    /** { value } once the worker reported what loading its module threw (any value: undefined too). */
     this.loadError = null;
     this.idleTimer = null;
     this.graceTimer = null;
@@ -922,8 +923,9 @@ export class Pool {
         this._afterWorkerChange(w);
         break;
       case 'loadError': {
-        const e = deserializeError(m[1]);
-        w.loadError = e;
+        // The value itself, whatever it is: a top-level await may reject
+        // with undefined, null or 0, which must not read as "no load error".
+        w.loadError = { value: deserializeError(m[1]) };
         this._close(w);
         break;
       }
@@ -1094,7 +1096,7 @@ export class Pool {
       // Exit code 0 while loading: the module's top-level code ended the
       // worker, or left nothing to run while an await of it was pending
       // (runtime.js lets go of the channel while loading).
-      const e = w.loadError || err || new Error(`The ${this.kind} worker for '${this.moduleURL}' exited while loading it` +
+      const e = w.loadError ? w.loadError.value : err || new Error(`The ${this.kind} worker for '${this.moduleURL}' exited while loading it` +
         ` (${signal ? `signal ${signal}` : `exit code ${code}`})` +
         (code === 0 && !signal && !w.expected ? ': a top-level await that nothing can settle (or a process.exit(0) at the top level)' : ''));
       this._failStart(e);
