@@ -41,6 +41,7 @@ import { K_OK, K_ERR, K_PROGRESS, K_RETURNED, K_DROPPED, K_SETTLED, CANCEL_AT, C
 import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleLoadError } from './load-error.js';
+import { crashText } from './crash-text.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
 
 /** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
@@ -262,7 +263,7 @@ export class Pool {
       for (let c = CELLS - 1; c >= 0; c--) w.freeCells.push(c);
     }
     h.onmessage = (m) => this._onMessage(w, m);
-    h.onexit = (code, signal, err) => this._onExit(w, code, signal, err);
+    h.onexit = (code, signal, err, why) => this._onExit(w, code, signal, err, why);
     return w;
   }
 
@@ -1068,7 +1069,14 @@ export class Pool {
 
   /* ---- worker exits ----------------------------------------------------- */
 
-  _onExit(w, code, signal, err) {
+  /**
+   * @param {object} w
+   * @param {number|null} code
+   * @param {string|null} signal
+   * @param {unknown} err why it died (what its top level threw, ...), or null
+   * @param {string} [why] err in words, from the worker (crash-text.js)
+   */
+  _onExit(w, code, signal, err, why) {
     if (w.state === W_DEAD) return;
     // What the worker posted before it died counts (outcomes the ring may
     // already have completed among them): read it all before deciding.
@@ -1128,6 +1136,8 @@ export class Pool {
     const fs = [];
     const vs = [];
     const back = [];
+    /** The crash in words for the message (worded once, when a call fails). */
+    let words;
     let before = lastStarted !== 0;
     const cells = w.cells;
     for (const [id, t] of w.inflight) {
@@ -1145,10 +1155,11 @@ export class Pool {
           fs.push(t.future);
           const how = signal ? `signal ${signal}` : `exit code ${code}`;
           const lost = id !== lastStarted || (runningId === 0 && !!w.h.slot);
+          if (words === undefined) words = typeof why === 'string' && why ? why : (err !== null && err !== undefined ? crashText(err) : '');
           vs.push(new WorkerCrashedError(
             `The ${this.kind} worker ${lost ? `that ran '${t.method}' crashed before its outcome was sent back` : `running '${t.method}' crashed`}` +
-            ` (${how}${err && err.message ? `: ${err.message}` : ''}) after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`,
-            { exitCode: signal ? null : code, signal: signal || null, method: t.method, attempts: t.attempts, cause: err || undefined }));
+            ` (${how}${words ? `: ${words}` : ''}) after ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`,
+            { exitCode: signal ? null : code, signal: signal || null, method: t.method, attempts: t.attempts, cause: err === null ? undefined : err }));
         }
       } else {
         t.attempts--;

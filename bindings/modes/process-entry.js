@@ -7,7 +7,9 @@
  */
 import { writeSync } from 'node:fs';
 import { startRuntime } from './runtime.js';
+import { inspect } from 'node:util';
 import { serializeError } from './boundary.js';
+import { crashText } from './crash-text.js';
 
 /* fd 4: the pipe on which the pool learns which call runs (process.js). */
 const STARTED_FD = 4;
@@ -35,11 +37,14 @@ const ignoreClosed = () => {};
  * turn of its loop (a dying one never gets there, nor does one whose handler
  * exits at once, for which the error is the right cause), and 'survived'
  * withdraws the report, so that a later exit is not blamed on it. */
-process.on('uncaughtExceptionMonitor', (err) => {
+process.on('uncaughtExceptionMonitor', (err, origin) => {
   if (!process.connected) return;
   let rec;
   try { rec = serializeError(err); } catch { rec = serializeError(new Error('an uncaught error (it could not be read)')); }
-  try { process.send(['crashed', rec], undefined, undefined, ignoreClosed); } catch { return; /* crashing anyway */ }
+  // Worded here, where the value is as thrown (a symbol, an object with no
+  // prototype, an Error with no message): the crash message says what it was.
+  const why = crashText(err, origin, inspect);
+  try { process.send(['crashed', rec, why], undefined, undefined, ignoreClosed); } catch { return; /* crashing anyway */ }
   setImmediate(() => {
     if (process.connected) process.send(['survived'], undefined, undefined, ignoreClosed);
   });

@@ -98,9 +98,10 @@ function spawnChild(url) {
     // Why the child dies (process-entry.js, before it exits): the crash's
     // cause, withdrawn by 'survived' when a handler of the task module kept
     // the child alive (a later exit has another cause).
+    // { value, why }: the value may be falsy (`throw 0`).
     let crash = null;
     c.on('message', (m) => {
-      if (m[0] === 'crashed') { crash = deserializeError(m[1]); return; }
+      if (m[0] === 'crashed') { crash = { value: deserializeError(m[1]), why: m[2] }; return; }
       if (m[0] === 'survived') { crash = null; return; }
       ownBuffers(m);
       h.onmessage(m);
@@ -120,7 +121,8 @@ function spawnChild(url) {
     const report = () => {
       if (exited || exitInfo === null || !pipeDone || !(ipcDone || !c.connected)) return;
       exited = true;
-      h.onexit(exitInfo[0], exitInfo[1], crash || err);
+      if (crash !== null) h.onexit(exitInfo[0], exitInfo[1], crash.value, crash.why);
+      else h.onexit(exitInfo[0], exitInfo[1], err);
     };
     if (startedPipe) startedPipe.on('close', () => { pipeDone = true; report(); });
     c.on('disconnect', () => { ipcDone = true; report(); });

@@ -6,6 +6,7 @@
 import { startRuntime } from './runtime.js';
 import { IS_NODE as isNode } from '../env.js';
 import { serializeError } from './boundary.js';
+import { crashText } from './crash-text.js';
 
 
 if (isNode) {
@@ -14,6 +15,19 @@ if (isNode) {
   // synchronously (receiveMessageOnPort) when the ring says a call is done.
   const out = workerData && workerData.port ? workerData.port : parentPort;
   const slot = workerData && workerData.slot ? new Int32Array(workerData.slot) : null;
+  // Why this thread is about to die, as process-entry.js says it for a
+  // child (same record, same words): the worker's 'error' event alone gives
+  // a symbol or an object as it is, an unhandled non-Error rejection as a
+  // plain Error, and no words for what has no message. On parentPort, which
+  // Node drains before the worker's 'exit'. 'survived' withdraws it when an
+  // 'uncaughtException' handler of the task module kept the thread alive.
+  const { inspect } = await import('node:util');
+  process.on('uncaughtExceptionMonitor', (err, origin) => {
+    let rec;
+    try { rec = serializeError(err); } catch { rec = serializeError(new Error('an uncaught error (it could not be read)')); }
+    try { parentPort.postMessage(['crashed', rec, crashText(err, origin, inspect)]); } catch { return; /* crashing anyway */ }
+    setImmediate(() => { try { parentPort.postMessage(['survived']); } catch { /* closing */ } });
+  });
   let handler = null;
   startRuntime({
     send: (m, t) => out.postMessage(m, t),
@@ -54,7 +68,7 @@ if (isNode) {
     for (const fn of exitHooks) { try { fn(); } catch { /* crashing anyway */ } }
     let rec;
     try { rec = serializeError(ev.reason); } catch { rec = serializeError(new Error('an unhandled rejection')); }
-    self.postMessage(['crashed', rec]);
+    self.postMessage(['crashed', rec, crashText(ev.reason, 'unhandledRejection')]);
     close();
   });
   // Yielding (runtime.js, after a slice of calls, and to run what a message

@@ -53,11 +53,22 @@ function spawnNode(url, o) {
       unref() { w.unref(); port1.unref(); },
     };
     port1.on('message', (m) => h.onmessage(m));
+    // Why the thread dies (thread-entry.js, before it exits): the crash's
+    // cause and words, withdrawn by 'survived' when a handler of the task
+    // module kept it alive. { value, why }: the value may be falsy.
+    let crash = null;
+    w.on('message', (m) => {
+      if (!Array.isArray(m)) return;
+      if (m[0] === 'crashed') crash = { value: deserializeError(m[1]), why: m[2] };
+      else if (m[0] === 'survived') crash = null;
+    });
     // An uncaught error (or ERR_WORKER_OUT_OF_MEMORY) comes before 'exit'.
     w.on('error', (e) => { err = e; });
     w.on('exit', (code) => {
-      // The pool reads what the worker posted before it died, then the port closes.
-      h.onexit(code, null, err);
+      // The pool reads what the worker posted before it died, then the port
+      // closes. Node drains parentPort's messages ('crashed') before 'exit'.
+      if (crash !== null) h.onexit(code, null, crash.value, crash.why);
+      else h.onexit(code, null, err);
       port1.close();
     });
     w.postMessage(['init', url]);
@@ -97,7 +108,7 @@ function spawnBrowser(url) {
       }
       // An unhandled rejection in the worker (thread-entry.js): a crash, exit code 1 as in Node.
       if (Array.isArray(m) && m[0] === 'crashed') {
-        if (!gone) { gone = true; w.terminate(); h.onexit(1, null, deserializeError(m[1])); }
+        if (!gone) { gone = true; w.terminate(); h.onexit(1, null, deserializeError(m[1]), m[2]); }
         return;
       }
       h.onmessage(m);
