@@ -127,7 +127,6 @@ class Slot {
     this.avg = QUICK_MS * 2;
     this.mark = 0;
     this.expected = false;
-    this.crashError = null;
     /** { value } once the worker reported what loading its module threw (any value: undefined too). */
     this.loadError = null;
     this.idleTimer = null;
