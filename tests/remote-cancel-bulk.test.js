@@ -100,21 +100,25 @@ test('stop({ force: true }) with a worker serving: no job starts after it resolv
   expect((await leftOver(q)).wait).toBe(0);
 });
 
-test('cancel() of 3000 queued calls while a worker serves: none starts after its cancel is on Redis', async () => {
+// 20000: more cancels than a worker remembers by message (10000), and removes
+// that take longer than its old 2 s window of reading cancel keys (a re-trial
+// saw 13-74 jobs start 3-7 s after their cancel).
+test.each([3000, 20000])('cancel() of %i queued calls while a worker serves: none starts after its cancel is on Redis', async (n) => {
   const q = queueName('cstart');
-  const log = join(dir, 'start');
+  const log = join(dir, `start${n}`);
   await startBin(redis, q, { concurrency: 2, module: STAMP });
   const h = await handle({ queue: q });
   const fs = [];
-  for (let i = 0; i < 3000; i++) fs.push(h.stamp(log, i, 5));
+  for (let i = 0; i < n; i++) fs.push(h.stamp(log, i, 20));
   await until(() => existsSync(log) && readFileSync(log, 'utf8').split('\n').length > 20, 'jobs to run', 60000);
+  await sleep(1000);
   const cancelled = new Set();
-  for (const [i, f] of fs.entries()) if (!f.done() && f.cancel()) cancelled.add(i);
+  for (const [i, f] of fs.entries()) if (!f.done() && !f.running() && f.cancel()) cancelled.add(i);
   const at = Date.now();
   await h.whenIdle();
-  await sleep(1500);
+  await sleep(3000);
   const started = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').map(Number));
   // A job the worker took before the cancels reached Redis may start; later ones never do.
   expect(started.filter(([t, i]) => cancelled.has(i) && t > at + 50)).toEqual([]);
-  expect(cancelled.size).toBeGreaterThan(2500);
+  expect(cancelled.size).toBeGreaterThan(n - 500);
 });
