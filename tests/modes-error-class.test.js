@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { createWorker } from '../bindings/index.js';
 import { serializeError, deserializeError } from '../bindings/modes/boundary.js';
 import { CancelledError } from '../bindings/errors.js';
+import { loadErrorOf } from './load-error-helpers.js';
 
 const roundTrip = (e) => deserializeError(structuredClone(serializeError(e)));
 
@@ -81,15 +82,7 @@ test('a DOMException comes back a real DOMException (name, code, message, stack,
   expect(s.code).toBe(DOMException.ABORT_ERR);
 });
 
-async function loadError(file, mode) {
-  try {
-    const w = await createWorker(url(file), { mode, maxWorkers: 1 });
-    await w.stop();
-  } catch (e) {
-    return e;
-  }
-  throw new Error(`createWorker(${file}, ${mode}) resolved`);
-}
+const loadError = (file, mode) => loadErrorOf(url(file), mode);
 
 describe.each(['sync', 'thread', 'process'])("mode '%s'", (mode) => {
   test('a subclass of TypeError thrown at load is a TypeError; its function-valued properties are not strings', async () => {

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createWorker } from '../bindings/index.js';
+import { loadErrorOf } from './load-error-helpers.js';
 
 let dir;
 let server;
@@ -38,15 +38,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function loadError(file, mode) {
-  try {
-    const w = await createWorker(url(file), { mode, maxWorkers: 1 });
-    await w.stop();
-  } catch (e) {
-    return e;
-  }
-  throw new Error(`createWorker(${file}, ${mode}) resolved`);
-}
+const loadError = (file, mode) => loadErrorOf(url(file), mode);
 
 describe.each(['sync', 'asyncio', 'thread', 'process'])("mode '%s'", (mode) => {
   test('a DOMException thrown at load is a real DOMException that prints', async () => {

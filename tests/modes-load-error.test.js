@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createWorker } from '../bindings/index.js';
+import { loadErrorOf } from './load-error-helpers.js';
 
 let dir;
 const url = (name) => pathToFileURL(join(dir, name));
@@ -31,15 +31,7 @@ beforeAll(() => {
 });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
-async function loadError(file, mode) {
-  try {
-    const w = await createWorker(url(file), { mode, maxWorkers: 1 });
-    await w.stop();
-  } catch (e) {
-    return e;
-  }
-  throw new Error(`createWorker(${file}, ${mode}) resolved`);
-}
+const loadError = (file, mode) => loadErrorOf(url(file), mode);
 
 const MODES = ['sync', 'asyncio', 'thread', 'process'];
 
