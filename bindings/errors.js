@@ -113,7 +113,7 @@ export class DataCloneError extends Error {
 export class UndeliveredCancelError extends Error {
   /**
    * @param {string} [message]
-   * @param {{ jobs?: Array<{ id: string, method: string, reason: 'cancel'|'timeout' }> } & ErrorOptions} [info]
+   * @param {{ jobs?: Array<{ id: string, method: string, reason: 'cancel'|'timeout'|'withdraw' }> } & ErrorOptions} [info]
    */
   constructor(message = 'Cancels did not reach Redis: their jobs may still run', info = undefined) {
     super(message, info && info.cause !== undefined ? { cause: info.cause } : undefined);

@@ -60,7 +60,8 @@ export interface UndeliveredJob {
   /** The BullMQ job id. */
   id: string;
   method: string;
-  reason: 'cancel' | 'timeout';
+  /** 'withdraw': the job of a call already failed as "outcome unknown" (Redis was away), not removed. */
+  reason: 'cancel' | 'timeout' | 'withdraw';
 }
 /** `call()` beyond `maxQueued` queued calls; thrown synchronously. */
 export class QueueFullError extends Error {

@@ -130,8 +130,11 @@ describe('Redis faults', () => {
     const later = await h.add(2, 2).exception({ timeout: 5000 });
     expect(later.message).toContain(redis.url);
     const s0 = Date.now();
-    await h.stop({ force: true });
+    // Redis is still away: the first call's job could not be withdrawn, and stop() says so.
+    const err = await h.stop({ force: true }).then(() => null, (x) => x);
     expect(Date.now() - s0).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(UndeliveredCancelError);
+    expect(err.jobs.map((j) => [j.method, j.reason])).toEqual([['add', 'withdraw']]);
   });
 
   test('Redis restarted mid-run (append-only file): every future settles with its result', async () => {
@@ -243,6 +246,25 @@ describe('cancels made while Redis is away', () => {
     expect(ms).toBeGreaterThanOrEqual(750);
     expect(ms).toBeLessThan(4000);
     expect(() => h.add(1, 1)).toThrow(/stopped/);
+    await redis.start();
+  });
+
+  // A re-trial: calls failed as "outcome unknown" whose Redis was still away
+  // at stop() were not reported, though nothing would withdraw their jobs any more.
+  test('Redis still away at stop() after calls failed as "outcome unknown": stop() reports their jobs as not withdrawn', async () => {
+    const redis = await redisServer();
+    const q = queueName('wlost');
+    const h = await handle(redis, { queue: q, connectTimeout: 500 });
+    const ad = adminOf(redis);
+    const f = h.sleepThen(10, 'x');
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 1, 'the job waiting on Redis');
+    const [id] = await ad.lrange(`bull:${q}:wait`, 0, -1);
+    await redis.kill();
+    expect((await f.exception()).message).toContain('withdrawn if Redis is back before stop(); if not, stop() reports it');
+    const e = await h.stop().then(() => null, (x) => x);
+    expect(e).toBeInstanceOf(UndeliveredCancelError);
+    expect(e.jobs).toEqual([{ id, method: 'sleepThen', reason: 'withdraw' }]);
+    expect(e.message).toContain(`sleepThen (${id}, withdraw)`);
     await redis.start();
   });
 

@@ -726,7 +726,7 @@ class RemoteBackend {
     if (this.closed || this.downSince === null) return;
     if (this.conn.status === 'ready') { this.downSince = null; return; }
     this.gone = new Error(`Redis at ${this.where} is unreachable (no connection for ${this.r.connectTimeout} ms, connectTimeout): ` +
-      'the outcome of the call is unknown (its job is withdrawn if Redis is back while this process runs)');
+      'the outcome of the call is unknown (its job is withdrawn if Redis is back before stop(); if not, stop() reports it)');
     for (const c of [...this.calls.values()]) {
       if (c.state === C_DONE) continue;
       const prev = c.state;
@@ -1305,7 +1305,11 @@ class RemoteBackend {
       // A ref'd timer: an awaited stop() ends before the process does.
       await bounded(Promise.race([...this.stopOps.keys(), ...this.adding.keys()]), ms, true);
     }
-    const lost = [...this.stopsLost, ...this._stopsInFlight()].filter((op) => !this.withdrawn.has(op.id));
+    // A withdrawal (the job of a call failed as "outcome unknown") that did
+    // not reach Redis either is reported too, as 'withdraw': its job may
+    // still run, and nothing of this handle will remove it any more.
+    const lost = [...this.stopsLost, ...this._stopsInFlight()]
+      .map((op) => (this.withdrawn.has(op.id) ? { id: op.id, method: op.method, reason: 'withdraw' } : op));
     this._aliveStop();
     // No job of this handle is left to protect (drained, or withdrawn): workers drop any straggler.
     if (this.conn !== null && this.conn.status === 'ready') await bounded(this.conn.del(this.callerKey), CLOSE_WAIT);
