@@ -356,6 +356,10 @@ describe('the handle', () => {
     await expect(url(`${redis.url}/-1`)).rejects.toThrow(/option 'redis' .*got "\/-1"/);
     const db3 = await createWorker(TASKS, { mode: 'remote', redis: `${redis.url}/3`, queue: queueName('db3') });
     await db3.stop();
+    // URL schemes are case-insensitive (a re-trial: 'REDIS://' was refused).
+    const upper = await createWorker(TASKS, { mode: 'remote', redis: redis.url.replace(/^redis:/, 'REDIS:'), queue: queueName('up'), localWorkers: 1 });
+    expect(await upper.add(2, 3)).toBe(5);
+    await upper.stop();
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: 'a:b' })).rejects.toThrow(/option 'queue'/);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, localWorkers: -1 })).rejects.toThrow(RangeError);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, connectTimeout: 'x' })).rejects.toThrow(/connectTimeout/);

@@ -180,7 +180,7 @@ function redact(url) {
 export function normalizeRemoteOptions(r) {
   const where = 'createWorker()';
   const o = r || {};
-  if (typeof o.redis !== 'string' || !/^rediss?:\/\//.test(o.redis)) {
+  if (typeof o.redis !== 'string' || !/^rediss?:\/\//i.test(o.redis)) {
     throw new TypeError(`${where}: mode 'remote' needs option 'redis', a URL 'redis://host:port' (or 'rediss://...'); got ${describe(o.redis)}`);
   }
   checkRedisURL(o.redis, where);
