@@ -17,12 +17,18 @@ import { loadErrorOf } from './load-error-helpers.js';
 
 let dir;
 let server;
+// The requests' sockets: an aborted fetch may leave its socket open (undici),
+// and server.close() waits for every socket, so afterAll ends them itself.
+const sockets = new Set();
 const url = (name) => pathToFileURL(join(dir, name));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'concurry-load-error-dom-'));
   // A server that accepts and never answers: the module's request times out.
-  server = createServer(() => {});
+  server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   writeFileSync(join(dir, 'throws-dom.mjs'), "throw new DOMException('nope', 'NotSupportedError');\n");
   writeFileSync(join(dir, 'fetch-timeout.mjs'),
@@ -34,8 +40,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  server.closeAllConnections?.();
-  await new Promise((resolve) => server.close(resolve));
+  const closed = new Promise((resolve) => server.close(resolve));
+  for (const socket of sockets) socket.destroy();
+  await closed;
 });
 
 const loadError = (file, mode) => loadErrorOf(url(file), mode);
