@@ -44,7 +44,7 @@
  * @module concurry-wasm/modes/runtime
  */
 import { TaskContext, runWithTask, takeTransfer } from '../task-context.js';
-import { serializeError, dataCloneError, encodeResult, findUncloneable } from './boundary.js';
+import { serializeError, dataCloneError, encodeResult } from './boundary.js';
 import { moduleTable, missingMethodError } from './target.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 
@@ -75,6 +75,33 @@ export const SLOT_INTS = CELL_AT + CELLS;
 const SLICE_MS = 8;
 /** Outcomes sent at least every this many tasks, so the pool refills the worker before it runs dry. */
 const FLUSH_EVERY = 16;
+/**
+ * Whether v holds a function or symbol, in itself or in the arrays, plain
+ * objects, Maps and Sets inside it (what structured clone refuses most
+ * often), without cloning anything. Depth-bounded: a deeper one is left to
+ * the send.
+ */
+function holdsFunctionOrSymbol(v, depth) {
+  if (typeof v === 'function' || typeof v === 'symbol') return true;
+  if (v === null || typeof v !== 'object' || depth > 64 || ArrayBuffer.isView(v)) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (holdsFunctionOrSymbol(v[i], depth + 1)) return true;
+    return false;
+  }
+  if (v instanceof Map) {
+    for (const [k, x] of v) if (holdsFunctionOrSymbol(k, depth + 1) || holdsFunctionOrSymbol(x, depth + 1)) return true;
+    return false;
+  }
+  if (v instanceof Set) {
+    for (const x of v) if (holdsFunctionOrSymbol(x, depth + 1)) return true;
+    return false;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in v) if (holdsFunctionOrSymbol(v[k], depth + 1)) return true;
+  return false;
+}
+
 /** Without claim cells or drain(): the most ms of calls a worker runs before it reads its messages again (pump()). */
 const READ_MS = 0.25;
 
@@ -348,8 +375,12 @@ export function startRuntime(ch) {
       // A value that cannot cross is refused here, at the task's own call,
       // with its path: found only when the batch is sent, it could no longer
       // be reported to anyone (the caller's onProgress would get undefined).
+      // The check looks only for functions and symbols (no trial clone: the
+      // send clones the value once, and a check by structuredClone cloned
+      // every object report twice); what else fails to clone is found at
+      // the send (sendChecked).
       if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') &&
-          findUncloneable(value, 'value') !== null) {
+          holdsFunctionOrSymbol(value, 0)) {
         throw dataCloneError(value, 'value', `a progress value of '${t.method}'`);
       }
       push(K_PROGRESS, t.id, value);
