@@ -19,6 +19,7 @@
  * @module concurry-wasm/shapes
  */
 import { isPlainObject } from './options.js';
+import { observe } from './observe.js';
 
 /* The key of futures/base.js's kFutureOf (Symbol.for, so the same symbol):
  * this file stays free of the wasm core. */
@@ -135,22 +136,16 @@ function isIterator(x) {
 
 /**
  * The values of an iterator, read to its end. If it throws midway, what it
- * yielded before is observed (a promise among them that rejects later is
- * handled, as Promise.all handles it) and its error is thrown.
+ * yielded before is observed as an aborted gather observes its inputs
+ * (observe: a promise among them that rejects later is handled, as
+ * Promise.all handles it) and its error is thrown.
  */
 function readIterator(it) {
   const out = [];
   try {
     for (const v of it) out.push(v);
   } catch (e) {
-    for (const v of out) {
-      if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
-        try {
-          const then = v.then;
-          if (typeof then === 'function') then.call(v, undefined, () => {});
-        } catch { /* a throwing then getter: nothing to observe */ }
-      }
-    }
+    observe(out);
     throw e;
   }
   return out;

@@ -103,21 +103,7 @@ const F_FIRST_PLACED = 128;
 /** No rejection seen (a reason may be any value, undefined too). */
 const NONE = Symbol('none');
 
-function ignore() {}
-
-/**
- * Marks every native promise among `leaves` as handled, for an exit that
- * comes before any wait is set up (an already-aborted signal): their later
- * rejections must not become unhandled ones, as with Promise.all. Other
- * thenables are left alone (calling `then` would start a lazy one's work).
- * @param {unknown[]} leaves
- */
-export function observe(leaves) {
-  for (let i = 0; i < leaves.length; i++) {
-    const x = leaves[i];
-    if (x instanceof Promise) x.then(undefined, ignore);
-  }
-}
+export { observe } from '../observe.js';
 
 /*
  * The per-leaf loops live in these small functions rather than in methods:
