@@ -14,6 +14,9 @@
 //                       (our job data): isolates the clients.
 //             ours-thread, ours-process: ours with --sandbox thread / process
 //                       (with --only, to compare the sandboxes in one run).
+//             ours-single: ours with maxBatch 1, a BullMQ job per call (by
+//                       default the N calls of one tick travel in batch jobs
+//                       of up to 64 calls: remote-wire.js, "Batch jobs").
 //           Jobs/s; Redis commands per job from Redis's own INFO commandstats
 //           over the round (every command, those BullMQ's and our Lua scripts
 //           run inside Redis included; --stats prints them by kind); CPU per
@@ -24,7 +27,7 @@
 //           check (median of R checks).
 //
 //   node bench/remote.mjs [--jobs N] [--runs R] [--concurrency C] [--check K] [--polling NAME]
-//                         [--only ours,ours-thread,ours-process,bullmq,bullmq-cw] [--sandbox process|thread] [--warmup W] [--stats] [--cpu-prof DIR] [--json]
+//                         [--only ours,ours-thread,ours-process,ours-single,bullmq,bullmq-cw] [--sandbox process|thread] [--warmup W] [--stats] [--cpu-prof DIR] [--json]
 //
 // --polling: the strategy of our gather (default: config.defaults.defaultPolling,
 // 'adaptive'); remote futures are probe-only, so it sets how often the gather's
@@ -62,9 +65,9 @@ const PROF = opt('--cpu-prof', undefined);
 const SANDBOX = opt('--sandbox', undefined);
 const WARMUP = Number(opt('--warmup', 2000));
 const JSON_OUT = args.includes('--json');
-if (!(WARMUP >= 0) || !(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'ours-thread', 'ours-process', 'bullmq', 'bullmq-cw'].includes(k))) {
+if (!(WARMUP >= 0) || !(JOBS >= 1) || !(RUNS >= 1) || !(CONC >= 1) || !(CHECK >= 0) || ONLY.some((k) => !['ours', 'ours-thread', 'ours-process', 'ours-single', 'bullmq', 'bullmq-cw'].includes(k))) {
   throw new RangeError('usage: node bench/remote.mjs [--jobs N>=1] [--runs R>=1] [--concurrency C>=1] [--check K>=0] ' +
-    '[--polling NAME] [--only ours,ours-thread,ours-process,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]');
+    '[--polling NAME] [--only ours,ours-thread,ours-process,ours-single,bullmq,bullmq-cw] [--stats] [--cpu-prof DIR] [--json]');
 }
 
 const TASKS = fileURLToPath(new URL('./workers/add.mjs', import.meta.url));
@@ -171,9 +174,9 @@ async function measure(server, run) {
   return { ms, cpu, wcpu, wmain, rcpu, cmds: total(kinds), kinds };
 }
 
-async function ours(sandbox) {
+async function ours(sandbox, maxBatch) {
   const queue = `bench-ours-${++qn}`;
-  const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue });
+  const w = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue, ...(maxBatch ? { maxBatch } : {}) });
   const server = await startServer(queue, false, sandbox);
   const round = async (n) => {
     const fs = [];
@@ -220,11 +223,13 @@ const NAMES = {
   ours: 'concurry-wasm remote',
   'ours-thread': 'concurry-wasm remote, --sandbox thread',
   'ours-process': 'concurry-wasm remote, --sandbox process',
+  'ours-single': 'concurry-wasm remote, maxBatch 1 (a job per call)',
   bullmq: 'BullMQ alone (waitUntilFinished, BullMQ Worker)',
   'bullmq-cw': 'BullMQ client, our worker command',
 };
 const RUN = {
   ours: () => ours(SANDBOX), 'ours-thread': () => ours('thread'), 'ours-process': () => ours('process'),
+  'ours-single': () => ours(SANDBOX, 1),
   bullmq: () => bullmq(true), 'bullmq-cw': () => bullmq(false),
 };
 const rounds = Object.fromEntries(ONLY.map((k) => [k, []]));
@@ -261,9 +266,11 @@ try {
 
   let chk = null;
   if (CHECK > 0) {
-    // Batch check of CHECK finished jobs, made by our own client.
+    // Batch check of CHECK finished jobs, made by our own client, one job
+    // per call (maxBatch 1): the check reads CHECK jobs (with batching on,
+    // the same calls would be a few dozen batch jobs).
     const cq = `bench-check-${++qn}`;
-    const cw = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: cq });
+    const cw = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: cq, maxBatch: 1 });
     const cbin = await startServer(cq, false);
     const cfs = [];
     for (let i = 0; i < CHECK; i++) cfs.push(cw.add(i, 1));

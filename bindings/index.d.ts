@@ -560,6 +560,13 @@ export interface WorkerOptions {
    * with WorkerCrashedError.
    */
   keepFinished?: { age?: number; count?: number };
+  /**
+   * Remote mode: most calls per BullMQ job (an integer 1..1000; default 64; 1: a job per call). Calls
+   * made in the same tick travel in batch jobs of min(maxBatch, floor(n / 16)) calls (at least 16 jobs
+   * when there are that many calls; fewer than 32 calls go one job each); each call keeps its own
+   * outcome, progress, cancel, timeout and retries, and settles when it finishes.
+   */
+  maxBatch?: number;
 }
 
 /**

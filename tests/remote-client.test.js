@@ -82,10 +82,10 @@ describe('calls', () => {
     expect(await w.echo({ x: [w.add(2, 2)] })).toEqual({ x: [4] });
   });
 
-  test('calls made in one tick go out in one addBulk per chunk of 500; one Redis command per job', async () => {
+  test('maxBatch 1: calls made in one tick go out in one addBulk per chunk of 500; one Redis command per job', async () => {
     // No worker yet: the only commands on this Redis are this handle's (and the test's own INFO/LLEN).
     const q = queueName('bulk');
-    const h = await handle({ queue: q });
+    const h = await handle({ queue: q, maxBatch: 1 });
     const sizes = [];
     const addBulk = Queue.prototype.addBulk;
     Queue.prototype.addBulk = function spy(jobs) { sizes.push(jobs.length); return addBulk.call(this, jobs); };
@@ -122,6 +122,40 @@ describe('calls', () => {
     expect(res[1199]).toBe(1200);
     expect(res[1200]).toBe(2);
     expect(h.stats()).toMatchObject({ queued: 0, running: 0, completed: 1201 });
+  });
+
+  test('calls made in one tick travel in batch jobs (default maxBatch 64, at least 16 jobs); a few calls go one job each', async () => {
+    const q = queueName('batch');
+    const h = await handle({ queue: q });
+    const sizes = [];
+    const addBulk = Queue.prototype.addBulk;
+    Queue.prototype.addBulk = function spy(jobs) { sizes.push(jobs.map((j) => (j.data.calls ? j.data.calls.length : 1))); return addBulk.call(this, jobs); };
+    const fs = [];
+    let before;
+    try {
+      before = await commandStats(ad);
+      for (let i = 0; i < 1200; i++) fs.push(h.add(i, 1));
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 19, 'the 19 batch jobs on Redis');
+      // 1200 calls: jobs of 64 (1200 / 16 = 75, above maxBatch), the last one 48.
+      expect(sizes).toEqual([[...new Array(18).fill(64), 48]]);
+      const mid = delta(before, await commandStats(ad));
+      expect(mid.evalsha + (mid.eval || 0)).toBeLessThanOrEqual(20);
+      // 20 calls in a tick: fewer than 2 x 16, one job each.
+      for (let i = 0; i < 20; i++) fs.push(h.add(i, 2));
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 39, 'the 20 single jobs');
+      expect(sizes[1]).toEqual(new Array(20).fill(1));
+    } finally {
+      Queue.prototype.addBulk = addBulk;
+    }
+    expect(h.stats()).toMatchObject({ queued: 1220, running: 0 });
+    await startBin(redis, q, { concurrency: 4 });
+    const res = await gather(fs);
+    expect(res).toEqual(fs.map((_, i) => (i < 1200 ? i + 1 : i - 1200 + 2)));
+    expect(h.stats()).toMatchObject({ queued: 0, running: 0, completed: 1220 });
+    const small = await handle({ queue: q, maxBatch: 5 });
+    const more = [];
+    for (let i = 0; i < 200; i++) more.push(small.add(i, 0));
+    expect(await gather(more)).toEqual(more.map((_, i) => i));
   });
 });
 
@@ -363,6 +397,11 @@ describe('the handle', () => {
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: 'a:b' })).rejects.toThrow(/option 'queue'/);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, localWorkers: -1 })).rejects.toThrow(RangeError);
     await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, connectTimeout: 'x' })).rejects.toThrow(/connectTimeout/);
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, maxBatch: 0 })).rejects.toThrow(new RangeError("createWorker(): option 'maxBatch' must be an integer 1..1000 (calls per job; 1: one job per call); got number 0"));
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, maxBatch: 1.5 })).rejects.toThrow(RangeError);
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, maxBatch: 1001 })).rejects.toThrow(RangeError);
+    await expect(createWorker(TASKS, { mode: 'remote', redis: redis.url, maxBatch: '8' })).rejects.toThrow(new TypeError("createWorker(): option 'maxBatch' must be an integer 1..1000 (calls per job; 1: one job per call); got the string \"8\""));
+    await expect(createWorker(TASKS, { mode: 'thread', maxBatch: 8 })).rejects.toThrow(/option 'maxBatch' applies to mode 'remote'/);
     const kf = (v) => createWorker(TASKS, { mode: 'remote', redis: redis.url, keepFinished: v });
     await expect(kf(3600)).rejects.toThrow(new TypeError("createWorker(): option 'keepFinished' must be a plain object { age, count } (age: ms a finished job is kept, count: how many finished jobs are kept per queue); got number 3600"));
     await expect(kf({ age: 500 })).rejects.toThrow(new RangeError("createWorker(): option 'keepFinished.age' must be a number of milliseconds >= 1000 (or Infinity: no age limit); got number 500"));

@@ -30,8 +30,9 @@ import { createBackend as threadPool } from './thread.js';
 import { normalizeWorkerOptions } from './worker-options.js';
 import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import {
-  cancelChannel, cancelKey, parseJobData, encodeOk, encodeErr, encodeProgress, parseCancel,
+  cancelChannel, cancelKey, parseJobs, encodeOk, encodeErr, encodeProgress, encodeBatchResult, parseCancel, BATCH_VERSION,
 } from './remote-wire.js';
+import { CallReporter, partKey } from './remote-report.js';
 
 /** BullMQ lock of a running job (ms): a dead host's jobs are stalled after this. */
 export const LOCK_DURATION_MS = 4000;
@@ -128,22 +129,40 @@ export async function probeRedis(url, timeoutMs) {
   }
 }
 
-/** One job this worker runs. */
+/** runCall's result for a call stopped to be handed back to the queue. */
+const HANDBACK = Symbol('handback');
+
+/** One call this worker runs (a job's only call, or one of a batch job's). */
 class Running {
-  constructor(job, token) {
+  /**
+   * @param {import('bullmq').Job} job @param {string} token
+   * @param {ReturnType<typeof parseJobs>['calls'][number]} c the call
+   * @param {number} i its index in the job @param {number} starts runs started before this one
+   * @param {number} grace cancel grace (ms) @param {CallReporter|null} rep the batch's reporter (null: a single job)
+   */
+  constructor(job, token, c, i, starts, grace, rep) {
     this.job = job;
     this.token = token;
-    /** The sandbox call's future once made (cancelled to stop the call: no AbortController per job). */
+    this.c = c;
+    this.i = i;
+    this.starts = starts;
+    this.grace = grace;
+    this.rep = rep;
+    /** Its start was recorded (a batch's call handed to a sandbox). */
+    this.marked = false;
+    /** The sandbox call's future once made (cancelled to stop the call: no AbortController per call). */
     this.future = null;
     /** 'cancel' | 'timeout' | 'handback' once stopped from outside. */
     this.reason = null;
+    /** Resolves with runCall's result. */
+    this.done = new Promise((res) => { this.settle = res; });
   }
 
   stop(reason) {
     if (this.reason !== null) return;
     this.reason = reason;
     // The pool stops the running call as for an aborted signal: the task's
-    // signal fires, its sandbox is ended after the grace; runJob maps the
+    // signal fires, its sandbox is ended after the grace; runCall maps the
     // outcome by `reason`.
     if (this.future !== null) this.future.cancel();
   }
@@ -256,95 +275,188 @@ export async function serveQueue(o) {
     })().catch(() => { /* Redis went away again: the next 'ready' retries */ });
   });
 
-  const processor = async (job, token) => {
-    const r = new Running(job, token);
-    active.set(String(job.id), r);
-    try {
-      return await runJob(r);
-    } finally {
-      active.delete(String(job.id));
+  /*
+   * The calls of every job taken run through one feeder of `concurrency`
+   * slots (a batch job's calls do not all go to the sandbox pool at once): a
+   * call is handed to a sandbox only when a slot is free, right after its
+   * start is recorded (remote-report.js), so a job taken again after this
+   * worker stopped charges the stop only to calls that had started.
+   */
+  /** @type {Running[]} */
+  let feedQ = [];
+  let feedHead = 0;
+  let feeding = 0;
+  const enqueue = (r) => { feedQ.push(r); pump(); };
+  function pump() {
+    /** @type {Running[]} */
+    const go = [];
+    const reps = new Set();
+    while (feeding < o.concurrency && feedHead < feedQ.length) {
+      const r = feedQ[feedHead++];
+      if (r.reason === null && r.rep !== null) { r.rep.started(r.i); reps.add(r.rep); r.marked = true; }
+      if (r.reason === null) feeding++;
+      go.push(r);
     }
-  };
+    if (feedHead > 64 && feedHead * 2 > feedQ.length) { feedQ = feedQ.slice(feedHead); feedHead = 0; }
+    for (const rep of reps) void rep.flush();
+    for (const r of go) {
+      const slot = r.reason === null;
+      runCall(r).then((out) => {
+        if (slot) { feeding--; pump(); }
+        r.settle(out);
+      });
+    }
+  }
 
-  async function runJob(r) {
-    const { job, token } = r;
-    let d;
+  const processor = async (job, token) => {
+    const jobId = String(job.id);
+    let spec;
     try {
-      d = parseJobData(job.data);
+      spec = parseJobs(job.data, jobId);
     } catch (e) {
       return encodeErr(e);
     }
+    const { batch, calls } = spec;
     const stalls = job.stalledCounter || 0;
-    if (stalls > d.retries) {
-      return encodeErr(new WorkerCrashedError(
-        `The call '${d.method}' was running on a concurry-worker that stopped (it died or lost Redis) ` +
-        `${stalls} time${stalls === 1 ? '' : 's'}; retries is ${d.retries}`,
-        { method: d.method, attempts: stalls, exitCode: null, signal: null }));
+    const rep = batch ? new CallReporter(cmd, o.queue, jobId) : null;
+    /** Outcomes, per call; runs started before this one, per call. */
+    const outs = new Array(calls.length).fill(null);
+    const starts = new Array(calls.length).fill(batch ? 0 : stalls);
+    if (rep !== null) {
+      // What earlier runs of this job recorded (it is taken again after its
+      // worker stopped): their outcomes stand, their starts count.
+      const prior = await rep.read();
+      for (const [i, s] of prior.starts) if (i < calls.length) starts[i] = s;
+      for (const [i, v] of prior.outs) {
+        if (i >= calls.length) continue;
+        try { outs[i] = JSON.parse(v); } catch { /* unreadable: run it again */ }
+      }
     }
-    // A job whose caller is gone (its liveness key expired: the caller died
-    // or ended without stop()) runs for nobody: dropped, never run. Not a
-    // CancelledError (nobody cancelled it): a caller that was only
-    // unresponsive (its event loop blocked longer than the key's lifetime)
-    // reads this outcome, and must learn why its call failed and that it
-    // never ran (attempts 0: safe to call again).
+    const dropped = await droppedError(job, calls);
+    /** @type {Running[]} */
+    const runs = [];
+    for (let i = 0; i < calls.length; i++) {
+      if (outs[i] !== null) continue;
+      const c = calls[i];
+      if (c.error !== null) outs[i] = encodeErr(c.error);
+      else if (dropped !== null) outs[i] = encodeErr(dropped(c));
+      else if (starts[i] > c.retries) {
+        outs[i] = encodeErr(new WorkerCrashedError(
+          `The call '${c.method}' was running on a concurry-worker that stopped (it died or lost Redis) ` +
+          `${starts[i]} time${starts[i] === 1 ? '' : 's'}; retries is ${c.retries}`,
+          { method: c.method, attempts: starts[i], exitCode: null, signal: null }));
+      } else {
+        runs.push(new Running(job, token, c, i, starts[i], spec.cancelGraceMs, rep));
+      }
+    }
+    for (const r of runs) active.set(r.c.id, r);
+    try {
+      // Cancels that came before this worker listened, or are flowing (CANCELS_FLOWING_MS).
+      const unsure = [];
+      for (const r of runs) {
+        const pre = takeEarly(r.c.id);
+        if (pre !== null) r.stop(pre);
+        else if (r.starts > 0 || Date.now() - heardCancelAt < CANCELS_FLOWING_MS) unsure.push(r);
+      }
+      if (unsure.length > 0) {
+        try {
+          const ks = await cmd.mget(unsure.map((r) => cancelKey(o.queue, r.c.id)));
+          for (let k = 0; k < unsure.length; k++) if (ks[k] === 'cancel' || ks[k] === 'timeout') unsure[k].stop(ks[k]);
+        } catch { /* Redis away: run them; a cancel still reaches them by message */ }
+      }
+      for (const r of runs) enqueue(r);
+      // Each outcome is recorded as it comes (the caller settles that call now).
+      const got = await Promise.all(runs.map((r) => r.done.then((out) => {
+        if (out !== HANDBACK) {
+          outs[r.i] = out;
+          if (rep !== null) rep.outcome(r.i, out);
+        }
+        return out;
+      })));
+      let handBack = false;
+      for (let k = 0; k < runs.length; k++) {
+        if (got[k] !== HANDBACK) continue;
+        handBack = true;
+        if (rep !== null && runs[k].marked) rep.unstarted(runs[k].i);
+      }
+      if (rep !== null) await rep.flush();
+      if (handBack) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      return batch ? encodeBatchResult(outs) : outs[0];
+    } finally {
+      for (const r of runs) if (active.get(r.c.id) === r) active.delete(r.c.id);
+    }
+  };
+
+  /**
+   * For a job whose caller is gone (its liveness key expired: the caller died
+   * or ended without stop()), the error each of its calls gets: they run for
+   * nobody, so they are dropped, never run. Not a CancelledError (nobody
+   * cancelled them): a caller that was only unresponsive (its event loop
+   * blocked longer than the key's lifetime) reads this outcome, and must
+   * learn why its call failed and that it never ran (attempts 0: safe to call
+   * again). Null when the caller is alive (or unknown).
+   */
+  async function droppedError(job, calls) {
     const caller = job.data && job.data.caller;
-    if (typeof caller === 'string' && !(await callerAlive(caller))) {
-      const ttl = job.data.callerTtlMs;
-      const gone = typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0 ? `more than ${+(ttl / 1000).toFixed(1)} s` : 'too long';
-      return encodeErr(Object.assign(new WorkerCrashedError(
-        `The call '${d.method}' was dropped, not run, by concurry-worker ${WORKER_NAME}: its caller was unresponsive for ${gone} ` +
-        `(its liveness key ${caller} expired: the caller ended without stop(), crashed, or its event loop was blocked)`,
-        { method: d.method, attempts: 0, exitCode: null, signal: null }), { code: 'ERR_CALLER_UNRESPONSIVE' }));
-    }
+    if (typeof caller !== 'string' || calls.every((c) => c.error !== null) || await callerAlive(caller)) return null;
+    const ttl = job.data.callerTtlMs;
+    const gone = typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0 ? `more than ${+(ttl / 1000).toFixed(1)} s` : 'too long';
+    return (c) => Object.assign(new WorkerCrashedError(
+      `The call '${c.method}' was dropped, not run, by concurry-worker ${WORKER_NAME}: its caller was unresponsive for ${gone} ` +
+      `(its liveness key ${caller} expired: the caller ended without stop(), crashed, or its event loop was blocked)`,
+      { method: c.method, attempts: 0, exitCode: null, signal: null }), { code: 'ERR_CALLER_UNRESPONSIVE' });
+  }
+
+  /**
+   * Runs one call in a sandbox: its outcome ({ ok } / { err }), or HANDBACK
+   * when it was stopped to be handed back to the queue.
+   * @param {Running} r
+   */
+  async function runCall(r) {
+    const { c, job } = r;
+    if (r.reason === 'handback') return HANDBACK;
+    if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${c.method}' was cancelled before it started`));
+    if (r.reason === 'timeout') return encodeErr(timeoutError(c));
     let timeout;
-    if (d.timeoutMs !== null) {
+    if (c.timeoutMs !== null) {
       // From the call, queue time included (job.timestamp is the caller's clock).
-      const left = d.timeoutMs - Math.max(0, Date.now() - job.timestamp);
-      if (left <= 0) return encodeErr(timeoutError(d));
+      const left = c.timeoutMs - Math.max(0, Date.now() - job.timestamp);
+      if (left <= 0) return encodeErr(timeoutError(c));
       timeout = left;
     }
-    let pre = takeEarly(String(job.id));
-    if (pre === null && (stalls > 0 || Date.now() - heardCancelAt < CANCELS_FLOWING_MS)) {
-      // A re-run after its worker stopped: it may have been cancelled while
-      // that worker ran it, before this one listened (one GET, re-runs only);
-      // or cancels are flowing (CANCELS_FLOWING_MS).
-      try {
-        const k = await cmd.get(cancelKey(o.queue, String(job.id)));
-        if (k === 'cancel' || k === 'timeout') pre = k;
-      } catch { /* Redis away: run it; a cancel still reaches it by message */ }
-    }
-    if (pre !== null) r.stop(pre);
-    if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${d.method}' was cancelled before it started`));
-    if (r.reason === 'timeout') return encodeErr(timeoutError(d));
-
+    // A batch's progress goes with its records (in order, before the outcome);
+    // a single job's through BullMQ's own progress, awaited before it finishes.
     let chain = Promise.resolve();
     const onProgress = (v) => {
       let p;
       try { p = encodeProgress(v); } catch { return; }
-      chain = chain.then(() => job.updateProgress(p)).catch(() => { /* the job's lock or Redis is gone: nothing to tell */ });
+      if (r.rep !== null) r.rep.progress(r.i, p);
+      else chain = chain.then(() => job.updateProgress(p)).catch(() => { /* the job's lock or Redis is gone: nothing to tell */ });
     };
     let outcome;
     try {
-      const w = await poolFor(d.cancelGraceMs);
+      const w = await poolFor(r.grace);
       // Runs on a host that died count: attempt numbers go on from them, and
       // retries (counted from the first run) holds across hosts.
-      r.future = w.call(d.method, d.args, {
-        signal: null, timeout: timeout ?? -1, transfer: [], onProgress, retries: d.retries, attempt: stalls + 1,
+      r.future = w.call(c.method, c.args, {
+        signal: null, timeout: timeout ?? -1, transfer: [], onProgress, retries: c.retries, attempt: r.starts + 1,
       });
       if (r.reason !== null) r.future.cancel(); // stopped while the pool was awaited
       const value = await r.future;
-      outcome = encodeOk(value, d.method);
+      outcome = encodeOk(value, c.method);
     } catch (e) {
       let err = e;
       if (r.reason === 'handback') {
         await chain;
-        await job.moveToWait(token);
-        throw new WaitingError();
+        return HANDBACK;
       }
-      if (r.reason === 'timeout' && err instanceof CancelledError) err = timeoutError(d);
+      if (r.reason === 'timeout' && err instanceof CancelledError) err = timeoutError(c);
       // The sandbox's own timer (the time left of the call's timeout, 'process
       // worker'): the caller is told its own timeout, in remote mode's words.
-      else if (err instanceof TimeoutError && timeout !== undefined && err.timeout === timeout) err = timeoutError(d);
+      else if (err instanceof TimeoutError && timeout !== undefined && err.timeout === timeout) err = timeoutError(c);
       outcome = encodeErr(err);
     }
     await chain;
@@ -388,6 +500,10 @@ export async function serveQueue(o) {
     if (now - (lastSaid.get(msg) || 0) < 5000) return;
     lastSaid.set(msg, now);
     log(`concurry-worker: ${msg}`);
+  });
+  // A finished batch job's records are no longer needed (its return value has every outcome).
+  worker.on('completed', (job) => {
+    if (job.data && job.data.v === BATCH_VERSION) cmd.del(partKey(o.queue, String(job.id))).catch(() => {});
   });
   worker.run().catch((e) => log(`concurry-worker: ${e && e.message}`));
   await worker.waitUntilReady();

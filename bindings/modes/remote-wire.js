@@ -244,3 +244,110 @@ export function parseCancel(msg) {
   } catch { /* not ours */ }
   return null;
 }
+
+/*
+ * Batch jobs (version 2): several calls made in the same tick travel as one
+ * BullMQ job, so BullMQ's per-job work (its add, fetch, lock, finish scripts,
+ * events) is paid once per batch, not once per call. A call keeps its own id
+ * (cancels and cancel keys name it), method, arguments, retries and timeout.
+ * A batch of one call is sent as a version-1 job (jobData), unchanged.
+ */
+
+/** Version of a batch job's data. */
+export const BATCH_VERSION = 2;
+
+/** Most calls in one batch job (a client's maxBatch may be lower). */
+export const MAX_BATCH = 1000;
+
+/**
+ * job.data of a batch job.
+ * @param {{ id: string, data: ReturnType<typeof jobData> }[]} items calls of the batch, in order,
+ *   each with its id and its version-1 data (jobData(): arguments already encoded)
+ * @returns {{ v: number, cancelGraceMs: number, calls: { id: string, method: string, args: string, retries: number, timeoutMs: number|null }[] }}
+ */
+export function batchJobData(items) {
+  return {
+    v: BATCH_VERSION,
+    cancelGraceMs: items[0].data.cancelGraceMs,
+    calls: items.map(({ id, data }) => ({ id, method: data.method, args: data.args, retries: data.retries, timeoutMs: data.timeoutMs })),
+  };
+}
+
+/**
+ * The calls of a job, checked: a version-1 job is one call whose id is the
+ * job's; a batch job lists its calls. A call whose own fields are wrong gets
+ * `error` (its outcome), the others still run; data that is not a job at all
+ * throws a TypeError (the job's outcome).
+ * @param {unknown} d job.data
+ * @param {string} jobId
+ * @returns {{ batch: boolean, cancelGraceMs: number, calls: { id: string, method: string, args: unknown[],
+ *   retries: number, timeoutMs: number|null, error: Error|null }[] }}
+ */
+export function parseJobs(d, jobId) {
+  const o = /** @type {Record<string, any>} */ (d);
+  if (o === null || typeof o !== 'object' || o.v !== BATCH_VERSION) {
+    const one = parseJobData(d);
+    return { batch: false, cancelGraceMs: one.cancelGraceMs, calls: [{ id: jobId, ...one, error: null }] };
+  }
+  if (!Array.isArray(o.calls) || o.calls.length === 0 || o.calls.length > MAX_BATCH) {
+    throw new TypeError(`remote job: data.calls must be an array of 1..${MAX_BATCH} calls`);
+  }
+  const { cancelGraceMs } = parseJobData({ v: WIRE_VERSION, method: 'batch', args: EMPTY_ARGS, cancelGraceMs: o.cancelGraceMs });
+  const calls = o.calls.map((c, i) => {
+    const id = c !== null && typeof c === 'object' && typeof c.id === 'string' && c.id !== '' ? c.id : `${jobId}#${i}`;
+    const method = c !== null && typeof c === 'object' && typeof c.method === 'string' ? c.method : 'task';
+    try {
+      const one = parseJobData({ ...c, v: WIRE_VERSION, cancelGraceMs });
+      return { id, ...one, error: null };
+    } catch (e) {
+      return { id, method, args: [], retries: 0, timeoutMs: null, cancelGraceMs, error: /** @type {Error} */ (e) };
+    }
+  });
+  return { batch: true, cancelGraceMs, calls };
+}
+
+const EMPTY_ARGS = b64(serialize([]));
+
+/**
+ * A batch job's return value: the outcome of each call, in the job's order.
+ * @param {({ ok: string } | { err: string })[]} outs
+ * @returns {{ outs: ({ ok: string } | { err: string })[] }}
+ */
+export function encodeBatchResult(outs) {
+  return { outs };
+}
+
+/**
+ * A batch job's return value (the `completed` event's, or read from Redis as
+ * JSON text): one outcome per call, or, for a job that failed as a whole (its
+ * data unreadable), the same outcome for each.
+ * @param {unknown} rv
+ * @param {number} n calls in the batch
+ * @returns {unknown[]} raw outcomes, for decodeOutcome
+ */
+export function batchOutcomes(rv, n) {
+  let r = rv;
+  if (typeof r === 'string') r = JSON.parse(r);
+  if (r !== null && typeof r === 'object' && Array.isArray(/** @type {any} */ (r).outs)) {
+    const outs = /** @type {any} */ (r).outs;
+    if (outs.length !== n) throw new TypeError(`remote job: the batch's return value has ${outs.length} outcomes for ${n} calls`);
+    return outs;
+  }
+  return new Array(n).fill(r);
+}
+
+/** Name of the events-stream entries a worker adds for a batch job's calls (remote-report.js). */
+export const CALL_EVENT = 'concurry';
+
+/**
+ * The records of a `concurry` event entry: [kind, index, payload] with kind
+ * 'o' (the call's outcome, as encodeOk/encodeErr's JSON) or 'p' (a progress
+ * value, as encodeProgress's JSON).
+ * @param {unknown} d the entry's `d` field
+ * @returns {[string, number, string][]}
+ */
+export function parseCallRecords(d) {
+  const a = JSON.parse(String(d));
+  if (!Array.isArray(a)) throw new TypeError('remote event: d must be an array of records');
+  return a;
+}

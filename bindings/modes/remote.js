@@ -50,7 +50,8 @@ import {
   TimeoutError, WorkerCrashedError, DataCloneError, UndeliveredCancelError,
 } from '../errors.js';
 import {
-  jobData, decodeOutcome as decodeWire, decodeProgress, cancelKey,
+  jobData, batchJobData, batchOutcomes, parseCallRecords, decodeOutcome as decodeWire, decodeProgress, cancelKey,
+  CALL_EVENT, MAX_BATCH,
 } from './remote-wire.js';
 import { unwrapArgs, findFuture } from './unwrap.js';
 import { dataCloneError } from './boundary.js';
@@ -66,6 +67,18 @@ const MODE = 'remote';
 const PREFIX = 'bull';
 /** Most jobs per addBulk. */
 const ADD_CHUNK = 500;
+/**
+ * Calls made in the same tick are packed into batch jobs (remote-wire.js,
+ * "Batch jobs") of at most maxBatch calls (createWorker's option, default
+ * DEFAULT_MAX_BATCH), and into at least SPREAD jobs when there are that many
+ * calls: a tick of n calls makes jobs of min(maxBatch, max(1, floor(n /
+ * SPREAD))) calls, so that up to SPREAD worker slots (on any number of
+ * machines) share the work, and fewer than 2 x SPREAD calls go one per job
+ * as before. BullMQ's per-job cost (its scripts, lock, events: ~450 us of
+ * CPU per job across client, worker and Redis) is then paid per batch.
+ */
+const DEFAULT_MAX_BATCH = 64;
+const SPREAD = 16;
 /** Most cancels and timeouts per command telling them (and per pipelined run of removes). */
 const STOP_CHUNK = 1000;
 /** Least time between two batch checks (ms). */
@@ -204,7 +217,13 @@ export function normalizeRemoteOptions(r) {
     connectTimeout = o.connectTimeout;
   }
   const keepFinished = keepOption(o.keepFinished, where);
-  return { redis: o.redis, queue, localWorkers, connectTimeout, keepFinished };
+  let maxBatch = DEFAULT_MAX_BATCH;
+  if (o.maxBatch !== undefined) {
+    if (typeof o.maxBatch !== 'number') throw new TypeError(`${where}: option 'maxBatch' must be an integer 1..${MAX_BATCH} (calls per job; 1: one job per call); got ${describe(o.maxBatch)}`);
+    if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1 || o.maxBatch > MAX_BATCH) throw new RangeError(`${where}: option 'maxBatch' must be an integer 1..${MAX_BATCH} (calls per job; 1: one job per call); got ${describe(o.maxBatch)}`);
+    maxBatch = o.maxBatch;
+  }
+  return { redis: o.redis, queue, localWorkers, connectTimeout, keepFinished, maxBatch };
 }
 
 /**
@@ -422,13 +441,31 @@ class Call {
     /** Its addBulk's promise, once sent. */
     this.added = null;
     this.future = null;
+    /** The batch job it travels in (null: a job of its own, whose id is the call's), and its index there. */
+    this.job = null;
+    this.idx = 0;
   }
+
+  /** The id of the job it travels in. */
+  get jobId() { return this.job === null ? this.id : this.job.id; }
 
   /** The future's probe: check this job in the next batch. */
   probe() { this.b._wantCheck(this); }
 
   /** The future's cancel(). */
   cancel() { return this.b._stop(this, 'cancel'); }
+}
+
+/** A batch job: calls of one tick travelling in one BullMQ job (their index there is Call.idx). */
+class Batch {
+  constructor(id, calls) {
+    this.id = id;
+    this.calls = calls;
+    /** Its calls not done: the job is removed on a cancel only once this is 0. */
+    this.live = calls.length;
+    /** The check (RemoteBackend.checkSeq) that last listed it. */
+    this.checkedBy = -1;
+  }
 }
 
 /**
@@ -447,8 +484,13 @@ class RemoteBackend {
     this.keep = keepJobs(r.keepFinished);
     this.tag = Math.random().toString(36).slice(2, 10);
     this.nextId = 1;
-    /** jobId -> Call, for every call not done. */
+    /** Call id -> Call, for every call not done. */
     this.calls = new Map();
+    /** Batch job id -> Batch, for every batch job with a call not done. */
+    this.jobs = new Map();
+    this.nextBatch = 1;
+    /** Numbers the checks' job lists (_onRedis). */
+    this.checkSeq = 0;
     this.nLive = 0;
     this.nActive = 0;
     this.batch = [];
@@ -648,41 +690,97 @@ class RemoteBackend {
     };
     qe.on('error', () => { this.suspect = true; });
     qe.on('active', ({ jobId }) => {
-      const c = this.calls.get(jobId);
-      if (c !== undefined && !c.active && c.state !== C_DONE) {
+      for (const c of this._callsOf(jobId)) {
+        if (c.active || c.state === C_DONE) continue;
         c.active = true;
         this.nActive++;
-        this._changed();
       }
+      this._changed();
     });
     qe.on('progress', ({ jobId, data }) => {
       const c = this.calls.get(jobId);
-      if (c === undefined || c.onProgress === null || c.state === C_DONE) return;
+      if (c === undefined || c.job !== null || c.onProgress === null || c.state === C_DONE) return;
       let p;
       try {
         p = decodeProgress(data);
       } catch {
         return;
       }
-      if (!p.ours) return;
+      if (p.ours) this._progress(c, p.value);
+    });
+    // A batch job's calls, as the worker reports them (remote-report.js):
+    // progress values and outcomes, each call settled when it finishes.
+    qe.on(CALL_EVENT, ({ jobId, d }) => {
+      const b = this.jobs.get(jobId);
+      if (b === undefined) return;
+      let recs;
       try {
-        c.onProgress(p.value);
-      } catch (e) {
-        // eslint-disable-next-line no-console
-        console.error('concurry-wasm: exception in an onProgress callback:', e);
+        recs = parseCallRecords(d);
+      } catch {
+        return; // not ours: the job's return value still has every outcome
+      }
+      for (const rec of recs) {
+        const c = Array.isArray(rec) ? b.calls[rec[1]] : undefined;
+        if (c === undefined || c.state === C_DONE) continue;
+        if (rec[0] === 'o') {
+          const [code, value] = decodeOutcome(rec[2]);
+          this._settle(c, code, value);
+        } else if (rec[0] === 'p' && c.onProgress !== null) {
+          let p;
+          try {
+            p = decodeProgress(JSON.parse(rec[2]));
+          } catch {
+            continue;
+          }
+          if (p.ours) this._progress(c, p.value);
+        }
       }
     });
-    qe.on('completed', ({ jobId, returnvalue }) => {
-      const c = this.calls.get(jobId);
-      if (c === undefined) return;
-      const [code, value] = decodeOutcome(returnvalue);
-      this._settle(c, code, value);
-    });
+    qe.on('completed', ({ jobId, returnvalue }) => this._completed(jobId, returnvalue));
     qe.on('failed', ({ jobId, failedReason }) => {
-      const c = this.calls.get(jobId);
-      if (c === undefined) return;
-      this._settle(c, FAILED, this._failedError(c, failedReason));
+      for (const c of this._callsOf(jobId)) this._settle(c, FAILED, this._failedError(c, failedReason));
     });
+  }
+
+  /** The calls not done of job `jobId` (a call's own job, or a batch job). */
+  _callsOf(jobId) {
+    const b = this.jobs.get(jobId);
+    if (b !== undefined) return b.calls.filter((c) => c.state !== C_DONE);
+    const c = this.calls.get(jobId);
+    return c === undefined || c.job !== null ? [] : [c];
+  }
+
+  /** A job completed with return value `rv` (from its event, or read by a check): its calls settle. */
+  _completed(jobId, rv) {
+    const b = this.jobs.get(jobId);
+    if (b === undefined) {
+      const c = this.calls.get(jobId);
+      if (c === undefined || c.job !== null) return;
+      const [code, value] = decodeOutcome(rv);
+      this._settle(c, code, value);
+      return;
+    }
+    let outs;
+    try {
+      outs = batchOutcomes(rv, b.calls.length);
+    } catch (e) {
+      for (const c of b.calls) if (c.state !== C_DONE) this._settle(c, FAILED, e);
+      return;
+    }
+    for (const c of b.calls) {
+      if (c.state === C_DONE) continue;
+      const [code, value] = decodeOutcome(outs[c.idx]);
+      this._settle(c, code, value);
+    }
+  }
+
+  _progress(c, value) {
+    try {
+      c.onProgress(value);
+    } catch (e) {
+      // eslint-disable-next-line no-console
+      console.error('concurry-wasm: exception in an onProgress callback:', e);
+    }
   }
 
   _failedError(c, reason) {
@@ -827,16 +925,36 @@ class RemoteBackend {
     this.batchQueued = false;
     const all = this.batch.filter((c) => c.state === C_BATCH);
     this.batch = [];
-    if (all.length > 0) this._alive();
-    for (let i = 0; i < all.length; i += ADD_CHUNK) this._add(all.slice(i, i + ADD_CHUNK));
+    if (all.length === 0) return;
+    this._alive();
+    const per = Math.min(this.r.maxBatch, Math.max(1, Math.floor(all.length / SPREAD)));
+    const jobs = [];
+    for (let i = 0; i < all.length; i += per) jobs.push(this._job(all.slice(i, i + per)));
+    for (let i = 0; i < jobs.length; i += ADD_CHUNK) this._add(jobs.slice(i, i + ADD_CHUNK));
   }
 
-  _add(chunk) {
-    const jobs = chunk.map((c) => {
-      c.state = C_ADDING;
-      return { name: c.method, data: c.data, opts: { jobId: c.id, attempts: 1, removeOnComplete: this.keep, removeOnFail: this.keep } };
-    });
-    const p = this.queue.addBulk(jobs).then(() => {
+  /** The BullMQ job of `calls` (one call: its own job, version 1; more: a batch job). */
+  _job(calls) {
+    const opts = { attempts: 1, removeOnComplete: this.keep, removeOnFail: this.keep };
+    if (calls.length === 1) {
+      const c = calls[0];
+      return { calls, job: { name: c.method, data: c.data, opts: { ...opts, jobId: c.id } } };
+    }
+    const b = new Batch(`cy${this.tag}-b${this.nextBatch++}`, calls);
+    this.jobs.set(b.id, b);
+    for (let i = 0; i < calls.length; i++) { calls[i].job = b; calls[i].idx = i; }
+    const data = batchJobData(calls.map((c) => ({ id: c.id, data: c.data })));
+    data.caller = this.callerKey;
+    data.callerTtlMs = this.aliveTtl;
+    const m = calls[0].method;
+    return { calls, job: { name: calls.every((c) => c.method === m) ? m : 'concurry-batch', data, opts: { ...opts, jobId: b.id } } };
+  }
+
+  /** One addBulk of jobs [{ calls, job }]. */
+  _add(jobs) {
+    const chunk = [];
+    for (const j of jobs) for (const c of j.calls) { c.state = C_ADDING; chunk.push(c); }
+    const p = this.queue.addBulk(jobs.map((j) => j.job)).then(() => {
       for (const c of chunk) {
         c.data = null;
         if (c.state === C_ADDING) c.state = C_ADDED;
@@ -881,6 +999,7 @@ class RemoteBackend {
     if (c.state === C_DONE) return;
     c.state = C_DONE;
     this.calls.delete(c.id);
+    if (c.job !== null && --c.job.live === 0) this.jobs.delete(c.job.id);
     this.nLive--;
     if (c.active) this.nActive--;
     if (c.timer !== null) { clearTimeout(c.timer); c.timer = null; }
@@ -955,7 +1074,16 @@ class RemoteBackend {
    * stop({ force: true })) go out in a few round trips, not N.
    */
   _remoteStop(c, added) {
-    this.stopBatch.push({ op: { id: c.id, method: c.method, reason: c.stopWhy }, added });
+    // The job is removed (if still waiting) only once none of its calls is
+    // left (a batch's other calls still run); `keys`: the cancel keys then
+    // deleted with it (no job left to read them).
+    let job = c.id;
+    let keys = [c.id];
+    if (c.job !== null) {
+      job = c.job.live === 0 ? c.job.id : null;
+      keys = job === null ? [] : c.job.calls.map((x) => x.id);
+    }
+    this.stopBatch.push({ op: { id: c.id, method: c.method, reason: c.stopWhy }, added, job, keys });
     if (!this.stopQueued) {
       this.stopQueued = true;
       queueMicrotask(() => this._flushStops());
@@ -998,21 +1126,23 @@ class RemoteBackend {
     const q = this.r.queue;
     const ops = entries.map((e) => e.op);
     const adds = [...new Set(entries.map((e) => e.added).filter((a) => a !== null))];
+    // The jobs to remove (a batch job once its last call is stopped), newest first (see _flushStops).
+    const rm = entries.filter((e) => e.job !== null).reverse();
     const p = (async () => {
       // Told oldest first: the jobs workers take next hear first.
       await this.tell(ops);
       this._stopProgress();
       // A job is removed once its add is back (an add that failed left nothing: removing it is a no-op).
       if (adds.length > 0) await Promise.all(adds);
-      // Removed newest first (see _flushStops).
-      const removed = new Array(ops.length);
-      await Promise.all(ops.map((_, k) => {
-        const i = ops.length - 1 - k;
-        return this.queue.remove(ops[i].id).then((r) => { removed[i] = r; this._stopProgress(); }, () => { removed[i] = -1; });
-      }));
-      const lost = ops.filter((_, i) => removed[i] === -1);
+      const removed = new Array(rm.length);
+      await Promise.all(rm.map((e, i) => this.queue.remove(e.job).then((r) => { removed[i] = r; this._stopProgress(); }, () => { removed[i] = -1; })));
+      const lost = [];
+      for (let i = 0; i < rm.length; i++) {
+        if (removed[i] !== -1) continue;
+        lost.push(rm[i].op);
+      }
       if (lost.length > 0) this.stopsLost.push(...lost);
-      const gone = ops.filter((_, i) => removed[i] === 1).map((op) => cancelKey(q, op.id));
+      const gone = rm.filter((_, i) => removed[i] === 1).flatMap((e) => e.keys.map((id) => cancelKey(q, id)));
       if (gone.length > 0) await this.conn.del(...gone).catch(() => {});
     })().catch(() => { this.stopsLost.push(...ops); });
     this.stopOps.set(p, ops);
@@ -1072,10 +1202,10 @@ class RemoteBackend {
       const force = this.suspect || this.qe === null || now() - this.lastFull >= FULL_EVERY;
       this.suspect = false;
       let calls = force ? this._onRedis() : [];
-      let r = await this.check(calls.map((c) => c.id), pos, seen, force);
+      let r = await this.check(calls.map((c) => c.jobId), pos, seen, force);
       if (r.lost && !force) {
         calls = this._onRedis();
-        r = await this.check(calls.map((c) => c.id), pos, seen, true);
+        r = await this.check(calls.map((c) => c.jobId), pos, seen, true);
       }
       if (r.states !== null) {
         this.lastFull = now();
@@ -1092,10 +1222,19 @@ class RemoteBackend {
     }
   }
 
-  /** The calls whose jobs are on Redis (added, not done). */
+  /** One call not done per job on Redis (added): the check reads each job once. */
   _onRedis() {
     const out = [];
-    for (const c of this.calls.values()) if (c.state === C_ADDED) out.push(c);
+    for (const c of this.calls.values()) {
+      if (c.state !== C_ADDED) continue;
+      // A batch job is read once, for the first of its calls found.
+      if (c.job !== null) {
+        if (c.job.checkedBy === this.checkSeq) continue;
+        c.job.checkedBy = this.checkSeq;
+      }
+      out.push(c);
+    }
+    this.checkSeq++;
     return out;
   }
 
@@ -1104,14 +1243,17 @@ class RemoteBackend {
       const c = calls[i];
       if (c.state !== C_ADDED) continue;
       const s = states[i];
+      const jobId = c.jobId;
       if (s === J_COMPLETED) {
-        const [code, value] = decodeOutcome(payloads[i]);
-        this._settle(c, code, value);
+        this._completed(jobId, payloads[i]);
       } else if (s === J_FAILED) {
-        this._settle(c, FAILED, this._failedError(c, payloads[i]));
+        for (const x of this._callsOf(jobId)) this._settle(x, FAILED, this._failedError(x, payloads[i]));
       } else if (s === J_MISSING) {
-        this._settle(c, FAILED, new WorkerCrashedError(`The job for '${c.method}' (${c.id}) is gone from Redis at ${this.where} ` +
-          '(removed, or lost by a Redis without persistence) before it finished', { method: c.method, attempts: 1 }));
+        for (const x of this._callsOf(jobId)) {
+          if (x.state !== C_ADDED) continue;
+          this._settle(x, FAILED, new WorkerCrashedError(`The job for '${x.method}' (${jobId}) is gone from Redis at ${this.where} ` +
+            '(removed, or lost by a Redis without persistence) before it finished', { method: x.method, attempts: 1 }));
+        }
       }
     }
     this._changed();

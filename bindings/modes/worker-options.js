@@ -42,6 +42,7 @@ const APPLIES = {
   localWorkers: ['remote'],
   connectTimeout: ['remote'],
   keepFinished: ['remote'],
+  maxBatch: ['remote'],
 };
 const KEYS = Object.keys(APPLIES);
 const KEY_SET = new Set(KEYS);
@@ -177,7 +178,7 @@ export function normalizeWorkerOptions(options, defaultWorkers) {
 
   let remote = null;
   if (mode === 'remote') {
-    remote = { redis: o.redis, queue: o.queue, localWorkers: o.localWorkers, connectTimeout: o.connectTimeout, keepFinished: o.keepFinished };
+    remote = { redis: o.redis, queue: o.queue, localWorkers: o.localWorkers, connectTimeout: o.connectTimeout, keepFinished: o.keepFinished, maxBatch: o.maxBatch };
   }
 
   return {

@@ -1,0 +1,139 @@
+/**
+ * What a worker command tells Redis about the calls of a batch job while it
+ * runs them (remote-wire.js, "Batch jobs"): which calls it started, each
+ * call's outcome as soon as it has one, and their progress values.
+ *
+ * Per batch job, a hash `concurry:<queue>:part:<job id>` keeps per call
+ * `s<i>` (runs started) and `o<i>` (the outcome, encodeOk/encodeErr's JSON):
+ * a worker that takes the job again after its worker stopped (died, lost
+ * Redis, handed it back) gives finished calls their recorded outcome instead
+ * of running them again, charges a stop against `retries` only to calls that
+ * had started, and runs the others as first runs. Outcomes and progress also
+ * go to the queue's events stream as `concurry` entries, so a caller settles
+ * each call when it finishes, not when its whole batch does.
+ *
+ * Records made in the same tick go out as one script (EVALSHA): one command
+ * per flush, not per call. Invariants: records reach Redis in the order they
+ * were made (one connection, scripts run in order), so a call's progress
+ * precedes its outcome; a start is sent before the call is handed to a
+ * sandbox (the caller of started() flushes before starting it).
+ * @module concurry-wasm/modes/remote-report
+ */
+import { CALL_EVENT, CANCEL_KEY_TTL_MS } from './remote-wire.js';
+
+/*
+ * KEYS[1] the part hash, KEYS[2] the events stream, KEYS[3] the queue's meta
+ * hash (BullMQ keeps the events stream's max length there). ARGV[1] job id,
+ * ARGV[2] the hash's lifetime (ms), ARGV[3] the event name, ARGV[4] the
+ * event's records (JSON; '' for none), ARGV[5..] triples: 'i' field delta
+ * (HINCRBY) or 's' field value (HSET).
+ */
+const SCRIPT = `
+local k = KEYS[1]
+for a = 5, #ARGV, 3 do
+  if ARGV[a] == 'i' then redis.call('HINCRBY', k, ARGV[a + 1], ARGV[a + 2])
+  else redis.call('HSET', k, ARGV[a + 1], ARGV[a + 2]) end
+end
+if #ARGV >= 5 then redis.call('PEXPIRE', k, ARGV[2]) end
+if ARGV[4] ~= '' then
+  local m = tonumber(redis.call('HGET', KEYS[3], 'opts.maxLenEvents')) or 10000
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', m, '*', 'event', ARGV[3], 'jobId', ARGV[1], 'd', ARGV[4])
+end
+return 1
+`;
+const NAME = 'concurryReportCalls';
+
+/**
+ * The part hash of a batch job.
+ * @param {string} queue @param {string} jobId
+ * @returns {string}
+ */
+export function partKey(queue, jobId) {
+  return `concurry:${queue}:part:${jobId}`;
+}
+
+/** The records of one batch job on its way to Redis. */
+export class CallReporter {
+  /**
+   * @param {import('ioredis').Redis} redis a command connection of the worker
+   * @param {string} queue @param {string} jobId @param {string} [prefix] BullMQ's key prefix
+   */
+  constructor(redis, queue, jobId, prefix = 'bull') {
+    if (typeof /** @type {any} */ (redis)[NAME] !== 'function') redis.defineCommand(NAME, { numberOfKeys: 3, lua: SCRIPT });
+    this.redis = redis;
+    this.keys = [partKey(queue, jobId), `${prefix}:${queue}:events`, `${prefix}:${queue}:meta`];
+    this.jobId = jobId;
+    /** @type {string[]} */
+    this.fields = [];
+    /** @type {[string, number, string][]} */
+    this.events = [];
+    this.queued = false;
+    /** The last flush sent (resolves once Redis ran it; never rejects). */
+    this.last = Promise.resolve();
+  }
+
+  /** Call i is about to be handed to a sandbox (sent at the next flush(), which the caller makes). */
+  started(i) { this.fields.push('i', `s${i}`, '1'); }
+
+  /** Call i was handed back unfinished: its start is not a run that stopped. */
+  unstarted(i) { this.fields.push('i', `s${i}`, '-1'); this._schedule(); }
+
+  /**
+   * Call i's outcome.
+   * @param {number} i @param {{ ok: string } | { err: string }} out
+   */
+  outcome(i, out) {
+    const s = JSON.stringify(out);
+    this.fields.push('s', `o${i}`, s);
+    this.events.push(['o', i, s]);
+    this._schedule();
+  }
+
+  /**
+   * A progress value of call i.
+   * @param {number} i @param {{ cy: string }} p encodeProgress's value
+   */
+  progress(i, p) {
+    this.events.push(['p', i, JSON.stringify(p)]);
+    this._schedule();
+  }
+
+  _schedule() {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => { this.queued = false; this.flush(); });
+  }
+
+  /**
+   * Sends what was recorded (one command); resolves once Redis ran it, and
+   * after every earlier flush.
+   * @returns {Promise<void>}
+   */
+  flush() {
+    if (this.fields.length === 0 && this.events.length === 0) return this.last;
+    const ev = this.events.length === 0 ? '' : JSON.stringify(this.events);
+    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, String(CANCEL_KEY_TTL_MS), CALL_EVENT, ev, ...this.fields);
+    this.fields = [];
+    this.events = [];
+    const prev = this.last;
+    this.last = Promise.all([prev, p.then(() => {}, () => {})]).then(() => {});
+    return this.last;
+  }
+
+  /**
+   * What earlier runs of this job recorded.
+   * @returns {Promise<{ starts: Map<number, number>, outs: Map<number, string> }>}
+   */
+  async read() {
+    const h = await this.redis.hgetall(this.keys[0]);
+    const starts = new Map();
+    const outs = new Map();
+    for (const [f, v] of Object.entries(h)) {
+      const i = Number(f.slice(1));
+      if (!Number.isInteger(i) || i < 0) continue;
+      if (f[0] === 's') starts.set(i, Math.max(0, Number(v) || 0));
+      else if (f[0] === 'o') outs.set(i, v);
+    }
+    return { starts, outs };
+  }
+}
