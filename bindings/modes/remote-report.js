@@ -12,8 +12,8 @@
  * go to the queue's events stream as `concurry` entries, so a caller settles
  * each call when it finishes, not when its whole batch does.
  *
- * Records made in the same tick go out as one script (EVALSHA): one command
- * per flush, not per call. Invariants: records reach Redis in the order they
+ * Records made in the same turn of the event loop go out as one script
+ * (EVALSHA): one command per flush, not per call. Invariants: records reach Redis in the order they
  * were made (one connection, scripts run in order), so a call's progress
  * precedes its outcome; a start is sent before the call is handed to a
  * sandbox (the caller of started() flushes before starting it).
@@ -98,10 +98,15 @@ export class CallReporter {
     this._schedule();
   }
 
+  /*
+   * Outcomes and progress wait for the end of this turn of the event loop
+   * (setImmediate: after the I/O just read), so the results several
+   * sandboxes sent at once go out in one command.
+   */
   _schedule() {
     if (this.queued) return;
     this.queued = true;
-    queueMicrotask(() => { this.queued = false; this.flush(); });
+    setImmediate(() => { this.queued = false; this.flush(); });
   }
 
   /**

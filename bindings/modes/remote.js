@@ -14,9 +14,11 @@
  * reading from the stream position taken at start), shared by every future:
  * no listener per job. Idle for IDLE_MS, the handle closes the subscription and unrefs the
  * command connection; the next call subscribes again from the position
- * reached, so no event in between is missed. Calls made in the same tick go out together: one addBulk per chunk of
- * ADD_CHUNK, our own job ids (so an event can never arrive for an id we do
- * not know yet). Outcomes of one events read reach the core in one
+ * reached, so no event in between is missed. Calls made in the same tick go out together, packed into
+ * batch jobs (SPREAD, maxBatch; a batch's calls settle one by one from the
+ * worker's `concurry` events, or all from the job's return value): one
+ * addBulk per chunk of ADD_CHUNK jobs, our own job ids (so an event can
+ * never arrive for an id we do not know yet). Outcomes of one events read reach the core in one
  * completeTasks call.
  *
  * No lost wake-ups: futures are probe-only in the core, so every wait over
@@ -1077,13 +1079,17 @@ class RemoteBackend {
     // The job is removed (if still waiting) only once none of its calls is
     // left (a batch's other calls still run); `keys`: the cancel keys then
     // deleted with it (no job left to read them).
+    // `stopped`: the stops a failed remove leaves undelivered (a batch's: every call of it stopped).
+    const op = { id: c.id, method: c.method, reason: c.stopWhy };
     let job = c.id;
     let keys = [c.id];
+    let stopped = [op];
     if (c.job !== null) {
       job = c.job.live === 0 ? c.job.id : null;
       keys = job === null ? [] : c.job.calls.map((x) => x.id);
+      stopped = job === null ? [] : c.job.calls.filter((x) => x.stopWhy !== null).map((x) => ({ id: x.id, method: x.method, reason: x.stopWhy }));
     }
-    this.stopBatch.push({ op: { id: c.id, method: c.method, reason: c.stopWhy }, added, job, keys });
+    this.stopBatch.push({ op, added, job, keys, stopped });
     if (!this.stopQueued) {
       this.stopQueued = true;
       queueMicrotask(() => this._flushStops());
@@ -1137,10 +1143,7 @@ class RemoteBackend {
       const removed = new Array(rm.length);
       await Promise.all(rm.map((e, i) => this.queue.remove(e.job).then((r) => { removed[i] = r; this._stopProgress(); }, () => { removed[i] = -1; })));
       const lost = [];
-      for (let i = 0; i < rm.length; i++) {
-        if (removed[i] !== -1) continue;
-        lost.push(rm[i].op);
-      }
+      for (let i = 0; i < rm.length; i++) if (removed[i] === -1) lost.push(...rm[i].stopped);
       if (lost.length > 0) this.stopsLost.push(...lost);
       const gone = rm.filter((_, i) => removed[i] === 1).flatMap((e) => e.keys.map((id) => cancelKey(q, id)));
       if (gone.length > 0) await this.conn.del(...gone).catch(() => {});
