@@ -115,3 +115,25 @@ test('the stream guard: nothing lost answers without reading jobs; a trimmed str
   await queue.close();
   c.disconnect();
 });
+
+test('a batch job still running: the outcomes its worker recorded come with its state; other pending jobs carry none', async () => {
+  const q = queueName('chkpart');
+  const c = admin(redis);
+  // A pending batch job and a pending single job, as BullMQ keeps them (a job hash with its timestamp),
+  // and the batch's part hash as a worker leaves it (remote-report.js): calls 0 and 3 finished, 1 started.
+  await c.hset(`bull:${q}:cyt-b7`, 'timestamp', Date.now(), 'name', 'x', 'data', '{}');
+  await c.hset(`bull:${q}:cyt-9`, 'timestamp', Date.now(), 'name', 'x', 'data', '{}');
+  await c.hset(`concurry:${q}:part:cyt-b7`, 's0', 1, 'o0', JSON.stringify(encodeOk('zero')), 's1', 1, 's3', 1, 'o3', JSON.stringify(encodeOk(3n)));
+  // Without a part hash a pending batch is plain pending.
+  await c.hset(`bull:${q}:cyt-b8`, 'timestamp', Date.now(), 'name', 'x', 'data', '{}');
+  const check = createChecker(c, 'bull', q);
+  const r = await check(['cyt-b7', 'cyt-9', 'cyt-b8'], null, '0-0', true);
+  expect(r.states).toEqual([J_WAITING, J_WAITING, J_WAITING]);
+  expect(r.payloads[0]).toBeInstanceOf(Map);
+  expect([...r.payloads[0].keys()].sort()).toEqual([0, 3]);
+  expect(decodeOutcome(r.payloads[0].get(0))).toEqual({ ok: true, value: 'zero' });
+  expect(decodeOutcome(r.payloads[0].get(3))).toEqual({ ok: true, value: 3n });
+  expect(r.payloads[1]).toBe('');
+  expect(r.payloads[2]).toBe('');
+  c.disconnect();
+});

@@ -28,6 +28,8 @@
  * @module concurry-wasm/modes/remote-check
  */
 
+import { partKey } from './remote-report.js';
+
 /** Most job ids per EVALSHA (one round trip each; chunks go out pipelined). */
 export const CHECK_CHUNK = 1000;
 
@@ -41,8 +43,12 @@ export const J_FAILED = 4;
  * KEYS[1] = the events stream. ARGV[1] = the key prefix of jobs ('bull:q:'),
  * ARGV[2] = pos, the entries read ('' = unknown: the guard says lost), ARGV[3]
  * = the last id read (for Redis < 7), ARGV[4] = '1' to report states even when
- * nothing was lost, ARGV[5..] = job ids.
- * Reply: { lost (0|1), then one element per id when lost or forced }.
+ * nothing was lost, ARGV[5] = the key prefix of batch jobs' part hashes
+ * ('concurry:q:part:', remote-report.js), ARGV[6..] = job ids.
+ * Reply: { lost (0|1), then one element per id when lost or forced }. A
+ * batch job (id ending in -b<n>) not finished whose worker recorded outcomes
+ * of some of its calls: { 1, i, outcome, i, outcome, ... } (those calls can
+ * settle though their events were lost).
  */
 const SCRIPT = `
 local function idlt(a, b)
@@ -79,7 +85,7 @@ if lost == 0 and ARGV[4] ~= '1' then return out end
 local prefix = ARGV[1]
 local call = redis.call
 local n = 1
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local key = prefix .. ARGV[i]
   local rv = call('HGET', key, 'returnvalue')
   n = n + 1
@@ -88,7 +94,22 @@ for i = 5, #ARGV do
     local h = call('HMGET', key, 'timestamp', 'failedReason')
     if not h[1] then out[n] = ${J_MISSING}
     elseif h[2] then out[n] = { h[2] }
-    else out[n] = ${J_WAITING} end
+    else
+      out[n] = ${J_WAITING}
+      if string.find(ARGV[i], '-b%d+$') then
+        local part = call('HGETALL', ARGV[5] .. ARGV[i])
+        local got = nil
+        for k = 1, #part, 2 do
+          local f = part[k]
+          if string.sub(f, 1, 1) == 'o' then
+            got = got or { ${J_WAITING} }
+            got[#got + 1] = tonumber(string.sub(f, 2))
+            got[#got + 1] = part[k + 1]
+          end
+        end
+        if got then out[n] = got end
+      end
+    end
   end
 end
 return out
@@ -110,25 +131,28 @@ export function createChecker(redis, prefix, queue) {
   if (typeof redis[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua: SCRIPT });
   const jobPrefix = `${prefix}:${queue}:`;
   const events = `${prefix}:${queue}:events`;
+  const parts = partKey(queue, '');
   /**
    * @param {string[]} ids
    * @param {number|null} pos
    * @param {string} lastId
    * @param {boolean} force
-   * @returns {Promise<{ lost: boolean, states: number[]|null, payloads: string[]|null }>}
+   * @returns {Promise<{ lost: boolean, states: number[]|null, payloads: (string|Map<number, string>)[]|null }>}
+   *   payloads: a completed job's return value, a failed job's reason, or for a
+   *   pending batch job the outcomes its worker recorded so far (index -> outcome; empty: none)
    */
   async function check(ids, pos, lastId, force) {
     const f = force ? '1' : '0';
     const p = pos === null ? '' : String(pos);
     if (ids.length <= CHECK_CHUNK) {
-      const r = await redis[name](events, jobPrefix, p, lastId, f, ...ids);
+      const r = await redis[name](events, jobPrefix, p, lastId, f, parts, ...ids);
       return unpack([r], ids.length);
     }
-    const parts = [];
+    const sent = [];
     for (let i = 0; i < ids.length; i += CHECK_CHUNK) {
-      parts.push(redis[name](events, jobPrefix, p, lastId, f, ...ids.slice(i, i + CHECK_CHUNK)));
+      sent.push(redis[name](events, jobPrefix, p, lastId, f, parts, ...ids.slice(i, i + CHECK_CHUNK)));
     }
-    return unpack(await Promise.all(parts), ids.length);
+    return unpack(await Promise.all(sent), ids.length);
   }
   return check;
 }
@@ -175,6 +199,11 @@ function unpack(replies, n) {
       if (typeof x === 'string') {
         states[k] = J_COMPLETED;
         payloads[k] = x;
+      } else if (Array.isArray(x) && typeof x[0] === 'number') {
+        states[k] = J_WAITING;
+        const m = new Map();
+        for (let j = 1; j + 1 < x.length; j += 2) m.set(Number(x[j]), String(x[j + 1]));
+        payloads[k] = m;
       } else if (Array.isArray(x)) {
         states[k] = J_FAILED;
         payloads[k] = String(x[0]);

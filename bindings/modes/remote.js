@@ -61,7 +61,7 @@ import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
 import { createCanceller } from './remote-cancel.js';
-import { createChecker, streamPosition, J_MISSING, J_COMPLETED, J_FAILED } from './remote-check.js';
+import { createChecker, streamPosition, J_MISSING, J_WAITING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 
 const MODE = 'remote';
@@ -1249,6 +1249,14 @@ class RemoteBackend {
       const jobId = c.jobId;
       if (s === J_COMPLETED) {
         this._completed(jobId, payloads[i]);
+      } else if (s === J_WAITING && c.job !== null && payloads[i] instanceof Map) {
+        // A batch still running: the calls its worker finished (their events lost, or not read yet).
+        for (const [idx, out] of payloads[i]) {
+          const x = c.job.calls[idx];
+          if (x === undefined || x.state !== C_ADDED) continue;
+          const [code, value] = decodeOutcome(out);
+          this._settle(x, code, value);
+        }
       } else if (s === J_FAILED) {
         for (const x of this._callsOf(jobId)) this._settle(x, FAILED, this._failedError(x, payloads[i]));
       } else if (s === J_MISSING) {
