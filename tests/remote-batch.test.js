@@ -1,0 +1,380 @@
+// Remote mode's batch jobs (remote-wire.js, "Batch jobs"): calls made in the
+// same tick travel in BullMQ jobs of min(maxBatch, floor(n / 16)) calls, and
+// each call keeps the guarantees of a job of its own: it settles when it
+// finishes (not when its batch does), its own cancel, timeout, progress and
+// retries; a batch taken again after its worker died keeps finished outcomes
+// and charges only calls recorded as started; a graceful handback charges
+// nothing; a Redis restart loses nothing; malformed batch data fails only
+// what is malformed. Real redis-servers, real concurry-worker processes.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
+import { Queue } from 'bullmq';
+import {
+  createWorker, gather, wait, WorkerCrashedError, CancelledError, TimeoutError,
+} from '../bindings/index.js';
+import { decodeArgs, decodeOutcome, encodeArgs, batchOutcomes } from '../bindings/modes/remote-wire.js';
+import { partKey } from '../bindings/modes/remote-report.js';
+import { startRedis } from './redis-server.js';
+import { BIN, admin, queueName, until, sleep } from './remote-helpers.js';
+
+jest.setTimeout(60000);
+
+const TASKS = fileURLToPath(new URL('./fixtures/workers/remote-batch-tasks.mjs', import.meta.url));
+
+let redis;
+let ad;
+let dir;
+const servers = [];
+const handles = [];
+const conns = [];
+const bins = new Set();
+
+beforeAll(async () => {
+  redis = await startRedis();
+  servers.push(redis);
+  ad = adminOf(redis);
+  dir = mkdtempSync(join(tmpdir(), 'cy-rbatch-'));
+});
+afterAll(async () => {
+  await Promise.all(handles.map((h) => h.stop({ force: true }).catch(() => {})));
+  await Promise.all([...bins].map((w) => w.kill()));
+  for (const c of conns) c.disconnect();
+  await Promise.all(servers.map((s) => s.stop()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function adminOf(r) {
+  const c = admin(r);
+  conns.push(c);
+  return c;
+}
+
+async function handle(q, options = {}, r = redis) {
+  const h = await createWorker(TASKS, { mode: 'remote', redis: r.url, queue: q, ...options });
+  handles.push(h);
+  return h;
+}
+
+/**
+ * A concurry-worker process on queue q (the real bin; `extra`: more command
+ * line options), resolved once it printed its ready line.
+ */
+async function worker(q, { concurrency = 2, extra = [], r = redis } = {}) {
+  const child = spawn(process.execPath, [BIN, '--redis', r.url, '--queue', q, '--module', TASKS,
+    '--concurrency', String(concurrency), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  const w = {
+    child,
+    pid: child.pid,
+    exited,
+    err: () => err,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+  bins.add(w);
+  exited.then(() => bins.delete(w));
+  await until(() => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`concurry-worker exited before ready:\n${err}`);
+    return out.includes(`concurry-worker: ready ${q}`);
+  }, `concurry-worker ready on ${q}`, 20000);
+  return w;
+}
+
+let logN = 0;
+const logFile = () => join(dir, `log${++logN}`);
+const lines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
+/** The runs of the fixture's job() per tag: [{ attempt, pid }], in order. */
+function runsOf(log) {
+  const m = new Map();
+  for (const l of lines(log)) {
+    const [what, tag, attempt, pid] = l.split(' ');
+    if (what !== 'start') continue;
+    if (!m.has(tag)) m.set(tag, []);
+    m.get(tag).push({ attempt: Number(attempt), pid: Number(pid) });
+  }
+  return m;
+}
+/** `abort <tag> <reason>` lines per tag. */
+function abortsOf(log) {
+  const m = new Map();
+  for (const l of lines(log)) {
+    const [what, tag, reason] = l.split(' ');
+    if (what === 'abort') m.set(tag, reason);
+  }
+  return m;
+}
+const started = (log, tag) => runsOf(log).has(tag);
+
+/**
+ * The batch jobs of queue q present on Redis, in the order they were made:
+ * [{ id, calls: [{ id, method, retries, timeoutMs, args }] }] (arguments decoded).
+ */
+async function batchJobs(q, r = ad) {
+  const re = new RegExp(`^bull:${q}:(cy[a-z0-9]+-b(\\d+))$`);
+  const found = [];
+  for (const k of await r.keys(`bull:${q}:cy*-b*`)) {
+    const m = re.exec(k);
+    if (m) found.push({ id: m[1], n: Number(m[2]) });
+  }
+  found.sort((a, b) => a.n - b.n);
+  const out = [];
+  for (const { id } of found) {
+    const data = JSON.parse(await r.hget(`bull:${q}:${id}`, 'data'));
+    out.push({ id, calls: data.calls.map((c) => ({ ...c, args: decodeArgs(c.args) })) });
+  }
+  return out;
+}
+
+/** A finished job's return value from Redis (polled). */
+async function returnValue(q, id, ms = 20000) {
+  let rv = null;
+  await until(async () => {
+    const [fin, v] = await ad.hmget(`bull:${q}:${id}`, 'finishedOn', 'returnvalue');
+    rv = v;
+    return fin !== null;
+  }, `job ${id} finished`, ms);
+  return JSON.parse(rv);
+}
+
+/** An Error of any realm (rebuilt errors have Error.prototype in their chain, not its internal slot). */
+function errorLike(v) {
+  for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, 'constructor') && p.constructor.name === 'Error' && Object.getPrototypeOf(p) === Object.getPrototypeOf({})) return true;
+  }
+  return false;
+}
+
+/** A value as plain data, whatever its realm: [type tag, contents]. */
+function plain(v) {
+  if (typeof v === 'bigint') return ['bigint', String(v)];
+  if (typeof v === 'number' && Number.isNaN(v)) return ['NaN'];
+  if (Object.is(v, -0)) return ['-0'];
+  if (v === null || typeof v !== 'object') return v;
+  const tag = Object.prototype.toString.call(v);
+  if (tag === '[object Map]') return [tag, [...v.entries()].map(plain)];
+  if (tag === '[object Set]') return [tag, [...v].map(plain)];
+  if (tag === '[object Date]') return [tag, v.getTime()];
+  if (errorLike(v)) return ['error', v.constructor.name, v.name, v.message, plain({ ...v })];
+  if (ArrayBuffer.isView(v)) return [tag, Array.from(v, plain)];
+  if (Array.isArray(v)) return v.map(plain);
+  return [tag, Object.entries(v).map(([k, x]) => [k, plain(x)])];
+}
+
+/** Each future's outcome: { ok: value } or { err: error }. */
+const settle = (fs, ms = 60000) => Promise.all(fs.map((f) => f.result({ timeout: ms }).then((v) => ({ ok: v }), (e) => ({ err: e }))));
+
+describe('a batch call settles on its own', () => {
+  test('early settlement: fast calls of a batch settle (wait FIRST_COMPLETED returns) while a slow call of the same batch still runs', async () => {
+    const q = queueName('early');
+    const h = await handle(q);
+    const log = logFile();
+    // 160 calls in one tick: 16 batch jobs of 10; the first batch's call 0 is slow.
+    const fs = [];
+    for (let i = 0; i < 160; i++) fs.push(h.job(log, `c${i}`, i === 0 ? 5000 : 20, 0, i));
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const jobs = await batchJobs(q);
+    expect(jobs.map((j) => j.calls.length)).toEqual(new Array(16).fill(10));
+    expect(jobs[0].calls.map((c) => c.args[1])).toEqual(fs.slice(0, 10).map((_, i) => `c${i}`));
+    await worker(q, { concurrency: 4 });
+    const slow = fs[0];
+    const mates = fs.slice(1, 10);
+    const first = await wait([slow, ...mates], { returnWhen: 'FIRST_COMPLETED', timeout: 20000 });
+    expect(first.notDone.has(slow)).toBe(true);
+    expect(first.done.size).toBeGreaterThan(0);
+    // Every other call of its batch settles with its result while it runs.
+    expect(await gather(mates, { timeout: 20000 })).toEqual(mates.map((_, i) => i + 1));
+    expect(slow.done()).toBe(false);
+    expect(slow.running()).toBe(true);
+    expect(lines(log)).not.toContain('end c0');
+    // The worker recorded the batch's starts and finished outcomes in its part hash.
+    const part = await ad.hgetall(partKey(q, jobs[0].id));
+    expect(part.s0).toBe('1');
+    for (let i = 1; i < 10; i++) expect(decodeOutcome(part[`o${i}`])).toEqual({ ok: true, value: i });
+    expect(part.o0).toBeUndefined();
+    expect(await slow.result({ timeout: 20000 })).toBe(0);
+    expect(await gather(fs, { timeout: 20000 })).toEqual(fs.map((_, i) => i));
+    // Each call ran once; the job's return value has every outcome, in order.
+    const runs = runsOf(log);
+    for (let i = 0; i < 160; i++) expect(runs.get(`c${i}`)).toHaveLength(1);
+    const rv = await returnValue(q, jobs[0].id);
+    expect(batchOutcomes(rv, 10).map((o) => decodeOutcome(o).value)).toEqual(fs.slice(0, 10).map((_, i) => i));
+    // A finished batch's part hash is deleted.
+    await until(async () => (await ad.keys(`concurry:${q}:part:*`)).length === 0, 'the part hashes deleted', 5000);
+  });
+
+  test('progress per call in batches: every report, in order, before the call\'s result', async () => {
+    const q = queueName('prog');
+    const h = await handle(q);
+    await worker(q, { concurrency: 3 });
+    const seen = [];
+    const fs = [];
+    // 64 calls in one tick: 16 batch jobs of 4; each call its own number of reports.
+    for (let i = 0; i < 64; i++) {
+      const got = [];
+      seen.push(got);
+      const f = h.callWith({ onProgress: (p) => got.push(p) }, 'prog', `p${i}`, 3 + (i % 9));
+      f.addDoneCallback(() => got.push('done'));
+      fs.push(f);
+    }
+    expect(await gather(fs, { timeout: 30000 })).toEqual(fs.map((_, i) => `p${i}`));
+    await until(() => seen.every((g) => g[g.length - 1] === 'done'), 'every done callback');
+    for (let i = 0; i < 64; i++) {
+      const n = 3 + (i % 9);
+      expect(seen[i]).toEqual([...Array.from({ length: n }, (_, k) => ({ tag: `p${i}`, step: k + 1 })), 'done']);
+    }
+    expect(await ad.zcard(`bull:${q}:completed`)).toBe(16);
+  });
+
+  test('maxBatch 1 and the default give the same outcomes for a mixed workload (values of many types, thrown errors)', async () => {
+    const run = async (maxBatch) => {
+      const q = queueName(`mix${maxBatch}`);
+      const h = await handle(q, maxBatch === undefined ? {} : { maxBatch });
+      await worker(q, { concurrency: 2 });
+      const fs = [];
+      for (let i = 0; i < 96; i++) {
+        if (i % 3 === 0) fs.push(h.make(i / 3, i));
+        else if (i % 3 === 1) fs.push(h.fail((i - 1) / 3, i));
+        else fs.push(h.add(i, 0.5));
+      }
+      const outs = await settle(fs, 30000);
+      return { outs, jobs: await ad.zcard(`bull:${q}:completed`) };
+    };
+    const norm = (o) => {
+      if (!('err' in o)) return o;
+      const e = o.err;
+      return { err: { ctor: e && e.constructor && e.constructor.name, name: e.name, message: e.message, code: e.code, extra: e.extra, keys: Object.keys(e).sort() } };
+    };
+    const one = await run(1);
+    const batched = await run(undefined);
+    expect(one.jobs).toBe(96);
+    expect(batched.jobs).toBe(16); // 96 calls: 16 batch jobs of 6
+    expect(batched.outs.map(norm)).toEqual(one.outs.map(norm));
+    // And they are the values the tasks made (compared by shape: the values come from another realm).
+    const { make } = await import('./fixtures/workers/remote-batch-tasks.mjs');
+    for (let i = 0; i < 96; i += 3) {
+      expect([i, plain(batched.outs[i].ok)]).toEqual([i, plain(make(i / 3, i))]);
+      expect(batched.outs[i + 2]).toEqual({ ok: i + 2.5 });
+    }
+    const errs = batched.outs.filter((_, i) => i % 3 === 1).map((o) => o.err);
+    expect(errs.filter((e) => e.name === 'BatchError').map((e) => e.code)).toEqual(Array.from({ length: 11 }, (_, k) => `E${k * 9 + 1}`));
+    expect(errs.filter((e) => e instanceof TypeError)).toHaveLength(11);
+  });
+});
+
+describe('per-call cancel and timeout in a batch', () => {
+  test('cancel of a running call fires its signal on the worker and leaves the other calls of its batch alone', async () => {
+    const q = queueName('crun');
+    const h = await handle(q);
+    const log = logFile();
+    // 32 calls: 16 batch jobs of 2; the first batch: a call that waits for its signal, and a slow one.
+    const fs = [];
+    for (let i = 0; i < 32; i++) fs.push(h.job(log, `c${i}`, i === 0 ? 30000 : i === 1 ? 1500 : 20, 0, i));
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const [b1] = await batchJobs(q);
+    expect(b1.calls.map((c) => c.args[1])).toEqual(['c0', 'c1']);
+    await worker(q, { concurrency: 4 });
+    await until(() => started(log, 'c0') && started(log, 'c1'), 'both calls of the first batch to start');
+    expect(fs[0].cancel()).toBe(true);
+    expect(fs[0].cancelled()).toBe(true);
+    await until(() => abortsOf(log).has('c0'), 'the signal on the worker', 10000);
+    expect(await fs[1].result({ timeout: 10000 })).toBe(1);
+    expect(await gather(fs.slice(1), { timeout: 20000 })).toEqual(fs.slice(1).map((_, i) => i + 1));
+    expect([...abortsOf(log).keys()]).toEqual(['c0']);
+    expect(lines(log)).toContain('end c1');
+    // The job finished with the cancelled call's outcome a CancelledError, its mate's its value.
+    const outs = batchOutcomes(await returnValue(q, b1.id), 2).map((o) => decodeOutcome(o));
+    expect(outs[0].error).toBeInstanceOf(CancelledError);
+    expect(outs[1]).toEqual({ ok: true, value: 1 });
+  });
+
+  test('cancel of some calls of a queued batch: they never run (a worker started later), the rest run; cancelling all its calls removes the job', async () => {
+    const q = queueName('cq');
+    const h = await handle(q);
+    const log = logFile();
+    // 64 calls: 16 batch jobs of 4 (call i is in job floor(i / 4)).
+    const fs = [];
+    for (let i = 0; i < 64; i++) fs.push(h.job(log, `c${i}`, 10, 0, i));
+    // Job 3's calls (8..11), all cancelled while its add is on its way.
+    await null;
+    for (const i of [8, 9, 10, 11]) expect(fs[i].cancel()).toBe(true);
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 15, 'the other 15 batch jobs on Redis');
+    const jobs = await batchJobs(q);
+    expect(jobs.map((j) => j.calls[0].args[1])).toEqual([0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((k) => `c${4 * k}`));
+    const idOf = (k) => jobs[0].id.replace(/-b1$/, `-b${k + 1}`);
+    expect(await ad.exists(`bull:${q}:${idOf(2)}`)).toBe(0);
+    // Job 0: one call cancelled; job 1: two now, the other two in a later tick (then the job goes);
+    // job 4: its first and last.
+    const cancelled = [1, 4, 5, 16, 19];
+    for (const i of cancelled) expect(fs[i].cancel()).toBe(true);
+    await sleep(300);
+    expect(await ad.exists(`bull:${q}:${idOf(1)}`)).toBe(1); // two of its calls are still live
+    for (const i of [6, 7]) expect(fs[i].cancel()).toBe(true);
+    cancelled.push(6, 7, 8, 9, 10, 11);
+    await until(async () => (await ad.exists(`bull:${q}:${idOf(1)}`)) === 0, 'job 1 removed once all its calls are cancelled');
+    expect(await ad.llen(`bull:${q}:wait`)).toBe(14);
+    // The removed jobs' cancel keys went with them; the others' stay for the worker to read.
+    const keys = (await ad.keys(`concurry:${q}:cancelled:*`)).length;
+    expect(keys).toBe(3);
+    for (const i of cancelled) expect(fs[i].cancelled()).toBe(true);
+    // A fresh worker (it heard none of the cancels): the cancelled calls never run.
+    await worker(q, { concurrency: 2 });
+    const rest = fs.filter((_, i) => !cancelled.includes(i));
+    expect(await gather(rest, { timeout: 20000 })).toEqual(fs.map((_, i) => i).filter((i) => !cancelled.includes(i)));
+    const runs = runsOf(log);
+    for (let i = 0; i < 64; i++) expect([i, runs.get(`c${i}`)?.length ?? 0]).toEqual([i, cancelled.includes(i) ? 0 : 1]);
+    const outs0 = batchOutcomes(await returnValue(q, idOf(0)), 4).map((o) => decodeOutcome(o));
+    expect(outs0[1].error).toBeInstanceOf(CancelledError);
+    expect(outs0.filter((o) => o.ok).map((o) => o.value)).toEqual([0, 2, 3]);
+  });
+
+  test('a call\'s timeout in a batch: TimeoutError for that call only (running, or queued before its batch is taken); the others of its batch are fine', async () => {
+    const q = queueName('tmo');
+    const h = await handle(q);
+    const log = logFile();
+    // 32 calls: 16 jobs of 2. Job 0: a call timing out while it runs, and a slow one that outlasts that
+    // timeout. Job 1: a call whose timeout passes before any worker takes its batch, and a plain one.
+    const fs = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 32; i++) {
+      if (i === 0) fs.push(h.callWith({ timeout: 4000 }, 'job', log, 'c0', 30000, 0, 0));
+      else if (i === 2) fs.push(h.callWith({ timeout: 300 }, 'job', log, 'c2', 10, 0, 2));
+      else fs.push(h.job(log, `c${i}`, i === 1 ? 5000 : 20, 0, i));
+    }
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const jobs = await batchJobs(q);
+    expect(jobs[0].calls.map((c) => [c.args[1], c.timeoutMs])).toEqual([['c0', 4000], ['c1', null]]);
+    const e2 = await fs[2].exception({ timeout: 5000 });
+    expect(e2).toBeInstanceOf(TimeoutError);
+    await worker(q, { concurrency: 4 });
+    await until(() => started(log, 'c0') && started(log, 'c1'), 'both calls of job 0 to start');
+    expect(fs[0].done()).toBe(false);
+    const e0 = await fs[0].exception({ timeout: 10000 });
+    expect(e0).toBeInstanceOf(TimeoutError);
+    expect(e0.timeout).toBe(4000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3990);
+    expect(fs[1].done()).toBe(false);
+    expect(await fs[1].result({ timeout: 10000 })).toBe(1);
+    const others = fs.filter((_, i) => i !== 0 && i !== 2);
+    expect(await gather(others, { timeout: 20000 })).toEqual(fs.map((_, i) => i).filter((i) => i !== 0 && i !== 2));
+    // The worker stopped the running call (its signal fired), never started the queued one.
+    await until(() => abortsOf(log).has('c0'), 'the signal of the timed-out call on the worker', 10000);
+    expect([...abortsOf(log).keys()]).toEqual(['c0']);
+    expect(started(log, 'c2')).toBe(false);
+    expect(lines(log)).toContain('end c1');
+    for (const [k, n] of [[0, 2], [1, 2]]) {
+      const outs = batchOutcomes(await returnValue(q, jobs[k].id), n).map((o) => decodeOutcome(o));
+      expect(outs[0].error).toBeInstanceOf(TimeoutError);
+      expect(outs[1]).toEqual({ ok: true, value: 2 * k + 1 });
+    }
+  });
+});
