@@ -378,3 +378,208 @@ describe('per-call cancel and timeout in a batch', () => {
     }
   });
 });
+
+/**
+ * 384 calls in one tick: 16 batch jobs of 24. The first job's calls (0..23)
+ * log their runs; 0 and 1 are quick, 2 and 3 run for 30 s on their first run
+ * (50 ms later), the rest 20 ms; `retries(i)` each. The other jobs' calls are adds.
+ */
+function hostBatch(h, log, retries) {
+  const fs = [];
+  for (let i = 0; i < 384; i++) {
+    if (i >= 24) fs.push(h.add(i, 0));
+    else fs.push(h.callWith({ retries: retries(i) }, 'job', log, `c${i}`, i === 2 || i === 3 ? 30000 : i < 2 ? 100 : 20, 50, i));
+  }
+  return fs;
+}
+
+describe('the worker of a batch stops mid-batch', () => {
+  test('host death (SIGKILL): finished calls keep their result and never run again; started ones fail (retries 0) or run again (retries 1, attempt 2); unrecorded ones run once (attempt 1); none lost', async () => {
+    const q = queueName('death');
+    const h = await handle(q);
+    const log = logFile();
+    const retries = (i) => i % 2;
+    const fs = hostBatch(h, log, retries);
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const [b1] = await batchJobs(q);
+    expect(b1.calls.map((c) => [c.args[1], c.retries])).toEqual(fs.slice(0, 24).map((_, i) => [`c${i}`, retries(i)]));
+    // Concurrency 2: calls 0 and 1 finish, then 2 and 3 fill both sandboxes.
+    const a = await worker(q, { concurrency: 2 });
+    expect(await gather(fs.slice(0, 2), { timeout: 15000 })).toEqual([0, 1]);
+    await until(() => started(log, 'c2') && started(log, 'c3'), 'the slow calls to start');
+    await sleep(300);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    // What the dead worker recorded, and what ran on it.
+    const part = await ad.hgetall(partKey(q, b1.id));
+    const before = runsOf(log);
+    expect(Object.keys(part).filter((k) => k[0] === 'o').sort()).toEqual(['o0', 'o1']);
+    const recorded = (i) => Number(part[`s${i}`] || 0) > 0;
+    const ranOnA = (i) => before.has(`c${i}`);
+    const finished = [0, 1];
+    const running = [];
+    const chargedMaybe = [];
+    const fresh = [];
+    for (let i = 0; i < 24; i++) {
+      if (finished.includes(i)) continue;
+      if (ranOnA(i)) running.push(i);
+      else if (recorded(i)) chargedMaybe.push(i);
+      else fresh.push(i);
+    }
+    // The runs on the dead worker were all recorded first (a start is recorded before the hand-off).
+    for (const i of running) expect([i, recorded(i)]).toEqual([i, true]);
+    expect(running).toEqual([2, 3]);
+    expect(fresh.length).toBeGreaterThan(0); // the batch is longer than what the worker had taken up
+    // Pessimistic, but bounded (remote-serve.js): besides the calls that ran, at most RESERVE (8) of a
+    // job's calls recorded ahead, and FEED - 1 (3) per slot waiting at a sandbox.
+    expect(chargedMaybe.length).toBeLessThanOrEqual(8 + 3 * 2);
+    const b = await worker(q, { concurrency: 2 });
+    const outs = await settle(fs, 60000);
+    const runs = runsOf(log);
+    const nRuns = (i) => (runs.get(`c${i}`) || []).length;
+    for (const i of finished) {
+      expect([i, outs[i]]).toEqual([i, { ok: i }]);
+      expect([i, nRuns(i)]).toEqual([i, 1]);
+    }
+    // 2 (retries 0): ran once, then WorkerCrashedError; 3 (retries 1): ran again on the other worker, attempt 2.
+    expect(outs[2].err).toBeInstanceOf(WorkerCrashedError);
+    expect(outs[2].err.attempts).toBe(1);
+    expect(outs[2].err.message).toContain('stopped (it died or lost Redis) 1 time; retries is 0');
+    expect(runs.get('c2')).toEqual([{ attempt: 1, pid: a.pid }]);
+    expect(outs[3]).toEqual({ ok: 3 });
+    expect(runs.get('c3')).toEqual([{ attempt: 1, pid: a.pid }, { attempt: 2, pid: b.pid }]);
+    // Recorded as handed over but not started (pessimistic): with retries 0 charged (never run) or run once;
+    // with retries 1 run once, as attempt 2 when charged.
+    for (const i of chargedMaybe) {
+      if (retries(i) === 0 && outs[i].err) {
+        expect([i, outs[i].err]).toEqual([i, expect.any(WorkerCrashedError)]);
+        expect([i, nRuns(i)]).toEqual([i, 0]);
+      } else {
+        expect([i, outs[i]]).toEqual([i, { ok: i }]);
+        expect([i, runs.get(`c${i}`).map((r) => r.pid)]).toEqual([i, [b.pid]]);
+      }
+    }
+    // Never recorded as started: run exactly once, a first run.
+    for (const i of fresh) {
+      expect([i, outs[i]]).toEqual([i, { ok: i }]);
+      expect([i, runs.get(`c${i}`)]).toEqual([i, [{ attempt: 1, pid: b.pid }]]);
+    }
+    // The other batches (some taken by the dead worker too) lose nothing.
+    expect(outs.slice(24)).toEqual(fs.slice(24).map((_, k) => ({ ok: k + 24 })));
+  });
+
+  test.each([['--shutdown-timeout 300', ['--shutdown-timeout', '300'], 1], ['a second SIGTERM', [], 2]])(
+    'graceful handback mid-batch (%s): the batch goes back to the queue, its unfinished calls run again elsewhere as first runs (none charged), finished ones do not',
+    async (_, extra, signals) => {
+      const q = queueName('hback');
+      const h = await handle(q);
+      const log = logFile();
+      const fs = hostBatch(h, log, () => 0);
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+      const [b1] = await batchJobs(q);
+      const a = await worker(q, { concurrency: 2, extra });
+      expect(await gather(fs.slice(0, 2), { timeout: 15000 })).toEqual([0, 1]);
+      await until(() => started(log, 'c2') && started(log, 'c3'), 'the slow calls to start');
+      await sleep(200);
+      a.child.kill('SIGTERM');
+      if (signals === 2) {
+        await until(() => a.err().includes('SIGTERM: stopping'), 'the first signal seen');
+        a.child.kill('SIGTERM');
+      }
+      expect(await a.exited).toEqual({ code: 0, signal: null });
+      expect(abortsOf(log).get('c2')).toBeDefined();
+      expect(abortsOf(log).get('c3')).toBeDefined();
+      // Back in the queue; its starts un-recorded, its finished outcomes kept.
+      expect(await ad.lrange(`bull:${q}:wait`, 0, -1)).toContain(b1.id);
+      expect(await ad.llen(`bull:${q}:active`)).toBe(0);
+      const part = await ad.hgetall(partKey(q, b1.id));
+      expect(Object.keys(part).filter((k) => k[0] === 'o').sort()).toEqual(['o0', 'o1']);
+      expect(Object.entries(part).filter(([k, v]) => k[0] === 's' && v !== '0')).toEqual([['s0', '1'], ['s1', '1']]);
+      const b = await worker(q, { concurrency: 2 });
+      const outs = await settle(fs, 60000);
+      expect(outs).toEqual(fs.map((_, i) => ({ ok: i })));
+      const runs = runsOf(log);
+      expect(runs.get('c0')).toHaveLength(1);
+      expect(runs.get('c1')).toHaveLength(1);
+      for (const i of [2, 3]) expect(runs.get(`c${i}`)).toEqual([{ attempt: 1, pid: a.pid }, { attempt: 1, pid: b.pid }]);
+      for (let i = 4; i < 24; i++) expect([i, runs.get(`c${i}`)]).toEqual([i, [{ attempt: 1, pid: b.pid }]]);
+    },
+  );
+
+  test('Redis restarted mid-batch (append-only file): every future settles with its result', async () => {
+    const r = await startRedis();
+    servers.push(r);
+    const q = queueName('rst');
+    const h = await handle(q, {}, r);
+    await worker(q, { concurrency: 4, r });
+    const log = logFile();
+    const fs = [];
+    // 320 calls: 16 batch jobs of 20.
+    for (let i = 0; i < 320; i++) fs.push(h.job(log, `c${i}`, 20 + (i % 5) * 20, 20, i));
+    await until(() => lines(log).length > 20, 'the batches to be under way');
+    await r.restart();
+    // And a tick made after the restart: 16 jobs of 4.
+    for (let i = 320; i < 384; i++) fs.push(h.job(log, `c${i}`, 20, 20, i));
+    expect(await gather(fs, { timeout: 60000 })).toEqual(fs.map((_, i) => i));
+  });
+});
+
+describe('batch data from elsewhere', () => {
+  test('malformed batch data pushed with BullMQ: a bad call gets a TypeError, its batch mates run; data that is no batch fails the whole job', async () => {
+    const q = queueName('bad');
+    const bq = new Queue(q, { connection: { host: redis.host, port: redis.port, maxRetriesPerRequest: null } });
+    bq.on('error', () => {});
+    try {
+      const good = (id, a, b) => ({ id, method: 'add', args: encodeArgs([a, b]), retries: 0, timeoutMs: null });
+      const opts = (jobId) => ({ jobId, attempts: 1 });
+      await bq.add('x', {
+        v: 2,
+        cancelGraceMs: 500,
+        calls: [
+          good('g1', 1, 2),
+          { ...good('r1', 1, 1), retries: -1 },
+          { ...good('a1', 1, 1), args: 12 },
+          { ...good('m1', 1, 1), method: '' },
+          null,
+          { ...good('t1', 1, 1), timeoutMs: 'soon' },
+          good('g2', 3, 4),
+          { ...good('n1', 1, 1), method: 'noSuchTask' },
+        ],
+      }, opts('mixed'));
+      await bq.add('x', { v: 2, cancelGraceMs: 500, calls: 'nope' }, opts('notarray'));
+      await bq.add('x', { v: 2, cancelGraceMs: 500, calls: [] }, opts('empty'));
+      await bq.add('x', { v: 2, cancelGraceMs: -1, calls: [good('g3', 1, 1)] }, opts('badgrace'));
+      await bq.add('x', { v: 3, calls: [good('g4', 1, 1)] }, opts('v3'));
+      await worker(q, { concurrency: 2 });
+      const mixed = batchOutcomes(await returnValue(q, 'mixed'), 8).map((o) => decodeOutcome(o));
+      expect(mixed[0]).toEqual({ ok: true, value: 3 });
+      expect(mixed[6]).toEqual({ ok: true, value: 7 });
+      const msg = (k) => mixed[k].error.message;
+      for (const k of [1, 2, 3, 4, 5]) {
+        expect([k, mixed[k].ok]).toEqual([k, false]);
+        expect([k, mixed[k].error]).toEqual([k, expect.any(TypeError)]);
+      }
+      expect(msg(1)).toContain('data.retries must be an integer >= 0');
+      expect(msg(2)).toContain('data.args must be a base64 string');
+      expect(msg(3)).toContain('data.method must be a non-empty string');
+      expect(msg(4)).toContain('data.method must be a non-empty string'); // a null call: no method
+      expect(msg(5)).toContain('data.timeoutMs must be null or a finite number');
+      expect(mixed[7].ok).toBe(false); // an unknown method: its own error, not the batch's
+      for (const id of ['notarray', 'empty']) {
+        const o = decodeOutcome(await returnValue(q, id));
+        expect([id, o.error]).toEqual([id, expect.any(TypeError)]);
+        expect(o.error.message).toContain('data.calls must be an array of 1..1000 calls');
+      }
+      const g = decodeOutcome(await returnValue(q, 'badgrace'));
+      expect(g.error).toBeInstanceOf(TypeError);
+      expect(g.error.message).toContain('data.cancelGraceMs must be a finite number >= 0');
+      const v3 = decodeOutcome(await returnValue(q, 'v3'));
+      expect(v3.error).toBeInstanceOf(TypeError);
+      expect(v3.error.message).toContain('data.v is 3');
+      // Nothing was left behind: every finished batch's part hash is deleted.
+      await until(async () => (await ad.keys(`concurry:${q}:part:*`)).length === 0, 'the part hashes deleted', 5000);
+    } finally {
+      await bq.close();
+    }
+  });
+});
