@@ -180,19 +180,22 @@ describe('a batch call settles on its own', () => {
     const log = logFile();
     // 160 calls in one tick: 16 batch jobs of 10; the first batch's call 0 is slow.
     const fs = [];
-    for (let i = 0; i < 160; i++) fs.push(h.job(log, `c${i}`, i === 0 ? 5000 : 20, 0, i));
+    for (let i = 0; i < 160; i++) fs.push(h.job(log, `c${i}`, i === 0 ? 6000 : 20, 0, i));
     await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
     const jobs = await batchJobs(q);
     expect(jobs.map((j) => j.calls.length)).toEqual(new Array(16).fill(10));
     expect(jobs[0].calls.map((c) => c.args[1])).toEqual(fs.slice(0, 10).map((_, i) => `c${i}`));
     await worker(q, { concurrency: 4 });
+    const t0 = Date.now();
     const slow = fs[0];
     const mates = fs.slice(1, 10);
     const first = await wait([slow, ...mates], { returnWhen: 'FIRST_COMPLETED', timeout: 20000 });
     expect(first.notDone.has(slow)).toBe(true);
     expect(first.done.size).toBeGreaterThan(0);
-    // Every other call of its batch settles with its result while it runs.
+    // Every other call of its batch settles with its result while it runs, soon after it ran
+    // (its worker's event, not a later check of the job).
     expect(await gather(mates, { timeout: 20000 })).toEqual(mates.map((_, i) => i + 1));
+    expect(Date.now() - t0).toBeLessThan(3000);
     expect(slow.done()).toBe(false);
     expect(slow.running()).toBe(true);
     expect(lines(log)).not.toContain('end c0');
@@ -295,6 +298,56 @@ describe('per-call cancel and timeout in a batch', () => {
     const outs = batchOutcomes(await returnValue(q, b1.id), 2).map((o) => decodeOutcome(o));
     expect(outs[0].error).toBeInstanceOf(CancelledError);
     expect(outs[1]).toEqual({ ok: true, value: 1 });
+  });
+
+  test('cancel of calls of a batch already taken but not started (waiting at a sandbox, or in the worker\'s feeder): they never run, the rest do', async () => {
+    const q = queueName('ctaken');
+    const h = await handle(q);
+    const log = logFile();
+    // 384 calls: 16 jobs of 24; the first job's 2 and 3 fill both slots for 2.5 s, the others behind them wait.
+    const fs = [];
+    for (let i = 0; i < 384; i++) {
+      if (i >= 24) fs.push(h.add(i, 0));
+      else fs.push(h.job(log, `c${i}`, i === 2 || i === 3 ? 2500 : 20, 0, i));
+    }
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const [b1] = await batchJobs(q);
+    await worker(q, { concurrency: 2 });
+    await until(() => started(log, 'c2') && started(log, 'c3'), 'the slow calls to start');
+    const gone = [5, 8, 20, 23];
+    for (const i of gone) expect(fs[i].cancel()).toBe(true);
+    const rest = fs.filter((_, i) => !gone.includes(i));
+    expect(await gather(rest, { timeout: 30000 })).toEqual(fs.map((_, i) => i).filter((i) => !gone.includes(i)));
+    const runs = runsOf(log);
+    for (let i = 0; i < 24; i++) expect([i, runs.get(`c${i}`)?.length ?? 0]).toEqual([i, gone.includes(i) ? 0 : 1]);
+    expect(abortsOf(log).size).toBe(0);
+    const outs = batchOutcomes(await returnValue(q, b1.id), 24).map((o) => decodeOutcome(o));
+    for (const i of gone) expect([i, outs[i].error]).toEqual([i, expect.any(CancelledError)]);
+  });
+
+  test('a batch call that ignores its cancel (its sandbox ended after the grace) or crashes its sandbox: only that call fails, its batch mates run', async () => {
+    const q = queueName('grace');
+    const h = await handle(q, { cancelGraceMs: 300 });
+    const log = logFile();
+    // 64 calls: 16 jobs of 4. Job 0: a call that ignores its signal, then three quick ones;
+    // job 1: a call that kills its sandbox, then three quick ones. One slot: they queue behind.
+    const fs = [];
+    for (let i = 0; i < 64; i++) {
+      if (i === 0) fs.push(h.stubborn(log, 'c0', 30000));
+      else if (i === 4) fs.push(h.crash(log, 'c4', 200));
+      else fs.push(h.job(log, `c${i}`, 20, 20, i));
+    }
+    await worker(q, { concurrency: 1 });
+    await until(() => started(log, 'c0'), 'the stubborn call to start');
+    expect(fs[0].cancel()).toBe(true);
+    const e4 = await fs[4].exception({ timeout: 20000 });
+    expect(e4).toBeInstanceOf(WorkerCrashedError);
+    const rest = fs.filter((_, i) => i !== 0 && i !== 4);
+    expect(await gather(rest, { timeout: 20000 })).toEqual(fs.map((_, i) => i).filter((i) => i !== 0 && i !== 4));
+    const runs = runsOf(log);
+    for (let i = 0; i < 64; i++) expect([i, runs.get(`c${i}`)?.length]).toEqual([i, 1]);
+    expect(lines(log)).toContain('signal c0');
+    expect(lines(log)).not.toContain('end c0');
   });
 
   test('cancel of some calls of a queued batch: they never run (a worker started later), the rest run; cancelling all its calls removes the job', async () => {
@@ -430,8 +483,8 @@ describe('the worker of a batch stops mid-batch', () => {
     for (const i of running) expect([i, recorded(i)]).toEqual([i, true]);
     expect(running).toEqual([2, 3]);
     expect(fresh.length).toBeGreaterThan(0); // the batch is longer than what the worker had taken up
-    // Pessimistic, but bounded (remote-serve.js): besides the calls that ran, at most RESERVE (8) of a
-    // job's calls recorded ahead, and FEED - 1 (3) per slot waiting at a sandbox.
+    // Pessimistic, but bounded (remote-serve.js): besides the calls that ran, only the few handed over
+    // ahead (FEED - 1 = 3 per slot waiting at a sandbox, and up to RESERVE = 8 of a job recorded ahead).
     expect(chargedMaybe.length).toBeLessThanOrEqual(8 + 3 * 2);
     const b = await worker(q, { concurrency: 2 });
     const outs = await settle(fs, 60000);
@@ -466,6 +519,36 @@ describe('the worker of a batch stops mid-batch', () => {
     }
     // The other batches (some taken by the dead worker too) lose nothing.
     expect(outs.slice(24)).toEqual(fs.slice(24).map((_, k) => ({ ok: k + 24 })));
+  });
+
+  // BUG (test.failing until fixed in remote-serve.js): a call charged with its host's death when its
+  // batch is taken again (retries used up) has its outcome (WorkerCrashedError) at once, but the worker
+  // neither records nor reports it (rep.outcome): the caller learns it only when the whole batch ends,
+  // here 4 s later, behind a call that had never started. Likewise a malformed call's TypeError and a
+  // dropped call's error. Fix: in the processor, for a batch, rep.outcome(i, outs[i]) for every outcome
+  // decided at take time (not those read from the part hash), before the calls are queued.
+  test.failing('a call charged with a host death settles when its batch is taken again, not when the batch ends', async () => {
+    const q = queueName('charged');
+    const h = await handle(q);
+    const log = logFile();
+    const fs = [];
+    for (let i = 0; i < 384; i++) {
+      if (i >= 24) fs.push(h.add(i, 0));
+      else fs.push(h.job(log, `c${i}`, i === 2 || i === 3 ? 30000 : i === 23 ? 4000 : 20, 20, i));
+    }
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const [b1] = await batchJobs(q);
+    const a = await worker(q, { concurrency: 2 });
+    await until(() => started(log, 'c2') && started(log, 'c3'), 'the slow calls to start');
+    await sleep(300);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    expect((await ad.hget(partKey(q, b1.id), 's23')) ?? '0').toBe('0'); // c23 had not been handed over
+    await worker(q, { concurrency: 2 });
+    const first = await wait([fs[2], fs[23]], { returnWhen: 'FIRST_COMPLETED', timeout: 30000 });
+    expect(await fs[2].exception()).toBeInstanceOf(WorkerCrashedError);
+    expect(first.notDone.has(fs[23])).toBe(true);
+    expect(await fs[23].result({ timeout: 30000 })).toBe(23);
   });
 
   test.each([['--shutdown-timeout 300', ['--shutdown-timeout', '300'], 1], ['a second SIGTERM', [], 2]])(
