@@ -551,6 +551,40 @@ describe('the worker of a batch stops mid-batch', () => {
     expect(await fs[23].result({ timeout: 30000 })).toBe(23);
   });
 
+  // BUG (test.failing until fixed): a batch's records (part hash) expire some time after their last
+  // write (remote-report.js: PEXPIRE of an hour at HEAD, a day in the change under way), but a batch whose worker died waits in the queue
+  // as long as no worker takes it. Taken after that, every call runs again as a first run: a call with
+  // retries 0 that had run runs twice, a finished one runs again. (A single job's count lives in its
+  // BullMQ hash, job.stalledCounter, and has no such limit.) The hour is simulated by expiring the hash
+  // now. Fix: keep the records in the job's own hash (HSET/HINCRBY fields of bull:<q>:<id>, which
+  // BullMQ removes with the job), or give the part hash no TTL and delete it with the job (on
+  // completion, as now, and in the client's remove of a withdrawn batch, with its cancel keys).
+  test.failing('a batch whose worker died and that waits longer than its records live: a call that ran (retries 0) still never runs twice', async () => {
+    const q = queueName('expire');
+    const h = await handle(q);
+    const log = logFile();
+    const fs = hostBatch(h, log, () => 0);
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const [b1] = await batchJobs(q);
+    const a = await worker(q, { concurrency: 2 });
+    expect(await gather(fs.slice(0, 2), { timeout: 15000 })).toEqual([0, 1]);
+    await until(() => started(log, 'c2') && started(log, 'c3'), 'the slow calls to start');
+    await sleep(300);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const ttl = await ad.pttl(partKey(q, b1.id));
+    expect(ttl).toBeGreaterThan(0); // the records expire; the waiting job does not
+    await ad.pexpire(partKey(q, b1.id), 1); // as that long later
+    await worker(q, { concurrency: 2 });
+    const outs = await settle(fs, 60000);
+    const runs = runsOf(log);
+    // retries 0 everywhere: no call runs twice; the finished ones keep their result, the running ones failed.
+    for (let i = 0; i < 24; i++) expect([i, (runs.get(`c${i}`) || []).length <= 1]).toEqual([i, true]);
+    expect(outs.slice(0, 2)).toEqual([{ ok: 0 }, { ok: 1 }]);
+    expect(outs[2].err).toBeInstanceOf(WorkerCrashedError);
+    expect(outs[3].err).toBeInstanceOf(WorkerCrashedError);
+  });
+
   test.each([['--shutdown-timeout 300', ['--shutdown-timeout', '300'], 1], ['a second SIGTERM', [], 2]])(
     'graceful handback mid-batch (%s): the batch goes back to the queue, its unfinished calls run again elsewhere as first runs (none charged), finished ones do not',
     async (_, extra, signals) => {
