@@ -362,6 +362,28 @@ describe('per-call cancel and timeout in a batch', () => {
     expect(endsOf(log).has('c0')).toBe(false);
   });
 
+  test('stop({ force: true }) mid-batch: running calls see their signal, the rest never start, queued batches leave Redis, the taken ones end', async () => {
+    const q = queueName('force');
+    const h = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q });
+    const log = logFile();
+    // 64 calls: 16 jobs of 4; the first job's calls wait 30 s for their signal.
+    const fs = [];
+    for (let i = 0; i < 64; i++) fs.push(h.job(log, `c${i}`, i < 4 ? 30000 : 20, 0, i));
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
+    const [b1] = await batchJobs(q);
+    await worker(q, { concurrency: 2 });
+    await until(() => started(log, 'c0') && started(log, 'c1'), 'two calls of the first batch to start');
+    const ranBefore = [...runsOf(log).keys()];
+    await h.stop({ force: true });
+    for (const f of fs) expect(f.cancelled()).toBe(true);
+    await until(() => ranBefore.every((t) => abortsOf(log).has(t)), 'the signals of the running calls', 10000);
+    const outs = batchOutcomes(await returnValue(q, b1.id), 4).map((o) => decodeOutcome(o));
+    for (const o of outs) expect(o.error).toBeInstanceOf(CancelledError);
+    await until(async () => (await ad.llen(`bull:${q}:wait`)) === 0 && (await ad.llen(`bull:${q}:active`)) === 0, 'the queue empty');
+    await sleep(300);
+    expect([...runsOf(log).keys()].sort()).toEqual(ranBefore.sort());
+  });
+
   test('cancel of some calls of a queued batch: they never run (a worker started later), the rest run; cancelling all its calls removes the job', async () => {
     const q = queueName('cq');
     const h = await handle(q);
