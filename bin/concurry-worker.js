@@ -46,14 +46,14 @@ Options:
                            process.kill(process.pid), ends this command, and
                            its jobs are re-run elsewhere per retries)
   --connect-timeout MS     give up when Redis does not answer at start (default 5000)
-  --shutdown-timeout MS    on SIGTERM/SIGINT, how long running jobs may finish
+  --shutdown-timeout MS    on SIGTERM/SIGINT, how long running calls may finish
                            before they are handed back to the queue (default 30000)
   --quiet                  no progress lines on stderr (starting, stopping);
                            errors are still reported
   -h, --help               this text
 
 Prints "concurry-worker: ready <queue> pid=<pid>" on stdout once serving.
-SIGTERM/SIGINT stop it gracefully (a second signal hands running jobs back at once).
+SIGTERM/SIGINT stop it gracefully (a second signal hands running calls back at once).
 `;
 
 class UsageError extends Error {}
@@ -199,7 +199,7 @@ async function main() {
     signals++;
     if (signals === 1) {
       const n = server.running();
-      info(`${sig}: stopping (${n} running job${n === 1 ? '' : 's'} may finish; ` +
+      info(`${sig}: stopping (${n} running call${n === 1 ? '' : 's'} may finish; ` +
         `after ${opts.shutdownTimeout} ms or at a second signal they go back to the queue)`);
       const t = setTimeout(() => server.handBack(), opts.shutdownTimeout);
       t.unref();
@@ -222,7 +222,7 @@ async function main() {
       });
     } else {
       const n = server.handBack();
-      info(`${sig} again: handing ${n} running job${n === 1 ? '' : 's'} back to the queue`);
+      info(`${sig} again: handing ${n} running call${n === 1 ? '' : 's'} back to the queue`);
     }
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -49,7 +49,7 @@ test.each(['SIGTERM', 'SIGINT'])('%s with a job running: the job finishes, the c
   w.child.kill(sig);
   const x = await w.exited;
   expect(x).toMatchObject({ code: 0, signal: null });
-  expect(w.err()).toContain(`${sig}: stopping (1 running job may finish`);
+  expect(w.err()).toContain(`${sig}: stopping (1 running call may finish`);
   expect(await p.outcome(id)).toEqual({ ok: true, value: 'done' });
   expect(await p.q.getActiveCount()).toBe(0);
   // It took no job after the signal.
@@ -90,7 +90,7 @@ test('a second SIGTERM hands running jobs back at once', async () => {
   const x = await a.exited;
   expect(x.code).toBe(0);
   expect(x.ms).toBeLessThan(20000);
-  expect(a.err()).toContain('SIGTERM again: handing 1 running job back to the queue');
+  expect(a.err()).toContain('SIGTERM again: handing 1 running call back to the queue');
   expect(await p.q.getJobState(id)).toBe('waiting');
 });
 

@@ -9,8 +9,9 @@
  * Redis, handed it back) gives finished calls their recorded outcome instead
  * of running them again, charges a stop against `retries` only to calls that
  * had started, and runs the others as first runs. Outcomes and progress also
- * go to the queue's events stream as `concurry` entries, so a caller settles
- * each call when it finishes, not when its whole batch does.
+ * go to the queue's events stream as `concurry` entries (records ['s', i]
+ * started, ['o', i, outcome], ['p', i, progress]), so a caller sees each
+ * call start and settles it when it finishes, not when its whole batch does.
  *
  * Records made in the same turn of the event loop go out as one script
  * (EVALSHA): one command per flush, not per call. Invariants: records reach Redis in the order they
@@ -19,7 +20,14 @@
  * sandbox (the caller of started() flushes before starting it).
  * @module concurry-wasm/modes/remote-report
  */
-import { CALL_EVENT, CANCEL_KEY_TTL_MS } from './remote-wire.js';
+import { CALL_EVENT } from './remote-wire.js';
+
+/**
+ * How long a part hash outlives its last record (ms): a batch job waiting
+ * again after its worker stopped keeps its calls' records for a day (the
+ * worker that finishes the job, and a caller that removes it, delete them).
+ */
+export const PART_TTL_MS = 24 * 3600000;
 
 /*
  * KEYS[1] the part hash, KEYS[2] the events stream, KEYS[3] the queue's meta
@@ -68,12 +76,27 @@ export class CallReporter {
     /** @type {[string, number, string][]} */
     this.events = [];
     this.queued = false;
-    /** The last flush sent (resolves once Redis ran it; never rejects). */
-    this.last = Promise.resolve();
+    /** The last flush sent (resolves once Redis ran it, with whether every flush so far was taken; never rejects). */
+    this.last = Promise.resolve(true);
+    /** What started() returned since the last flush (settled by the next), and its resolve. */
+    this.next = null;
+    this.resolveNext = null;
   }
 
-  /** Call i is about to be handed to a sandbox (sent at the next flush(), which the caller makes). */
-  started(i) { this.fields.push('i', `s${i}`, '1'); }
+  /**
+   * Call i is about to be handed to a sandbox; the caller hears it as
+   * running. Resolves as flush() does, once the flush that carries it (at
+   * the end of this turn of the event loop) was run by Redis: the call may
+   * start then.
+   * @returns {Promise<boolean>}
+   */
+  started(i) {
+    this.fields.push('i', `s${i}`, '1');
+    this.events.push(['s', i, '']);
+    this._schedule();
+    if (this.next === null) this.next = new Promise((res) => { this.resolveNext = res; });
+    return this.next;
+  }
 
   /** Call i was handed back unfinished: its start is not a run that stopped. */
   unstarted(i) { this.fields.push('i', `s${i}`, '-1'); this._schedule(); }
@@ -110,18 +133,25 @@ export class CallReporter {
   }
 
   /**
-   * Sends what was recorded (one command); resolves once Redis ran it, and
-   * after every earlier flush.
-   * @returns {Promise<void>}
+   * Sends what was recorded (one command). Resolves once Redis ran it (and
+   * every earlier flush): true, or false when Redis refused it (the records
+   * are not there; while Redis is away the command waits in the
+   * connection's queue, it does not fail).
+   * @returns {Promise<boolean>}
    */
   flush() {
     if (this.fields.length === 0 && this.events.length === 0) return this.last;
     const ev = this.events.length === 0 ? '' : JSON.stringify(this.events);
-    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, String(CANCEL_KEY_TTL_MS), CALL_EVENT, ev, ...this.fields);
+    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, String(PART_TTL_MS), CALL_EVENT, ev, ...this.fields);
     this.fields = [];
     this.events = [];
     const prev = this.last;
-    this.last = Promise.all([prev, p.then(() => {}, () => {})]).then(() => {});
+    this.last = Promise.all([prev, p.then(() => true, () => false)]).then(([a, b]) => a && b);
+    if (this.next !== null) {
+      this.resolveNext(this.last);
+      this.next = null;
+      this.resolveNext = null;
+    }
     return this.last;
   }
 

@@ -142,14 +142,13 @@ export async function probeRedis(url, timeoutMs) {
 /**
  * Calls handed to the sandbox pool per slot (see the feeder in serveQueue):
  * the next calls wait at a sandbox while one runs, so its channel carries
- * several calls per message and results come back together. Measured
- * (bench/remote.mjs, 2000 calls, concurrency 2, process sandbox, a loaded
- * machine): server CPU per call 295 us with 1, 265 us with 2, 235 us with 4,
- * 205 us with 8.
+ * several calls per message, and their start records are on Redis before
+ * they are needed. Measured (bench/remote.mjs, 2000 calls, concurrency 2,
+ * process sandbox, a loaded machine): server CPU per call 295 us with 1,
+ * 265 us with 2, 235 us with 4, 205 us with 8 (before start records were
+ * awaited); awaiting them with 1 per slot halved the rate.
  */
 const FEED = 4;
-/** Calls of a job whose starts are recorded together (see the feeder in serveQueue). */
-const RESERVE = 8;
 
 /** runCall's result for a call stopped to be handed back to the queue. */
 
@@ -174,6 +173,12 @@ class Running {
     this.rep = rep;
     /** Its start was recorded (a batch's call handed to a sandbox). */
     this.marked = false;
+    /** Taken from the feeder (to run, or settled stopped). */
+    this.fed = false;
+    /** Resolves with whether Redis has its start record (a batch's call), or null. */
+    this.ack = null;
+    /** The feeder's skip(), once queued: a stopped call leaves the feeder at once. */
+    this.skip = null;
     /** The sandbox call's future once made (cancelled to stop the call: no AbortController per call). */
     this.future = null;
     /** 'cancel' | 'timeout' | 'handback' once stopped from outside. */
@@ -189,6 +194,7 @@ class Running {
     // signal fires, its sandbox is ended after the grace; runCall maps the
     // outcome by `reason`.
     if (this.future !== null) this.future.cancel();
+    else if (this.skip !== null) this.skip(this);
   }
 }
 
@@ -301,59 +307,72 @@ export async function serveQueue(o) {
 
   /*
    * The calls of every job taken run through one feeder of FEED x
-   * `concurrency` slots (a batch job's calls do not all go to the sandbox
-   * pool at once): a call is handed to the pool only when a slot is free,
-   * and only once its start is recorded (remote-report.js; sent before the
-   * hand-off). Starts are recorded RESERVE calls of a job at a time (one
-   * command for several calls). A job taken again after this worker stopped
-   * charges the stop to calls whose start was recorded and that have no
-   * outcome: those that ran, and a few that were about to (at most RESERVE
-   * per job, and FEED - 1 per slot queued at a sandbox so that its channel
-   * carries the next call while one runs): never fewer than ran, so
-   * `retries: 0` still means a call never runs twice.
+   * `concurrency` slots: a call is handed to the sandbox pool only when a
+   * slot is free, and a batch's call only once Redis has its start record
+   * (remote-report.js; the records of the calls fed together go in one
+   * command, and they are written while the calls before them run). So a
+   * job taken again after this worker stopped charges the stop to the calls
+   * that had been handed over and have no outcome: those that ran, and the
+   * few waiting at a sandbox to run next (at most FEED - 1 per slot, as
+   * BullMQ counts a job fetched by a worker that dies as stalled whether or
+   * not its processor had started it). Never fewer than ran: `retries: 0`
+   * means a call never runs twice; a call never handed over runs as a first
+   * run. A call stopped before it is fed leaves the feeder at once, without
+   * a slot.
    */
   /** @type {Running[]} */
   let feedQ = [];
   let feedHead = 0;
   let feeding = 0;
-  /** Queues a job's calls (in order: a job's calls are contiguous in the feeder, which reservations rely on). */
-  const enqueue = (rs) => { for (const r of rs) feedQ.push(r); pump(); };
+  /** Settles r with runCall's result `p`; `slot`: it held a slot, now free. */
+  const finish = (r, p, slot) => {
+    p.then((out) => {
+      // Recorded before the next start, so both go out in one flush.
+      if (out !== HANDBACK && r.rep !== null) r.rep.outcome(r.i, out);
+      if (slot) { feeding--; pump(); }
+      r.settle(out);
+    });
+  };
+  /** A call stopped while it waits in the feeder: settled now (it never needs a slot). */
+  const skip = (r) => {
+    if (r.fed) return;
+    r.fed = true;
+    finish(r, runCall(r), false);
+  };
+  /** Queues a job's calls, in order. */
+  const enqueue = (rs) => {
+    for (const r of rs) { r.skip = skip; feedQ.push(r); }
+    pump();
+  };
   function pump() {
     /** @type {Running[]} */
     const go = [];
-    const reps = new Set();
     while (feeding < o.concurrency * FEED && feedHead < feedQ.length) {
       const r = feedQ[feedHead++];
-      if (r.reason === null && r.rep !== null && !r.marked) {
-        r.rep.started(r.i);
-        r.marked = true;
-        reps.add(r.rep);
-        for (let k = feedHead, n = 1; n < RESERVE && k < feedQ.length && feedQ[k].rep === r.rep; k++) {
-          const x = feedQ[k];
-          if (x.reason !== null || x.marked) continue;
-          x.rep.started(x.i);
-          x.marked = true;
-          n++;
-        }
-      }
-      if (r.reason === null) feeding++;
+      if (r.fed) continue;
+      if (r.reason !== null) { skip(r); continue; }
+      r.fed = true;
+      feeding++;
+      if (r.rep !== null) { r.ack = r.rep.started(r.i); r.marked = true; }
       go.push(r);
     }
     if (feedHead > 64 && feedHead * 2 > feedQ.length) { feedQ = feedQ.slice(feedHead); feedHead = 0; }
-    for (const rep of reps) void rep.flush();
-    for (const r of go) {
-      const slot = r.reason === null;
-      runCall(r).then((out) => {
-        // Recorded before the next start, so both go out in one flush.
-        if (out !== HANDBACK && r.rep !== null) r.rep.outcome(r.i, out);
-        if (slot) { feeding--; pump(); }
-        r.settle(out);
-      });
-    }
+    for (const r of go) finish(r, runCall(r), true);
   }
 
+  /** Jobs taken whose calls are not registered yet (read, checked): id -> whether handBack() asked for them. */
+  const taking = new Map();
   const processor = async (job, token) => {
     const jobId = String(job.id);
+    taking.set(jobId, false);
+    try {
+      return await runJob(job, token, jobId);
+    } finally {
+      taking.delete(jobId);
+    }
+  };
+
+  async function runJob(job, token, jobId) {
     let spec;
     try {
       spec = parseJobs(job.data, jobId);
@@ -386,14 +405,20 @@ export async function serveQueue(o) {
       else if (dropped !== null) outs[i] = encodeErr(dropped(c));
       else if (starts[i] > c.retries) {
         outs[i] = encodeErr(new WorkerCrashedError(
-          `The call '${c.method}' was running on a concurry-worker that stopped (it died or lost Redis) ` +
+          `The call '${c.method}' was running (or handed over to run next) on a concurry-worker that stopped (it died or lost Redis) ` +
           `${starts[i]} time${starts[i] === 1 ? '' : 's'}; retries is ${c.retries}`,
           { method: c.method, attempts: starts[i], exitCode: null, signal: null }));
       } else {
         runs.push(new Running(job, token, c, i, starts[i], spec.cancelGraceMs, rep));
+        continue;
       }
+      // Decided without running it: the caller is told now, not when the batch ends.
+      if (rep !== null) rep.outcome(i, outs[i]);
     }
     for (const r of runs) active.set(r.c.id, r);
+    // handBack() while this job was being read: its calls go back with it.
+    if (taking.get(jobId) === true) for (const r of runs) r.stop('handback');
+    taking.delete(jobId);
     try {
       // Cancels that came before this worker listened, or are flowing
       // (CANCELS_FLOWING_MS); a batch's always (one MGET per batch): a call
@@ -431,7 +456,7 @@ export async function serveQueue(o) {
     } finally {
       for (const r of runs) if (active.get(r.c.id) === r) active.delete(r.c.id);
     }
-  };
+  }
 
   /**
    * For a job whose caller is gone (its liveness key expired: the caller died
@@ -463,6 +488,14 @@ export async function serveQueue(o) {
     if (r.reason === 'handback') return HANDBACK;
     if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${c.method}' was cancelled before it started`));
     if (r.reason === 'timeout') return encodeErr(timeoutError(c));
+    if (r.ack !== null) {
+      // A batch's call starts only once Redis has its start record (see the feeder).
+      const ok = await r.ack;
+      if (!ok) r.stop('handback');
+      if (r.reason === 'handback') return HANDBACK;
+      if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${c.method}' was cancelled before it started`));
+      if (r.reason === 'timeout') return encodeErr(timeoutError(c));
+    }
     let timeout;
     if (c.timeoutMs !== null) {
       // From the call, queue time included (job.timestamp is the caller's clock).
@@ -556,6 +589,7 @@ export async function serveQueue(o) {
     running: () => active.size,
     handBack() {
       let n = 0;
+      for (const id of taking.keys()) taking.set(id, true);
       for (const r of active.values()) { if (r.reason === null) n++; r.stop('handback'); }
       return n;
     },

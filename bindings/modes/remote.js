@@ -61,6 +61,7 @@ import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
 import { createCanceller } from './remote-cancel.js';
+import { partKey } from './remote-report.js';
 import { createChecker, streamPosition, J_MISSING, J_WAITING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 
@@ -691,13 +692,12 @@ class RemoteBackend {
       return emit.call(qe, event, ...args);
     };
     qe.on('error', () => { this.suspect = true; });
+    // A call's job taken by a worker: the call runs. A batch's calls run
+    // one by one as the worker's slots free up: each is marked by its own
+    // start record (below), not by its job's `active`.
     qe.on('active', ({ jobId }) => {
-      for (const c of this._callsOf(jobId)) {
-        if (c.active || c.state === C_DONE) continue;
-        c.active = true;
-        this.nActive++;
-      }
-      this._changed();
+      const c = this.calls.get(jobId);
+      if (c !== undefined && c.job === null) this._running(c);
     });
     qe.on('progress', ({ jobId, data }) => {
       const c = this.calls.get(jobId);
@@ -727,6 +727,8 @@ class RemoteBackend {
         if (rec[0] === 'o') {
           const [code, value] = decodeOutcome(rec[2]);
           this._settle(c, code, value);
+        } else if (rec[0] === 's') {
+          this._running(c);
         } else if (rec[0] === 'p' && c.onProgress !== null) {
           let p;
           try {
@@ -742,6 +744,14 @@ class RemoteBackend {
     qe.on('failed', ({ jobId, failedReason }) => {
       for (const c of this._callsOf(jobId)) this._settle(c, FAILED, this._failedError(c, failedReason));
     });
+  }
+
+  /** A worker started call c (stats().running, maxQueued, future.running()). */
+  _running(c) {
+    if (c.active || c.state === C_DONE) return;
+    c.active = true;
+    this.nActive++;
+    this._changed();
   }
 
   /** The calls not done of job `jobId` (a call's own job, or a batch job). */
@@ -1145,7 +1155,9 @@ class RemoteBackend {
       const lost = [];
       for (let i = 0; i < rm.length; i++) if (removed[i] === -1) lost.push(...rm[i].stopped);
       if (lost.length > 0) this.stopsLost.push(...lost);
-      const gone = rm.filter((_, i) => removed[i] === 1).flatMap((e) => e.keys.map((id) => cancelKey(q, id)));
+      // A removed batch's part hash goes too (a worker that had started it left its records).
+      const gone = rm.filter((_, i) => removed[i] === 1)
+        .flatMap((e) => [...e.keys.map((id) => cancelKey(q, id)), ...(e.job !== e.op.id ? [partKey(q, e.job)] : [])]);
       if (gone.length > 0) await this.conn.del(...gone).catch(() => {});
     })().catch(() => { this.stopsLost.push(...ops); });
     this.stopOps.set(p, ops);
@@ -1244,7 +1256,8 @@ class RemoteBackend {
   _apply(calls, states, payloads) {
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i];
-      if (c.state !== C_ADDED) continue;
+      // A batch's listed call may have settled meanwhile (an event): its job's other calls still apply.
+      if (c.state !== C_ADDED && (c.job === null || c.job.live === 0)) continue;
       const s = states[i];
       const jobId = c.jobId;
       if (s === J_COMPLETED) {
