@@ -247,7 +247,9 @@ describe('a batch call settles on its own', () => {
       const n = 3 + (i % 9);
       expect(seen[i]).toEqual([...Array.from({ length: n }, (_, k) => ({ tag: `p${i}`, step: k + 1 })), 'done']);
     }
-    expect(await ad.zcard(`bull:${q}:completed`)).toBe(16);
+    // (The calls settle from their records, possibly before BullMQ has moved their jobs to completed.)
+    await until(async () => (await ad.zcard(`bull:${q}:completed`)) === 16, '16 completed jobs');
+    expect(await ad.keys(`bull:${q}:cy*`)).toHaveLength(16);
   });
 
   test('maxBatch 1 and the default give the same outcomes for a mixed workload (values of many types, thrown errors)', async () => {
@@ -262,6 +264,9 @@ describe('a batch call settles on its own', () => {
         else fs.push(h.add(i, 0.5));
       }
       const outs = await settle(fs, 30000);
+      // The calls settle from their records, possibly before BullMQ has moved their jobs to completed.
+      await until(async () => (await ad.llen(`bull:${q}:wait`)) + (await ad.llen(`bull:${q}:active`)) === 0, 'no job left to run');
+      await until(async () => (await ad.zcard(`bull:${q}:completed`)) === (await ad.keys(`bull:${q}:cy*`)).length, 'every job completed');
       return { outs, jobs: await ad.zcard(`bull:${q}:completed`) };
     };
     const norm = (o) => {
@@ -433,13 +438,13 @@ describe('per-call cancel and timeout in a batch', () => {
     const fs = [];
     const t0 = Date.now();
     for (let i = 0; i < 32; i++) {
-      if (i === 0) fs.push(h.callWith({ timeout: 4000 }, 'job', log, 'c0', 30000, 0, 0));
+      if (i === 0) fs.push(h.callWith({ timeout: 6000 }, 'job', log, 'c0', 30000, 0, 0));
       else if (i === 2) fs.push(h.callWith({ timeout: 300 }, 'job', log, 'c2', 10, 0, 2));
-      else fs.push(h.job(log, `c${i}`, i === 1 ? 5000 : 20, 0, i));
+      else fs.push(h.job(log, `c${i}`, i === 1 ? 7000 : 20, 0, i));
     }
     await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
     const jobs = await batchJobs(q);
-    expect(jobs[0].calls.map((c) => [c.args[1], c.timeoutMs])).toEqual([['c0', 4000], ['c1', null]]);
+    expect(jobs[0].calls.map((c) => [c.args[1], c.timeoutMs])).toEqual([['c0', 6000], ['c1', null]]);
     const e2 = await fs[2].exception({ timeout: 5000 });
     expect(e2).toBeInstanceOf(TimeoutError);
     await worker(q, { concurrency: 4 });
@@ -447,8 +452,8 @@ describe('per-call cancel and timeout in a batch', () => {
     expect(fs[0].done()).toBe(false);
     const e0 = await fs[0].exception({ timeout: 10000 });
     expect(e0).toBeInstanceOf(TimeoutError);
-    expect(e0.timeout).toBe(4000);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(3990);
+    expect(e0.timeout).toBe(6000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5990);
     expect(fs[1].done()).toBe(false);
     expect(await fs[1].result({ timeout: 10000 })).toBe(1);
     const others = fs.filter((_, i) => i !== 0 && i !== 2);
@@ -517,9 +522,9 @@ describe('the worker of a batch stops mid-batch', () => {
     for (const i of running) expect([i, recorded(i)]).toEqual([i, true]);
     expect(running).toEqual([2, 3]);
     expect(fresh.length).toBeGreaterThan(0); // the batch is longer than what the worker had taken up
-    // Pessimistic, but bounded (remote-serve.js): besides the calls that ran, only the few handed over
-    // ahead (FEED - 1 = 3 per slot waiting at a sandbox, and up to RESERVE = 8 of a job recorded ahead).
-    expect(chargedMaybe.length).toBeLessThanOrEqual(8 + 3 * 2);
+    // Pessimistic, but bounded (remote-serve.js): besides the calls that ran, only those handed over
+    // to run next, FEED - 1 = 3 per slot waiting at a sandbox.
+    expect(chargedMaybe.length).toBeLessThanOrEqual(3 * 2);
     const b = await worker(q, { concurrency: 2 });
     const outs = await settle(fs, 60000);
     const runs = runsOf(log);
@@ -555,13 +560,11 @@ describe('the worker of a batch stops mid-batch', () => {
     expect(outs.slice(24)).toEqual(fs.slice(24).map((_, k) => ({ ok: k + 24 })));
   });
 
-  // BUG (test.failing until fixed in remote-serve.js): a call charged with its host's death when its
-  // batch is taken again (retries used up) has its outcome (WorkerCrashedError) at once, but the worker
-  // neither records nor reports it (rep.outcome): the caller learns it only when the whole batch ends,
-  // here 4 s later, behind a call that had never started. Likewise a malformed call's TypeError and a
-  // dropped call's error. Fix: in the processor, for a batch, rep.outcome(i, outs[i]) for every outcome
-  // decided at take time (not those read from the part hash), before the calls are queued.
-  test.failing('a call charged with a host death settles when its batch is taken again, not when the batch ends', async () => {
+  // A review: a call charged with its host's death when its batch was taken again (retries used up)
+  // had its outcome (WorkerCrashedError) at once, but the worker neither recorded nor reported it: the
+  // caller learnt it only when the whole batch ended, here 4 s later, behind a call that had never
+  // started (failed before 096e5f4).
+  test('a call charged with a host death settles when its batch is taken again, not when the batch ends', async () => {
     const q = queueName('charged');
     const h = await handle(q);
     const log = logFile();
