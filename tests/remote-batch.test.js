@@ -588,14 +588,14 @@ describe('the worker of a batch stops mid-batch', () => {
     expect(await fs[23].result({ timeout: 30000 })).toBe(23);
   });
 
-  // BUG (test.failing until fixed): a batch's records (part hash) expire some time after their last
-  // write (remote-report.js: PEXPIRE of an hour at HEAD, a day in the change under way), but a batch whose worker died waits in the queue
-  // as long as no worker takes it. Taken after that, every call runs again as a first run: a call with
+  // BUG (test.failing until fixed): a batch's records (part hash) expire PART_TTL_MS (a day;
+  // remote-report.js) after their last write, but a batch whose worker died waits in the queue as
+  // long as no worker takes it. Taken after that, every call runs again as a first run: a call with
   // retries 0 that had run runs twice, a finished one runs again. (A single job's count lives in its
-  // BullMQ hash, job.stalledCounter, and has no such limit.) The hour is simulated by expiring the hash
-  // now. Fix: keep the records in the job's own hash (HSET/HINCRBY fields of bull:<q>:<id>, which
-  // BullMQ removes with the job), or give the part hash no TTL and delete it with the job (on
-  // completion, as now, and in the client's remove of a withdrawn batch, with its cancel keys).
+  // BullMQ hash, job.stalledCounter, with no such limit.) The day is simulated by expiring the hash
+  // now. Fix: keep the records in the job's own hash (HINCRBY/HSET of fields of bull:<q>:<id>, which
+  // BullMQ removes with the job), or give the part hash no TTL (it is already deleted on completion
+  // and with a removed batch).
   test.failing('a batch whose worker died and that waits longer than its records live: a call that ran (retries 0) still never runs twice', async () => {
     const q = queueName('expire');
     const h = await handle(q);
