@@ -30,9 +30,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const runsOf = (file) => {
+/** Call index -> how many runs started; `by`: only those of that worker command (pid). */
+const runsOf = (file, by = null) => {
   const m = new Map();
-  for (const i of readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number)) m.set(i, (m.get(i) || 0) + 1);
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const [i, pid] = line.split(' ').map(Number);
+    if (by === null || pid === by) m.set(i, (m.get(i) || 0) + 1);
+  }
   return m;
 };
 
@@ -72,4 +76,29 @@ test('the worker dies while Redis takes no writes: no call of a batch runs twice
   const neverRan = crashed.filter((i) => !atKill.has(i));
   expect(neverRan.length).toBeLessThanOrEqual(4);
   for (let i = 0; i < 160; i++) if (!crashed.includes(i)) expect(runs.get(i)).toBe(1);
+});
+
+test('SIGTERM mid-batch: the calls already handed over finish, the rest of the batch goes back to the queue at once and runs elsewhere', async () => {
+  const q = queueName('drain');
+  const file = join(dir, 'drain');
+  writeFileSync(file, '');
+  const h = await createWorker(TASKS, { mode: 'remote', redis: redis.url, queue: q, retries: 0 });
+  handles.push(h);
+  // 320 calls in one tick: 16 batch jobs of 20 calls, 300 ms each.
+  const fs = [];
+  for (let i = 0; i < 320; i++) fs.push(h.logged(i, 300, file));
+  const a = await startBin(redis, q, { concurrency: 1, module: TASKS });
+  await until(() => readFileSync(file, 'utf8').length > 0, 'the first call to start');
+  const t0 = Date.now();
+  a.child.kill('SIGTERM'); // default --shutdown-timeout: 30 s
+  expect(await a.exited).toEqual({ code: 0, signal: null });
+  // It waited only for what it had handed to its sandbox (at most 4 per slot), not its whole batch of 20.
+  expect(Date.now() - t0).toBeLessThan(3000);
+  const onA = runsOf(file, a.pid);
+  expect(onA.size).toBeLessThanOrEqual(4);
+  const b = await startBin(redis, q, { concurrency: 4, module: TASKS });
+  expect(await gather(fs, { timeout: 60000 })).toEqual(fs.map((_, i) => i));
+  const runs = runsOf(file);
+  for (let i = 0; i < 320; i++) expect([i, runs.get(i)]).toEqual([i, 1]);
+  expect(runsOf(file, b.pid).size).toBe(320 - onA.size);
 });

@@ -17,11 +17,27 @@ import {
   createWorker, gather, wait, WorkerCrashedError, CancelledError, TimeoutError,
 } from '../bindings/index.js';
 import { decodeArgs, decodeOutcome, encodeArgs, batchOutcomes } from '../bindings/modes/remote-wire.js';
-import { partKey } from '../bindings/modes/remote-report.js';
+import { jobKey } from '../bindings/modes/remote-report.js';
 import { startRedis } from './redis-server.js';
 import { BIN, admin, queueName, until, sleep } from './remote-helpers.js';
 
 jest.setTimeout(60000);
+
+/** A batch job's records (remote-report.js: fields cys<i> / cyo<i> of its BullMQ hash), as { s<i>, o<i> }. */
+async function records(q, id) {
+  const h = await ad.hgetall(jobKey(q, id));
+  return Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('cy')).map(([k, v]) => [k.slice(2), v]));
+}
+
+/** How many record fields the queue's job hashes still hold. */
+async function recordsLeft(q) {
+  let n = 0;
+  for (const k of await ad.keys(`bull:${q}:*`)) {
+    if (k.split(':').length !== 3 || (await ad.type(k)) !== 'hash') continue;
+    n += (await ad.hkeys(k)).filter((f) => f.startsWith('cy')).length;
+  }
+  return n;
+}
 
 const TASKS = fileURLToPath(new URL('./fixtures/workers/remote-batch-tasks.mjs', import.meta.url));
 
@@ -212,7 +228,7 @@ describe('a batch call settles on its own', () => {
     expect(slow.running()).toBe(true);
     expect(endsOf(log).has('c0')).toBe(false);
     // The worker recorded the batch's starts and finished outcomes in its part hash.
-    const part = await ad.hgetall(partKey(q, jobs[0].id));
+    const part = await records(q, jobs[0].id);
     expect(part.s0).toBe('1');
     for (let i = 1; i < 10; i++) expect(decodeOutcome(part[`o${i}`])).toEqual({ ok: true, value: i });
     expect(part.o0).toBeUndefined();
@@ -224,7 +240,7 @@ describe('a batch call settles on its own', () => {
     const rv = await returnValue(q, jobs[0].id);
     expect(batchOutcomes(rv, 10).map((o) => decodeOutcome(o).value)).toEqual(fs.slice(0, 10).map((_, i) => i));
     // A finished batch's part hash is deleted.
-    await until(async () => (await ad.keys(`concurry:${q}:part:*`)).length === 0, 'the part hashes deleted', 5000);
+    await until(async () => (await recordsLeft(q)) === 0, 'the records dropped', 5000);
   });
 
   test('progress per call in batches: every report, in order, before the call\'s result', async () => {
@@ -503,7 +519,7 @@ describe('the worker of a batch stops mid-batch', () => {
     a.child.kill('SIGKILL');
     await a.exited;
     // What the dead worker recorded, and what ran on it.
-    const part = await ad.hgetall(partKey(q, b1.id));
+    const part = await records(q, b1.id);
     const before = runsOf(log);
     expect(Object.keys(part).filter((k) => k[0] === 'o').sort()).toEqual(['o0', 'o1']);
     const recorded = (i) => Number(part[`s${i}`] || 0) > 0;
@@ -580,7 +596,7 @@ describe('the worker of a batch stops mid-batch', () => {
     await sleep(300);
     a.child.kill('SIGKILL');
     await a.exited;
-    expect((await ad.hget(partKey(q, b1.id), 's23')) ?? '0').toBe('0'); // c23 had not been handed over
+    expect((await ad.hget(jobKey(q, b1.id), 'cys23')) ?? '0').toBe('0'); // c23 had not been handed over
     await worker(q, { concurrency: 2 });
     const first = await wait([fs[2], fs[23]], { returnWhen: 'FIRST_COMPLETED', timeout: 30000 });
     expect(await fs[2].exception()).toBeInstanceOf(WorkerCrashedError);
@@ -588,15 +604,11 @@ describe('the worker of a batch stops mid-batch', () => {
     expect(await fs[23].result({ timeout: 30000 })).toBe(23);
   });
 
-  // BUG (test.failing until fixed): a batch's records (part hash) expire PART_TTL_MS (a day;
-  // remote-report.js) after their last write, but a batch whose worker died waits in the queue as
-  // long as no worker takes it. Taken after that, every call runs again as a first run: a call with
-  // retries 0 that had run runs twice, a finished one runs again. (A single job's count lives in its
-  // BullMQ hash, job.stalledCounter, with no such limit.) The day is simulated by expiring the hash
-  // now. Fix: keep the records in the job's own hash (HINCRBY/HSET of fields of bull:<q>:<id>, which
-  // BullMQ removes with the job), or give the part hash no TTL (it is already deleted on completion
-  // and with a removed batch).
-  test.failing('a batch whose worker died and that waits longer than its records live: a call that ran (retries 0) still never runs twice', async () => {
+  // A batch's records once lived in a hash of their own that expired a day after its last write,
+  // while a batch whose worker died waits in the queue as long as no worker takes it: taken after
+  // that, a call with retries 0 that had run ran twice. They now live in the job's own hash (as
+  // BullMQ's stalledCounter does), which has no expiry and goes with the job.
+  test('a batch whose worker died keeps its records as long as it waits: a call that ran (retries 0) never runs twice', async () => {
     const q = queueName('expire');
     const h = await handle(q);
     const log = logFile();
@@ -609,9 +621,8 @@ describe('the worker of a batch stops mid-batch', () => {
     await sleep(300);
     a.child.kill('SIGKILL');
     await a.exited;
-    const ttl = await ad.pttl(partKey(q, b1.id));
-    expect(ttl).toBeGreaterThan(0); // the records expire; the waiting job does not
-    await ad.pexpire(partKey(q, b1.id), 1); // as that long later
+    expect(await ad.pttl(jobKey(q, b1.id))).toBe(-1); // no expiry: the records last as long as the job
+    expect((await records(q, b1.id)).s2).toBe('1');
     await worker(q, { concurrency: 2 });
     const outs = await settle(fs, 60000);
     const runs = runsOf(log);
@@ -646,9 +657,9 @@ describe('the worker of a batch stops mid-batch', () => {
       // Back in the queue; its starts un-recorded, its finished outcomes kept.
       expect(await ad.lrange(`bull:${q}:wait`, 0, -1)).toContain(b1.id);
       expect(await ad.llen(`bull:${q}:active`)).toBe(0);
-      const part = await ad.hgetall(partKey(q, b1.id));
+      const part = await records(q, b1.id);
       expect(Object.keys(part).filter((k) => k[0] === 'o').sort()).toEqual(['o0', 'o1']);
-      expect(Object.entries(part).filter(([k, v]) => k[0] === 's' && v !== '0')).toEqual([['s0', '1'], ['s1', '1']]);
+      expect(Object.entries(part).filter(([k, v]) => k[0] === 's' && v !== '0').sort()).toEqual([['s0', '1'], ['s1', '1']]);
       const b = await worker(q, { concurrency: 2 });
       const outs = await settle(fs, 60000);
       expect(outs).toEqual(fs.map((_, i) => ({ ok: i })));
@@ -713,11 +724,12 @@ describe('batch data from elsewhere', () => {
         expect([k, mixed[k].ok]).toEqual([k, false]);
         expect([k, mixed[k].error]).toEqual([k, expect.any(TypeError)]);
       }
-      expect(msg(1)).toContain('data.retries must be an integer >= 0');
-      expect(msg(2)).toContain('data.args must be a base64 string');
-      expect(msg(3)).toContain('data.method must be a non-empty string');
-      expect(msg(4)).toContain('data.method must be a non-empty string'); // a null call: no method
-      expect(msg(5)).toContain('data.timeoutMs must be null or a finite number');
+      // Each names its place in the job.
+      expect(msg(1)).toContain('remote job: data.calls[1]: data.retries must be an integer >= 0');
+      expect(msg(2)).toContain('remote job: data.calls[2]: data.args must be a base64 string');
+      expect(msg(3)).toContain('remote job: data.calls[3]: data.method must be a non-empty string');
+      expect(msg(4)).toContain('remote job: data.calls[4]: it must be an object { id, method, args, retries, timeoutMs }');
+      expect(msg(5)).toContain('remote job: data.calls[5]: data.timeoutMs must be null or a finite number');
       expect(mixed[7].ok).toBe(false); // an unknown method: its own error, not the batch's
       for (const id of ['notarray', 'empty']) {
         const o = decodeOutcome(await returnValue(q, id));
@@ -731,7 +743,7 @@ describe('batch data from elsewhere', () => {
       expect(v3.error).toBeInstanceOf(TypeError);
       expect(v3.error.message).toContain('data.v is 3');
       // Nothing was left behind: every finished batch's part hash is deleted.
-      await until(async () => (await ad.keys(`concurry:${q}:part:*`)).length === 0, 'the part hashes deleted', 5000);
+      await until(async () => (await recordsLeft(q)) === 0, 'the records dropped', 5000);
     } finally {
       await bq.close();
     }

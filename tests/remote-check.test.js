@@ -120,11 +120,14 @@ test('a batch job still running: the outcomes its worker recorded come with its 
   const q = queueName('chkpart');
   const c = admin(redis);
   // A pending batch job and a pending single job, as BullMQ keeps them (a job hash with its timestamp),
-  // and the batch's part hash as a worker leaves it (remote-report.js): calls 0 and 3 finished, 1 started.
+  // and the batch's records as a worker leaves them in that hash (remote-report.js): calls 0 and 3
+  // finished, 1 started.
   await c.hset(`bull:${q}:cyt-b7`, 'timestamp', Date.now(), 'name', 'x', 'data', '{}');
   await c.hset(`bull:${q}:cyt-9`, 'timestamp', Date.now(), 'name', 'x', 'data', '{}');
-  await c.hset(`concurry:${q}:part:cyt-b7`, 's0', 1, 'o0', JSON.stringify(encodeOk('zero')), 's1', 1, 's3', 1, 'o3', JSON.stringify(encodeOk(3n)));
-  // Without a part hash a pending batch is plain pending.
+  await c.hset(`bull:${q}:cyt-b7`, 'cys0', 1, 'cyo0', JSON.stringify(encodeOk('zero')), 'cys1', 1, 'cys3', 1, 'cyo3', JSON.stringify(encodeOk(3n)));
+  // A pending single job's hash is never read for records (nor would a stray field count).
+  await c.hset(`bull:${q}:cyt-9`, 'cyo0', JSON.stringify(encodeOk('no')));
+  // Without records a pending batch is plain pending.
   await c.hset(`bull:${q}:cyt-b8`, 'timestamp', Date.now(), 'name', 'x', 'data', '{}');
   const check = createChecker(c, 'bull', q);
   const r = await check(['cyt-b7', 'cyt-9', 'cyt-b8'], null, '0-0', true);

@@ -297,6 +297,16 @@ describe('cancel and timeouts', () => {
     expect(lines(log2)).toEqual(['start busy', 'end busy']);
   });
 
+  test('timeout 0 fails the call at once (done() right away, as in the other modes); nothing is sent', async () => {
+    const log = logFile();
+    const fs = [];
+    for (let i = 0; i < 40; i++) fs.push(w.callWith({ timeout: 0 }, 'marked', log, 1, `z${i}`));
+    expect(fs.every((f) => f.done())).toBe(true);
+    for (const f of fs) expect(await f.exception()).toBeInstanceOf(TimeoutError);
+    await sleep(500);
+    expect(lines(log)).toEqual([]);
+  });
+
   test('a timeout that passes while the job is being added: the job is removed once it is on Redis', async () => {
     const q = queueName('t0');
     const h = await handle({ queue: q, localWorkers: 1, maxWorkers: 1 });

@@ -28,8 +28,6 @@
  * @module concurry-wasm/modes/remote-check
  */
 
-import { partKey } from './remote-report.js';
-
 /** Most job ids per EVALSHA (one round trip each; chunks go out pipelined). */
 export const CHECK_CHUNK = 1000;
 
@@ -43,8 +41,7 @@ export const J_FAILED = 4;
  * KEYS[1] = the events stream. ARGV[1] = the key prefix of jobs ('bull:q:'),
  * ARGV[2] = pos, the entries read ('' = unknown: the guard says lost), ARGV[3]
  * = the last id read (for Redis < 7), ARGV[4] = '1' to report states even when
- * nothing was lost, ARGV[5] = the key prefix of batch jobs' part hashes
- * ('concurry:q:part:', remote-report.js), ARGV[6..] = job ids.
+ * nothing was lost, ARGV[5..] = job ids.
  * Reply: { lost (0|1), then one element per id when lost or forced }. A
  * batch job (id ending in -b<n>) not finished whose worker recorded outcomes
  * of some of its calls: { 1, i, outcome, i, outcome, ... } (those calls can
@@ -85,7 +82,7 @@ if lost == 0 and ARGV[4] ~= '1' then return out end
 local prefix = ARGV[1]
 local call = redis.call
 local n = 1
-for i = 6, #ARGV do
+for i = 5, #ARGV do
   local key = prefix .. ARGV[i]
   local rv = call('HGET', key, 'returnvalue')
   n = n + 1
@@ -97,13 +94,13 @@ for i = 6, #ARGV do
     else
       out[n] = ${J_WAITING}
       if string.find(ARGV[i], '-b%d+$') then
-        local part = call('HGETALL', ARGV[5] .. ARGV[i])
+        local part = call('HGETALL', key)
         local got = nil
         for k = 1, #part, 2 do
           local f = part[k]
-          if string.sub(f, 1, 1) == 'o' then
+          if string.sub(f, 1, 3) == 'cyo' then
             got = got or { ${J_WAITING} }
-            got[#got + 1] = tonumber(string.sub(f, 2))
+            got[#got + 1] = tonumber(string.sub(f, 4))
             got[#got + 1] = part[k + 1]
           end
         end
@@ -131,7 +128,6 @@ export function createChecker(redis, prefix, queue) {
   if (typeof redis[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua: SCRIPT });
   const jobPrefix = `${prefix}:${queue}:`;
   const events = `${prefix}:${queue}:events`;
-  const parts = partKey(queue, '');
   /**
    * @param {string[]} ids
    * @param {number|null} pos
@@ -145,12 +141,12 @@ export function createChecker(redis, prefix, queue) {
     const f = force ? '1' : '0';
     const p = pos === null ? '' : String(pos);
     if (ids.length <= CHECK_CHUNK) {
-      const r = await redis[name](events, jobPrefix, p, lastId, f, parts, ...ids);
+      const r = await redis[name](events, jobPrefix, p, lastId, f, ...ids);
       return unpack([r], ids.length);
     }
     const sent = [];
     for (let i = 0; i < ids.length; i += CHECK_CHUNK) {
-      sent.push(redis[name](events, jobPrefix, p, lastId, f, parts, ...ids.slice(i, i + CHECK_CHUNK)));
+      sent.push(redis[name](events, jobPrefix, p, lastId, f, ...ids.slice(i, i + CHECK_CHUNK)));
     }
     return unpack(await Promise.all(sent), ids.length);
   }

@@ -1,10 +1,13 @@
 /**
- * What a worker command tells Redis about the calls of a batch job while it
- * runs them (remote-wire.js, "Batch jobs"): which calls it started, each
- * call's outcome as soon as it has one, and their progress values.
+ * What a worker command tells Redis about the calls of a job while it runs
+ * them: which calls it started (of any job) and, for a batch job
+ * (remote-wire.js, "Batch jobs"), each call's outcome as soon as it has one
+ * and their progress values.
  *
- * Per batch job, a hash `concurry:<queue>:part:<job id>` keeps per call
- * `s<i>` (runs started) and `o<i>` (the outcome, encodeOk/encodeErr's JSON):
+ * Per batch job, its own BullMQ hash (`bull:<queue>:<job id>`: BullMQ
+ * removes it with the job, so the records last exactly as long as the job,
+ * however long it waits) keeps per call `cys<i>` (runs started) and `cyo<i>`
+ * (the outcome, encodeOk/encodeErr's JSON):
  * a worker that takes the job again after its worker stopped (died, lost
  * Redis, handed it back) gives finished calls their recorded outcome instead
  * of running them again, charges a stop against `retries` only to calls that
@@ -22,27 +25,22 @@
  */
 import { CALL_EVENT } from './remote-wire.js';
 
-/**
- * How long a part hash outlives its last record (ms): a batch job waiting
- * again after its worker stopped keeps its calls' records for a day (the
- * worker that finishes the job, and a caller that removes it, delete them).
- */
-export const PART_TTL_MS = 24 * 3600000;
 
 /*
- * KEYS[1] the part hash, KEYS[2] the events stream, KEYS[3] the queue's meta
- * hash (BullMQ keeps the events stream's max length there). ARGV[1] job id,
- * ARGV[2] the hash's lifetime (ms), ARGV[3] the event name, ARGV[4] the
- * event's records (JSON; '' for none), ARGV[5..] triples: 'i' field delta
- * (HINCRBY) or 's' field value (HSET).
+ * KEYS[1] the job's hash, KEYS[2] the events stream, KEYS[3] the queue's
+ * meta hash (BullMQ keeps the events stream's max length there). ARGV[1] job
+ * id, ARGV[2] unused, ARGV[3] the event name, ARGV[4] the event's records
+ * (JSON; '' for none), ARGV[5..] triples: 'i' field delta (HINCRBY) or 's'
+ * field value (HSET). A job that is gone (removed: every call of it was
+ * cancelled) gets nothing (no stray hash): returns 0.
  */
 const SCRIPT = `
 local k = KEYS[1]
+if redis.call('EXISTS', k) == 0 then return 0 end
 for a = 5, #ARGV, 3 do
   if ARGV[a] == 'i' then redis.call('HINCRBY', k, ARGV[a + 1], ARGV[a + 2])
   else redis.call('HSET', k, ARGV[a + 1], ARGV[a + 2]) end
 end
-if #ARGV >= 5 then redis.call('PEXPIRE', k, ARGV[2]) end
 if ARGV[4] ~= '' then
   local m = tonumber(redis.call('HGET', KEYS[3], 'opts.maxLenEvents')) or 10000
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', m, '*', 'event', ARGV[3], 'jobId', ARGV[1], 'd', ARGV[4])
@@ -52,24 +50,31 @@ return 1
 const NAME = 'concurryReportCalls';
 
 /**
- * The part hash of a batch job.
- * @param {string} queue @param {string} jobId
+ * The hash of a job (BullMQ's), where a batch's records are kept.
+ * @param {string} queue @param {string} jobId @param {string} [prefix] BullMQ's key prefix
  * @returns {string}
  */
-export function partKey(queue, jobId) {
-  return `concurry:${queue}:part:${jobId}`;
+export function jobKey(queue, jobId, prefix = 'bull') {
+  return `${prefix}:${queue}:${jobId}`;
 }
+
+/** The record fields of a batch's call i: runs started, outcome. */
+export const startField = (i) => `cys${i}`;
+export const outcomeField = (i) => `cyo${i}`;
 
 /** The records of one batch job on its way to Redis. */
 export class CallReporter {
   /**
    * @param {import('ioredis').Redis} redis a command connection of the worker
    * @param {string} queue @param {string} jobId @param {string} [prefix] BullMQ's key prefix
+   * @param {boolean} [batch] a batch job: starts, outcomes and progress also go to the events
+   *   stream; else (a job of one call) only its start is recorded (BullMQ's own events tell the rest)
    */
-  constructor(redis, queue, jobId, prefix = 'bull') {
+  constructor(redis, queue, jobId, prefix = 'bull', batch = true) {
+    this.batch = batch;
     if (typeof /** @type {any} */ (redis)[NAME] !== 'function') redis.defineCommand(NAME, { numberOfKeys: 3, lua: SCRIPT });
     this.redis = redis;
-    this.keys = [partKey(queue, jobId), `${prefix}:${queue}:events`, `${prefix}:${queue}:meta`];
+    this.keys = [jobKey(queue, jobId, prefix), `${prefix}:${queue}:events`, `${prefix}:${queue}:meta`];
     this.jobId = jobId;
     /** @type {string[]} */
     this.fields = [];
@@ -91,15 +96,15 @@ export class CallReporter {
    * @returns {Promise<boolean>}
    */
   started(i) {
-    this.fields.push('i', `s${i}`, '1');
-    this.events.push(['s', i, '']);
+    this.fields.push('i', startField(i), '1');
+    if (this.batch) this.events.push(['s', i, '']);
     this._schedule();
     if (this.next === null) this.next = new Promise((res) => { this.resolveNext = res; });
     return this.next;
   }
 
   /** Call i was handed back unfinished: its start is not a run that stopped. */
-  unstarted(i) { this.fields.push('i', `s${i}`, '-1'); this._schedule(); }
+  unstarted(i) { this.fields.push('i', startField(i), '-1'); this._schedule(); }
 
   /**
    * Call i's outcome.
@@ -107,7 +112,7 @@ export class CallReporter {
    */
   outcome(i, out) {
     const s = JSON.stringify(out);
-    this.fields.push('s', `o${i}`, s);
+    this.fields.push('s', outcomeField(i), s);
     this.events.push(['o', i, s]);
     this._schedule();
   }
@@ -134,19 +139,19 @@ export class CallReporter {
 
   /**
    * Sends what was recorded (one command). Resolves once Redis ran it (and
-   * every earlier flush): true, or false when Redis refused it (the records
-   * are not there; while Redis is away the command waits in the
-   * connection's queue, it does not fail).
+   * every earlier flush): true, or false when Redis refused it or the job is
+   * gone (the records are not there; while Redis is away the command waits
+   * in the connection's queue, it does not fail).
    * @returns {Promise<boolean>}
    */
   flush() {
     if (this.fields.length === 0 && this.events.length === 0) return this.last;
     const ev = this.events.length === 0 ? '' : JSON.stringify(this.events);
-    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, String(PART_TTL_MS), CALL_EVENT, ev, ...this.fields);
+    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, '', CALL_EVENT, ev, ...this.fields);
     this.fields = [];
     this.events = [];
     const prev = this.last;
-    this.last = Promise.all([prev, p.then(() => true, () => false)]).then(([a, b]) => a && b);
+    this.last = Promise.all([prev, p.then((r) => r === 1, () => false)]).then(([a, b]) => a && b);
     if (this.next !== null) {
       this.resolveNext(this.last);
       this.next = null;
@@ -164,11 +169,24 @@ export class CallReporter {
     const starts = new Map();
     const outs = new Map();
     for (const [f, v] of Object.entries(h)) {
-      const i = Number(f.slice(1));
+      if (!f.startsWith('cy')) continue;
+      const i = Number(f.slice(3));
       if (!Number.isInteger(i) || i < 0) continue;
-      if (f[0] === 's') starts.set(i, Math.max(0, Number(v) || 0));
-      else if (f[0] === 'o') outs.set(i, v);
+      if (f[2] === 's') starts.set(i, Math.max(0, Number(v) || 0));
+      else if (f[2] === 'o') outs.set(i, v);
     }
     return { starts, outs };
+  }
+
+  /**
+   * Drops the records of a finished job's n calls (its return value has
+   * every outcome): one command.
+   * @param {number} n
+   * @returns {Promise<unknown>}
+   */
+  drop(n) {
+    const f = [];
+    for (let i = 0; i < n; i++) f.push(startField(i), outcomeField(i));
+    return this.redis.hdel(this.keys[0], ...f);
   }
 }

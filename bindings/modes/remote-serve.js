@@ -27,9 +27,10 @@
  *   applied when the processor starts it; one published while the subscriber
  *   was disconnected is read from its cancel key once subscribed again, and a
  *   job re-run after its worker stopped checks its cancel key before running.
- * - Host deaths count against a call's `retries`: job.stalledCounter for a
- *   single job; for a batch, the starts recorded for the call (a call that
- *   finished keeps its recorded outcome and never runs again).
+ * - Host deaths count against a call's `retries`: the starts recorded for
+ *   the call in its job's hash (remote-report.js), for a single job too; a
+ *   batch's call that finished keeps its recorded outcome and never runs
+ *   again.
  * @module concurry-wasm/modes/remote-serve
  */
 import { hostname } from 'node:os';
@@ -42,7 +43,7 @@ import { CancelledError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import {
   cancelChannel, cancelKey, parseJobs, encodeOk, encodeErr, encodeProgress, encodeBatchResult, parseCancel, BATCH_VERSION,
 } from './remote-wire.js';
-import { CallReporter, partKey } from './remote-report.js';
+import { CallReporter } from './remote-report.js';
 
 /** BullMQ lock of a running job (ms): a dead host's jobs are stalled after this. */
 export const LOCK_DURATION_MS = 4000;
@@ -161,7 +162,7 @@ class Running {
    * @param {import('bullmq').Job} job @param {string} token
    * @param {ReturnType<typeof parseJobs>['calls'][number]} c the call
    * @param {number} i its index in the job @param {number} starts runs started before this one
-   * @param {number} grace cancel grace (ms) @param {CallReporter|null} rep the batch's reporter (null: a single job)
+   * @param {number} grace cancel grace (ms) @param {CallReporter} rep its job's records (start; a batch's outcomes and progress too)
    */
   constructor(job, token, c, i, starts, grace, rep) {
     this.job = job;
@@ -322,13 +323,15 @@ export async function serveQueue(o) {
    */
   /** @type {Running[]} */
   let feedQ = [];
+  /** close() was called: calls not fed yet are handed back, not started. */
+  let draining = false;
   let feedHead = 0;
   let feeding = 0;
   /** Settles r with runCall's result `p`; `slot`: it held a slot, now free. */
   const finish = (r, p, slot) => {
     p.then((out) => {
       // Recorded before the next start, so both go out in one flush.
-      if (out !== HANDBACK && r.rep !== null) r.rep.outcome(r.i, out);
+      if (out !== HANDBACK && r.rep.batch) r.rep.outcome(r.i, out);
       if (slot) { feeding--; pump(); }
       r.settle(out);
     });
@@ -350,10 +353,13 @@ export async function serveQueue(o) {
     while (feeding < o.concurrency * FEED && feedHead < feedQ.length) {
       const r = feedQ[feedHead++];
       if (r.fed) continue;
+      // Stopping: a call not started yet goes back with its job (another worker runs it).
+      if (draining) r.stop('handback');
       if (r.reason !== null) { skip(r); continue; }
       r.fed = true;
       feeding++;
-      if (r.rep !== null) { r.ack = r.rep.started(r.i); r.marked = true; }
+      r.ack = r.rep.started(r.i);
+      r.marked = true;
       go.push(r);
     }
     if (feedHead > 64 && feedHead * 2 > feedQ.length) { feedQ = feedQ.slice(feedHead); feedHead = 0; }
@@ -380,14 +386,16 @@ export async function serveQueue(o) {
       return encodeErr(e);
     }
     const { batch, calls } = spec;
-    const stalls = job.stalledCounter || 0;
-    const rep = batch ? new CallReporter(cmd, o.queue, jobId) : null;
+    const rep = new CallReporter(cmd, o.queue, jobId, 'bull', batch);
     /** Outcomes, per call; runs started before this one, per call. */
     const outs = new Array(calls.length).fill(null);
-    const starts = new Array(calls.length).fill(batch ? 0 : stalls);
-    if (rep !== null) {
+    const starts = new Array(calls.length).fill(0);
+    if ((job.stalledCounter || 0) > 0 || (job.attemptsStarted || 0) > 1) {
       // What earlier runs of this job recorded (it is taken again after its
-      // worker stopped): their outcomes stand, their starts count.
+      // worker stopped): their outcomes stand, their starts count. Not
+      // BullMQ's stalledCounter: a job can be stalled without having run (a
+      // worker whose fetch's reply was lost in a Redis restart: ioredis sends
+      // it again, and the job the first one took sits unlocked in active).
       const prior = await rep.read();
       for (const [i, s] of prior.starts) if (i < calls.length) starts[i] = s;
       for (const [i, v] of prior.outs) {
@@ -413,7 +421,7 @@ export async function serveQueue(o) {
         continue;
       }
       // Decided without running it: the caller is told now, not when the batch ends.
-      if (rep !== null) rep.outcome(i, outs[i]);
+      if (batch) rep.outcome(i, outs[i]);
     }
     for (const r of runs) active.set(r.c.id, r);
     // handBack() while this job was being read: its calls go back with it.
@@ -429,7 +437,7 @@ export async function serveQueue(o) {
       for (const r of runs) {
         const pre = takeEarly(r.c.id);
         if (pre !== null) r.stop(pre);
-        else if (rep !== null || r.starts > 0 || Date.now() - heardCancelAt < CANCELS_FLOWING_MS) unsure.push(r);
+        else if (batch || r.starts > 0 || Date.now() - heardCancelAt < CANCELS_FLOWING_MS) unsure.push(r);
       }
       if (unsure.length > 0) {
         try {
@@ -445,9 +453,9 @@ export async function serveQueue(o) {
       for (let k = 0; k < runs.length; k++) {
         if (got[k] !== HANDBACK) continue;
         handBack = true;
-        if (rep !== null && runs[k].marked) rep.unstarted(runs[k].i);
+        if (runs[k].marked) rep.unstarted(runs[k].i);
       }
-      if (rep !== null) await rep.flush();
+      await rep.flush();
       if (handBack) {
         await job.moveToWait(token);
         throw new WaitingError();
@@ -489,7 +497,7 @@ export async function serveQueue(o) {
     if (r.reason === 'cancel') return encodeErr(new CancelledError(`The call '${c.method}' was cancelled before it started`));
     if (r.reason === 'timeout') return encodeErr(timeoutError(c));
     if (r.ack !== null) {
-      // A batch's call starts only once Redis has its start record (see the feeder).
+      // A call starts only once Redis has its start record (see the feeder).
       const ok = await r.ack;
       if (!ok) r.stop('handback');
       if (r.reason === 'handback') return HANDBACK;
@@ -509,7 +517,7 @@ export async function serveQueue(o) {
     const onProgress = (v) => {
       let p;
       try { p = encodeProgress(v); } catch { return; }
-      if (r.rep !== null) r.rep.progress(r.i, p);
+      if (r.rep.batch) r.rep.progress(r.i, p);
       else chain = chain.then(() => job.updateProgress(p)).catch(() => { /* the job's lock or Redis is gone: nothing to tell */ });
     };
     let outcome;
@@ -579,7 +587,9 @@ export async function serveQueue(o) {
   });
   // A finished batch job's records are no longer needed (its return value has every outcome).
   worker.on('completed', (job) => {
-    if (job.data && job.data.v === BATCH_VERSION) cmd.del(partKey(o.queue, String(job.id))).catch(() => {});
+    if (job.data && job.data.v === BATCH_VERSION && Array.isArray(job.data.calls)) {
+      new CallReporter(cmd, o.queue, String(job.id)).drop(job.data.calls.length).catch(() => {});
+    }
   });
   worker.run().catch((e) => log(`concurry-worker: ${e && e.message}`));
   await worker.waitUntilReady();
@@ -594,6 +604,10 @@ export async function serveQueue(o) {
       return n;
     },
     close() {
+      if (!draining) {
+        draining = true;
+        for (const r of active.values()) if (!r.fed) r.stop('handback');
+      }
       closing ??= (async () => {
         await worker.close();
         const ps = await Promise.allSettled([...pools.values()]);

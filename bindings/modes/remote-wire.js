@@ -297,10 +297,14 @@ export function parseJobs(d, jobId) {
     const id = c !== null && typeof c === 'object' && typeof c.id === 'string' && c.id !== '' ? c.id : `${jobId}#${i}`;
     const method = c !== null && typeof c === 'object' && typeof c.method === 'string' ? c.method : 'task';
     try {
+      if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new TypeError('remote job: it must be an object { id, method, args, retries, timeoutMs }');
       const one = parseJobData({ ...c, v: WIRE_VERSION, cancelGraceMs });
       return { id, ...one, error: null };
     } catch (e) {
-      return { id, method, args: [], retries: 0, timeoutMs: null, cancelGraceMs, error: /** @type {Error} */ (e) };
+      // Named by its place in the job: `remote job: data.calls[3]: data.method must be ...`.
+      const why = String(/** @type {Error} */ (e).message).replace(/^remote job: /, '');
+      const err = new TypeError(`remote job: data.calls[${i}]: ${why}`, { cause: e });
+      return { id, method, args: [], retries: 0, timeoutMs: null, cancelGraceMs, error: err };
     }
   });
   return { batch: true, cancelGraceMs, calls };

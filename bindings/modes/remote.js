@@ -61,7 +61,6 @@ import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
 import { createCanceller } from './remote-cancel.js';
-import { partKey } from './remote-report.js';
 import { createChecker, streamPosition, J_MISSING, J_WAITING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 
@@ -871,7 +870,12 @@ class RemoteBackend {
     c.future = f;
     this.calls.set(c.id, c);
     this.nLive++;
-    if (c.timeout >= 0 && c.timeout !== Infinity) c.timer = unref(setTimeout(() => this._stop(c, 'timeout'), c.timeout));
+    // A timeout of 0 fails the call at once, as in the other modes (no timer tick later).
+    if (c.timeout === 0) {
+      this._stop(c, 'timeout');
+      return f;
+    }
+    if (c.timeout > 0 && c.timeout !== Infinity) c.timer = unref(setTimeout(() => this._stop(c, 'timeout'), c.timeout));
     if (co.signal) {
       if (co.signal.aborted) {
         this._stop(c, 'cancel');
@@ -1155,9 +1159,7 @@ class RemoteBackend {
       const lost = [];
       for (let i = 0; i < rm.length; i++) if (removed[i] === -1) lost.push(...rm[i].stopped);
       if (lost.length > 0) this.stopsLost.push(...lost);
-      // A removed batch's part hash goes too (a worker that had started it left its records).
-      const gone = rm.filter((_, i) => removed[i] === 1)
-        .flatMap((e) => [...e.keys.map((id) => cancelKey(q, id)), ...(e.job !== e.op.id ? [partKey(q, e.job)] : [])]);
+      const gone = rm.filter((_, i) => removed[i] === 1).flatMap((e) => e.keys.map((id) => cancelKey(q, id)));
       if (gone.length > 0) await this.conn.del(...gone).catch(() => {});
     })().catch(() => { this.stopsLost.push(...ops); });
     this.stopOps.set(p, ops);
