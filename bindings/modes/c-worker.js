@@ -22,6 +22,7 @@ import { unwrapArgs } from './unwrap.js';
 import { oversizedInput } from './c-limits.js';
 import { admitCall, KernelCallFuture } from './c-call.js';
 import { CondWaiters } from './waiters.js';
+import { abortFanout } from './abort-fanout.js';
 
 const isNode = typeof process === 'object' && process !== null &&
   typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -188,7 +189,7 @@ export class CWorkerBackend {
 
   settle(rec) {
     if (rec.timer) clearTimeout(rec.timer);
-    if (rec.onAbort) rec.signal.removeEventListener('abort', rec.onAbort);
+    if (rec.onAbort) abortFanout.remove(rec.onAbort);
     this.live.delete(rec);
     this.kick();
   }
@@ -328,8 +329,8 @@ export class CWorkerBackend {
       if (typeof rec.timer === 'object' && typeof rec.timer.unref === 'function') rec.timer.unref();
     }
     if (co.signal) {
-      rec.onAbort = () => f.cancel();
-      co.signal.addEventListener('abort', rec.onAbort, { once: true });
+      // One listener per signal however many calls share it (abort-fanout.js); rec.onAbort is this call's entry.
+      rec.onAbort = abortFanout.add(co.signal, () => f.cancel());
     }
     if (!pending) {
       this.queue.push(rec);

@@ -59,6 +59,7 @@ import { admitCall, KernelCallFuture } from './c-call.js';
 import { CondWaiters } from './waiters.js';
 import { builtinArityError } from './c-builtins.js';
 import { moduleLoadError } from './load-error.js';
+import { abortFanout } from './abort-fanout.js';
 
 // Not over the single-threaded core's memory (not shared: Atomics.waitAsync
 // throws there, and no other thread could change the word anyway).
@@ -380,14 +381,14 @@ class CBackend {
     if (signal) {
       if (signal.aborted) { f.cancel(); }
       else {
-        onAbort = () => f.cancel();
-        signal.addEventListener('abort', onAbort, { once: true });
+        // One listener per signal however many calls share it (abort-fanout.js); onAbort is this call's entry.
+        onAbort = abortFanout.add(signal, () => f.cancel());
       }
     }
-    if (f.done()) { if (timer) clearTimeout(timer); if (onAbort) signal.removeEventListener('abort', onAbort); return; }
+    if (f.done()) { if (timer) clearTimeout(timer); if (onAbort) abortFanout.remove(onAbort); return; }
     f.addDoneCallback(() => {
       if (timer) clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
+      if (onAbort) abortFanout.remove(onAbort);
     });
   }
 

@@ -30,6 +30,7 @@ import { unwrapArgs } from './unwrap.js';
 import { moduleTable, objectMember, missingMethodError } from './target.js';
 import { moduleLoadError } from './load-error.js';
 import { Waiters } from './waiters.js';
+import { abortFanout } from './abort-fanout.js';
 
 /** A cancelled future of the PromiseFuture kind (a call whose signal had already aborted). */
 function cancelledFuture() {
@@ -94,9 +95,9 @@ class LocalTask {
     }
     if (co.signal) {
       const sig = co.signal;
-      const onAbort = () => { f.cancel(); };
-      sig.addEventListener('abort', onAbort, { once: true });
-      this.unlisten = () => sig.removeEventListener('abort', onAbort);
+      // One listener per signal however many calls share it (abort-fanout.js).
+      const entry = abortFanout.add(sig, () => { f.cancel(); });
+      this.unlisten = () => abortFanout.remove(entry);
     }
   }
 

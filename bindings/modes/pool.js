@@ -43,6 +43,7 @@ import { refuseCall } from './admit.js';
 import { moduleLoadError } from './load-error.js';
 import { crashText } from './crash-text.js';
 import { ringsAvailable, createRing, ringInfo, ringHead, freeRing, receiveMessageOnPort } from './ring.js';
+import { abortFanout } from './abort-fanout.js';
 
 /** An error entry whose payload was already rebuilt (by a synchronous read, _drainSync). */
 const K_ERR_READY = 100;
@@ -389,8 +390,8 @@ export class Pool {
         return f;
       }
       t.signal = signal;
-      t.onAbort = () => this._stopTask(t, 0, null);
-      signal.addEventListener('abort', t.onAbort, { once: true });
+      // One listener per signal however many calls share it (abort-fanout.js); t.onAbort is this call's entry.
+      t.onAbort = abortFanout.add(signal, () => this._stopTask(t, 0, null));
     }
     if (timeout === 0) {
       // timeout: 0 (README): a call must be done when callWith returns; one
@@ -738,7 +739,7 @@ export class Pool {
     if (t.timer !== null) { clearTimeout(t.timer); t.timer = null; }
     if (this.timed !== null && t.deadline !== Infinity) this.timed.delete(t);
     if (t.onAbort !== null) {
-      try { t.signal.removeEventListener('abort', t.onAbort); } catch { /* the signal's business */ }
+      abortFanout.remove(t.onAbort);
       t.onAbort = null;
       t.signal = null;
     }
