@@ -13,8 +13,10 @@
  *   members and its listener is on the signal.
  * - An entry knows its group, so remove() is O(1) and still right after the
  *   abort detached the group (it then leaves the signal alone).
- * - Nothing here keeps a process alive or holds a signal: the map is weak,
- *   and a listener is no handle.
+ * - Nothing here keeps a process alive or a signal reachable: the map is
+ *   weak (a group, which names its signal, is reachable only from it and
+ *   from its pending calls, which hold the signal anyway), and a listener
+ *   is no handle.
  * @module
  */
 
