@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getEventListeners } from 'node:events';
 import { createAbortFanout } from '../bindings/modes/abort-fanout.js';
+import { startRedis } from './redis-server.js';
 
 const script = fileURLToPath(new URL('./fixtures/abort-fanout-run.mjs', import.meta.url));
 const CALLS = 100_000; // per mode: half in batches of 100, half one at a time
@@ -111,3 +112,20 @@ describe('createAbortFanout()', () => {
     expect(listeners(b.signal)).toBe(1);
   });
 });
+
+test('remote mode: one listener per shared signal, no MaxListenersExceededWarning', async () => {
+  const redis = await startRedis();
+  try {
+    const base = { ...process.env };
+    delete base.CONCURRY_WASM_CORE;
+    const text = execFileSync(process.execPath, [script, 'remote', '4000'], {
+      env: { ...base, AFO_REDIS: redis.url }, encoding: 'utf8', timeout: 120_000,
+    });
+    const out = JSON.parse(text.trim().split('\n').pop());
+    expect(out.warnings).toEqual([]);
+    const r = out.modes.remote;
+    expect([r.pendingListeners, r.pendingEntries, r.cancelled, r.listenersAfterAbort]).toEqual([1, 50, 50, 0]);
+    expect(r.order).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect([r.mostListeners, r.listenersAfter, r.entriesAfter]).toEqual([1, 0, 0]);
+  } finally { await redis.stop(); }
+}, 150_000);

@@ -61,6 +61,7 @@ import { Waiters } from './waiters.js';
 import { refuseCall } from './admit.js';
 import { moduleURL } from './target.js';
 import { createCanceller } from './remote-cancel.js';
+import { abortFanout } from './abort-fanout.js';
 import { createChecker, streamPosition, J_MISSING, J_WAITING, J_COMPLETED, J_FAILED } from './remote-check.js';
 import { isPlainObject, checkKeys, describeValue as describe } from '../options.js';
 
@@ -882,8 +883,8 @@ class RemoteBackend {
         return f;
       }
       c.signal = co.signal;
-      c.onAbort = () => this._stop(c, 'cancel');
-      c.signal.addEventListener('abort', c.onAbort, { once: true });
+      // One listener per signal however many calls share it (abort-fanout.js); c.onAbort is this call's entry.
+      c.onAbort = abortFanout.add(c.signal, () => this._stop(c, 'cancel'));
     }
     if (this.gone !== null) {
       this._settle(c, FAILED, new Error(`call('${method}'): Redis at ${this.where} is unreachable (no connection for more than ` +
@@ -1020,7 +1021,7 @@ class RemoteBackend {
     if (c.active) this.nActive--;
     if (c.timer !== null) { clearTimeout(c.timer); c.timer = null; }
     if (c.onAbort !== null) {
-      try { c.signal.removeEventListener('abort', c.onAbort); } catch { /* the signal's business */ }
+      abortFanout.remove(c.onAbort);
       c.onAbort = null;
       c.signal = null;
     }
