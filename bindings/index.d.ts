@@ -612,7 +612,10 @@ export interface WorkerStats {
   completed: number;
   /** Calls that failed, timed out or were cancelled. */
   failed: number;
-  /** Workers that died (not counting those that died while starting up). */
+  /**
+   * Workers that died (not counting those that died while starting up). In remote mode, where the
+   * workers are other processes, calls that failed with WorkerCrashedError.
+   */
   crashed: number;
 }
 

@@ -28,24 +28,36 @@ import { CALL_EVENT } from './remote-wire.js';
 
 /*
  * KEYS[1] the job's hash, KEYS[2] the events stream, KEYS[3] the queue's
- * meta hash (BullMQ keeps the events stream's max length there). ARGV[1] job
- * id, ARGV[2] unused, ARGV[3] the event name, ARGV[4] the event's records
- * (JSON; '' for none), ARGV[5..] triples: 'i' field delta (HINCRBY) or 's'
- * field value (HSET). A job that is gone (removed: every call of it was
- * cancelled) gets nothing (no stray hash): returns 0.
+ * meta hash (BullMQ keeps the events stream's max length there), KEYS[4] the
+ * job's lock. ARGV[1] job id, ARGV[2] this worker's lock token of the job
+ * ('' : none checked), ARGV[3] the event name, ARGV[4] the event's records
+ * (JSON; '' for none), ARGV[5..] triples: 'a' field count (a start count:
+ * written only while this worker holds the job's lock) or 's' field value.
+ * Counts are absolute, not increments: ioredis sends a command again after a
+ * reconnect when its reply was lost, and a resent +1 or -1 would count twice.
+ * The lock check: a worker cut off for longer than the lock may find its job
+ * taken by another worker when its queued records arrive; it must not start
+ * the call then. Returns 1; 0 when a start was refused (not this worker's
+ * job any more); -1 when the job is gone (removed: every call of it was
+ * cancelled), which gets nothing (no stray hash).
  */
 const SCRIPT = `
 local k = KEYS[1]
-if redis.call('EXISTS', k) == 0 then return 0 end
+if redis.call('EXISTS', k) == 0 then return -1 end
+local mine = nil
+local res = 1
 for a = 5, #ARGV, 3 do
-  if ARGV[a] == 'i' then redis.call('HINCRBY', k, ARGV[a + 1], ARGV[a + 2])
+  if ARGV[a] == 'a' then
+    -- a start count (absolute: idempotent if resent), only while this worker holds the job's lock
+    if mine == nil then mine = ARGV[2] == '' or redis.call('GET', KEYS[4]) == ARGV[2] end
+    if mine then redis.call('HSET', k, ARGV[a + 1], ARGV[a + 2]) else res = 0 end
   else redis.call('HSET', k, ARGV[a + 1], ARGV[a + 2]) end
 end
 if ARGV[4] ~= '' then
   local m = tonumber(redis.call('HGET', KEYS[3], 'opts.maxLenEvents')) or 10000
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', m, '*', 'event', ARGV[3], 'jobId', ARGV[1], 'd', ARGV[4])
 end
-return 1
+return res
 `;
 const NAME = 'concurryReportCalls';
 
@@ -70,18 +82,19 @@ export class CallReporter {
    * @param {boolean} [batch] a batch job: starts, outcomes and progress also go to the events
    *   stream; else (a job of one call) only its start is recorded (BullMQ's own events tell the rest)
    */
-  constructor(redis, queue, jobId, prefix = 'bull', batch = true) {
+  constructor(redis, queue, jobId, prefix = 'bull', batch = true, token = '') {
+    this.token = token;
     this.batch = batch;
-    if (typeof /** @type {any} */ (redis)[NAME] !== 'function') redis.defineCommand(NAME, { numberOfKeys: 3, lua: SCRIPT });
+    if (typeof /** @type {any} */ (redis)[NAME] !== 'function') redis.defineCommand(NAME, { numberOfKeys: 4, lua: SCRIPT });
     this.redis = redis;
-    this.keys = [jobKey(queue, jobId, prefix), `${prefix}:${queue}:events`, `${prefix}:${queue}:meta`];
+    this.keys = [jobKey(queue, jobId, prefix), `${prefix}:${queue}:events`, `${prefix}:${queue}:meta`, `${jobKey(queue, jobId, prefix)}:lock`];
     this.jobId = jobId;
     /** @type {string[]} */
     this.fields = [];
     /** @type {[string, number, string][]} */
     this.events = [];
     this.queued = false;
-    /** The last flush sent (resolves once Redis ran it, with whether every flush so far was taken; never rejects). */
+    /** The last flush sent (resolves once Redis ran it and every earlier one, with whether it was taken; never rejects). */
     this.last = Promise.resolve(true);
     /** What started() returned since the last flush (settled by the next), and its resolve. */
     this.next = null;
@@ -92,19 +105,23 @@ export class CallReporter {
    * Call i is about to be handed to a sandbox; the caller hears it as
    * running. Resolves as flush() does, once the flush that carries it (at
    * the end of this turn of the event loop) was run by Redis: the call may
-   * start then.
+   * start then (true), or must not (false: refused, see SCRIPT).
+   * @param {number} i @param {number} n the call's runs started, this one included
    * @returns {Promise<boolean>}
    */
-  started(i) {
-    this.fields.push('i', startField(i), '1');
+  started(i, n) {
+    this.fields.push('a', startField(i), String(n));
     if (this.batch) this.events.push(['s', i, '']);
     this._schedule();
     if (this.next === null) this.next = new Promise((res) => { this.resolveNext = res; });
     return this.next;
   }
 
-  /** Call i was handed back unfinished: its start is not a run that stopped. */
-  unstarted(i) { this.fields.push('i', startField(i), '-1'); this._schedule(); }
+  /**
+   * Call i was handed back unfinished: its start is not a run that stopped.
+   * @param {number} i @param {number} n its runs started before this one
+   */
+  unstarted(i, n) { this.fields.push('a', startField(i), String(n)); this._schedule(); }
 
   /**
    * Call i's outcome.
@@ -139,19 +156,20 @@ export class CallReporter {
 
   /**
    * Sends what was recorded (one command). Resolves once Redis ran it (and
-   * every earlier flush): true, or false when Redis refused it or the job is
-   * gone (the records are not there; while Redis is away the command waits
+   * every earlier flush): true, or false when Redis refused it, refused a
+   * start in it, or the job is gone (while Redis is away the command waits
    * in the connection's queue, it does not fail).
    * @returns {Promise<boolean>}
    */
   flush() {
     if (this.fields.length === 0 && this.events.length === 0) return this.last;
     const ev = this.events.length === 0 ? '' : JSON.stringify(this.events);
-    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, '', CALL_EVENT, ev, ...this.fields);
+    const p = /** @type {any} */ (this.redis)[NAME](...this.keys, this.jobId, this.token, CALL_EVENT, ev, ...this.fields);
     this.fields = [];
     this.events = [];
     const prev = this.last;
-    this.last = Promise.all([prev, p.then((r) => r === 1, () => false)]).then(([a, b]) => a && b);
+    // In order after the earlier flushes; the result is this flush's own.
+    this.last = Promise.all([prev, p.then((r) => r === 1, () => false)]).then(([, b]) => b);
     if (this.next !== null) {
       this.resolveNext(this.last);
       this.next = null;
@@ -161,19 +179,22 @@ export class CallReporter {
   }
 
   /**
-   * What earlier runs of this job recorded.
+   * What earlier runs of this job's n calls recorded (only those fields: the
+   * job's hash also holds its data, every argument of the batch).
+   * @param {number} n
    * @returns {Promise<{ starts: Map<number, number>, outs: Map<number, string> }>}
    */
-  async read() {
-    const h = await this.redis.hgetall(this.keys[0]);
+  async read(n) {
+    const f = [];
+    for (let i = 0; i < n; i++) f.push(startField(i), outcomeField(i));
+    const v = await this.redis.hmget(this.keys[0], ...f);
     const starts = new Map();
     const outs = new Map();
-    for (const [f, v] of Object.entries(h)) {
-      if (!f.startsWith('cy')) continue;
-      const i = Number(f.slice(3));
-      if (!Number.isInteger(i) || i < 0) continue;
-      if (f[2] === 's') starts.set(i, Math.max(0, Number(v) || 0));
-      else if (f[2] === 'o') outs.set(i, v);
+    for (let i = 0; i < n; i++) {
+      const s = v[2 * i];
+      const o = v[2 * i + 1];
+      if (s !== null) starts.set(i, Math.max(0, Number(s) || 0));
+      if (o !== null) outs.set(i, o);
     }
     return { starts, outs };
   }

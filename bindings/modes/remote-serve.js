@@ -358,7 +358,7 @@ export async function serveQueue(o) {
       if (r.reason !== null) { skip(r); continue; }
       r.fed = true;
       feeding++;
-      r.ack = r.rep.started(r.i);
+      r.ack = r.rep.started(r.i, r.starts + 1);
       r.marked = true;
       go.push(r);
     }
@@ -386,7 +386,7 @@ export async function serveQueue(o) {
       return encodeErr(e);
     }
     const { batch, calls } = spec;
-    const rep = new CallReporter(cmd, o.queue, jobId, 'bull', batch);
+    const rep = new CallReporter(cmd, o.queue, jobId, 'bull', batch, token);
     /** Outcomes, per call; runs started before this one, per call. */
     const outs = new Array(calls.length).fill(null);
     const starts = new Array(calls.length).fill(0);
@@ -396,7 +396,7 @@ export async function serveQueue(o) {
       // BullMQ's stalledCounter: a job can be stalled without having run (a
       // worker whose fetch's reply was lost in a Redis restart: ioredis sends
       // it again, and the job the first one took sits unlocked in active).
-      const prior = await rep.read();
+      const prior = await rep.read(calls.length);
       for (const [i, s] of prior.starts) if (i < calls.length) starts[i] = s;
       for (const [i, v] of prior.outs) {
         if (i >= calls.length) continue;
@@ -453,11 +453,13 @@ export async function serveQueue(o) {
       for (let k = 0; k < runs.length; k++) {
         if (got[k] !== HANDBACK) continue;
         handBack = true;
-        if (runs[k].marked) rep.unstarted(runs[k].i);
+        if (runs[k].marked) rep.unstarted(runs[k].i, runs[k].starts);
       }
       await rep.flush();
       if (handBack) {
-        await job.moveToWait(token);
+        // A job that is gone (all its calls cancelled) or no longer ours (its
+        // lock lost: a start was refused) has nothing to hand back.
+        try { await job.moveToWait(token); } catch { /* see above */ }
         throw new WaitingError();
       }
       return batch ? encodeBatchResult(outs) : outs[0];
@@ -596,11 +598,16 @@ export async function serveQueue(o) {
 
   let closing = null;
   return {
-    running: () => active.size,
+    // Calls handed to a sandbox and not stopped (a batch's others wait in the feeder).
+    running: () => {
+      let n = 0;
+      for (const r of active.values()) if (r.fed && r.reason === null) n++;
+      return n;
+    },
     handBack() {
       let n = 0;
       for (const id of taking.keys()) taking.set(id, true);
-      for (const r of active.values()) { if (r.reason === null) n++; r.stop('handback'); }
+      for (const r of active.values()) { if (r.fed && r.reason === null) n++; r.stop('handback'); }
       return n;
     },
     close() {

@@ -871,6 +871,10 @@ class RemoteBackend {
     c.future = f;
     this.calls.set(c.id, c);
     this.nLive++;
+    if (co.signal && co.signal.aborted) {
+      this._stop(c, 'cancel');
+      return f;
+    }
     // A timeout of 0 fails the call at once, as in the other modes (no timer tick later).
     if (c.timeout === 0) {
       this._stop(c, 'timeout');
@@ -878,10 +882,6 @@ class RemoteBackend {
     }
     if (c.timeout > 0 && c.timeout !== Infinity) c.timer = unref(setTimeout(() => this._stop(c, 'timeout'), c.timeout));
     if (co.signal) {
-      if (co.signal.aborted) {
-        this._stop(c, 'cancel');
-        return f;
-      }
       c.signal = co.signal;
       // One listener per signal however many calls share it (abort-fanout.js); c.onAbort is this call's entry.
       c.onAbort = abortFanout.add(c.signal, () => this._stop(c, 'cancel'));
