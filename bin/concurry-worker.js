@@ -24,7 +24,7 @@ const USAGE = `Usage: concurry-worker --redis URL --queue NAME --module PATH [op
 
 Serves the remote-mode queue NAME on Redis at URL: runs each job (a call made
 with createWorker(PATH, { mode: 'remote', redis: URL, queue: NAME })) in a
-sandbox (a child process, or a worker thread with --sandbox thread) running
+sandbox (a worker thread, or a child process with --sandbox process) running
 the functions that PATH exports.
 
 Required:
@@ -37,14 +37,15 @@ Required:
 Options:
   --concurrency N          jobs run at once, each in its own sandbox
                            (integer >= 1; default: cores - 1, at least 1)
-  --sandbox process|thread where jobs run (default process): 'process', a child
-                           process per slot; 'thread', a worker thread per slot
-                           (no process hop per job: ~20% less CPU per tiny job;
-                           cancel grace, crashes, exits and heap
-                           exhaustion of a job still end only its thread, but a
+  --sandbox thread|process where jobs run (default thread): 'thread', a worker
+                           thread per slot (cancel grace, crashes, exits and
+                           heap exhaustion of a job end only its thread, but a
                            job that kills the whole process, e.g.
-                           process.kill(process.pid), ends this command, and
-                           its jobs are re-run elsewhere per retries)
+                           process.kill(process.pid) or a native crash, ends
+                           this command, and its jobs are re-run elsewhere per
+                           retries); 'process', a child process per slot (a job
+                           can take down only its own process; ~40% more CPU
+                           per tiny call)
   --connect-timeout MS     give up when Redis does not answer at start (default 5000)
   --shutdown-timeout MS    on SIGTERM/SIGINT, how long running calls may finish
                            before they are handed back to the queue (default 30000)
@@ -147,9 +148,9 @@ function parseArgs(argv, env = {}) {
     try { mod = fileURLToPath(mod); } catch { throw new UsageError(`--module: not a valid file: URL: ${JSON.stringify(raw.module)}`); }
   }
   mod = resolve(mod);
-  const sandbox = raw.sandbox ?? 'process';
+  const sandbox = raw.sandbox ?? 'thread';
   if (sandbox !== 'process' && sandbox !== 'thread') {
-    throw new UsageError(`--sandbox expects process or thread; got ${JSON.stringify(sandbox)}`);
+    throw new UsageError(`--sandbox expects thread or process; got ${JSON.stringify(sandbox)}`);
   }
   if (!existsSync(mod)) throw new UsageError(`--module: no such file: ${mod}`);
   if (!statSync(mod).isFile()) throw new UsageError(`--module expects a file; ${mod} is not one`);

@@ -80,8 +80,9 @@ async function handle(q, options = {}, r = redis) {
  * line options), resolved once it printed its ready line.
  */
 async function worker(q, { concurrency = 2, extra = [], r = redis } = {}) {
+  // Process sandboxes: these tests kill a call's sandbox and read its parent's pid.
   const child = spawn(process.execPath, [BIN, '--redis', r.url, '--queue', q, '--module', TASKS,
-    '--concurrency', String(concurrency), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--concurrency', String(concurrency), '--sandbox', 'process', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => { out += d; });

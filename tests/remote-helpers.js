@@ -44,8 +44,8 @@ const live = new Set();
  * A concurry-worker process serving `queue` (the real bin), resolved once it
  * printed its ready line.
  */
-export async function startBin(redis, queue, { concurrency = 2, module = TASKS } = {}) {
-  const child = spawn(process.execPath, [BIN, '--redis', redis.url, '--queue', queue, '--module', module, '--concurrency', String(concurrency)],
+export async function startBin(redis, queue, { concurrency = 2, module = TASKS, sandbox = 'process' } = {}) {
+  const child = spawn(process.execPath, [BIN, '--redis', redis.url, '--queue', queue, '--module', module, '--concurrency', String(concurrency), '--sandbox', sandbox],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';

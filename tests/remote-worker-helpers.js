@@ -59,7 +59,11 @@ export function runBin(args, { wrap = [], env } = {}) {
  *   `module`: the module of task functions (default TASKS)
  */
 export async function startWorker(redis, queue, o = {}) {
-  const args = ['--redis', redis.url, '--queue', queue, '--module', o.module ?? TASKS, '--concurrency', String(o.concurrency ?? 2), ...(o.extra || [])];
+  // Process sandboxes unless `extra` says otherwise: these tests are about a job in a child process of
+  // its own (its pid, a kill of it, its parent).
+  const extra = o.extra || [];
+  const sandbox = extra.some((a) => a.startsWith('--sandbox')) ? [] : ['--sandbox', 'process'];
+  const args = ['--redis', redis.url, '--queue', queue, '--module', o.module ?? TASKS, '--concurrency', String(o.concurrency ?? 2), ...sandbox, ...extra];
   const w = runBin(args, { wrap: o.wrap });
   const readyMs = o.readyMs ?? 20000;
   const end = Date.now() + readyMs;

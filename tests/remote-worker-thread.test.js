@@ -41,13 +41,22 @@ test('--sandbox expects process or thread', async () => {
   const w = runBin(['--redis', redis.url, '--queue', 'x', '--module', THREAD_TASKS, '--sandbox', 'fiber']);
   const x = await w.exited;
   expect(x.code).toBe(2);
-  expect(w.err()).toContain('--sandbox expects process or thread; got "fiber"');
+  expect(w.err()).toContain('--sandbox expects thread or process; got "fiber"');
 });
 
 describe('jobs in worker threads', () => {
   let p;
   let q;
   producerEachTest(() => redis, queueName, (np, nq) => { p = np; q = nq; });
+
+  test('without --sandbox a job runs in a worker thread (the default)', async () => {
+    const w = runBin(['--redis', redis.url, '--queue', q, '--module', THREAD_TASKS, '--concurrency', '1']);
+    await until(() => /concurry-worker: ready/.test(w.out()), 'the ready line');
+    expect(w.err()).toContain('sandbox thread');
+    const o = await p.outcome(await p.add('where', []));
+    expect(o.value.isMainThread).toBe(false);
+    expect(o.value.pid).toBe(w.child.pid);
+  });
 
   test('a job runs in a worker thread of the worker command; progress reaches Redis in order, before the completion', async () => {
     const w = await start(q);

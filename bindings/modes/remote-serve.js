@@ -1,10 +1,10 @@
 /**
  * The serving side of remote mode (what bin/concurry-worker.js runs): a
  * BullMQ Worker on one queue whose processor runs each job in a sandbox: a
- * child process of our own process-mode pool (default), or a worker thread of
- * a thread-mode pool (`sandbox: 'thread'`), so a job gets the same task API
+ * worker thread of our own thread-mode pool (default), or a child process of
+ * a process-mode pool (`sandbox: 'process'`), so a job gets the same task API
  * (`currentTask().signal`, `progress()`, `attempt`), crash detection
- * (WorkerCrashedError), retries, timeouts and cancel grace as a process-mode
+ * (WorkerCrashedError), retries, timeouts and cancel grace as a pool
  * call (/tmp/remote-protocol.md; DESIGN.md, "Workers", remote mode).
  *
  * A job is one call (version 1) or a batch of calls made in the same tick
@@ -204,12 +204,13 @@ export const SANDBOXES = Object.freeze(['process', 'thread']);
 
 /**
  * Serves `queue` on Redis `url` with the functions of `modulePath`.
- * `sandbox`: 'process' (default; each running job in a child process of a
- * process-mode pool) or 'thread' (a worker_threads pool of thread mode:
- * no process hop per job; cancel grace ends with terminate() of that
- * thread, a job that exits or runs out of heap ends only its thread, but a
- * job that kills the whole process takes the worker command with it, and
- * its jobs come back as stalled, per `retries`).
+ * `sandbox`: 'thread' (default; a worker_threads pool of thread mode: no
+ * process hop per call; cancel grace ends with terminate() of that thread, a
+ * call that exits or runs out of heap ends only its thread, but one that
+ * kills the whole process takes the worker command with it, and its jobs
+ * come back as stalled, per `retries`) or 'process' (each running call in a
+ * child process of a process-mode pool: ~40% more CPU per tiny call,
+ * BENCHMARKS.md "Remote mode").
  * @param {{ redis: string, queue: string, module: string, concurrency: number,
  *   sandbox?: 'process'|'thread', log?: (line: string) => void }} o
  * @returns {Promise<{ close(): Promise<void>, handBack(): number, running(): number }>}
@@ -219,7 +220,7 @@ export const SANDBOXES = Object.freeze(['process', 'thread']);
  */
 export async function serveQueue(o) {
   const log = o.log || ((line) => process.stderr.write(`${line}\n`));
-  const sandbox = o.sandbox ?? 'process';
+  const sandbox = o.sandbox ?? 'thread';
   if (!SANDBOXES.includes(sandbox)) throw new RangeError(`serveQueue: sandbox must be one of ${SANDBOXES.join(', ')}; got ${JSON.stringify(sandbox)}`);
   const createPool = sandbox === 'thread' ? threadPool : processPool;
   const connection = { ...redisOptions(o.redis), maxRetriesPerRequest: null };

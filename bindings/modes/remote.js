@@ -1340,7 +1340,11 @@ class RemoteBackend {
     // running jobs back and exits, so no worker outlives its caller. stdout and
     // stderr are pipes, not this process's own descriptors, so a caller piped
     // into another program (`node app.mjs | tee log`) ends when it exits.
-    const args = [BIN, '--quiet', `--queue=${this.r.queue}`, `--module=${mod}`, `--concurrency=${this.o.maxWorkers}`];
+    // Local workers run calls in child processes (process mode's sandbox, as
+    // before the worker command's default became threads): a one-machine
+    // setup keeps process mode's isolation and its exact v8 round trip (a
+    // Buffer stays a Buffer; a worker thread's message makes it a Uint8Array).
+    const args = [BIN, '--quiet', `--queue=${this.r.queue}`, `--module=${mod}`, `--concurrency=${this.o.maxWorkers}`, '--sandbox=process'];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, CONCURRY_REDIS_URL: this.r.redis },
     });
