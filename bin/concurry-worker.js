@@ -44,7 +44,7 @@ Options:
                            process.kill(process.pid) or a native crash, ends
                            this command, and its jobs are re-run elsewhere per
                            retries); 'process', a child process per slot (a job
-                           can take down only its own process; ~40% more CPU
+                           can take down only its own process; ~30% more CPU
                            per tiny call)
   --connect-timeout MS     give up when Redis does not answer at start (default 5000)
   --shutdown-timeout MS    on SIGTERM/SIGINT, how long running calls may finish

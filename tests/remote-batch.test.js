@@ -339,11 +339,7 @@ describe('per-call cancel and timeout in a batch', () => {
     const h = await handle(q);
     const log = logFile();
     // 384 calls: 16 jobs of 24; the first job's 2 and 3 fill both slots for 2.5 s, the others behind them wait.
-    const fs = [];
-    for (let i = 0; i < 384; i++) {
-      if (i >= 24) fs.push(h.add(i, 0));
-      else fs.push(h.job(log, `c${i}`, i === 2 || i === 3 ? 2500 : 20, 0, i));
-    }
+    const fs = firstOf16(h, (i) => h.job(log, `c${i}`, i === 2 || i === 3 ? 2500 : 20, 0, i));
     await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
     const [b1] = await batchJobs(q);
     await worker(q, { concurrency: 2 });
@@ -493,13 +489,18 @@ describe('per-call cancel and timeout in a batch', () => {
  * log their runs; 0 and 1 are quick, 2 and 3 run for 30 s on their first run
  * (50 ms later), the rest 20 ms; `retries(i)` each. The other jobs' calls are adds.
  */
-function hostBatch(h, log, retries) {
+/**
+ * 384 calls in one tick (16 batch jobs of 24): the first job's 24 calls made
+ * by first(i), the other 360 quick add() fillers.
+ */
+function firstOf16(h, first) {
   const fs = [];
-  for (let i = 0; i < 384; i++) {
-    if (i >= 24) fs.push(h.add(i, 0));
-    else fs.push(h.callWith({ retries: retries(i) }, 'job', log, `c${i}`, i === 2 || i === 3 ? 30000 : i < 2 ? 100 : 20, 50, i));
-  }
+  for (let i = 0; i < 384; i++) fs.push(i < 24 ? first(i) : h.add(i, 0));
   return fs;
+}
+
+function hostBatch(h, log, retries) {
+  return firstOf16(h, (i) => h.callWith({ retries: retries(i) }, 'job', log, `c${i}`, i === 2 || i === 3 ? 30000 : i < 2 ? 100 : 20, 50, i));
 }
 
 describe('the worker of a batch stops mid-batch', () => {
@@ -585,11 +586,7 @@ describe('the worker of a batch stops mid-batch', () => {
     const q = queueName('charged');
     const h = await handle(q);
     const log = logFile();
-    const fs = [];
-    for (let i = 0; i < 384; i++) {
-      if (i >= 24) fs.push(h.add(i, 0));
-      else fs.push(h.job(log, `c${i}`, i === 2 || i === 3 ? 30000 : i === 23 ? 4000 : 20, 20, i));
-    }
+    const fs = firstOf16(h, (i) => h.job(log, `c${i}`, i === 2 || i === 3 ? 30000 : i === 23 ? 4000 : 20, 20, i));
     await until(async () => (await ad.llen(`bull:${q}:wait`)) === 16, 'the 16 batch jobs on Redis');
     const [b1] = await batchJobs(q);
     const a = await worker(q, { concurrency: 2 });

@@ -146,6 +146,11 @@ export function parseJobData(d) {
   if (o.v !== WIRE_VERSION) {
     throw new TypeError(`remote job: data.v is ${JSON.stringify(o.v)}; this concurry-worker speaks version ${WIRE_VERSION} (client and worker must be the same concurry-wasm version)`);
   }
+  return { ...parseCall(o), cancelGraceMs: parseGrace(o.cancelGraceMs) };
+}
+
+/** A call's own fields (a version-1 job's, or one of a batch's), checked; TypeError naming the field. */
+function parseCall(o) {
   if (typeof o.method !== 'string' || o.method === '') throw new TypeError('remote job: data.method must be a non-empty string');
   const retries = o.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0) throw new TypeError(`remote job: data.retries must be an integer >= 0; got ${JSON.stringify(o.retries)}`);
@@ -153,11 +158,16 @@ export function parseJobData(d) {
   if (timeoutMs !== null && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
     throw new TypeError(`remote job: data.timeoutMs must be null or a finite number >= 0; got ${JSON.stringify(o.timeoutMs)}`);
   }
-  const cancelGraceMs = o.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
-  if (!(typeof cancelGraceMs === 'number' && cancelGraceMs >= 0 && Number.isFinite(cancelGraceMs))) {
-    throw new TypeError(`remote job: data.cancelGraceMs must be a finite number >= 0; got ${JSON.stringify(o.cancelGraceMs)}`);
+  return { method: o.method, args: decodeArgs(o.args), retries, timeoutMs };
+}
+
+/** A job's cancelGraceMs, checked (absent: the default). */
+function parseGrace(v) {
+  const g = v ?? DEFAULT_CANCEL_GRACE_MS;
+  if (!(typeof g === 'number' && g >= 0 && Number.isFinite(g))) {
+    throw new TypeError(`remote job: data.cancelGraceMs must be a finite number >= 0; got ${JSON.stringify(v)}`);
   }
-  return { method: o.method, args: decodeArgs(o.args), retries, timeoutMs, cancelGraceMs };
+  return g;
 }
 
 /**
@@ -292,14 +302,14 @@ export function parseJobs(d, jobId) {
   if (!Array.isArray(o.calls) || o.calls.length === 0 || o.calls.length > MAX_BATCH) {
     throw new TypeError(`remote job: data.calls must be an array of 1..${MAX_BATCH} calls`);
   }
-  const { cancelGraceMs } = parseJobData({ v: WIRE_VERSION, method: 'batch', args: EMPTY_ARGS, cancelGraceMs: o.cancelGraceMs });
+  const cancelGraceMs = parseGrace(o.cancelGraceMs);
   const calls = o.calls.map((c, i) => {
-    const id = c !== null && typeof c === 'object' && typeof c.id === 'string' && c.id !== '' ? c.id : `${jobId}#${i}`;
-    const method = c !== null && typeof c === 'object' && typeof c.method === 'string' ? c.method : 'task';
+    const obj = c !== null && typeof c === 'object' && !Array.isArray(c);
+    const id = obj && typeof c.id === 'string' && c.id !== '' ? c.id : `${jobId}#${i}`;
+    const method = obj && typeof c.method === 'string' ? c.method : 'task';
     try {
-      if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new TypeError('remote job: it must be an object { id, method, args, retries, timeoutMs }');
-      const one = parseJobData({ ...c, v: WIRE_VERSION, cancelGraceMs });
-      return { id, ...one, error: null };
+      if (!obj) throw new TypeError('remote job: it must be an object { id, method, args, retries, timeoutMs }');
+      return { id, ...parseCall(c), cancelGraceMs, error: null };
     } catch (e) {
       // Named by its place in the job: `remote job: data.calls[3]: data.method must be ...`.
       const why = String(/** @type {Error} */ (e).message).replace(/^remote job: /, '');
@@ -309,8 +319,6 @@ export function parseJobs(d, jobId) {
   });
   return { batch: true, cancelGraceMs, calls };
 }
-
-const EMPTY_ARGS = b64(serialize([]));
 
 /**
  * A batch job's return value: the outcome of each call, in the job's order.

@@ -466,8 +466,6 @@ class Batch {
     this.calls = calls;
     /** Its calls not done: the job is removed on a cancel only once this is 0. */
     this.live = calls.length;
-    /** The check (RemoteBackend.checkSeq) that last listed it. */
-    this.checkedBy = -1;
   }
 }
 
@@ -492,8 +490,6 @@ class RemoteBackend {
     /** Batch job id -> Batch, for every batch job with a call not done. */
     this.jobs = new Map();
     this.nextBatch = 1;
-    /** Numbers the checks' job lists (_onRedis). */
-    this.checkSeq = 0;
     this.nLive = 0;
     this.nActive = 0;
     this.batch = [];
@@ -1243,16 +1239,11 @@ class RemoteBackend {
   /** One call not done per job on Redis (added): the check reads each job once. */
   _onRedis() {
     const out = [];
-    for (const c of this.calls.values()) {
-      if (c.state !== C_ADDED) continue;
-      // A batch job is read once, for the first of its calls found.
-      if (c.job !== null) {
-        if (c.job.checkedBy === this.checkSeq) continue;
-        c.job.checkedBy = this.checkSeq;
-      }
-      out.push(c);
+    for (const c of this.calls.values()) if (c.job === null && c.state === C_ADDED) out.push(c);
+    for (const b of this.jobs.values()) {
+      const c = b.calls.find((x) => x.state === C_ADDED);
+      if (c !== undefined) out.push(c);
     }
-    this.checkSeq++;
     return out;
   }
 
