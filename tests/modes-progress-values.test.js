@@ -24,4 +24,12 @@ describe.each(['thread', 'process'])('%s mode', (mode) => {
     expect(e.message).toMatch(/progress value of 'reportsBareFunction'/);
     expect(seen).toEqual([]);
   });
+
+  test('a cyclic or much-shared value crosses (no hang); a class instance holding a function and a WeakMap are refused at progress()', async () => {
+    const seen = [];
+    const r = await w.callWith({ onProgress: (v) => seen.push(v) }, 'reportsTricky').result({ timeout: 10000 });
+    expect(r).toEqual(['ok', 'ok', 'DataCloneError @ value.w.onClick', 'DataCloneError @ value.m']);
+    expect(seen).toHaveLength(2);
+    expect(seen[0].self).toBe(seen[0]);
+  });
 });

@@ -116,7 +116,12 @@ export function makeDOMException(message, name, cls, Dom = domClass()) {
 /** Depth limit for causes and nested properties (a cycle or a very deep chain stops there). */
 const MAX_DEPTH = 8;
 
-function cloneable(v) {
+/**
+ * Whether structured clone takes `v` (one trial clone for an object).
+ * @param {unknown} v
+ * @returns {boolean}
+ */
+export function cloneable(v) {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return true;
   if (typeof v === 'function' || typeof v === 'symbol') return false;
   try {

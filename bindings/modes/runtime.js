@@ -44,7 +44,7 @@
  * @module concurry-wasm/modes/runtime
  */
 import { TaskContext, runWithTask, takeTransfer } from '../task-context.js';
-import { serializeError, dataCloneError, encodeResult } from './boundary.js';
+import { serializeError, dataCloneError, encodeResult, cloneable } from './boundary.js';
 import { moduleTable, missingMethodError } from './target.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 
@@ -76,29 +76,33 @@ const SLICE_MS = 8;
 /** Outcomes sent at least every this many tasks, so the pool refills the worker before it runs dry. */
 const FLUSH_EVERY = 16;
 /**
- * Whether v holds a function or symbol, in itself or in the arrays, plain
- * objects, Maps and Sets inside it (what structured clone refuses most
- * often), without cloning anything. Depth-bounded: a deeper one is left to
- * the send.
+ * Whether v holds something structured clone refuses, without cloning the
+ * plain data: functions and symbols in itself or in the arrays, plain
+ * objects, Maps and Sets inside it (what is refused most often), and any
+ * other object inside (a class instance, a WeakMap) by one trial clone of
+ * that object alone. Each object is looked at once (`seen`: a cycle, or a
+ * node shared many times, costs nothing more). Depth-bounded: a deeper one
+ * is left to the send.
  */
-function holdsFunctionOrSymbol(v, depth) {
+function holdsUncloneable(v, depth, seen) {
   if (typeof v === 'function' || typeof v === 'symbol') return true;
-  if (v === null || typeof v !== 'object' || depth > 64 || ArrayBuffer.isView(v)) return false;
+  if (v === null || typeof v !== 'object' || depth > 64 || ArrayBuffer.isView(v) || seen.has(v)) return false;
+  seen.add(v);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (holdsFunctionOrSymbol(v[i], depth + 1)) return true;
+    for (let i = 0; i < v.length; i++) if (holdsUncloneable(v[i], depth + 1, seen)) return true;
     return false;
   }
   if (v instanceof Map) {
-    for (const [k, x] of v) if (holdsFunctionOrSymbol(k, depth + 1) || holdsFunctionOrSymbol(x, depth + 1)) return true;
+    for (const [k, x] of v) if (holdsUncloneable(k, depth + 1, seen) || holdsUncloneable(x, depth + 1, seen)) return true;
     return false;
   }
   if (v instanceof Set) {
-    for (const x of v) if (holdsFunctionOrSymbol(x, depth + 1)) return true;
+    for (const x of v) if (holdsUncloneable(x, depth + 1, seen)) return true;
     return false;
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const k in v) if (holdsFunctionOrSymbol(v[k], depth + 1)) return true;
+  if (proto !== Object.prototype && proto !== null) return !cloneable(v);
+  for (const k in v) if (holdsUncloneable(v[k], depth + 1, seen)) return true;
   return false;
 }
 
@@ -375,12 +379,13 @@ export function startRuntime(ch) {
       // A value that cannot cross is refused here, at the task's own call,
       // with its path: found only when the batch is sent, it could no longer
       // be reported to anyone (the caller's onProgress would get undefined).
-      // The check looks only for functions and symbols (no trial clone: the
-      // send clones the value once, and a check by structuredClone cloned
-      // every object report twice); what else fails to clone is found at
-      // the send (sendChecked).
+      // The check walks plain data without cloning it (the send clones the
+      // value once; a check by structuredClone cloned every object report
+      // twice) and trial-clones only objects of other classes
+      // (holdsUncloneable); what is deeper than its bound is found at the
+      // send (sendChecked).
       if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') &&
-          holdsFunctionOrSymbol(value, 0)) {
+          holdsUncloneable(value, 0, new Set())) {
         throw dataCloneError(value, 'value', `a progress value of '${t.method}'`);
       }
       push(K_PROGRESS, t.id, value);
