@@ -106,7 +106,8 @@ export class DataCloneError extends Error {
  * Remote mode: `stop()` ended the handle (connections closed, local workers
  * ended), but the cancels or timeouts of some calls did not reach Redis (it
  * stayed away for connectTimeout): their jobs may still run. `jobs` lists
- * them: `{ id, method, reason: 'cancel' | 'timeout' }`. Thrown by an awaited
+ * them: `{ id, method, reason: 'cancel' | 'timeout' | 'withdraw' }` ('withdraw': a
+ * call failed as "outcome unknown" whose job could not be withdrawn). Thrown by an awaited
  * `stop()` only: `[Symbol.asyncDispose]` reports it as a process warning
  * instead, and a `stop()` nobody awaits drops it.
  */

@@ -14,7 +14,7 @@ import { splitArgs, flatten } from './shapes.js';
 import { parseGatherOptions } from './options.js';
 import { runGather } from './gather/run.js';
 import { GatherIterator } from './gather/iterator.js';
-import { observe } from './gather/inputs.js';
+import { observe } from './observe.js';
 import { abortedAtCall } from './aborted-report.js';
 import { cancellableFutures, cancelPendingFutures } from './cancel-pending.js';
 import { onePromise } from './one-promise.js';

@@ -103,8 +103,6 @@ const F_FIRST_PLACED = 128;
 /** No rejection seen (a reason may be any value, undefined too). */
 const NONE = Symbol('none');
 
-export { observe } from '../observe.js';
-
 /*
  * The per-leaf loops live in these small functions rather than in methods:
  * V8 then optimizes each whole after a few gathers, instead of entering a

@@ -8,7 +8,8 @@
 import { CY_ETIMEDOUT, ALL_COMPLETED, STATE_SUCCEEDED } from '../core.js';
 import { Waiter, freeLeftovers } from '../waitset.js';
 import { waiterOptions, timeoutError } from './inputs-run.js';
-import { Inputs, EXACT, observe } from './inputs.js';
+import { Inputs, EXACT } from './inputs.js';
+import { observe } from '../observe.js';
 import { Queue } from './queue.js';
 import { abortedAtCall } from '../aborted-report.js';
 import { cancellableFutures, cancelPendingFutures } from '../cancel-pending.js';

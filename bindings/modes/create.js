@@ -127,11 +127,11 @@ function makeHandle(backend, opts) {
       availRejects.clear();
       const p = Promise.resolve(backend.stop({ force })).then(() => {});
       stopping = stopping ? Promise.all([stopping, p]).then(() => {}) : p;
-      // Remote mode's stop() rejects only with UndeliveredCancelError, for
-      // whoever awaits it: a fire-and-forget stop() must not make it an
-      // unhandled rejection that ends the process (marked handled here;
-      // an await still sees it).
-      if (opts.mode === 'remote') stopping.catch(() => {});
+      // A stop() that rejects (remote mode's UndeliveredCancelError) does so
+      // for whoever awaits it: a fire-and-forget stop() must not make it an
+      // unhandled rejection that ends the process, whatever the mode (marked
+      // handled here; an await still sees it).
+      stopping.catch(() => {});
       return stopping;
     },
     /** @returns {{ workers: number, idle: number, running: number, queued: number, completed: number, failed: number, crashed: number }} */
